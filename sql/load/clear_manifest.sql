@@ -1,0 +1,1 @@
+DELETE FROM load_manifest WHERE source = $1;

@@ -1,0 +1,8 @@
+-- Rows per loaded table, and what the manifest says of each source.
+SELECT 'campaign' AS tbl, count(*) AS rows FROM campaign
+UNION ALL SELECT 'reward_campaign', count(*) FROM reward_campaign
+UNION ALL SELECT 'reward_transaction', count(*) FROM reward_transaction
+UNION ALL SELECT 'campaign_reward_mapping', count(*) FROM campaign_reward_mapping
+UNION ALL SELECT 'http_log', count(*) FROM http_log
+UNION ALL SELECT 'load_reject', count(*) FROM load_reject
+UNION ALL SELECT 'load_warning', count(*) FROM load_warning;

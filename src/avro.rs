@@ -1,0 +1,403 @@
+//! The HTTP log's Avro form: streaming conversion from the text log, and reading it back.
+//!
+//! The schema is `schemas/http_log.avsc` (hand-written, embedded at compile time). Only
+//! accepted lines become records; every rejected line goes to the caller's reject sink with
+//! its 1-based line number, and the CLI keeps them in a `<file>.rejects.csv` sidecar so a
+//! later load of the Avro file still knows them.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use apache_avro::{Codec, Reader, Schema, Writer};
+use serde::{Deserialize, Serialize};
+
+use crate::core::Reject;
+use crate::core::logline::parse_line;
+use crate::hashing::HashingReader;
+use crate::progress::{Progress, Unit};
+
+/// The schema text, exactly as in `schemas/http_log.avsc`.
+pub const SCHEMA_JSON: &str = include_str!("../schemas/http_log.avsc");
+
+/// The parsed schema. `schemas/http_log.avsc` is checked by a unit test, so parsing it
+/// cannot fail at run time in a released build.
+pub fn schema() -> &'static Schema {
+    static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+        Schema::parse_str(SCHEMA_JSON).unwrap_or_else(|e| panic!("schemas/http_log.avsc: {e}"))
+    });
+    &SCHEMA
+}
+
+/// Errors of converting to or reading the Avro file.
+#[derive(Debug, thiserror::Error)]
+pub enum AvroError {
+    /// Reading the text log or writing the Avro file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// What the OS said.
+        source: io::Error,
+    },
+    /// The Avro library refused to write or read.
+    #[error("{path}: Avro error: {source}")]
+    Avro {
+        /// The file involved.
+        path: PathBuf,
+        /// What the Avro library said.
+        source: Box<apache_avro::Error>,
+    },
+    /// The file is Avro but not an HTTP log written by perx.
+    #[error(
+        "{path}: this Avro file's schema is not perx's http_log schema (schemas/http_log.avsc); \
+         convert the text log with `perx convert-log`"
+    )]
+    WrongSchema {
+        /// The file involved.
+        path: PathBuf,
+    },
+    /// The rejects sidecar could not be read.
+    #[error("{path}:{line}: rejects sidecar is malformed: {problem}")]
+    Sidecar {
+        /// The sidecar file.
+        path: PathBuf,
+        /// Its 1-based line.
+        line: u64,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// The compression codec of the Avro blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AvroCodec {
+    /// No compression: largest file, fastest.
+    Null,
+    /// Snappy: fast, moderate size.
+    Snappy,
+    /// Zstandard level 1: deflate's size at several times its speed.
+    #[default]
+    Zstd,
+    /// Deflate: the most widely supported codec.
+    Deflate,
+}
+
+impl AvroCodec {
+    fn to_codec(self) -> Codec {
+        match self {
+            AvroCodec::Null => Codec::Null,
+            AvroCodec::Snappy => Codec::Snappy,
+            AvroCodec::Zstd => Codec::Zstandard(apache_avro::ZstandardSettings::new(1)),
+            AvroCodec::Deflate => Codec::Deflate(apache_avro::DeflateSettings::default()),
+        }
+    }
+}
+
+/// One record, borrowed from the line being converted.
+#[derive(Debug, Serialize)]
+struct RecordRef<'a> {
+    line_no: i64,
+    timestamp: i64,
+    http_method: &'a str,
+    http_path: &'a str,
+    user_id: &'a str,
+}
+
+/// One record as read back from an Avro file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct HttpLogRecord {
+    /// 1-based line number in the source text log.
+    pub line_no: i64,
+    /// Microseconds since the Unix epoch, UTC.
+    pub timestamp: i64,
+    /// `GET` or `POST`.
+    pub http_method: String,
+    /// The path as written.
+    pub http_path: String,
+    /// The user id as written.
+    pub user_id: String,
+}
+
+/// Counts of one conversion.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConvertStats {
+    /// Lines read from the text log.
+    pub lines: u64,
+    /// Records written to the Avro file.
+    pub records: u64,
+    /// Lines rejected (handed to the reject sink).
+    pub rejected: u64,
+    /// Bytes read.
+    pub bytes: u64,
+}
+
+/// Streams a text log into an Avro object container, one record per accepted line.
+///
+/// Memory stays bounded by one line plus one Avro block, whatever the input size. Every
+/// rejected line goes to `on_reject`; an error there stops the conversion.
+pub fn convert<R: BufRead, W: Write>(
+    mut input: R,
+    output: W,
+    codec: AvroCodec,
+    names: (&Path, &Path),
+    on_reject: &mut dyn FnMut(Reject) -> io::Result<()>,
+    progress: &dyn Progress,
+) -> Result<(ConvertStats, W), AvroError> {
+    let (in_path, out_path) = names;
+    let avro_err = |e: apache_avro::Error| AvroError::Avro {
+        path: out_path.to_owned(),
+        source: Box::new(e),
+    };
+    let mut writer = Writer::with_codec(schema(), output, codec.to_codec()).map_err(avro_err)?;
+    let source_name = in_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    writer
+        .add_user_metadata("perx.source".to_owned(), source_name)
+        .map_err(avro_err)?;
+
+    let mut stats = ConvertStats::default();
+    let mut buf = Vec::with_capacity(256);
+    let mut unreported = 0u64;
+    loop {
+        buf.clear();
+        let n = input
+            .read_until(b'\n', &mut buf)
+            .map_err(|source| AvroError::Io {
+                path: in_path.to_owned(),
+                source,
+            })?;
+        if n == 0 {
+            break;
+        }
+        stats.lines += 1;
+        stats.bytes += n as u64;
+        unreported += n as u64;
+        if unreported >= 1 << 20 {
+            progress.advance(unreported);
+            unreported = 0;
+        }
+        let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        match parse_line(line) {
+            Ok(ev) => {
+                writer
+                    .append_ser(RecordRef {
+                        line_no: stats.lines as i64,
+                        timestamp: ev.ts.timestamp_micros(),
+                        http_method: ev.http_method,
+                        http_path: ev.http_path,
+                        user_id: ev.user_id,
+                    })
+                    .map_err(avro_err)?;
+                stats.records += 1;
+            }
+            Err(reason) => {
+                stats.rejected += 1;
+                on_reject(Reject {
+                    line_no: stats.lines,
+                    reason: reason.to_string(),
+                    raw: String::from_utf8_lossy(line.strip_suffix(b"\r").unwrap_or(line))
+                        .into_owned(),
+                })
+                .map_err(|source| AvroError::Io {
+                    path: out_path.to_owned(),
+                    source,
+                })?;
+            }
+        }
+    }
+    progress.advance(unreported);
+    let out = writer.into_inner().map_err(avro_err)?;
+    Ok((stats, out))
+}
+
+/// The rejects sidecar that accompanies `avro` (`<avro>.rejects.csv`).
+pub fn sidecar_path(avro: &Path) -> PathBuf {
+    let mut s = avro.as_os_str().to_owned();
+    s.push(".rejects.csv");
+    PathBuf::from(s)
+}
+
+/// Converts the text log at `input` into the Avro file `output`, writing its rejects to the
+/// sidecar (see [`sidecar_path`]) and handing each to `on_reject` as well. Returns the
+/// counts and the SHA-256 of the text log.
+pub fn convert_file(
+    input: &Path,
+    output: &Path,
+    codec: AvroCodec,
+    on_reject: &mut dyn FnMut(&Reject),
+    progress: &dyn Progress,
+) -> Result<(ConvertStats, String), AvroError> {
+    let io_err = |path: &Path| {
+        let path = path.to_owned();
+        move |source| AvroError::Io { path, source }
+    };
+    let file = File::open(input).map_err(io_err(input))?;
+    let total = file.metadata().map(|m| m.len()).ok();
+    progress.start("converting log to Avro", total, Unit::Bytes);
+    let mut reader = BufReader::with_capacity(1 << 20, HashingReader::new(file));
+    // Write to a temporary name and rename, so a failed run never leaves a truncated file
+    // that looks complete.
+    let tmp = output.with_extension("avro.partial");
+    let out = BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(io_err(&tmp))?);
+    let side = sidecar_path(output);
+    let mut rejects = csv::Writer::from_path(&side).map_err(|e| AvroError::Io {
+        path: side.clone(),
+        source: e.into(),
+    })?;
+    rejects
+        .write_record(["line_no", "reason", "raw"])
+        .map_err(io::Error::from)
+        .map_err(io_err(&side))?;
+    let mut sink = |r: Reject| -> io::Result<()> {
+        rejects.write_record([r.line_no.to_string().as_str(), &r.reason, &r.raw])?;
+        on_reject(&r);
+        Ok(())
+    };
+    let (stats, out) = convert(
+        &mut reader,
+        out,
+        codec,
+        (input, output),
+        &mut sink,
+        progress,
+    )?;
+    progress.finish();
+    let (sha256, _) = reader.into_inner().finish().map_err(io_err(input))?;
+    rejects.flush().map_err(io_err(&side))?;
+    let file = out.into_inner().map_err(|e| AvroError::Io {
+        path: tmp.clone(),
+        source: e.into_error(),
+    })?;
+    file.sync_all().map_err(io_err(&tmp))?;
+    std::fs::rename(&tmp, output).map_err(io_err(output))?;
+    Ok((stats, sha256))
+}
+
+/// Opens an Avro file written by [`convert`], checking its schema.
+pub fn open(
+    path: &Path,
+) -> Result<impl Iterator<Item = Result<HttpLogRecord, AvroError>>, AvroError> {
+    let file = File::open(path).map_err(|source| AvroError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    open_reader(BufReader::with_capacity(1 << 20, file), path)
+}
+
+/// Like [`open`], over any reader (`path` names it in errors).
+pub fn open_reader<R: Read>(
+    reader: R,
+    path: &Path,
+) -> Result<impl Iterator<Item = Result<HttpLogRecord, AvroError>>, AvroError> {
+    let reader = Reader::new(reader).map_err(|e| AvroError::Avro {
+        path: path.to_owned(),
+        source: Box::new(e),
+    })?;
+    if !same_fields(reader.writer_schema(), schema()) {
+        return Err(AvroError::WrongSchema {
+            path: path.to_owned(),
+        });
+    }
+    let path = path.to_owned();
+    Ok(reader.into_deser_iter::<HttpLogRecord>().map(move |r| {
+        r.map_err(|e| AvroError::Avro {
+            path: path.clone(),
+            source: Box::new(e),
+        })
+    }))
+}
+
+/// Whether two schemas describe the same record shape (names and types; docs may differ).
+fn same_fields(a: &Schema, b: &Schema) -> bool {
+    a.canonical_form() == b.canonical_form()
+}
+
+/// Reads a rejects sidecar back (for loading an Avro file converted earlier).
+pub fn read_sidecar(path: &Path) -> Result<Vec<Reject>, AvroError> {
+    let bad = |line: u64, problem: String| AvroError::Sidecar {
+        path: path.to_owned(),
+        line,
+        problem,
+    };
+    let mut rdr = csv::Reader::from_path(path).map_err(|e| AvroError::Io {
+        path: path.to_owned(),
+        source: e.into(),
+    })?;
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            bad(line, e.to_string())
+        })?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let (Some(n), Some(reason), Some(raw)) = (rec.get(0), rec.get(1), rec.get(2)) else {
+            return Err(bad(line, "expected 3 fields: line_no,reason,raw".into()));
+        };
+        let line_no = n
+            .parse()
+            .map_err(|_| bad(line, format!("line_no {n:?} is not a number")))?;
+        out.push(Reject {
+            line_no,
+            reason: reason.to_owned(),
+            raw: raw.to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::NoProgress;
+
+    #[test]
+    fn schema_file_parses_and_has_docs() {
+        let s = schema();
+        let json: serde_json::Value = serde_json::from_str(SCHEMA_JSON).unwrap();
+        assert!(json["doc"].is_string());
+        for f in json["fields"].as_array().unwrap() {
+            assert!(f["doc"].is_string(), "field {} has no doc", f["name"]);
+        }
+        assert!(
+            s.canonical_form().contains("timestamp-micros") || s.canonical_form().contains("long")
+        );
+    }
+
+    #[test]
+    fn converts_and_reads_back_with_line_numbers() {
+        let text = b"2019-08-27T00:07:05+00:00 POST /rewards/1529 2000020076516\n\
+                     garbage\n\
+                     2019-08-27T08:00:00+08:00 GET /campaigns/11 7\r\n";
+        let mut rejects = Vec::new();
+        let (stats, bytes) = convert(
+            &text[..],
+            Vec::new(),
+            AvroCodec::Zstd,
+            (Path::new("in.txt"), Path::new("out.avro")),
+            &mut |r| {
+                rejects.push(r);
+                Ok(())
+            },
+            &NoProgress,
+        )
+        .unwrap();
+        assert_eq!(stats.lines, 3);
+        assert_eq!(stats.records, 2);
+        assert_eq!(rejects.len(), 1);
+        assert_eq!(rejects[0].line_no, 2);
+        assert_eq!(rejects[0].raw, "garbage");
+        let recs: Vec<_> = open_reader(&bytes[..], Path::new("out.avro"))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[0].line_no, 1);
+        assert_eq!(recs[1].line_no, 3);
+        assert_eq!(recs[1].timestamp, 1_566_864_000_000_000);
+        assert_eq!(recs[1].user_id, "7");
+    }
+}

@@ -1,0 +1,251 @@
+//! `perx bench`: speed and peak memory of the heavy paths on a generated log.
+//!
+//! `bench load` times conversion and load; `bench sessions` times the whole text → Avro →
+//! DuckDB → sessions CSV path and compares the sessions step with a plain hand-written
+//! DuckDB query. Each stage runs as a child `perx` process so its peak RSS is its own; the
+//! child writes its peak (VmHWM) to the file named by `PERX_PEAK_RSS_FILE` on exit.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+
+use perx::report::SessionsQuery;
+use perx::report::output::CsvSink;
+use perx::sample::{self, SampleOptions};
+use perx::store::{DbPath, Store};
+
+const RSS_ENV: &str = "PERX_PEAK_RSS_FILE";
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Convert a generated text log to Avro, then load the Avro file: lines/s, peak RSS.
+    Load(BenchArgs),
+    /// Load a generated log and write its sessions report to CSV, against a plain query.
+    Sessions(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Lines of the generated log.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub lines: u64,
+    /// Working directory for the generated files [default: a fresh temporary directory,
+    /// removed afterwards].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// Writes this process's peak RSS to `$PERX_PEAK_RSS_FILE`, when set (used by `bench`).
+pub fn report_peak_rss() {
+    if let (Some(path), Some(kb)) = (std::env::var_os(RSS_ENV), peak_rss_kb()) {
+        // Best effort: a bench child that cannot write just shows no figure.
+        let _ = std::fs::write(path, kb.to_string());
+    }
+}
+
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+struct Stage {
+    seconds: f64,
+    peak_rss_mb: Option<f64>,
+}
+
+fn run_stage(dir: &Path, name: &str, args: &[&str]) -> Result<Stage> {
+    let exe = std::env::current_exe().context("finding the perx executable")?;
+    let rss_file = dir.join(format!("{name}.rss"));
+    let started = Instant::now();
+    let out = Command::new(&exe)
+        .args(args)
+        .env(RSS_ENV, &rss_file)
+        .output()
+        .with_context(|| format!("running {name}"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    // 3 = finished with rejected lines, which the generated log has on purpose.
+    if !matches!(out.status.code(), Some(0) | Some(3)) {
+        bail!(
+            "{name} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let peak_rss_mb = std::fs::read_to_string(&rss_file)
+        .ok()
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0);
+    Ok(Stage {
+        seconds,
+        peak_rss_mb,
+    })
+}
+
+fn rss(s: &Stage) -> String {
+    s.peak_rss_mb
+        .map_or("n/a".to_owned(), |mb| format!("{mb:.0} MB"))
+}
+
+pub fn bench(cmd: &BenchCommand) -> Result<u8> {
+    let args = match cmd {
+        BenchCommand::Load(a) | BenchCommand::Sessions(a) => a,
+    };
+    let tmp;
+    let dir = match &args.dir {
+        Some(d) => d.clone(),
+        None => {
+            tmp = tempfile::Builder::new()
+                .prefix("perx-bench")
+                .tempdir()
+                .context("creating a temporary directory")?;
+            tmp.path().to_owned()
+        }
+    };
+    match cmd {
+        BenchCommand::Load(_) => bench_load(args, &dir),
+        BenchCommand::Sessions(_) => bench_sessions(args, &dir),
+    }
+}
+
+fn generate(lines: u64, text_dir: &Path) -> Result<()> {
+    eprintln!("generating a {lines}-line log in {} …", text_dir.display());
+    let t = Instant::now();
+    sample::generate(
+        &SampleOptions {
+            seed: 1,
+            log_lines: lines,
+        },
+        text_dir,
+    )?;
+    eprintln!("  generated in {:.1} s", t.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn bench_sessions(args: &BenchArgs, dir: &Path) -> Result<u8> {
+    let text_dir = dir.join("text");
+    generate(args.lines, &text_dir)?;
+    let db = dir.join("sessions.duckdb");
+    let _ = std::fs::remove_file(&db);
+    let db_s = db.to_string_lossy().into_owned();
+    let load = run_stage(
+        dir,
+        "load",
+        &[
+            "--db",
+            &db_s,
+            "load",
+            "--format",
+            "json",
+            "--data",
+            &text_dir.to_string_lossy(),
+        ],
+    )?;
+    let out = dir.join("sessions.csv");
+    let report = run_stage(
+        dir,
+        "report",
+        &[
+            "--db",
+            &db_s,
+            "report",
+            "sessions",
+            "-o",
+            &out.to_string_lossy(),
+        ],
+    )?;
+    // The same step in-process, then the plain query, on the same database.
+    let store = Store::open(&DbPath::File(db.clone()))?;
+    let t = Instant::now();
+    let file = std::io::BufWriter::new(std::fs::File::create(dir.join("sessions2.csv"))?);
+    let sessions = store.sessions(&SessionsQuery::default(), &mut CsvSink::new(file))?;
+    let ours = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    store.plain_sessions_baseline(&dir.join("plain.csv"))?;
+    let plain = t.elapsed().as_secs_f64();
+    println!(
+        "perx bench sessions: {} log lines → {sessions} sessions",
+        args.lines
+    );
+    println!(
+        "load (text → Avro → DuckDB)   {:7.2} s  peak RSS {}",
+        load.seconds,
+        rss(&load)
+    );
+    println!(
+        "report sessions -o csv        {:7.2} s  peak RSS {}",
+        report.seconds,
+        rss(&report)
+    );
+    println!(
+        "end to end                    {:7.2} s",
+        load.seconds + report.seconds
+    );
+    println!(
+        "sessions step in-process      {ours:7.2} s  vs plain DuckDB query {plain:.2} s  (ratio {:.2})",
+        ours / plain
+    );
+    Ok(perx::exit::OK)
+}
+
+fn bench_load(args: &BenchArgs, dir: &Path) -> Result<u8> {
+    let dir = dir.to_owned();
+    let text_dir = dir.join("text");
+    let avro_dir = dir.join("avro");
+    std::fs::create_dir_all(&avro_dir)?;
+    generate(args.lines, &text_dir)?;
+    let log = text_dir.join("http_log.txt");
+    let avro = avro_dir.join("http_log.avro");
+    let bytes = std::fs::metadata(&log)?.len();
+    let db = dir.join("bench.duckdb");
+    let _ = std::fs::remove_file(&db);
+
+    let conv = run_stage(
+        &dir,
+        "convert-log",
+        &[
+            "convert-log",
+            &log.to_string_lossy(),
+            "-o",
+            &avro.to_string_lossy(),
+        ],
+    )?;
+    let load = run_stage(
+        &dir,
+        "load",
+        &[
+            "--db",
+            &db.to_string_lossy(),
+            "load",
+            "--data",
+            &avro_dir.to_string_lossy(),
+            "--format",
+            "json",
+        ],
+    )?;
+    let avro_bytes = std::fs::metadata(&avro)?.len();
+    let n = args.lines as f64;
+    println!(
+        "perx bench load: {} log lines, {:.0} MB of text",
+        args.lines,
+        bytes as f64 / 1e6
+    );
+    println!(
+        "convert-log  {:7.2} s  {:>6.2} M lines/s  {:>6.0} MB/s  peak RSS {}  (Avro {:.0} MB)",
+        conv.seconds,
+        n / conv.seconds / 1e6,
+        bytes as f64 / conv.seconds / 1e6,
+        rss(&conv),
+        avro_bytes as f64 / 1e6
+    );
+    println!(
+        "load (Avro)  {:7.2} s  {:>6.2} M rows/s                peak RSS {}",
+        load.seconds,
+        n / load.seconds / 1e6,
+        rss(&load)
+    );
+    Ok(perx::exit::OK)
+}

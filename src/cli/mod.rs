@@ -1,0 +1,166 @@
+//! The command line: argument definitions and one handler per subcommand. This is the only
+//! layer that prints, and the only one that uses `anyhow`.
+
+pub mod bench;
+mod load;
+mod progress;
+mod report;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use perx::avro::AvroCodec;
+use perx::sample::{self, SampleOptions};
+use perx::store::{DEFAULT_DB, DbPath};
+
+/// Terminal analytics for a loyalty-rewards platform.
+///
+/// perx loads the platform's CSV exports and HTTP access log into an embedded DuckDB
+/// database (the log goes through Avro on the way) and runs reports on them.
+///
+/// Quick start on the shipped sample data:
+///   perx load              # loads ./data into ./perx.duckdb and prints a summary
+///   perx load --data DIR   # loads your own exports from DIR
+#[derive(Debug, Parser)]
+#[command(name = "perx", version, about, long_about, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The DuckDB database file (created if missing); `:memory:` for a throw-away one.
+    #[arg(long, global = true, value_name = "PATH", default_value = DEFAULT_DB, env = "PERX_DB")]
+    pub db: String,
+}
+
+impl Global {
+    pub fn db_path(&self) -> DbPath {
+        DbPath::parse(&self.db)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load a data directory (CSV exports and the HTTP log) into the database.
+    ///
+    /// Looks in DIR for campaign.csv, reward_campaign.csv, reward_transaction.csv,
+    /// campaign_reward_mapping.csv and http_log.txt (or an .avro log made by convert-log).
+    /// Each file present replaces its table's rows in one transaction, so loading twice
+    /// gives the same result and a failed load changes nothing. A text log is first
+    /// converted to Avro (kept beside the database) and the Avro file is what is loaded.
+    ///
+    /// Bad lines never stop a load: they are stored in the load_reject table with their
+    /// line number and reason, and the first few are shown. Exit status: 0 all loaded,
+    /// 3 some lines rejected or integrity warnings, 1 fatal error.
+    Load(load::LoadArgs),
+    /// Convert a text HTTP log to an Avro file (schema: schemas/http_log.avsc).
+    ///
+    /// Streams the log: memory stays flat whatever its size. Lines that are not a
+    /// campaign view or reward issue are left out and listed with their line numbers in
+    /// FILE.rejects.csv, which `perx load` reads back when given the Avro file.
+    ConvertLog(load::ConvertArgs),
+    /// Write a generated sample data set (the five files) into a directory.
+    ///
+    /// Deterministic: the same seed and size give byte-identical files. The shipped data/
+    /// folder is `perx gen-sample --out data` with the defaults.
+    GenSample(GenSampleArgs),
+    /// Run a report: engagement, weekly or sessions.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
+    /// Measure speed and peak memory on a generated log (figures, not a pass/fail test).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct GenSampleArgs {
+    /// Directory to write into (created if missing; existing files are overwritten).
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Random seed.
+    #[arg(long, default_value_t = sample::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Number of lines of http_log.txt, the deliberately bad ones included.
+    #[arg(long, default_value_t = sample::DEFAULT_LOG_LINES)]
+    pub log_lines: u64,
+}
+
+/// Avro compression codec.
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum CodecArg {
+    /// Zstandard level 1: small and fast.
+    #[default]
+    Zstd,
+    /// Snappy: fast, larger.
+    Snappy,
+    /// Deflate: most widely readable, slowest.
+    Deflate,
+    /// No compression.
+    Null,
+}
+
+impl From<CodecArg> for AvroCodec {
+    fn from(c: CodecArg) -> Self {
+        match c {
+            CodecArg::Zstd => AvroCodec::Zstd,
+            CodecArg::Snappy => AvroCodec::Snappy,
+            CodecArg::Deflate => AvroCodec::Deflate,
+            CodecArg::Null => AvroCodec::Null,
+        }
+    }
+}
+
+/// Output format of summaries.
+#[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
+pub enum SummaryFormat {
+    /// A table for people.
+    #[default]
+    Table,
+    /// JSON for scripts.
+    Json,
+}
+
+/// Runs one subcommand and returns the process exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Load(args) => load::load(&cli.global, &args),
+        Command::ConvertLog(args) => load::convert_log(&args),
+        Command::GenSample(args) => gen_sample(&args),
+        Command::Report(cmd) => report::report(&cli.global, &cmd),
+        Command::Bench(cmd) => bench::bench(&cmd),
+    }
+}
+
+fn gen_sample(args: &GenSampleArgs) -> Result<u8> {
+    let opts = SampleOptions {
+        seed: args.seed,
+        log_lines: args.log_lines,
+    };
+    sample::generate(&opts, &args.out)
+        .with_context(|| format!("writing sample data to {}", args.out.display()))?;
+    eprintln!(
+        "wrote sample data (seed {}, {} log lines) to {}",
+        args.seed,
+        args.log_lines,
+        args.out.display()
+    );
+    Ok(perx::exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,307 @@
+//! `perx report …`: the three reports, written as a table, CSV or JSON, to stdout or a file,
+//! with an optional provenance sidecar.
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::json;
+
+use perx::core::timerange::{LocalDateRange, parse_tz};
+use perx::exit;
+use perx::report::output::{CsvSink, JsonSink, TableSink};
+use perx::report::{Bucket, EngagementQuery, RowSink, SessionsQuery, WeeklyQuery, sql_files};
+use perx::store::Store;
+
+use super::Global;
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Most popular engagement day and hour of a campaign in a local date range.
+    ///
+    /// Counts the campaign's reward transactions (any status unless --status) per local
+    /// date and hour. --from and --to are whole days in --tz, both inclusive: in Singapore,
+    /// `--from 2019-08-22 --to 2019-08-22` is UTC 2019-08-21 16:00 to 2019-08-22 16:00.
+    /// Rank 1 rows are the answer; ties share a rank.
+    ///
+    /// Example: perx report engagement --campaign 1 --from 2019-08-01 --to 2019-08-31
+    Engagement(EngagementArgs),
+    /// Redeemed rewards per ISO week (Monday to Sunday in --tz) and the change against the
+    /// previous week, zero weeks included.
+    ///
+    /// pct_diff_prev_week = round((this - previous) / previous × 100, 2), empty for a
+    /// reward's first week and when the previous week had none.
+    Weekly(WeeklyArgs),
+    /// User sessions of the HTTP log: a new session after 5 minutes without a request.
+    ///
+    /// For each session: its user, first and last request (UTC), campaigns viewed and
+    /// rewards issued (in first-seen order), and whether a reward followed a view of a
+    /// campaign that contains it. Sorted by user id, then start.
+    Sessions(SessionsArgs),
+}
+
+/// Output options shared by every report.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format [default: table on a terminal, else csv; with -o, from the extension].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also write FILE.meta.json: SQL file, parameters, row count, data sources and their
+    /// sha256, time of the run. Needs -o.
+    #[arg(long, requires = "out")]
+    pub provenance: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned table for people.
+    Table,
+    /// CSV with a header row.
+    Csv,
+    /// JSON array of objects.
+    Json,
+}
+
+/// A time zone argument.
+fn tz_arg(s: &str) -> Result<Tz, String> {
+    parse_tz(s)
+}
+
+fn date_arg(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date; write it as YYYY-MM-DD, e.g. 2019-08-22"))
+}
+
+#[derive(Debug, Args)]
+pub struct EngagementArgs {
+    /// Campaign id.
+    #[arg(long)]
+    pub campaign: i64,
+    /// First day, YYYY-MM-DD in --tz (inclusive).
+    #[arg(long, value_parser = date_arg)]
+    pub from: NaiveDate,
+    /// Last day, YYYY-MM-DD in --tz (inclusive).
+    #[arg(long, value_parser = date_arg)]
+    pub to: NaiveDate,
+    /// IANA time zone of the dates and of the buckets.
+    #[arg(long, default_value = "Asia/Singapore", value_parser = tz_arg)]
+    pub tz: Tz,
+    /// Only transactions with this status (e.g. redeemed).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Bucketing: per date and hour, per hour of day, or per weekday and hour.
+    #[arg(long, value_enum, default_value_t = ByArg::DateHour)]
+    pub by: ByArg,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ByArg {
+    /// Local date and hour.
+    DateHour,
+    /// Hour of day across dates.
+    HourOfDay,
+    /// Weekday and hour across dates.
+    WeekdayHour,
+}
+
+#[derive(Debug, Args)]
+pub struct WeeklyArgs {
+    /// IANA time zone of the weeks.
+    #[arg(long, default_value = "Asia/Singapore", value_parser = tz_arg)]
+    pub tz: Tz,
+    /// Only the reward with this name.
+    #[arg(long, value_name = "NAME")]
+    pub reward: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionsArgs {
+    /// Only this user id.
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+    /// Only sessions starting on or after this day (YYYY-MM-DD in --tz).
+    #[arg(long, value_parser = date_arg, requires = "to")]
+    pub from: Option<NaiveDate>,
+    /// Only sessions starting on or before this day (inclusive).
+    #[arg(long, value_parser = date_arg, requires = "from")]
+    pub to: Option<NaiveDate>,
+    /// IANA time zone of --from/--to (session times are always printed in UTC).
+    #[arg(long, default_value = "Asia/Singapore", value_parser = tz_arg)]
+    pub tz: Tz,
+    /// Only sessions where a reward followed a view of a campaign containing it.
+    #[arg(long)]
+    pub driven_only: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What the provenance sidecar records about a run.
+struct Provenance {
+    sql: &'static str,
+    params: serde_json::Value,
+    tz: String,
+}
+
+pub fn report(global: &Global, cmd: &ReportCommand) -> Result<u8> {
+    let store = Store::open(&global.db_path())?;
+    match cmd {
+        ReportCommand::Engagement(a) => {
+            let range = LocalDateRange::new(a.from, a.to, a.tz)?;
+            let q = EngagementQuery {
+                campaign_id: a.campaign,
+                range,
+                status: a.status.clone(),
+                by: match a.by {
+                    ByArg::DateHour => Bucket::DateHour,
+                    ByArg::HourOfDay => Bucket::HourOfDay,
+                    ByArg::WeekdayHour => Bucket::WeekdayHour,
+                },
+            };
+            let (utc_from, utc_to) = range.to_utc();
+            let prov = Provenance {
+                sql: sql_files::ENGAGEMENT,
+                params: json!({
+                    "campaign": a.campaign, "from": a.from.to_string(), "to": a.to.to_string(),
+                    "utc_from": utc_from.to_rfc3339(), "utc_to_exclusive": utc_to.to_rfc3339(),
+                    "status": a.status, "by": q.by.as_str(),
+                }),
+                tz: a.tz.name().to_owned(),
+            };
+            let n = emit(&store, &a.output, &prov, |s| Ok(store.engagement(&q, s)?))?;
+            if n == 0 {
+                eprintln!(
+                    "note: campaign {} has no transactions in {range}",
+                    a.campaign
+                );
+            }
+        }
+        ReportCommand::Weekly(a) => {
+            let q = WeeklyQuery {
+                tz: a.tz,
+                reward: a.reward.clone(),
+            };
+            let prov = Provenance {
+                sql: sql_files::WEEKLY,
+                params: json!({ "reward": a.reward }),
+                tz: a.tz.name().to_owned(),
+            };
+            let n = emit(&store, &a.output, &prov, |s| Ok(store.weekly(&q, s)?))?;
+            if n == 0 {
+                eprintln!("note: no redeemed transactions");
+            }
+        }
+        ReportCommand::Sessions(a) => {
+            let range = match (a.from, a.to) {
+                (Some(f), Some(t)) => Some(LocalDateRange::new(f, t, a.tz)?),
+                _ => None,
+            };
+            if let Some(u) = a.user.as_deref().filter(|u| !is_user_id(u)) {
+                bail!("--user {u:?}: a user id is a run of digits, as in the HTTP log");
+            }
+            let q = SessionsQuery {
+                range,
+                user_id: a.user.clone(),
+                driven_only: a.driven_only,
+            };
+            let prov = Provenance {
+                sql: sql_files::SESSIONS,
+                params: json!({
+                    "user": a.user, "from": a.from.map(|d| d.to_string()),
+                    "to": a.to.map(|d| d.to_string()), "driven_only": a.driven_only,
+                    "range_utc": range.map(|r| { let (x, y) = r.to_utc(); [x.to_rfc3339(), y.to_rfc3339()] }),
+                }),
+                tz: a.tz.name().to_owned(),
+            };
+            let n = emit(&store, &a.output, &prov, |s| Ok(store.sessions(&q, s)?))?;
+            if n == 0 {
+                eprintln!("note: no sessions match");
+            }
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn is_user_id(u: &str) -> bool {
+    !u.is_empty() && u.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn choose_format(out: &OutputArgs) -> Format {
+    if let Some(f) = out.format {
+        return f;
+    }
+    match &out.out {
+        Some(p) if p.extension().is_some_and(|e| e == "json") => Format::Json,
+        Some(_) => Format::Csv,
+        None if std::io::stdout().is_terminal() => Format::Table,
+        None => Format::Csv,
+    }
+}
+
+/// Runs `run` into the chosen sink and destination; returns the row count.
+fn emit(
+    store: &Store,
+    out: &OutputArgs,
+    prov: &Provenance,
+    run: impl FnOnce(&mut dyn RowSink) -> Result<u64>,
+) -> Result<u64> {
+    let format = choose_format(out);
+    let writer: Box<dyn Write> = match &out.out {
+        Some(p) => Box::new(BufWriter::new(
+            File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut sink: Box<dyn RowSink> = match format {
+        Format::Table => Box::new(TableSink::new(writer)),
+        Format::Csv => Box::new(CsvSink::new(writer)),
+        Format::Json => Box::new(JsonSink::new(writer)),
+    };
+    let n = run(sink.as_mut())?;
+    drop(sink);
+    if let (true, Some(path)) = (out.provenance, &out.out) {
+        write_provenance(store, path, prov, n)?;
+    }
+    if let Some(p) = &out.out {
+        eprintln!("wrote {n} row(s) to {}", p.display());
+    }
+    Ok(n)
+}
+
+fn write_provenance(store: &Store, path: &Path, prov: &Provenance, rows: u64) -> Result<()> {
+    let mut meta = path.as_os_str().to_owned();
+    meta.push(".meta.json");
+    let sources: Vec<_> = store
+        .manifest()?
+        .into_iter()
+        .map(|m| {
+            json!({
+                "source": m.source, "table": m.table, "path": m.path, "sha256": m.sha256,
+                "rows": m.rows, "rejected": m.rejected, "loaded_at": m.loaded_at,
+            })
+        })
+        .collect();
+    let doc = json!({
+        "sql_file": prov.sql,
+        "parameters": prov.params,
+        "time_zone": prov.tz,
+        "rows": rows,
+        "database": store.path().display(),
+        "sources": sources,
+        "run_at": chrono::Utc::now().to_rfc3339(),
+        "perx_version": env!("CARGO_PKG_VERSION"),
+    });
+    std::fs::write(&meta, serde_json::to_vec_pretty(&doc)?)
+        .with_context(|| format!("writing {}", PathBuf::from(&meta).display()))?;
+    Ok(())
+}

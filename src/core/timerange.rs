@@ -1,0 +1,190 @@
+//! Date ranges typed in a local time zone (Singapore by default), turned into the UTC
+//! instants the store keeps.
+//!
+//! A [`LocalDateRange`] is whole days, both ends inclusive, and cannot be inverted: `--from
+//! 2019-08-22 --to 2019-08-22` in Asia/Singapore is `[2019-08-21T16:00Z, 2019-08-22T16:00Z)`.
+//! Conversion uses chrono-tz, so daylight-saving zones get their real day lengths.
+
+use std::fmt;
+
+use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// The zone report dates are typed in unless the user says otherwise.
+pub const DEFAULT_TZ: Tz = chrono_tz::Asia::Singapore;
+
+/// Whole local days `from..=to` in a time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalDateRange {
+    from: NaiveDate,
+    to: NaiveDate,
+    tz: Tz,
+}
+
+/// A range whose end is before its start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "--from {from} is after --to {to}; the range is inclusive, so use --from {to} --to {from}?"
+)]
+pub struct InvertedRange {
+    /// The start given.
+    pub from: NaiveDate,
+    /// The end given.
+    pub to: NaiveDate,
+}
+
+impl LocalDateRange {
+    /// Both ends inclusive; `from` must not be after `to`.
+    pub fn new(from: NaiveDate, to: NaiveDate, tz: Tz) -> Result<Self, InvertedRange> {
+        if from > to {
+            return Err(InvertedRange { from, to });
+        }
+        Ok(LocalDateRange { from, to, tz })
+    }
+
+    /// The first day.
+    pub fn from(&self) -> NaiveDate {
+        self.from
+    }
+
+    /// The last day (inclusive).
+    pub fn to(&self) -> NaiveDate {
+        self.to
+    }
+
+    /// The time zone of the dates.
+    pub fn tz(&self) -> Tz {
+        self.tz
+    }
+
+    /// The UTC half-open interval `[start, end)` covering the local days.
+    pub fn to_utc(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        let start = start_of_day(self.from, self.tz);
+        let end = match self.to.checked_add_days(Days::new(1)) {
+            Some(next) => start_of_day(next, self.tz),
+            None => DateTime::<Utc>::MAX_UTC,
+        };
+        (start, end)
+    }
+}
+
+impl fmt::Display for LocalDateRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (a, b) = self.to_utc();
+        write!(
+            f,
+            "{} to {} ({}) = UTC {} to {}",
+            self.from,
+            self.to,
+            self.tz.name(),
+            a.format("%Y-%m-%d %H:%M"),
+            b.format("%Y-%m-%d %H:%M")
+        )
+    }
+}
+
+/// The first instant of a local day. Where midnight does not exist (a DST gap at 00:00), the
+/// day starts at the first local minute that does.
+pub fn start_of_day(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or(NaiveDateTime::MIN);
+    for minutes in (0..=24 * 60).step_by(15) {
+        let t = midnight + chrono::Duration::minutes(minutes);
+        match tz.from_local_datetime(&t) {
+            LocalResult::Single(x) => return x.with_timezone(&Utc),
+            LocalResult::Ambiguous(earliest, _) => return earliest.with_timezone(&Utc),
+            LocalResult::None => continue,
+        }
+    }
+    // No zone skips a whole day's quarter-hours but one (Pacific/Apia 2011-12-30);
+    // take the next day's start.
+    start_of_day(day.succ_opt().unwrap_or(day), tz)
+}
+
+/// Parses an IANA zone name, with a message that helps.
+pub fn parse_tz(name: &str) -> Result<Tz, String> {
+    name.parse::<Tz>().map_err(|_| {
+        format!("unknown time zone {name:?}; use an IANA name such as Asia/Singapore or America/New_York")
+    })
+}
+
+/// The local wall-clock time of a UTC instant.
+pub fn to_local(t: DateTime<Utc>, tz: Tz) -> NaiveDateTime {
+    t.with_timezone(&tz).naive_local()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn check(from: &str, to: &str, tz: Tz, expected: (&str, &str)) {
+        let (a, b) = LocalDateRange::new(d(from), d(to), tz).unwrap().to_utc();
+        assert_eq!(
+            (a.to_rfc3339(), b.to_rfc3339()),
+            (expected.0.into(), expected.1.into())
+        );
+    }
+
+    #[test]
+    fn singapore_days_start_at_16_utc_the_day_before() {
+        check(
+            "2019-08-22",
+            "2019-08-22",
+            DEFAULT_TZ,
+            ("2019-08-21T16:00:00+00:00", "2019-08-22T16:00:00+00:00"),
+        );
+        check(
+            "2019-08-01",
+            "2019-08-31",
+            DEFAULT_TZ,
+            ("2019-07-31T16:00:00+00:00", "2019-08-31T16:00:00+00:00"),
+        );
+    }
+
+    #[test]
+    fn daylight_saving_days_have_their_real_length() {
+        let ny = chrono_tz::America::New_York;
+        // 2019-03-10 is 23 hours long in New York, 2019-11-03 is 25.
+        check(
+            "2019-03-10",
+            "2019-03-10",
+            ny,
+            ("2019-03-10T05:00:00+00:00", "2019-03-11T04:00:00+00:00"),
+        );
+        check(
+            "2019-11-03",
+            "2019-11-03",
+            ny,
+            ("2019-11-03T04:00:00+00:00", "2019-11-04T05:00:00+00:00"),
+        );
+    }
+
+    #[test]
+    fn midnight_in_a_dst_gap_starts_the_day_at_the_first_real_minute() {
+        // Santiago skipped 2019-09-08 00:00-01:00.
+        let t = start_of_day(d("2019-09-08"), chrono_tz::America::Santiago);
+        assert_eq!(t.to_rfc3339(), "2019-09-08T04:00:00+00:00");
+    }
+
+    #[test]
+    fn inverted_range_is_refused() {
+        let e = LocalDateRange::new(d("2019-08-02"), d("2019-08-01"), DEFAULT_TZ).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("--from 2019-08-02 is after --to 2019-08-01")
+        );
+    }
+
+    #[test]
+    fn unknown_zone_message_names_examples() {
+        assert!(
+            parse_tz("Mars/Olympus")
+                .unwrap_err()
+                .contains("Asia/Singapore")
+        );
+        assert_eq!(parse_tz("UTC").unwrap(), chrono_tz::UTC);
+    }
+}

@@ -1,0 +1,14 @@
+//! perx: terminal analytics for a loyalty-rewards platform.
+//!
+//! Layers, inside out (see ARCHITECTURE.md): [`core`] is pure (parsing and rules, no I/O);
+//! [`avro`], [`sample`] and [`hashing`] read and write files; [`store`] owns DuckDB. The
+//! binary (`src/main.rs`, `src/cli/`) sits at the edge and is the only place that prints.
+
+pub mod avro;
+pub mod core;
+pub mod exit;
+pub mod hashing;
+pub mod progress;
+pub mod report;
+pub mod sample;
+pub mod store;

@@ -1,0 +1,359 @@
+//! The sample-data generator behind `perx gen-sample` and the committed `data/` folder.
+//!
+//! Deterministic per seed (ChaCha8), same formats and statistical shape as the platform's
+//! exports: a few campaigns and rewards, a few thousand transactions over several weeks, a
+//! many-to-many mapping with duplicate rows, and an HTTP log of user sessions written out
+//! of time order with a handful of deliberately bad lines. The log streams to its writer,
+//! so a 10 M-line benchmark log needs no more memory than a small one.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rand::seq::{IndexedRandom, SliceRandom};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct SampleOptions {
+    /// Seed of the random generator: the same seed gives byte-identical files.
+    pub seed: u64,
+    /// Approximate number of log lines (the exact count is `log_lines`; bad lines included).
+    pub log_lines: u64,
+}
+
+/// The seed of the committed `data/` sample.
+pub const DEFAULT_SEED: u64 = 20190826;
+/// The log size of the committed `data/` sample.
+pub const DEFAULT_LOG_LINES: u64 = 20_000;
+
+impl Default for SampleOptions {
+    fn default() -> Self {
+        SampleOptions {
+            seed: DEFAULT_SEED,
+            log_lines: DEFAULT_LOG_LINES,
+        }
+    }
+}
+
+/// The deliberately bad lines of the sample log, one per rejection kind. They are written
+/// at fixed line numbers, so tests can name them.
+pub const BAD_LINES: &[&str] = &[
+    "2019-08-26T25:61:00+00:00 GET /campaigns/11 2000012345678",
+    "2019-08-26T18:00:00+00:00 GET /health 2000012345678",
+    "2019-08-26T18:00:01+00:00 POST /campaigns/11 2000012345678",
+    "2019-08-26T18:00:02+00:00 GET /campaigns/11",
+    "",
+    "2019-08-26T18:00:03+00:00 GET /campaigns/11 user42",
+    "2019-08-26T18:00:04+00:00  GET /campaigns/11 2000012345678",
+];
+
+/// Line numbers (1-based) at which [`BAD_LINES`] appear in a log of `total` lines.
+/// A log too short to hold them all distinctly (`total` ≤ their count) gets none.
+pub fn bad_line_numbers(total: u64) -> Vec<u64> {
+    let n = BAD_LINES.len() as u64;
+    if total <= n {
+        return Vec::new();
+    }
+    (0..n).map(|i| 1 + (i + 1) * total / (n + 1)).collect()
+}
+
+/// Numbers of the sample's shape.
+const CAMPAIGNS: i64 = 4;
+const REWARDS: i64 = 6;
+const TRANSACTIONS: usize = 3_000;
+const MAPPING_ROWS: usize = 3_000;
+/// Campaign ids seen in the log, and reward ids issued there.
+const LOG_CAMPAIGN_IDS: std::ops::Range<i64> = 10..60;
+const LOG_REWARD_IDS: std::ops::Range<i64> = 50..400;
+
+/// Writes the five files into `dir` (created if missing).
+pub fn generate(opts: &SampleOptions, dir: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+    let create = |name: &str| File::create(dir.join(name)).map(BufWriter::new);
+    write_campaigns(&mut create("campaign.csv")?)?;
+    write_reward_campaigns(&mut rng, &mut create("reward_campaign.csv")?)?;
+    write_transactions(&mut rng, &mut create("reward_transaction.csv")?)?;
+    let mapping = mapping_pairs(&mut rng);
+    let mut w = create("campaign_reward_mapping.csv")?;
+    writeln!(w, "campaign_id,reward_id")?;
+    for (c, r) in &mapping {
+        writeln!(w, "{c},{r}")?;
+    }
+    w.flush()?;
+    let mut log = create("http_log.txt")?;
+    write_log(&mut rng, opts.log_lines, &mapping, &mut log)?;
+    log.flush()
+}
+
+fn ts_csv(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string()
+}
+
+fn write_campaigns(w: &mut impl Write) -> io::Result<()> {
+    // The real export's header, capitalised `Id` included.
+    writeln!(w, "Id,name,status")?;
+    for id in 1..=CAMPAIGNS {
+        let status = if id == CAMPAIGNS {
+            "inactive"
+        } else {
+            "active"
+        };
+        writeln!(w, "{id},Sample Campaign {id},{status}")?;
+    }
+    w.flush()
+}
+
+fn write_reward_campaigns(rng: &mut ChaCha8Rng, w: &mut impl Write) -> io::Result<()> {
+    writeln!(w, "id,reward_name,updated_at,campaign_id")?;
+    let base = Utc.with_ymd_and_hms(2019, 6, 20, 9, 0, 0).single();
+    let base = base.unwrap_or_default();
+    for id in 1..=REWARDS {
+        let t = base + Duration::milliseconds(rng.random_range(0..10 * 86_400_000));
+        let campaign = 1 + (id - 1) % (CAMPAIGNS - 1);
+        writeln!(w, "{id},Sample Reward {id},{},{campaign}", ts_csv(t))?;
+    }
+    w.flush()
+}
+
+fn write_transactions(rng: &mut ChaCha8Rng, w: &mut impl Write) -> io::Result<()> {
+    writeln!(w, "id,status,updated_at,reward_campaign_id")?;
+    // Eight weeks from Monday 2019-07-01 SGT; reward 6 takes a week off in the middle, so
+    // the weekly report has a zero week between two busy ones.
+    let start = Utc
+        .with_ymd_and_hms(2019, 6, 30, 16, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let mut rows: Vec<(DateTime<Utc>, &str, i64)> = Vec::with_capacity(TRANSACTIONS);
+    while rows.len() < TRANSACTIONS {
+        let reward = rng.random_range(1..=REWARDS);
+        let day = rng.random_range(0..56);
+        if reward == REWARDS && (21..28).contains(&day) {
+            continue;
+        }
+        // Engagement peaks in the SGT evening (UTC 11:00-14:00).
+        let hour = if rng.random_bool(0.4) {
+            rng.random_range(11..14)
+        } else {
+            rng.random_range(0..24)
+        };
+        let ms = rng.random_range(0..3_600_000);
+        let t = start + Duration::days(day) + Duration::hours(hour) + Duration::milliseconds(ms);
+        let status = *["redeemed", "redeemed", "redeemed", "issued", "expired"]
+            .choose(rng)
+            .unwrap_or(&"redeemed");
+        rows.push((t, status, reward));
+    }
+    // Exports are not sorted by time; ids follow insertion order.
+    rows.shuffle(rng);
+    for (i, (t, status, reward)) in rows.iter().enumerate() {
+        writeln!(w, "{},{status},{},{reward}", i + 1, ts_csv(*t))?;
+    }
+    w.flush()
+}
+
+fn mapping_pairs(rng: &mut ChaCha8Rng) -> Vec<(i64, i64)> {
+    let mut pairs = Vec::with_capacity(MAPPING_ROWS);
+    while pairs.len() < MAPPING_ROWS {
+        let pair = (
+            rng.random_range(LOG_CAMPAIGN_IDS.start..LOG_CAMPAIGN_IDS.end + 150),
+            rng.random_range(LOG_REWARD_IDS.start..LOG_REWARD_IDS.end + 600),
+        );
+        pairs.push(pair);
+        // The real export repeats about four rows in ten.
+        if rng.random_bool(0.4) {
+            pairs.push(pair);
+        }
+    }
+    pairs.truncate(MAPPING_ROWS);
+    pairs.shuffle(rng);
+    pairs
+}
+
+/// One request of the log, before formatting.
+struct Line {
+    ts: DateTime<Utc>,
+    reward: bool,
+    item: i64,
+    user: u64,
+}
+
+fn write_line(w: &mut (impl Write + ?Sized), l: &Line) -> io::Result<()> {
+    let (method, path) = if l.reward {
+        ("POST", "rewards")
+    } else {
+        ("GET", "campaigns")
+    };
+    writeln!(
+        w,
+        "{}+00:00 {method} /{path}/{} {}",
+        l.ts.format("%Y-%m-%dT%H:%M:%S"),
+        l.item,
+        l.user
+    )
+}
+
+/// Writes a log of exactly `lines` lines: user sessions over the evening of 2019-08-26 UTC,
+/// shuffled within windows and with a few very late lines, and [`BAD_LINES`] at
+/// [`bad_line_numbers`].
+fn write_log(
+    rng: &mut ChaCha8Rng,
+    lines: u64,
+    mapping: &[(i64, i64)],
+    w: &mut impl Write,
+) -> io::Result<()> {
+    let bad_at = bad_line_numbers(lines);
+    // First reward of each campaign in the mapping, for rewards that follow a view.
+    let mut reward_of = std::collections::HashMap::new();
+    for (c, r) in mapping {
+        reward_of.entry(*c).or_insert(*r);
+    }
+    let good_total = lines.saturating_sub(bad_at.len() as u64);
+    let start = Utc
+        .with_ymd_and_hms(2019, 8, 26, 16, 0, 0)
+        .single()
+        .unwrap_or_default();
+    // The log spans about 12 hours whatever its size; denser logs just have more users.
+    let span_s = 12 * 3600;
+    let users = (good_total / 3).max(1);
+    let mut written = 0u64;
+    let mut produced = 0u64;
+    let mut window: Vec<Line> = Vec::with_capacity(4096);
+    let mut late: Vec<Line> = Vec::new();
+    let emit = |l: Option<&Line>, w: &mut dyn Write, written: &mut u64| -> io::Result<()> {
+        loop {
+            *written += 1;
+            if let Ok(i) = bad_at.binary_search(written) {
+                writeln!(w, "{}", BAD_LINES[i])?;
+                continue;
+            }
+            break;
+        }
+        match l {
+            Some(l) => write_line(w, l),
+            None => Ok(()),
+        }
+    };
+    let mut session_start = 0.0f64;
+    while produced < good_total {
+        // Session arrivals spread evenly over the span.
+        session_start += span_s as f64 / (good_total as f64 / 2.7);
+        let user = if rng.random_bool(0.8) {
+            2_000_000_000_000 + rng.random_range(0..users.max(1) * 7)
+        } else {
+            rng.random_range(10_000..10_000_000)
+        };
+        let mut t = start + Duration::seconds(session_start as i64);
+        let mut viewed: Vec<i64> = Vec::new();
+        let events = rng.random_range(1..=5u32);
+        for e in 0..events {
+            if produced >= good_total {
+                break;
+            }
+            if e > 0 {
+                // Mostly quick clicks, sometimes right on the 5-minute edge.
+                let gap = match rng.random_range(0..100) {
+                    0 => 299,
+                    1 => 300,
+                    2 => 301,
+                    3..=5 => rng.random_range(301..3600),
+                    6..=8 => 0,
+                    _ => rng.random_range(1..240),
+                };
+                t += Duration::seconds(gap);
+            }
+            let reward = rng.random_bool(0.17);
+            let item = if reward {
+                // Half of the rewards follow a view of a campaign that contains them.
+                let driven = viewed.iter().find_map(|c| reward_of.get(c));
+                match driven {
+                    Some(&r) if rng.random_bool(0.5) => r,
+                    _ => rng.random_range(LOG_REWARD_IDS),
+                }
+            } else {
+                let c = rng.random_range(LOG_CAMPAIGN_IDS);
+                viewed.push(c);
+                c
+            };
+            let line = Line {
+                ts: t,
+                reward,
+                item,
+                user,
+            };
+            produced += 1;
+            if rng.random_bool(0.0005) {
+                late.push(line);
+            } else {
+                window.push(line);
+            }
+            if window.len() == window.capacity() {
+                window.shuffle(rng);
+                for l in window.drain(..) {
+                    emit(Some(&l), w, &mut written)?;
+                }
+            }
+        }
+    }
+    window.shuffle(rng);
+    for l in window.drain(..).chain(late.drain(..)) {
+        emit(Some(&l), w, &mut written)?;
+    }
+    // Bad lines that fall after the last good one.
+    while written < lines {
+        emit(None, w, &mut written)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log_of(lines: u64, seed: u64) -> Vec<u8> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mapping = mapping_pairs(&mut rng);
+        let mut out = Vec::new();
+        write_log(&mut rng, lines, &mapping, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn log_has_exact_line_count_and_bad_lines_where_promised() {
+        for total in [1u64, 7, 8, 100, 1234] {
+            let log = log_of(total, 1);
+            let lines: Vec<&[u8]> = log.split(|b| *b == b'\n').collect();
+            assert_eq!(lines.len() as u64, total + 1, "total {total}");
+            let bad = bad_line_numbers(total);
+            assert_eq!(bad.len(), if total > 7 { 7 } else { 0 });
+            for (i, n) in bad.iter().enumerate() {
+                assert_eq!(lines[*n as usize - 1], BAD_LINES[i].as_bytes());
+            }
+        }
+    }
+
+    #[test]
+    fn same_seed_same_bytes_other_seed_other_bytes() {
+        assert_eq!(log_of(500, 7), log_of(500, 7));
+        assert_ne!(log_of(500, 7), log_of(500, 8));
+    }
+
+    #[test]
+    fn log_is_out_of_order() {
+        let log = log_of(5000, 3);
+        let ts: Vec<&[u8]> = log
+            .split(|b| *b == b'\n')
+            .filter(|l| l.len() > 25)
+            .map(|l| &l[..19])
+            .collect();
+        let backwards = ts.windows(2).filter(|w| w[1] < w[0]).count();
+        assert!(
+            backwards > ts.len() / 4,
+            "only {backwards} of {} go back",
+            ts.len()
+        );
+    }
+}

@@ -1,0 +1,737 @@
+//! Loading a data directory into the store: CSV exports, and the HTTP log through its Avro
+//! form.
+//!
+//! One load is one transaction: every table whose file is present is emptied and refilled,
+//! so loading the same files twice gives the same rows and an interrupted load leaves the
+//! previous contents. Every input line ends in its table or in `load_reject`; loaded rows that
+//! break an integrity rule are listed in `load_warning`.
+
+use std::fs::File;
+use std::io::{self, BufReader};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::sync_channel;
+use std::time::Instant;
+
+use duckdb::appender_params_from_iter;
+use duckdb::arrow::array::{ArrayRef, Int64Builder, StringBuilder, TimestampMicrosecondBuilder};
+use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::types::{TimeUnit as DuckTimeUnit, Value};
+use duckdb::{Transaction, params};
+
+use super::{SqlContext, Store, StoreError};
+use crate::avro::{self, AvroCodec, AvroError, HttpLogRecord};
+use crate::core::Reject;
+use crate::core::logline::{check_user_id, classify_request};
+use crate::core::records::{Cell, CsvSource, HeaderMap};
+use crate::hashing::HashingReader;
+use crate::progress::{Progress, Unit};
+
+/// The standard name of the text log in a data directory.
+pub const LOG_TEXT: &str = "http_log.txt";
+/// The standard name of the Avro log in a data directory.
+pub const LOG_AVRO: &str = "http_log.avro";
+/// The `load_reject.source` of lines rejected from a converted text log.
+const HTTP_LOG_TABLE: &str = "http_log";
+/// Rows per Arrow batch handed to DuckDB: bounds memory whatever the log size.
+const BATCH_ROWS: usize = 64 * 1024;
+
+/// The HTTP log of a data directory, in whichever form it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogFile {
+    /// The text log; it is converted to Avro first.
+    Text(PathBuf),
+    /// An Avro file made by `perx convert-log`.
+    Avro(PathBuf),
+}
+
+/// The files found in a data directory.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    /// The directory.
+    pub dir: PathBuf,
+    /// CSV exports present, in load order.
+    pub csvs: Vec<(CsvSource, PathBuf)>,
+    /// The HTTP log, if present.
+    pub log: Option<LogFile>,
+}
+
+impl DataDir {
+    /// Finds the standard files in `dir`. Missing files are fine (their tables are left as
+    /// they are); a directory with none of them is an error.
+    pub fn discover(dir: &Path) -> Result<DataDir, LoadError> {
+        if !dir.is_dir() {
+            return Err(LoadError::NoDir(dir.to_owned()));
+        }
+        let csvs: Vec<_> = CsvSource::ALL
+            .iter()
+            .map(|s| (*s, dir.join(s.file_name())))
+            .filter(|(_, p)| p.is_file())
+            .collect();
+        let text = dir.join(LOG_TEXT);
+        let log = if text.is_file() {
+            Some(LogFile::Text(text))
+        } else {
+            find_avro(dir)?.map(LogFile::Avro)
+        };
+        if csvs.is_empty() && log.is_none() {
+            return Err(LoadError::NothingToLoad(dir.to_owned()));
+        }
+        Ok(DataDir {
+            dir: dir.to_owned(),
+            csvs,
+            log,
+        })
+    }
+}
+
+/// `http_log.avro`, or else the only `.avro` file of the directory.
+fn find_avro(dir: &Path) -> Result<Option<PathBuf>, LoadError> {
+    let standard = dir.join(LOG_AVRO);
+    if standard.is_file() {
+        return Ok(Some(standard));
+    }
+    let entries = std::fs::read_dir(dir).map_err(|source| LoadError::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "avro") && p.is_file())
+        .collect();
+    found.sort();
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(found.pop()),
+        _ => Err(LoadError::ManyAvro {
+            dir: dir.to_owned(),
+            files: found,
+        }),
+    }
+}
+
+/// How to load.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Where a text log's Avro form is written (`<dir>/<log stem>.avro`).
+    pub avro_dir: PathBuf,
+    /// Codec of that Avro file.
+    pub codec: AvroCodec,
+    /// How many rejected lines to keep in the report for display (all are in `load_reject`).
+    pub preview: usize,
+}
+
+/// What happened to one source file.
+#[derive(Debug, Clone)]
+pub struct SourceReport {
+    /// The file name (`load_reject.source`, `load_manifest.source`).
+    pub source: String,
+    /// The table it fills.
+    pub table: &'static str,
+    /// The file loaded.
+    pub path: PathBuf,
+    /// Rows now in the table from this file.
+    pub rows: u64,
+    /// Lines rejected.
+    pub rejected: u64,
+    /// Lower-case hex SHA-256 of the file.
+    pub sha256: String,
+    /// Wall time spent on it, conversion included.
+    pub seconds: f64,
+    /// Header columns perx does not know (ignored, but shown).
+    pub unknown_columns: Vec<String>,
+}
+
+/// A loaded row that breaks an integrity rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// Its source file.
+    pub source: String,
+    /// Its line there.
+    pub line_no: u64,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// The outcome of a load.
+#[derive(Debug, Clone, Default)]
+pub struct LoadReport {
+    /// One entry per file loaded, in load order.
+    pub sources: Vec<SourceReport>,
+    /// The Avro file the log was loaded from (written by this load when it converted text).
+    pub avro: Option<PathBuf>,
+    /// The first rejected lines, by source (all of them are in `load_reject`).
+    pub preview: Vec<(String, Reject)>,
+    /// Integrity warnings over the whole database after the load.
+    pub warnings: Vec<Warning>,
+    /// Total wall time.
+    pub seconds: f64,
+}
+
+impl LoadReport {
+    /// Lines rejected, all sources together.
+    pub fn rejected(&self) -> u64 {
+        self.sources.iter().map(|s| s.rejected).sum()
+    }
+
+    /// True when nothing was rejected and no integrity rule is broken.
+    pub fn is_clean(&self) -> bool {
+        self.rejected() == 0 && self.warnings.is_empty()
+    }
+}
+
+/// Errors that stop a load (bad lines never do).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The data directory does not exist.
+    #[error("data directory {0} does not exist or is not a directory")]
+    NoDir(PathBuf),
+    /// None of the standard files is there.
+    #[error(
+        "nothing to load in {0}: expected campaign.csv, reward_campaign.csv, \
+         reward_transaction.csv, campaign_reward_mapping.csv, http_log.txt or an .avro log"
+    )]
+    NothingToLoad(PathBuf),
+    /// Several Avro files and no `http_log.avro`.
+    #[error("{dir}: several .avro files ({}); name the log http_log.avro or remove the others", .files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "))]
+    ManyAvro {
+        /// The directory.
+        dir: PathBuf,
+        /// The files found.
+        files: Vec<PathBuf>,
+    },
+    /// A file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: io::Error,
+    },
+    /// A CSV header that cannot be loaded.
+    #[error("{path}:1: {problem}; fix the header row (names are matched case-insensitively)")]
+    Header {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The CSV reader failed in a way that is not about one row.
+    #[error("{path}:{line}: {source}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The line where it failed.
+        line: u64,
+        /// What the CSV reader said.
+        source: csv::Error,
+    },
+    /// Converting or reading the Avro log failed.
+    #[error(transparent)]
+    Avro(#[from] AvroError),
+    /// The database refused.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Keeps the first few rejects for the report.
+struct Preview<'a> {
+    limit: usize,
+    items: &'a mut Vec<(String, Reject)>,
+}
+
+impl Preview<'_> {
+    fn offer(&mut self, source: &str, r: &Reject) {
+        if self.items.len() < self.limit {
+            self.items.push((source.to_owned(), r.clone()));
+        }
+    }
+}
+
+impl Store {
+    /// Loads every file of `data` in one transaction (see the module docs).
+    pub fn load(
+        &mut self,
+        data: &DataDir,
+        opts: &LoadOptions,
+        progress: &dyn Progress,
+    ) -> Result<LoadReport, LoadError> {
+        let started = Instant::now();
+        let mut report = LoadReport::default();
+        let mut preview = Preview {
+            limit: opts.preview,
+            items: &mut report.preview,
+        };
+
+        // Convert first, outside the transaction: it only writes the Avro file.
+        let log = match &data.log {
+            None => None,
+            Some(LogFile::Text(text)) => {
+                let t = Instant::now();
+                let stem = text
+                    .file_stem()
+                    .map_or("http_log".into(), |s| s.to_os_string());
+                let avro_path = opts.avro_dir.join(stem).with_extension("avro");
+                let source = file_name(text);
+                let (stats, sha256) = avro::convert_file(
+                    text,
+                    &avro_path,
+                    opts.codec,
+                    &mut |r| preview.offer(&source, r),
+                    progress,
+                )?;
+                Some(LogSource {
+                    source,
+                    path: text.clone(),
+                    avro: avro_path,
+                    sha256: Some(sha256),
+                    expected: Some(stats.records),
+                    convert_seconds: t.elapsed().as_secs_f64(),
+                })
+            }
+            Some(LogFile::Avro(path)) => Some(LogSource {
+                source: file_name(path),
+                path: path.clone(),
+                avro: path.clone(),
+                sha256: None,
+                expected: None,
+                convert_seconds: 0.0,
+            }),
+        };
+
+        let tx = self.conn_mut().transaction().ctx("starting the load")?;
+        for (source, path) in &data.csvs {
+            let r = load_csv(&tx, *source, path, &mut preview, progress)?;
+            report.sources.push(r);
+        }
+        if let Some(log) = &log {
+            let r = load_log(&tx, log, &mut preview, progress)?;
+            report.avro = Some(log.avro.clone());
+            report.sources.push(r);
+        }
+        tx.execute_batch(include_str!("../../sql/load/checks.sql"))
+            .ctx("checking foreign keys and duplicate ids")?;
+        report.warnings = read_warnings(&tx)?;
+        tx.commit().ctx("committing the load")?;
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
+}
+
+fn clear(tx: &Transaction<'_>, table: &'static str, source: &str) -> Result<(), StoreError> {
+    let sql = include_str!("../../sql/load/clear_table.sql").replace("{table}", table);
+    tx.execute_batch(&sql).ctx(format!("emptying {table}"))?;
+    tx.execute(include_str!("../../sql/load/clear_source.sql"), [source])
+        .ctx(format!("forgetting earlier rejects of {source}"))?;
+    Ok(())
+}
+
+fn record_manifest(tx: &Transaction<'_>, r: &SourceReport) -> Result<(), StoreError> {
+    tx.execute(
+        include_str!("../../sql/load/clear_manifest.sql"),
+        [&r.source],
+    )
+    .ctx("updating load_manifest")?;
+    tx.execute(
+        include_str!("../../sql/load/insert_manifest.sql"),
+        params![
+            r.source,
+            r.table,
+            r.path.display().to_string(),
+            r.sha256,
+            r.rows as i64,
+            r.rejected as i64,
+            r.seconds
+        ],
+    )
+    .ctx("updating load_manifest")?;
+    Ok(())
+}
+
+fn append_rejects<'r>(
+    tx: &Transaction<'_>,
+    source: &str,
+    rejects: impl IntoIterator<Item = &'r Reject>,
+) -> Result<u64, StoreError> {
+    let mut app = tx.appender("load_reject").ctx("opening load_reject")?;
+    let mut n = 0;
+    for r in rejects {
+        app.append_row(params![source, r.line_no as i64, r.reason, r.raw])
+            .ctx("writing load_reject")?;
+        n += 1;
+    }
+    app.flush().ctx("writing load_reject")?;
+    Ok(n)
+}
+
+fn load_csv(
+    tx: &Transaction<'_>,
+    source: CsvSource,
+    path: &Path,
+    preview: &mut Preview<'_>,
+    progress: &dyn Progress,
+) -> Result<SourceReport, LoadError> {
+    let started = Instant::now();
+    let name = source.file_name().to_owned();
+    let io_err = |source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = File::open(path).map_err(io_err)?;
+    progress.start(
+        &format!("loading {name}"),
+        file.metadata().ok().map(|m| m.len()),
+        Unit::Bytes,
+    );
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(HashingReader::new(BufReader::new(file)));
+    let header = rdr.byte_headers().map_err(|e| LoadError::Csv {
+        path: path.to_owned(),
+        line: 1,
+        source: e,
+    })?;
+    let header_text: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .collect();
+    let map = HeaderMap::new(source, header_text.iter().map(String::as_str)).map_err(|e| {
+        LoadError::Header {
+            path: path.to_owned(),
+            problem: e.to_string(),
+        }
+    })?;
+    let width = header_text.len();
+
+    clear(tx, source.table(), &name)?;
+    let mut rejects = Vec::new();
+    let mut rows = 0u64;
+    {
+        let mut app = tx
+            .appender(source.table())
+            .ctx(format!("opening {}", source.table()))?;
+        let mut rec = csv::ByteRecord::new();
+        let mut last_bytes = 0;
+        loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    // A broken quote or an I/O error: nothing after it can be trusted.
+                    return Err(LoadError::Csv {
+                        path: path.to_owned(),
+                        line,
+                        source: e,
+                    });
+                }
+            }
+            let line = rec.position().map_or(0, |p| p.line());
+            let raw = rec
+                .iter()
+                .map(String::from_utf8_lossy)
+                .collect::<Vec<_>>()
+                .join(",");
+            let reject = |reason: String| Reject {
+                line_no: line,
+                reason,
+                raw: raw.clone(),
+            };
+            let fields: Result<Vec<&str>, _> = rec.iter().map(std::str::from_utf8).collect();
+            let cells = match fields {
+                Err(_) => Err(reject("line is not valid UTF-8".into())),
+                Ok(f) if f.len() != width => Err(reject(format!(
+                    "expected {width} fields like the header, found {}",
+                    f.len()
+                ))),
+                Ok(f) => map.parse(&f).map_err(|e| reject(e.to_string())),
+            };
+            match cells {
+                Ok(cells) => {
+                    let values = std::iter::once(Value::BigInt(line as i64))
+                        .chain(cells.into_iter().map(to_value));
+                    app.append_row(appender_params_from_iter(values))
+                        .ctx(format!("{}:{line}: writing row", path.display()))?;
+                    rows += 1;
+                }
+                Err(r) => {
+                    preview.offer(&name, &r);
+                    rejects.push(r);
+                }
+            }
+            let read = rdr.get_ref().bytes();
+            progress.advance(read - last_bytes);
+            last_bytes = read;
+        }
+        app.flush().ctx(format!("writing {}", source.table()))?;
+    }
+    let rejected = append_rejects(tx, &name, &rejects)?;
+    let (sha256, _) = rdr.into_inner().finish().map_err(io_err)?;
+    progress.finish();
+    let report = SourceReport {
+        source: name,
+        table: source.table(),
+        path: path.to_owned(),
+        rows,
+        rejected,
+        sha256,
+        seconds: started.elapsed().as_secs_f64(),
+        unknown_columns: map.unknown.clone(),
+    };
+    record_manifest(tx, &report)?;
+    Ok(report)
+}
+
+fn to_value(c: Cell) -> Value {
+    match c {
+        Cell::Null => Value::Null,
+        Cell::Int(i) => Value::BigInt(i),
+        Cell::Text(s) => Value::Text(s),
+        Cell::Timestamp(t) => Value::Timestamp(DuckTimeUnit::Microsecond, t.timestamp_micros()),
+    }
+}
+
+/// The log as it will be loaded.
+struct LogSource {
+    /// `load_reject.source` / manifest name: the text file's name, or the Avro file's.
+    source: String,
+    /// The file the user gave.
+    path: PathBuf,
+    /// The Avro file read.
+    avro: PathBuf,
+    /// SHA-256 of the text log when it was converted by this load.
+    sha256: Option<String>,
+    /// Records written by the conversion (for the progress bar).
+    expected: Option<u64>,
+    convert_seconds: f64,
+}
+
+fn http_log_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("line_no", DataType::Int64, false),
+        Field::new(
+            "ts",
+            DataType::Timestamp(TimeUnit::Microsecond, None),
+            false,
+        ),
+        Field::new("http_method", DataType::Utf8, false),
+        Field::new("http_path", DataType::Utf8, false),
+        Field::new("user_id", DataType::Utf8, false),
+        Field::new("event_kind", DataType::Utf8, false),
+        Field::new("item_id", DataType::Int64, false),
+    ]))
+}
+
+/// Builds one Arrow batch of `http_log` rows.
+struct BatchBuilder {
+    schema: SchemaRef,
+    line_no: Int64Builder,
+    ts: TimestampMicrosecondBuilder,
+    method: StringBuilder,
+    path: StringBuilder,
+    user: StringBuilder,
+    kind: StringBuilder,
+    item: Int64Builder,
+    len: usize,
+}
+
+impl BatchBuilder {
+    fn new(schema: SchemaRef) -> Self {
+        let n = BATCH_ROWS;
+        BatchBuilder {
+            schema,
+            line_no: Int64Builder::with_capacity(n),
+            ts: TimestampMicrosecondBuilder::with_capacity(n),
+            method: StringBuilder::with_capacity(n, n * 4),
+            path: StringBuilder::with_capacity(n, n * 16),
+            user: StringBuilder::with_capacity(n, n * 14),
+            kind: StringBuilder::with_capacity(n, n * 6),
+            item: Int64Builder::with_capacity(n),
+            len: 0,
+        }
+    }
+
+    /// Adds a record, or says why it cannot be a row.
+    fn push(&mut self, r: &HttpLogRecord) -> Result<(), String> {
+        let (kind, item) = classify_request(&r.http_method, &r.http_path)
+            .and_then(|k| check_user_id(&r.user_id).map(|()| k))
+            .map_err(|e| format!("Avro record of line {}: {e}", r.line_no))?;
+        self.line_no.append_value(r.line_no);
+        self.ts.append_value(r.timestamp);
+        self.method.append_value(&r.http_method);
+        self.path.append_value(&r.http_path);
+        self.user.append_value(&r.user_id);
+        self.kind.append_value(kind.as_str());
+        self.item.append_value(item);
+        self.len += 1;
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<RecordBatch, duckdb::arrow::error::ArrowError> {
+        self.len = 0;
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(self.line_no.finish()),
+            Arc::new(self.ts.finish()),
+            Arc::new(self.method.finish()),
+            Arc::new(self.path.finish()),
+            Arc::new(self.user.finish()),
+            Arc::new(self.kind.finish()),
+            Arc::new(self.item.finish()),
+        ];
+        RecordBatch::try_new(self.schema.clone(), cols)
+    }
+}
+
+/// What the decoding thread sends to the appending one.
+enum Msg {
+    Batch(RecordBatch),
+    Reject(Reject),
+}
+
+fn load_log(
+    tx: &Transaction<'_>,
+    log: &LogSource,
+    preview: &mut Preview<'_>,
+    progress: &dyn Progress,
+) -> Result<SourceReport, LoadError> {
+    let started = Instant::now();
+    clear(tx, HTTP_LOG_TABLE, &log.source)?;
+    progress.start(
+        &format!("loading {} into http_log", file_name(&log.avro)),
+        log.expected,
+        Unit::Rows,
+    );
+
+    // Rejects found when the text was converted (by this load or an earlier convert-log).
+    let sidecar = avro::sidecar_path(&log.avro);
+    let mut rejected = 0;
+    if sidecar.is_file() {
+        let earlier = avro::read_sidecar(&sidecar)?;
+        if log.sha256.is_none() {
+            for r in &earlier {
+                preview.offer(&log.source, r);
+            }
+        }
+        rejected += append_rejects(tx, &log.source, &earlier)?;
+    }
+
+    // Decode Avro and build Arrow batches on one thread, append on this one.
+    let file = File::open(&log.avro).map_err(|source| LoadError::Io {
+        path: log.avro.clone(),
+        source,
+    })?;
+    let (send, recv) = sync_channel::<Msg>(2);
+    let avro_path = log.avro.clone();
+    let (rows, late_rejects, sha) = std::thread::scope(|scope| {
+        let decoder = scope.spawn(move || -> Result<String, LoadError> {
+            let mut reader = HashingReader::new(BufReader::with_capacity(1 << 20, file));
+            let records = avro::open_reader(&mut reader, &avro_path)?;
+            let mut batch = BatchBuilder::new(http_log_schema());
+            for rec in records {
+                let rec = rec?;
+                if let Err(reason) = batch.push(&rec) {
+                    let reject = Reject {
+                        line_no: rec.line_no.max(0) as u64,
+                        reason,
+                        raw: format!(
+                            "{} {} {} {}",
+                            rec.timestamp, rec.http_method, rec.http_path, rec.user_id
+                        ),
+                    };
+                    if send.send(Msg::Reject(reject)).is_err() {
+                        break;
+                    }
+                }
+                if batch.len == BATCH_ROWS {
+                    let b = batch.finish().map_err(arrow_err(&avro_path))?;
+                    if send.send(Msg::Batch(b)).is_err() {
+                        break;
+                    }
+                }
+            }
+            if batch.len > 0 {
+                let b = batch.finish().map_err(arrow_err(&avro_path))?;
+                let _ = send.send(Msg::Batch(b));
+            }
+            drop(send);
+            let (sha, _) = reader.finish().map_err(|source| LoadError::Io {
+                path: avro_path.clone(),
+                source,
+            })?;
+            Ok(sha)
+        });
+        let appended = (|| -> Result<(u64, Vec<Reject>), LoadError> {
+            let mut app = tx.appender(HTTP_LOG_TABLE).ctx("opening http_log")?;
+            let mut rows = 0u64;
+            let mut rejects = Vec::new();
+            for msg in recv.iter() {
+                match msg {
+                    Msg::Batch(b) => {
+                        let n = b.num_rows() as u64;
+                        app.append_record_batch(b).ctx("writing http_log")?;
+                        rows += n;
+                        progress.advance(n);
+                    }
+                    Msg::Reject(r) => rejects.push(r),
+                }
+            }
+            app.flush().ctx("writing http_log")?;
+            Ok((rows, rejects))
+        })();
+        // On an append error the receiver is dropped, so the decoder stops at its next send.
+        drop(recv);
+        let decoded = decoder
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let (rows, rejects) = appended?;
+        Ok::<_, LoadError>((rows, rejects, decoded?))
+    })?;
+    for r in &late_rejects {
+        preview.offer(&log.source, r);
+    }
+    rejected += append_rejects(tx, &log.source, &late_rejects)?;
+    progress.finish();
+    let report = SourceReport {
+        source: log.source.clone(),
+        table: HTTP_LOG_TABLE,
+        path: log.path.clone(),
+        rows,
+        rejected,
+        sha256: log.sha256.clone().unwrap_or(sha),
+        seconds: started.elapsed().as_secs_f64() + log.convert_seconds,
+        unknown_columns: Vec::new(),
+    };
+    record_manifest(tx, &report)?;
+    Ok(report)
+}
+
+fn arrow_err(path: &Path) -> impl Fn(duckdb::arrow::error::ArrowError) -> LoadError + '_ {
+    move |e| LoadError::Io {
+        path: path.to_owned(),
+        source: io::Error::other(e),
+    }
+}
+
+fn read_warnings(tx: &Transaction<'_>) -> Result<Vec<Warning>, StoreError> {
+    let mut stmt = tx
+        .prepare(include_str!("../../sql/load/warnings.sql"))
+        .ctx("reading integrity warnings")?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(Warning {
+                source: r.get(0)?,
+                line_no: r.get::<_, i64>(1)?.max(0) as u64,
+                problem: r.get(2)?,
+            })
+        })
+        .ctx("reading integrity warnings")?;
+    rows.collect::<Result<_, _>>()
+        .ctx("reading integrity warnings")
+}

@@ -1,0 +1,371 @@
+//! The store: the one place that owns the DuckDB connection.
+//!
+//! Opening a database applies the schema (`sql/schema.sql`, then `sql/migrations/`) and
+//! records its version. Loading lives in [`load`]. Everything above this layer sees typed
+//! results, never a `duckdb::Connection`.
+
+pub mod load;
+pub mod reports;
+pub mod tz;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use duckdb::{Config, Connection};
+
+use crate::core::Reject;
+
+/// One row of `load_manifest`: what the last load of a source file did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManifestEntry {
+    /// The file name.
+    pub source: String,
+    /// The table it filled.
+    pub table: String,
+    /// The path it was loaded from.
+    pub path: String,
+    /// Hex SHA-256 of the file.
+    pub sha256: String,
+    /// Rows loaded.
+    pub rows: u64,
+    /// Lines rejected.
+    pub rejected: u64,
+    /// When (UTC).
+    pub loaded_at: String,
+    /// How long it took.
+    pub seconds: f64,
+}
+
+/// A first and a last instant (UTC).
+pub type UtcSpan = (DateTime<Utc>, DateTime<Utc>);
+
+/// Where the database lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbPath {
+    /// A DuckDB file (created when missing).
+    File(PathBuf),
+    /// A throw-away in-memory database (`--db :memory:`).
+    Memory,
+}
+
+impl DbPath {
+    /// Reads a `--db` argument: `:memory:` or a file path.
+    pub fn parse(s: &str) -> DbPath {
+        if s == ":memory:" {
+            DbPath::Memory
+        } else {
+            DbPath::File(PathBuf::from(s))
+        }
+    }
+
+    /// How to show it to a user.
+    pub fn display(&self) -> String {
+        match self {
+            DbPath::File(p) => p.display().to_string(),
+            DbPath::Memory => ":memory:".to_owned(),
+        }
+    }
+}
+
+/// The default database file, in the working directory.
+pub const DEFAULT_DB: &str = "perx.duckdb";
+
+/// Schema versions, in order. Version 1 is `sql/schema.sql`; later ones are migrations.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../sql/schema.sql"))];
+
+/// The newest schema version this build knows.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+/// Errors of the store layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process holds the database file.
+    #[error(
+        "database {path} is locked by another process (is another perx running?); close it, \
+         or choose another file with --db"
+    )]
+    Locked {
+        /// The database file.
+        path: String,
+    },
+    /// The database could not be opened.
+    #[error("cannot open database {path}: {source}")]
+    Open {
+        /// The database file.
+        path: String,
+        /// What DuckDB said.
+        source: duckdb::Error,
+    },
+    /// The file was written by a newer perx.
+    #[error(
+        "database {path} has schema version {found}, newer than this perx knows ({known}); \
+         upgrade perx or use another --db"
+    )]
+    NewerSchema {
+        /// The database file.
+        path: String,
+        /// Its version.
+        found: i64,
+        /// The newest this build knows.
+        known: i64,
+    },
+    /// A statement failed.
+    #[error("{context}: {source}")]
+    Sql {
+        /// What perx was doing.
+        context: String,
+        /// What DuckDB said.
+        source: duckdb::Error,
+    },
+}
+
+/// Adds what perx was doing to a DuckDB error.
+pub(crate) trait SqlContext<T> {
+    fn ctx(self, context: impl Into<String>) -> Result<T, StoreError>;
+}
+
+impl<T> SqlContext<T> for Result<T, duckdb::Error> {
+    fn ctx(self, context: impl Into<String>) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Sql {
+            context: context.into(),
+            source,
+        })
+    }
+}
+
+/// An open perx database.
+pub struct Store {
+    conn: Connection,
+    path: DbPath,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the database and brings its schema up to date.
+    pub fn open(path: &DbPath) -> Result<Store, StoreError> {
+        let shown = path.display();
+        let open_err = |source: duckdb::Error| {
+            let msg = source.to_string();
+            if msg.contains("Could not set lock") || msg.contains("Conflicting lock") {
+                StoreError::Locked {
+                    path: shown.clone(),
+                }
+            } else {
+                StoreError::Open {
+                    path: shown.clone(),
+                    source,
+                }
+            }
+        };
+        // Extensions cannot be downloaded here; fail fast instead of trying.
+        let config = Config::default()
+            .enable_autoload_extension(false)
+            .map_err(open_err)?;
+        let conn = match path {
+            DbPath::File(p) => Connection::open_with_flags(p, config),
+            DbPath::Memory => Connection::open_in_memory_with_flags(config),
+        }
+        .map_err(open_err)?;
+        tz::register(&conn).map_err(|source| StoreError::Sql {
+            context: "registering perx_local".into(),
+            source,
+        })?;
+        let mut store = Store {
+            conn,
+            path: path.clone(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The database's location.
+    pub fn path(&self) -> &DbPath {
+        &self.path
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        let has: i64 = self
+            .conn
+            .query_row(
+                include_str!("../../sql/store/has_schema_version.sql"),
+                [],
+                |r| r.get(0),
+            )
+            .ctx("reading schema version")?;
+        if has == 0 {
+            return Ok(0);
+        }
+        self.conn
+            .query_row(
+                include_str!("../../sql/store/schema_version.sql"),
+                [],
+                |r| r.get(0),
+            )
+            .ctx("reading schema version")
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let current = self.schema_version()?;
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                path: self.path.display(),
+                found: current,
+                known: SCHEMA_VERSION,
+            });
+        }
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            let tx = self.conn.transaction().ctx("starting schema migration")?;
+            tx.execute_batch(sql)
+                .ctx(format!("applying schema version {version}"))?;
+            tx.execute(
+                include_str!("../../sql/store/set_schema_version.sql"),
+                [version],
+            )
+            .ctx("recording schema version")?;
+            tx.commit().ctx("committing schema migration")?;
+        }
+        Ok(())
+    }
+
+    /// Rows per table (loaded tables, rejects and warnings), in a fixed order.
+    pub fn table_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(include_str!("../../sql/store/table_counts.sql"))
+            .ctx("counting rows")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .ctx("counting rows")?;
+        rows.map(|r| r.map(|(t, n)| (t, n.max(0) as u64)))
+            .collect::<Result<_, _>>()
+            .ctx("counting rows")
+    }
+
+    /// Rejected lines of one source file (or of all), in file order.
+    pub fn rejects(&self, source: Option<&str>) -> Result<Vec<(String, Reject)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(include_str!("../../sql/store/rejects.sql"))
+            .ctx("reading load_reject")?;
+        let rows = stmt
+            .query_map([source], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    Reject {
+                        line_no: r.get::<_, i64>(1)?.max(0) as u64,
+                        reason: r.get(2)?,
+                        raw: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    },
+                ))
+            })
+            .ctx("reading load_reject")?;
+        rows.collect::<Result<_, _>>().ctx("reading load_reject")
+    }
+
+    /// What the last load of each source recorded.
+    pub fn manifest(&self) -> Result<Vec<ManifestEntry>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(include_str!("../../sql/store/manifest.sql"))
+            .ctx("reading load_manifest")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ManifestEntry {
+                    source: r.get(0)?,
+                    table: r.get(1)?,
+                    path: r.get(2)?,
+                    sha256: r.get(3)?,
+                    rows: r.get::<_, i64>(4)?.max(0) as u64,
+                    rejected: r.get::<_, i64>(5)?.max(0) as u64,
+                    loaded_at: r.get(6)?,
+                    seconds: r.get(7)?,
+                })
+            })
+            .ctx("reading load_manifest")?;
+        rows.collect::<Result<_, _>>().ctx("reading load_manifest")
+    }
+
+    /// The first and last request instants of the HTTP log, if it has any.
+    pub fn log_time_range(&self) -> Result<Option<UtcSpan>, StoreError> {
+        let (min, max): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = self
+            .conn
+            .query_row(
+                include_str!("../../sql/store/log_time_range.sql"),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .ctx("reading the log's time range")?;
+        Ok(min.zip(max))
+    }
+
+    /// The connection, for the layers inside the store.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
+/// The directory a database file lives in (the working directory for `:memory:`).
+pub fn db_dir(path: &DbPath) -> PathBuf {
+    match path {
+        DbPath::File(p) => p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(".")),
+        DbPath::Memory => PathBuf::from("."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_database_gets_the_current_schema_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = DbPath::File(dir.path().join("t.duckdb"));
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+        drop(s);
+        let s = Store::open(&path).unwrap();
+        let n: i64 = s
+            .conn()
+            .query_row("SELECT count(*) FROM schema_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1, "reopening does not re-apply the schema");
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = DbPath::File(dir.path().join("t.duckdb"));
+        let s = Store::open(&path).unwrap();
+        s.conn()
+            .execute("INSERT INTO schema_version (version) VALUES (999)", [])
+            .unwrap();
+        drop(s);
+        let e = Store::open(&path).unwrap_err();
+        assert!(
+            matches!(e, StoreError::NewerSchema { found: 999, .. }),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn memory_database_opens() {
+        let s = Store::open(&DbPath::parse(":memory:")).unwrap();
+        let counts = s.table_counts().unwrap();
+        assert!(counts.iter().all(|(_, n)| *n == 0));
+        assert_eq!(counts.len(), 7);
+    }
+}

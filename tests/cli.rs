@@ -1,0 +1,224 @@
+//! The `perx` binary as a user runs it: exit codes, messages, summaries.
+
+use assert_cmd::Command;
+use perx::store::{DbPath, Store};
+use predicates::prelude::*;
+
+use crate::util::{count, data_dir, sample_dir};
+
+const CAMPAIGNS: &str = "Id,name,status\n1,C1,active\n2,C2,inactive\n";
+const REWARDS: &str = "id,reward_name,updated_at,campaign_id\n1,R1,2019-08-09 12:04:10.041 UTC,1\n";
+const TRANSACTIONS: &str = "id,status,updated_at,reward_campaign_id\n\
+                            1,redeemed,2019-08-12 11:04:10.041 UTC,1\n\
+                            2,redeemed,2019-08-13 11:04:10.041 UTC,1\n";
+
+fn perx(db: &std::path::Path) -> Command {
+    let mut c = Command::cargo_bin("perx").unwrap();
+    c.arg("--db")
+        .arg(db)
+        .env_remove("PERX_DATA")
+        .env_remove("PERX_DB");
+    c
+}
+
+#[test]
+fn clean_load_exits_0_and_prints_a_summary() {
+    let data = data_dir(&[
+        ("campaign.csv", CAMPAIGNS),
+        ("reward_campaign.csv", REWARDS),
+        ("reward_transaction.csv", TRANSACTIONS),
+    ]);
+    let db = data.path().join("t.duckdb");
+    perx(&db)
+        .arg("load")
+        .arg("--data")
+        .arg(data.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("reward_transaction.csv"))
+        .stdout(predicate::str::contains("every foreign key resolves"))
+        .stdout(predicate::str::contains("not in").and(predicate::str::contains("http_log.txt")));
+}
+
+#[test]
+fn bad_header_is_fatal_and_names_file_and_line() {
+    let data = data_dir(&[("campaign.csv", "identifier,title\n1,x\n")]);
+    perx(&data.path().join("t.duckdb"))
+        .args(["load", "--data"])
+        .arg(data.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "campaign.csv:1: header lacks required column(s) id, name; found [identifier, title]",
+        ));
+}
+
+#[test]
+fn bad_value_rejects_the_row_with_line_and_column_and_keeps_the_rest() {
+    let tx = "id,status,updated_at,reward_campaign_id\n\
+              1,redeemed,2019-08-12 11:04:10.041 UTC,1\n\
+              2,redeemed,12/08/2019,1\n\
+              3,redeemed,2019-08-14 11:04:10.041 UTC,1\n";
+    let data = data_dir(&[
+        ("campaign.csv", CAMPAIGNS),
+        ("reward_campaign.csv", REWARDS),
+        ("reward_transaction.csv", tx),
+    ]);
+    let db = data.path().join("t.duckdb");
+    let out = perx(&db)
+        .args(["load", "--format", "json", "--data"])
+        .arg(data.path())
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "reward_transaction.csv:3: column 3 (updated_at): \"12/08/2019\" is not a UTC timestamp",
+        ))
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let tx = &json["sources"][2];
+    assert_eq!(tx["source"], "reward_transaction.csv");
+    assert_eq!(tx["rows"], 2);
+    assert_eq!(tx["rejected"], 1);
+    let store = Store::open(&DbPath::File(db)).unwrap();
+    let rejects = store.rejects(Some("reward_transaction.csv")).unwrap();
+    assert_eq!(rejects.len(), 1);
+    assert_eq!(rejects[0].1.line_no, 3);
+}
+
+#[test]
+fn dangling_foreign_keys_are_reported_not_dropped() {
+    let tx = "id,status,updated_at,reward_campaign_id\n1,redeemed,2019-08-12 11:04:10 UTC,99\n";
+    let data = data_dir(&[
+        ("campaign.csv", CAMPAIGNS),
+        ("reward_campaign.csv", REWARDS),
+        ("reward_transaction.csv", tx),
+    ]);
+    let db = data.path().join("t.duckdb");
+    perx(&db)
+        .args(["load", "--data"])
+        .arg(data.path())
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains(
+            "reward_transaction.csv:2: reward_campaign_id 99 is not in reward_campaign.csv",
+        ));
+    let store = Store::open(&DbPath::File(db)).unwrap();
+    assert_eq!(count(&store, "reward_transaction"), 1, "the row is kept");
+    assert_eq!(count(&store, "load_warning"), 1);
+}
+
+#[test]
+fn failed_load_leaves_the_previous_contents() {
+    let good = data_dir(&[
+        ("campaign.csv", CAMPAIGNS),
+        ("reward_transaction.csv", TRANSACTIONS),
+    ]);
+    let db = good.path().join("t.duckdb");
+    perx(&db)
+        .args(["load", "--data"])
+        .arg(good.path())
+        .assert()
+        .code(3);
+    // campaign.csv loads fine, then reward_transaction.csv's header stops the load.
+    let bad = data_dir(&[
+        ("campaign.csv", "id,name\n7,Only\n"),
+        ("reward_transaction.csv", "nope\n1\n"),
+    ]);
+    perx(&db)
+        .args(["load", "--data"])
+        .arg(bad.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("reward_transaction.csv:1:"));
+    let store = Store::open(&DbPath::File(db)).unwrap();
+    assert_eq!(
+        count(&store, "campaign"),
+        2,
+        "rolled back to the earlier load"
+    );
+    assert_eq!(count(&store, "reward_transaction"), 2);
+}
+
+#[test]
+fn missing_data_dir_is_fatal() {
+    let tmp = tempfile::tempdir().unwrap();
+    perx(&tmp.path().join("t.duckdb"))
+        .args(["load", "--data", "/no/such/dir"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("/no/such/dir does not exist"));
+}
+
+#[test]
+fn locked_database_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("locked.duckdb");
+    let _held = Store::open(&DbPath::File(db.clone())).unwrap();
+    perx(&db)
+        .args(["load", "--data"])
+        .arg(sample_dir())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is locked by another process"));
+}
+
+#[test]
+fn sample_load_lists_bad_lines_and_exits_3() {
+    let tmp = tempfile::tempdir().unwrap();
+    perx(&tmp.path().join("s.duckdb"))
+        .args(["load", "--data"])
+        .arg(sample_dir())
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("7 line(s) rejected"))
+        .stderr(predicate::str::contains("http_log.txt:"))
+        .stdout(predicate::str::contains("HTTP log loaded from Avro file"));
+    assert!(
+        tmp.path().join("http_log.avro").is_file(),
+        "Avro kept beside the database"
+    );
+}
+
+#[test]
+fn avro_made_by_convert_log_loads_with_its_rejects() {
+    let tmp = tempfile::tempdir().unwrap();
+    let avro_dir = tmp.path().join("avro");
+    Command::cargo_bin("perx")
+        .unwrap()
+        .arg("convert-log")
+        .arg(sample_dir().join("http_log.txt"))
+        .arg("-o")
+        .arg(avro_dir.join("http_log.avro"))
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("7 rejected"));
+    let db = tmp.path().join("a.duckdb");
+    perx(&db)
+        .args(["load", "--data"])
+        .arg(&avro_dir)
+        .assert()
+        .code(3);
+    let store = Store::open(&DbPath::File(db)).unwrap();
+    assert_eq!(
+        count(&store, "http_log"),
+        perx::sample::DEFAULT_LOG_LINES - 7
+    );
+    let rejects = store.rejects(Some("http_log.avro")).unwrap();
+    assert_eq!(
+        rejects.iter().map(|(_, r)| r.line_no).collect::<Vec<_>>(),
+        perx::sample::bad_line_numbers(perx::sample::DEFAULT_LOG_LINES)
+    );
+}
+
+#[test]
+fn help_documents_exit_codes_and_rejects() {
+    Command::cargo_bin("perx")
+        .unwrap()
+        .args(["load", "--help"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("load_reject"))
+        .stdout(predicate::str::contains("Exit status"));
+}

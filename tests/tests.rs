@@ -1,0 +1,9 @@
+//! Integration tests, compiled as one binary (one module per area).
+
+mod util;
+
+mod cli;
+mod convert;
+mod load_real;
+mod load_sample;
+mod reports;
