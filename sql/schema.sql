@@ -50,17 +50,29 @@ CREATE TABLE IF NOT EXISTS campaign_reward_mapping (
     reward_id   BIGINT NOT NULL
 );
 
--- The HTTP log, loaded from its Avro form. event_kind and item_id are derived from
--- http_method/http_path at load: item_id is the campaign id of a view, the reward id of a
--- reward issue. user_id is kept as written (digits, leading zeros kept).
+-- The HTTP log, loaded from its Avro form. Queries see the columns
+--   line_no, ts, http_method, http_path, user_id, event_kind, item_id
+-- where item_id is the campaign id of a view and the reward id of a reward issue.
+-- A valid line is either `GET /campaigns/<digits>` or `POST /rewards/<digits>` with a user id
+-- of digits, so most of the text is determined by numbers: http_method and event_kind
+-- follow from is_reward; http_path is the canonical path of item_id unless it was written
+-- otherwise (leading zeros), and user_id is user_num unless it does not fit a u64 or has
+-- leading zeros. The *_as_written columns hold the text only in those rare cases, so
+-- user_id and http_path are always exactly as written while the load and the sessions
+-- report work on numbers (virtual columns cost nothing to store).
 CREATE TABLE IF NOT EXISTS http_log (
-    line_no     BIGINT    NOT NULL,
-    ts          TIMESTAMP NOT NULL,
-    http_method VARCHAR   NOT NULL,
-    http_path   VARCHAR   NOT NULL,
-    user_id     VARCHAR   NOT NULL,
-    event_kind  VARCHAR   NOT NULL,
-    item_id     BIGINT    NOT NULL
+    line_no            BIGINT    NOT NULL,
+    ts                 TIMESTAMP NOT NULL,
+    http_method        VARCHAR GENERATED ALWAYS AS (CASE WHEN is_reward THEN 'POST' ELSE 'GET' END) VIRTUAL,
+    http_path          VARCHAR GENERATED ALWAYS AS (coalesce(path_as_written,
+                           CASE WHEN is_reward THEN '/rewards/' ELSE '/campaigns/' END || item_id)) VIRTUAL,
+    user_id            VARCHAR GENERATED ALWAYS AS (coalesce(user_id_as_written, CAST(user_num AS VARCHAR))) VIRTUAL,
+    event_kind         VARCHAR GENERATED ALWAYS AS (CASE WHEN is_reward THEN 'reward' ELSE 'view' END) VIRTUAL,
+    item_id            BIGINT    NOT NULL,
+    is_reward          BOOLEAN   NOT NULL,
+    user_num           UBIGINT,
+    user_id_as_written VARCHAR,
+    path_as_written    VARCHAR
 );
 
 -- Lines that were not loaded, with why. source is the file name (e.g. http_log.txt).

@@ -6,9 +6,11 @@
 //! later load of the Avro file still knows them.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
+use std::sync::mpsc::{SyncSender, sync_channel};
 
 use apache_avro::{Codec, Reader, Schema, Writer};
 use serde::{Deserialize, Serialize};
@@ -34,7 +36,7 @@ pub fn schema() -> &'static Schema {
 #[derive(Debug, thiserror::Error)]
 pub enum AvroError {
     /// Reading the text log or writing the Avro file failed.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// The file involved.
         path: PathBuf,
@@ -42,7 +44,7 @@ pub enum AvroError {
         source: io::Error,
     },
     /// The Avro library refused to write or read.
-    #[error("{path}: Avro error: {source}")]
+    #[error("{path}: not a readable Avro file")]
     Avro {
         /// The file involved.
         path: PathBuf,
@@ -133,24 +135,153 @@ pub struct ConvertStats {
     pub bytes: u64,
 }
 
+/// Bytes read from the text log at a time.
+const CHUNK: usize = 1 << 20;
+/// Target size of an Avro block before compression (bigger blocks compress and decode
+/// faster; one block is the unit of memory on both sides).
+const BLOCK_SIZE: usize = 1 << 20;
+
+/// An accepted line, as offsets into its chunk (so it can cross threads without copying).
+struct Parsed {
+    line_no: i64,
+    timestamp: i64,
+    method: Range<usize>,
+    path: Range<usize>,
+    user: Range<usize>,
+}
+
+/// One chunk of whole lines, parsed.
+struct Batch {
+    data: Vec<u8>,
+    parsed: Vec<Parsed>,
+    rejects: Vec<Reject>,
+    bytes: u64,
+}
+
+fn offset_in(data: &[u8], part: &str) -> Range<usize> {
+    let start = part.as_ptr() as usize - data.as_ptr() as usize;
+    start..start + part.len()
+}
+
+/// Parses the lines of `data` (the last one may lack its `\n`), numbering from `first`.
+fn parse_chunk(data: Vec<u8>, first: u64) -> (Batch, u64) {
+    let mut parsed = Vec::with_capacity(data.len() / 50);
+    let mut rejects = Vec::new();
+    let body = data.strip_suffix(b"\n").unwrap_or(&data);
+    let mut line_no = first;
+    if !data.is_empty() {
+        for line in body.split(|b| *b == b'\n') {
+            match parse_line(line) {
+                Ok(ev) => parsed.push(Parsed {
+                    line_no: line_no as i64,
+                    timestamp: ev.ts.timestamp_micros(),
+                    method: offset_in(&data, ev.http_method),
+                    path: offset_in(&data, ev.http_path),
+                    user: offset_in(&data, ev.user_id),
+                }),
+                Err(reason) => rejects.push(Reject {
+                    line_no,
+                    reason: reason.to_string(),
+                    raw: String::from_utf8_lossy(line.strip_suffix(b"\r").unwrap_or(line))
+                        .into_owned(),
+                }),
+            }
+            line_no += 1;
+        }
+    }
+    let bytes = data.len() as u64;
+    (
+        Batch {
+            data,
+            parsed,
+            rejects,
+            bytes,
+        },
+        line_no,
+    )
+}
+
+/// Reads `input` in chunks of whole lines and parses them, sending each batch on.
+fn read_and_parse<R: Read>(
+    mut input: R,
+    send: SyncSender<Batch>,
+    in_path: &Path,
+) -> Result<R, AvroError> {
+    let io_err = |source| AvroError::Io {
+        path: in_path.to_owned(),
+        source,
+    };
+    let mut carry: Vec<u8> = Vec::new();
+    let mut next_line = 1u64;
+    loop {
+        let mut buf = std::mem::take(&mut carry);
+        let old = buf.len();
+        buf.resize(old + CHUNK, 0);
+        let n = loop {
+            match input.read(&mut buf[old..]) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other.map_err(io_err)?,
+            }
+        };
+        buf.truncate(old + n);
+        let whole = if n == 0 {
+            // End of input: what is left is the last line, with or without its newline.
+            buf
+        } else {
+            match buf.iter().rposition(|b| *b == b'\n') {
+                Some(i) => {
+                    carry = buf[i + 1..].to_vec();
+                    buf.truncate(i + 1);
+                    buf
+                }
+                // A line longer than a chunk: keep reading until it ends.
+                None => {
+                    carry = buf;
+                    continue;
+                }
+            }
+        };
+        let done = n == 0;
+        if !whole.is_empty() {
+            let (batch, next) = parse_chunk(whole, next_line);
+            next_line = next;
+            if send.send(batch).is_err() {
+                // The writer stopped (and will report why).
+                return Ok(input);
+            }
+        }
+        if done {
+            return Ok(input);
+        }
+    }
+}
+
 /// Streams a text log into an Avro object container, one record per accepted line.
 ///
-/// Memory stays bounded by one line plus one Avro block, whatever the input size. Every
-/// rejected line goes to `on_reject`; an error there stops the conversion.
-pub fn convert<R: BufRead, W: Write>(
-    mut input: R,
+/// One thread reads and parses chunks of lines while this one encodes and compresses, so
+/// memory stays bounded by a few chunks and one Avro block, whatever the input size. Every
+/// rejected line goes to `on_reject`, in line order; an error there stops the conversion.
+/// Returns the counts, the writer and the reader (e.g. to finish a hash over it).
+pub fn convert<R: Read + Send, W: Write>(
+    input: R,
     output: W,
     codec: AvroCodec,
     names: (&Path, &Path),
     on_reject: &mut dyn FnMut(Reject) -> io::Result<()>,
     progress: &dyn Progress,
-) -> Result<(ConvertStats, W), AvroError> {
+) -> Result<(ConvertStats, W, R), AvroError> {
     let (in_path, out_path) = names;
     let avro_err = |e: apache_avro::Error| AvroError::Avro {
         path: out_path.to_owned(),
         source: Box::new(e),
     };
-    let mut writer = Writer::with_codec(schema(), output, codec.to_codec()).map_err(avro_err)?;
+    let mut writer = Writer::builder()
+        .schema(schema())
+        .writer(output)
+        .codec(codec.to_codec())
+        .block_size(BLOCK_SIZE)
+        .build()
+        .map_err(avro_err)?;
     let source_name = in_path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -160,58 +291,49 @@ pub fn convert<R: BufRead, W: Write>(
         .map_err(avro_err)?;
 
     let mut stats = ConvertStats::default();
-    let mut buf = Vec::with_capacity(256);
-    let mut unreported = 0u64;
-    loop {
-        buf.clear();
-        let n = input
-            .read_until(b'\n', &mut buf)
-            .map_err(|source| AvroError::Io {
-                path: in_path.to_owned(),
-                source,
-            })?;
-        if n == 0 {
-            break;
-        }
-        stats.lines += 1;
-        stats.bytes += n as u64;
-        unreported += n as u64;
-        if unreported >= 1 << 20 {
-            progress.advance(unreported);
-            unreported = 0;
-        }
-        let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
-        match parse_line(line) {
-            Ok(ev) => {
-                writer
-                    .append_ser(RecordRef {
-                        line_no: stats.lines as i64,
-                        timestamp: ev.ts.timestamp_micros(),
-                        http_method: ev.http_method,
-                        http_path: ev.http_path,
-                        user_id: ev.user_id,
-                    })
-                    .map_err(avro_err)?;
-                stats.records += 1;
+    let (send, recv) = sync_channel::<Batch>(4);
+    let (written, input) = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_and_parse(input, send, in_path));
+        let written = (|| -> Result<(), AvroError> {
+            for batch in recv.iter() {
+                for p in &batch.parsed {
+                    let text = |r: &Range<usize>| String::from_utf8_lossy(&batch.data[r.clone()]);
+                    let (method, path, user) = (text(&p.method), text(&p.path), text(&p.user));
+                    writer
+                        .append_ser(RecordRef {
+                            line_no: p.line_no,
+                            timestamp: p.timestamp,
+                            http_method: &method,
+                            http_path: &path,
+                            user_id: &user,
+                        })
+                        .map_err(avro_err)?;
+                }
+                stats.records += batch.parsed.len() as u64;
+                stats.rejected += batch.rejects.len() as u64;
+                stats.lines += (batch.parsed.len() + batch.rejects.len()) as u64;
+                stats.bytes += batch.bytes;
+                progress.advance(batch.bytes);
+                for r in batch.rejects {
+                    on_reject(r).map_err(|source| AvroError::Io {
+                        path: out_path.to_owned(),
+                        source,
+                    })?;
+                }
             }
-            Err(reason) => {
-                stats.rejected += 1;
-                on_reject(Reject {
-                    line_no: stats.lines,
-                    reason: reason.to_string(),
-                    raw: String::from_utf8_lossy(line.strip_suffix(b"\r").unwrap_or(line))
-                        .into_owned(),
-                })
-                .map_err(|source| AvroError::Io {
-                    path: out_path.to_owned(),
-                    source,
-                })?;
-            }
-        }
-    }
-    progress.advance(unreported);
+            Ok(())
+        })();
+        // On a write error the receiver goes, so the reader stops at its next send.
+        drop(recv);
+        let input = reader
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (written, input)
+    });
+    written?;
+    let input = input?;
     let out = writer.into_inner().map_err(avro_err)?;
-    Ok((stats, out))
+    Ok((stats, out, input))
 }
 
 /// The rejects sidecar that accompanies `avro` (`<avro>.rejects.csv`).
@@ -238,7 +360,7 @@ pub fn convert_file(
     let file = File::open(input).map_err(io_err(input))?;
     let total = file.metadata().map(|m| m.len()).ok();
     progress.start("converting log to Avro", total, Unit::Bytes);
-    let mut reader = BufReader::with_capacity(1 << 20, HashingReader::new(file));
+    let reader = HashingReader::new(file);
     // Write to a temporary name and rename, so a failed run never leaves a truncated file
     // that looks complete.
     let tmp = output.with_extension("avro.partial");
@@ -257,16 +379,9 @@ pub fn convert_file(
         on_reject(&r);
         Ok(())
     };
-    let (stats, out) = convert(
-        &mut reader,
-        out,
-        codec,
-        (input, output),
-        &mut sink,
-        progress,
-    )?;
+    let (stats, out, reader) = convert(reader, out, codec, (input, output), &mut sink, progress)?;
     progress.finish();
-    let (sha256, _) = reader.into_inner().finish().map_err(io_err(input))?;
+    let (sha256, _) = reader.finish().map_err(io_err(input))?;
     rejects.flush().map_err(io_err(&side))?;
     let file = out.into_inner().map_err(|e| AvroError::Io {
         path: tmp.clone(),
@@ -373,7 +488,7 @@ mod tests {
                      garbage\n\
                      2019-08-27T08:00:00+08:00 GET /campaigns/11 7\r\n";
         let mut rejects = Vec::new();
-        let (stats, bytes) = convert(
+        let (stats, bytes, _) = convert(
             &text[..],
             Vec::new(),
             AvroCodec::Zstd,

@@ -11,7 +11,10 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     let code = match cli::run(args) {
         Ok(code) => code,
+        // The reader went away (`perx report … | head`): not an error of ours.
+        Err(err) if cli::is_broken_pipe(&err) => perx::exit::OK,
         Err(err) => {
+            // `{:#}` prints the whole cause chain: "what: where: why".
             eprintln!("error: {err:#}");
             perx::exit::ERROR
         }

@@ -176,8 +176,8 @@ fn sample_load_lists_bad_lines_and_exits_3() {
         .stderr(predicate::str::contains("http_log.txt:"))
         .stdout(predicate::str::contains("HTTP log loaded from Avro file"));
     assert!(
-        tmp.path().join("http_log.avro").is_file(),
-        "Avro kept beside the database"
+        tmp.path().join("s.http_log.avro").is_file(),
+        "Avro kept beside the database, named after it"
     );
 }
 

@@ -523,3 +523,33 @@ proptest! {
         assert_oracle_agrees(&a, log.as_bytes(), mapping);
     }
 }
+
+#[test]
+fn user_ids_and_paths_are_kept_exactly_as_written() {
+    // `007` and `7` are different users; `/campaigns/011` is campaign 11 but keeps its text;
+    // a 30-digit id does not fit a u64 and must survive too.
+    let big = "123456789012345678901234567890";
+    let log = format!(
+        "2019-08-26T16:00:00+00:00 GET /campaigns/011 007\n\
+         2019-08-26T16:00:01+00:00 GET /campaigns/11 7\n\
+         2019-08-26T16:00:02+00:00 POST /rewards/100 {big}\n"
+    );
+    let store = log_store(&log);
+    let s = sessions(&store, &SessionsQuery::default());
+    let users: Vec<String> = s.column("user_id").iter().map(|c| text(c)).collect();
+    assert_eq!(users, ["007", "7", big]);
+    assert_eq!(text(&s.rows[0][3]), "[11]");
+    let rows = store.http_log_rows(10).unwrap();
+    let texts: Vec<(String, String, String)> = rows
+        .into_iter()
+        .map(|r| (r.http_method, r.http_path, r.user_id))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            ("GET".into(), "/campaigns/011".into(), "007".into()),
+            ("GET".into(), "/campaigns/11".into(), "7".into()),
+            ("POST".into(), "/rewards/100".into(), big.into()),
+        ]
+    );
+}

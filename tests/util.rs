@@ -35,11 +35,11 @@ pub fn sample_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
 }
 
-/// Loads `dir` into `store`, writing the Avro file into `avro_dir`.
+/// Loads `dir` into `store`, writing the Avro file into `avro_dir`/http_log.avro.
 pub fn load(store: &mut Store, dir: &Path, avro_dir: &Path) -> LoadReport {
     let data = DataDir::discover(dir).expect("discover");
     let opts = LoadOptions {
-        avro_dir: avro_dir.to_owned(),
+        avro_out: avro_dir.join("http_log.avro"),
         codec: Default::default(),
         preview: 10,
     };

@@ -6,66 +6,67 @@
 -- more starts a new session. A session is reward-driven when a reward R is issued at a
 -- later timestamp than a view of a campaign C with (C, R) in the mapping, i.e. when the
 -- first view of C is before the last issue of R. The mapping is de-duplicated first.
+-- Users are keyed by (user_num, user_id_as_written) (see sql/schema.sql): numbers, except
+-- for ids that are not a plain u64, so partitioning and sorting stay cheap.
 WITH ordered AS (
-    SELECT user_id, ts, event_kind, item_id,
+    SELECT user_num, user_id_as_written AS user_text, ts, is_reward, item_id,
            row_number() OVER w AS seq,
            CASE WHEN ts - lag(ts) OVER w >= INTERVAL 300 SECOND THEN 1 ELSE 0 END AS starts_session
     FROM http_log
     WHERE $3 IS NULL OR user_id = $3
-    WINDOW w AS (PARTITION BY user_id ORDER BY ts, event_kind = 'reward', item_id, line_no)
+    WINDOW w AS (PARTITION BY user_num, user_id_as_written ORDER BY ts, is_reward, item_id, line_no)
 ),
 numbered AS (
-    SELECT *, sum(starts_session) OVER (PARTITION BY user_id ORDER BY seq) AS session_no
+    SELECT *, sum(starts_session) OVER (PARTITION BY user_num, user_text ORDER BY seq) AS session_no
     FROM ordered
 ),
 items AS (
-    -- each distinct item of a session, with when it was first and last seen
-    SELECT user_id, session_no, event_kind, item_id,
-           min(seq) AS first_seq, min(ts) AS first_ts, max(ts) AS last_ts
+    -- each distinct item of a session: when it was first and last seen, how often
+    SELECT user_num, user_text, session_no, is_reward, item_id,
+           min(seq) AS first_seq, min(ts) AS first_ts, max(ts) AS last_ts, count(*) AS n
     FROM numbered
     GROUP BY ALL
 ),
 sessions AS (
-    SELECT user_id, session_no,
-           min(first_ts) AS session_start, max(last_ts) AS session_end,
-           coalesce(list(item_id ORDER BY first_seq) FILTER (WHERE event_kind = 'view'), [])
-               AS campaigns,
-           coalesce(list(item_id ORDER BY first_seq) FILTER (WHERE event_kind = 'reward'), [])
-               AS rewards_issued
+    SELECT user_num, user_text, session_no,
+           min(first_ts) AS session_start, max(last_ts) AS session_end, sum(n) AS event_count,
+           coalesce(list(item_id ORDER BY first_seq) FILTER (WHERE NOT is_reward), []) AS campaigns,
+           coalesce(list(item_id ORDER BY first_seq) FILTER (WHERE is_reward), []) AS rewards_issued
     FROM items
-    GROUP BY ALL
-),
-counts AS (
-    SELECT user_id, session_no, count(*) AS event_count
-    FROM numbered
     GROUP BY ALL
 ),
 mapping AS (
     SELECT DISTINCT campaign_id, reward_id FROM campaign_reward_mapping
 ),
 driven AS (
-    SELECT v.user_id, v.session_no,
+    SELECT v.user_num, v.user_text, v.session_no,
            list(DISTINCT v.item_id ORDER BY v.item_id) AS driving_campaigns
     FROM items v
     JOIN mapping m ON m.campaign_id = v.item_id
-    JOIN items r ON r.user_id = v.user_id AND r.session_no = v.session_no
-                AND r.event_kind = 'reward' AND r.item_id = m.reward_id
-    WHERE v.event_kind = 'view' AND v.first_ts < r.last_ts
+    JOIN items r ON r.user_num IS NOT DISTINCT FROM v.user_num
+                AND r.user_text IS NOT DISTINCT FROM v.user_text
+                AND r.session_no = v.session_no
+                AND r.is_reward AND r.item_id = m.reward_id
+    WHERE NOT v.is_reward AND v.first_ts < r.last_ts
     GROUP BY ALL
 )
 SELECT
-    s.user_id,
+    coalesce(s.user_text, CAST(s.user_num AS VARCHAR)) AS user_id,
     epoch_us(s.session_start) AS session_start_us,
     epoch_us(s.session_end) AS session_end_us,
     '[' || array_to_string(s.campaigns, ',') || ']' AS campaigns,
     '[' || array_to_string(s.rewards_issued, ',') || ']' AS rewards_issued,
-    d.user_id IS NOT NULL AS reward_driven_by_campaign_view,
-    c.event_count,
+    d.session_no IS NOT NULL AS reward_driven_by_campaign_view,
+    s.event_count,
     '[' || array_to_string(coalesce(d.driving_campaigns, []), ',') || ']' AS driving_campaigns
 FROM sessions s
-JOIN counts c USING (user_id, session_no)
-LEFT JOIN driven d USING (user_id, session_no)
+LEFT JOIN driven d
+       ON d.user_num IS NOT DISTINCT FROM s.user_num
+      AND d.user_text IS NOT DISTINCT FROM s.user_text
+      AND d.session_no = s.session_no
 WHERE ($1 IS NULL OR s.session_start >= $1)
   AND ($2 IS NULL OR s.session_start < $2)
-  AND (NOT $4 OR d.user_id IS NOT NULL)
-ORDER BY TRY_CAST(s.user_id AS HUGEINT), s.user_id, s.session_start;
+  AND (NOT $4 OR d.session_no IS NOT NULL)
+ORDER BY coalesce(CAST(s.user_num AS HUGEINT), TRY_CAST(s.user_text AS HUGEINT)),
+         coalesce(s.user_text, CAST(s.user_num AS VARCHAR)),
+         s.session_start;

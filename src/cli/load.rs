@@ -24,9 +24,10 @@ pub struct LoadArgs {
     /// Directory holding the exports [default: ./data, the shipped sample].
     #[arg(long, value_name = "DIR", env = "PERX_DATA")]
     pub data: Option<PathBuf>,
-    /// Where a text log's Avro form is written [default: beside the database].
-    #[arg(long, value_name = "DIR")]
-    pub avro_dir: Option<PathBuf>,
+    /// Where a text log's Avro form is written [default: DB.http_log.avro beside the
+    /// database file; in the temporary directory for --db :memory:].
+    #[arg(long, value_name = "FILE.avro")]
+    pub avro: Option<PathBuf>,
     /// Compression of that Avro file.
     #[arg(long, value_enum, default_value_t)]
     pub codec: CodecArg,
@@ -63,16 +64,23 @@ pub fn load(global: &Global, args: &LoadArgs) -> Result<u8> {
     let data_dir = args.data.clone().unwrap_or_else(default_data_dir);
     let data = DataDir::discover(&data_dir)?;
     let db = global.db_path();
-    let avro_dir = match (&args.avro_dir, &db) {
-        (Some(d), _) => d.clone(),
-        (None, DbPath::Memory) => std::env::temp_dir(),
-        (None, file) => db_dir(file),
+    let avro_out = match (&args.avro, &db) {
+        (Some(p), _) => p.clone(),
+        (None, DbPath::Memory) => {
+            std::env::temp_dir().join(format!("perx-{}.http_log.avro", std::process::id()))
+        }
+        (None, DbPath::File(f)) => {
+            let stem = f.file_stem().map_or("perx".into(), |s| s.to_string_lossy());
+            db_dir(&db).join(format!("{stem}.http_log.avro"))
+        }
     };
-    std::fs::create_dir_all(&avro_dir)
-        .with_context(|| format!("creating the Avro directory {}", avro_dir.display()))?;
+    if let Some(dir) = avro_out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the Avro directory {}", dir.display()))?;
+    }
     let mut store = Store::open(&db)?;
     let opts = LoadOptions {
-        avro_dir,
+        avro_out,
         codec: AvroCodec::from(args.codec),
         preview: SHOWN_REJECTS,
     };

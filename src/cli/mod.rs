@@ -54,7 +54,7 @@ pub enum Command {
     /// campaign_reward_mapping.csv and http_log.txt (or an .avro log made by convert-log).
     /// Each file present replaces its table's rows in one transaction, so loading twice
     /// gives the same result and a failed load changes nothing. A text log is first
-    /// converted to Avro (kept beside the database) and the Avro file is what is loaded.
+    /// converted to Avro (kept beside the database as DB.http_log.avro) and the Avro file is what is loaded.
     ///
     /// Bad lines never stop a load: they are stored in the load_reject table with their
     /// line number and reason, and the first few are shown. Exit status: 0 all loaded,
@@ -136,6 +136,14 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Report(cmd) => report::report(&cli.global, &cmd),
         Command::Bench(cmd) => bench::bench(&cmd),
     }
+}
+
+/// Whether an error comes from writing to a closed pipe.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn gen_sample(args: &GenSampleArgs) -> Result<u8> {

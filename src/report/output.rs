@@ -40,6 +40,14 @@ pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Keeps the kind of an I/O error the CSV writer hit (a broken pipe stays a broken pipe).
+fn csv_io(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("CSV: {other:?}")),
+    }
+}
+
 /// CSV with a header row.
 pub struct CsvSink<W: Write> {
     w: csv::Writer<W>,
@@ -56,7 +64,7 @@ impl<W: Write> CsvSink<W> {
 
 impl<W: Write> RowSink for CsvSink<W> {
     fn begin(&mut self, columns: &[&str]) -> io::Result<()> {
-        self.w.write_record(columns).map_err(io::Error::from)
+        self.w.write_record(columns).map_err(csv_io)
     }
     fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
         for c in cells {
@@ -65,9 +73,9 @@ impl<W: Write> RowSink for CsvSink<W> {
                 Cell::Text(_) => neutralise(&text).into_owned(),
                 _ => text,
             };
-            self.w.write_field(field).map_err(io::Error::from)?;
+            self.w.write_field(field).map_err(csv_io)?;
         }
-        self.w.write_record(None::<&[u8]>).map_err(io::Error::from)
+        self.w.write_record(None::<&[u8]>).map_err(csv_io)
     }
     fn end(&mut self) -> io::Result<()> {
         self.w.flush()

@@ -14,7 +14,10 @@ use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
 use duckdb::appender_params_from_iter;
-use duckdb::arrow::array::{ArrayRef, Int64Builder, StringBuilder, TimestampMicrosecondBuilder};
+use duckdb::arrow::array::{
+    ArrayRef, BooleanBuilder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+    UInt64Builder,
+};
 use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::types::{TimeUnit as DuckTimeUnit, Value};
@@ -23,7 +26,7 @@ use duckdb::{Transaction, params};
 use super::{SqlContext, Store, StoreError};
 use crate::avro::{self, AvroCodec, AvroError, HttpLogRecord};
 use crate::core::Reject;
-use crate::core::logline::{check_user_id, classify_request};
+use crate::core::logline::{EventKind, check_user_id, classify_request};
 use crate::core::records::{Cell, CsvSource, HeaderMap};
 use crate::hashing::HashingReader;
 use crate::progress::{Progress, Unit};
@@ -114,8 +117,9 @@ fn find_avro(dir: &Path) -> Result<Option<PathBuf>, LoadError> {
 /// How to load.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
-    /// Where a text log's Avro form is written (`<dir>/<log stem>.avro`).
-    pub avro_dir: PathBuf,
+    /// Where a text log's Avro form is written (its rejects go beside it, see
+    /// [`avro::sidecar_path`]).
+    pub avro_out: PathBuf,
     /// Codec of that Avro file.
     pub codec: AvroCodec,
     /// How many rejected lines to keep in the report for display (all are in `load_reject`).
@@ -202,7 +206,7 @@ pub enum LoadError {
         files: Vec<PathBuf>,
     },
     /// A file could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// The file.
         path: PathBuf,
@@ -218,7 +222,7 @@ pub enum LoadError {
         problem: String,
     },
     /// The CSV reader failed in a way that is not about one row.
-    #[error("{path}:{line}: {source}")]
+    #[error("{path}:{line}")]
     Csv {
         /// The file.
         path: PathBuf,
@@ -269,10 +273,7 @@ impl Store {
             None => None,
             Some(LogFile::Text(text)) => {
                 let t = Instant::now();
-                let stem = text
-                    .file_stem()
-                    .map_or("http_log".into(), |s| s.to_os_string());
-                let avro_path = opts.avro_dir.join(stem).with_extension("avro");
+                let avro_path = opts.avro_out.clone();
                 let source = file_name(text);
                 let (stats, sha256) = avro::convert_file(
                     text,
@@ -521,11 +522,11 @@ fn http_log_schema() -> SchemaRef {
             DataType::Timestamp(TimeUnit::Microsecond, None),
             false,
         ),
-        Field::new("http_method", DataType::Utf8, false),
-        Field::new("http_path", DataType::Utf8, false),
-        Field::new("user_id", DataType::Utf8, false),
-        Field::new("event_kind", DataType::Utf8, false),
         Field::new("item_id", DataType::Int64, false),
+        Field::new("is_reward", DataType::Boolean, false),
+        Field::new("user_num", DataType::UInt64, true),
+        Field::new("user_id_as_written", DataType::Utf8, true),
+        Field::new("path_as_written", DataType::Utf8, true),
     ]))
 }
 
@@ -534,11 +535,11 @@ struct BatchBuilder {
     schema: SchemaRef,
     line_no: Int64Builder,
     ts: TimestampMicrosecondBuilder,
-    method: StringBuilder,
-    path: StringBuilder,
-    user: StringBuilder,
-    kind: StringBuilder,
     item: Int64Builder,
+    is_reward: BooleanBuilder,
+    user_num: UInt64Builder,
+    user_text: StringBuilder,
+    path_text: StringBuilder,
     len: usize,
 }
 
@@ -549,11 +550,11 @@ impl BatchBuilder {
             schema,
             line_no: Int64Builder::with_capacity(n),
             ts: TimestampMicrosecondBuilder::with_capacity(n),
-            method: StringBuilder::with_capacity(n, n * 4),
-            path: StringBuilder::with_capacity(n, n * 16),
-            user: StringBuilder::with_capacity(n, n * 14),
-            kind: StringBuilder::with_capacity(n, n * 6),
             item: Int64Builder::with_capacity(n),
+            is_reward: BooleanBuilder::with_capacity(n),
+            user_num: UInt64Builder::with_capacity(n),
+            user_text: StringBuilder::new(),
+            path_text: StringBuilder::new(),
             len: 0,
         }
     }
@@ -565,11 +566,32 @@ impl BatchBuilder {
             .map_err(|e| format!("Avro record of line {}: {e}", r.line_no))?;
         self.line_no.append_value(r.line_no);
         self.ts.append_value(r.timestamp);
-        self.method.append_value(&r.http_method);
-        self.path.append_value(&r.http_path);
-        self.user.append_value(&r.user_id);
-        self.kind.append_value(kind.as_str());
         self.item.append_value(item);
+        self.is_reward.append_value(kind == EventKind::Reward);
+        match canonical_number(&r.user_id) {
+            Some(n) => {
+                self.user_num.append_value(n);
+                self.user_text.append_null();
+            }
+            None => {
+                self.user_num.append_null();
+                self.user_text.append_value(&r.user_id);
+            }
+        }
+        let prefix = match kind {
+            EventKind::View => "/campaigns/",
+            EventKind::Reward => "/rewards/",
+        };
+        let canonical_path = r
+            .http_path
+            .strip_prefix(prefix)
+            .and_then(canonical_number)
+            .is_some();
+        if canonical_path {
+            self.path_text.append_null();
+        } else {
+            self.path_text.append_value(&r.http_path);
+        }
         self.len += 1;
         Ok(())
     }
@@ -579,14 +601,23 @@ impl BatchBuilder {
         let cols: Vec<ArrayRef> = vec![
             Arc::new(self.line_no.finish()),
             Arc::new(self.ts.finish()),
-            Arc::new(self.method.finish()),
-            Arc::new(self.path.finish()),
-            Arc::new(self.user.finish()),
-            Arc::new(self.kind.finish()),
             Arc::new(self.item.finish()),
+            Arc::new(self.is_reward.finish()),
+            Arc::new(self.user_num.finish()),
+            Arc::new(self.user_text.finish()),
+            Arc::new(self.path_text.finish()),
         ];
         RecordBatch::try_new(self.schema.clone(), cols)
     }
+}
+
+/// The number written by `digits` when it is its own canonical form (no sign, no leading
+/// zero, fits a u64), so that printing the number gives back exactly `digits`.
+fn canonical_number(digits: &str) -> Option<u64> {
+    if digits.len() > 1 && digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 /// What the decoding thread sends to the appending one.
@@ -734,4 +765,23 @@ fn read_warnings(tx: &Transaction<'_>) -> Result<Vec<Warning>, StoreError> {
         .ctx("reading integrity warnings")?;
     rows.collect::<Result<_, _>>()
         .ctx("reading integrity warnings")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_number;
+
+    #[test]
+    fn only_canonical_digits_become_numbers() {
+        assert_eq!(canonical_number("2000020076516"), Some(2_000_020_076_516));
+        assert_eq!(canonical_number("0"), Some(0));
+        assert_eq!(
+            canonical_number("007"),
+            None,
+            "leading zeros are kept as text"
+        );
+        assert_eq!(canonical_number("18446744073709551616"), None, "beyond u64");
+        assert_eq!(canonical_number("+7"), None);
+        assert_eq!(canonical_number(""), None);
+    }
 }

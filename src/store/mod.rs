@@ -36,6 +36,25 @@ pub struct ManifestEntry {
     pub seconds: f64,
 }
 
+/// One row of `http_log` as users see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpLogRow {
+    /// Line in the source text log.
+    pub line_no: u64,
+    /// Microseconds since the epoch, UTC.
+    pub ts_micros: i64,
+    /// `GET` or `POST`.
+    pub http_method: String,
+    /// The path as written.
+    pub http_path: String,
+    /// The user id as written.
+    pub user_id: String,
+    /// `view` or `reward`.
+    pub event_kind: String,
+    /// Campaign or reward id.
+    pub item_id: i64,
+}
+
 /// A first and a last instant (UTC).
 pub type UtcSpan = (DateTime<Utc>, DateTime<Utc>);
 
@@ -89,7 +108,7 @@ pub enum StoreError {
         path: String,
     },
     /// The database could not be opened.
-    #[error("cannot open database {path}: {source}")]
+    #[error("cannot open database {path}")]
     Open {
         /// The database file.
         path: String,
@@ -110,7 +129,7 @@ pub enum StoreError {
         known: i64,
     },
     /// A statement failed.
-    #[error("{context}: {source}")]
+    #[error("{context}")]
     Sql {
         /// What perx was doing.
         context: String,
@@ -302,6 +321,28 @@ impl Store {
             )
             .ctx("reading the log's time range")?;
         Ok(min.zip(max))
+    }
+
+    /// The first `limit` rows of `http_log` in file order.
+    pub fn http_log_rows(&self, limit: u64) -> Result<Vec<HttpLogRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(include_str!("../../sql/store/http_log_rows.sql"))
+            .ctx("reading http_log")?;
+        let rows = stmt
+            .query_map([limit as i64], |r| {
+                Ok(HttpLogRow {
+                    line_no: r.get::<_, i64>(0)?.max(0) as u64,
+                    ts_micros: r.get(1)?,
+                    http_method: r.get(2)?,
+                    http_path: r.get(3)?,
+                    user_id: r.get(4)?,
+                    event_kind: r.get(5)?,
+                    item_id: r.get(6)?,
+                })
+            })
+            .ctx("reading http_log")?;
+        rows.collect::<Result<_, _>>().ctx("reading http_log")
     }
 
     /// The connection, for the layers inside the store.

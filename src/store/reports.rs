@@ -30,7 +30,7 @@ pub enum ReportError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Writing the output failed.
-    #[error("writing the report: {0}")]
+    #[error("writing the report")]
     Output(#[from] std::io::Error),
 }
 
