@@ -296,16 +296,28 @@ pub fn convert<R: Read + Send, W: Write>(
         let reader = scope.spawn(move || read_and_parse(input, send, in_path));
         let written = (|| -> Result<(), AvroError> {
             for batch in recv.iter() {
+                // Accepted lines are valid UTF-8. Checking the whole chunk once is cheaper
+                // than checking every field; a chunk holding a rejected non-UTF-8 line falls
+                // back to checking the fields.
+                let whole = std::str::from_utf8(&batch.data).ok();
+                let field = |r: &Range<usize>| -> Result<&str, AvroError> {
+                    let text = match whole {
+                        Some(t) => t.get(r.clone()),
+                        None => std::str::from_utf8(&batch.data[r.clone()]).ok(),
+                    };
+                    text.ok_or_else(|| AvroError::Io {
+                        path: in_path.to_owned(),
+                        source: io::Error::other("internal: accepted field is not UTF-8"),
+                    })
+                };
                 for p in &batch.parsed {
-                    let text = |r: &Range<usize>| String::from_utf8_lossy(&batch.data[r.clone()]);
-                    let (method, path, user) = (text(&p.method), text(&p.path), text(&p.user));
                     writer
                         .append_ser(RecordRef {
                             line_no: p.line_no,
                             timestamp: p.timestamp,
-                            http_method: &method,
-                            http_path: &path,
-                            user_id: &user,
+                            http_method: field(&p.method)?,
+                            http_path: field(&p.path)?,
+                            user_id: field(&p.user)?,
                         })
                         .map_err(avro_err)?;
                 }
@@ -480,6 +492,27 @@ mod tests {
         assert!(
             s.canonical_form().contains("timestamp-micros") || s.canonical_form().contains("long")
         );
+    }
+
+    #[test]
+    fn a_non_utf8_line_does_not_spoil_its_neighbours() {
+        let text = b"2019-08-27T00:07:05Z GET /campaigns/1 11\n\xff\xfe bad\n2019-08-27T00:07:06Z POST /rewards/2 12\n";
+        let (stats, bytes, _) = convert(
+            &text[..],
+            Vec::new(),
+            AvroCodec::Null,
+            (Path::new("in.txt"), Path::new("out.avro")),
+            &mut |_| Ok(()),
+            &NoProgress,
+        )
+        .unwrap();
+        assert_eq!((stats.records, stats.rejected), (2, 1));
+        let recs: Vec<_> = open_reader(&bytes[..], Path::new("out.avro"))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(recs[0].user_id, "11");
+        assert_eq!(recs[1].http_path, "/rewards/2");
     }
 
     #[test]

@@ -162,6 +162,13 @@ fn real_sessions_totals() {
         },
     );
     assert_eq!(only.rows.len(), 340);
+    let mut only_sql = Collected::default();
+    let q = SessionsQuery {
+        driven_only: true,
+        ..Default::default()
+    };
+    store.sessions_sql(&q, &mut only_sql).unwrap();
+    assert_eq!(only, only_sql);
     // The heaviest user of the log, checked by hand against the text file.
     let heavy = sessions(
         &store,
@@ -220,6 +227,14 @@ fn assert_oracle_agrees(store: &Store, log: &[u8], mapping_csv: &str) {
         .collect();
     let expected = sessionize(&events, &parse_mapping(mapping_csv));
     let got = sessions(store, &SessionsQuery::default());
+    let mut all_sql = Collected::default();
+    store
+        .sessions_sql(&SessionsQuery::default(), &mut all_sql)
+        .unwrap();
+    assert_eq!(
+        got, all_sql,
+        "the streaming pass and the all-SQL twin agree"
+    );
     assert_eq!(got.rows.len(), expected.len());
     for (row, s) in got.rows.iter().zip(&expected) {
         let micros = |c: &Cell| match c {
@@ -233,6 +248,7 @@ fn assert_oracle_agrees(store: &Store, log: &[u8], mapping_csv: &str) {
         assert_eq!(row[4], Cell::IdList(s.rewards.clone()), "{s:?}");
         assert_eq!(row[5], Cell::Bool(s.driven), "{s:?}");
         assert_eq!(row[6], Cell::Int(s.events as i64));
+        assert_eq!(row[8], Cell::IdList(s.driving_campaigns.clone()), "{s:?}");
     }
 }
 
@@ -537,8 +553,17 @@ fn user_ids_and_paths_are_kept_exactly_as_written() {
     let store = log_store(&log);
     let s = sessions(&store, &SessionsQuery::default());
     let users: Vec<String> = s.column("user_id").iter().map(|c| text(c)).collect();
-    assert_eq!(users, ["007", "7", big]);
-    assert_eq!(text(&s.rows[0][3]), "[11]");
+    assert_eq!(
+        users,
+        ["7", "007", big],
+        "numeric order, leading zeros after the plain id"
+    );
+    let mut all_sql = Collected::default();
+    store
+        .sessions_sql(&SessionsQuery::default(), &mut all_sql)
+        .unwrap();
+    assert_eq!(s, all_sql);
+    assert_eq!(text(&s.rows[1][3]), "[11]");
     let rows = store.http_log_rows(10).unwrap();
     let texts: Vec<(String, String, String)> = rows
         .into_iter()

@@ -61,4 +61,7 @@ LEFT JOIN driven d ON d.user_id = s.user_id AND d.session_no = s.session_no
 WHERE (@utc_from IS NULL OR s.session_start >= @utc_from)
   AND (@utc_to IS NULL OR s.session_start < @utc_to)
   AND (NOT @driven_only OR d.user_id IS NOT NULL)
-ORDER BY SAFE_CAST(s.user_id AS BIGNUMERIC), s.user_id, s.session_start;
+-- users numerically; spellings with leading zeros after the plain one, in text order
+ORDER BY SAFE_CAST(s.user_id AS BIGNUMERIC),
+         IF(LENGTH(s.user_id) > 1 AND STARTS_WITH(s.user_id, '0'), s.user_id, NULL) NULLS FIRST,
+         s.session_start;

@@ -1,4 +1,6 @@
--- Report B: user sessions of the HTTP log.
+-- Report B: user sessions of the HTTP log, all in SQL. `perx report sessions` runs the
+-- faster streaming pass over sql/reports/session_events.sql; this file is its SQL twin
+-- (and the DuckDB twin of sql/bigquery/sessions.sql), tested to give the same rows.
 -- $1, $2 UTC half-open interval on session_start, or NULLs for all; $3 user id or NULL;
 -- $4 true for reward-driven sessions only.
 -- Rules (src/core/session.rs states the same in Rust): a user's events are ordered by time,
@@ -30,8 +32,12 @@ items AS (
 sessions AS (
     SELECT user_num, user_text, session_no,
            min(first_ts) AS session_start, max(last_ts) AS session_end, sum(n) AS event_count,
-           coalesce(list(item_id ORDER BY first_seq) FILTER (WHERE NOT is_reward), []) AS campaigns,
-           coalesce(list(item_id ORDER BY first_seq) FILTER (WHERE is_reward), []) AS rewards_issued
+           -- [first_seq, item_id] pairs sorted per session: much cheaper than an ordered
+           -- aggregate (list(... ORDER BY ...)) over the whole log
+           list_transform(list_sort(coalesce(list([first_seq, item_id]) FILTER (WHERE NOT is_reward), [])),
+                          lambda x: x[2]) AS campaigns,
+           list_transform(list_sort(coalesce(list([first_seq, item_id]) FILTER (WHERE is_reward), [])),
+                          lambda x: x[2]) AS rewards_issued
     FROM items
     GROUP BY ALL
 ),
@@ -68,5 +74,6 @@ WHERE ($1 IS NULL OR s.session_start >= $1)
   AND ($2 IS NULL OR s.session_start < $2)
   AND (NOT $4 OR d.session_no IS NOT NULL)
 ORDER BY coalesce(CAST(s.user_num AS HUGEINT), TRY_CAST(s.user_text AS HUGEINT)),
-         coalesce(s.user_text, CAST(s.user_num AS VARCHAR)),
+         coalesce(length(s.user_text) > 1 AND starts_with(s.user_text, '0'), false),
+         s.user_text,
          s.session_start;

@@ -1,8 +1,8 @@
-//! The sessionisation rules, and a small in-memory reference implementation of them.
-//!
-//! The report itself runs inside DuckDB (`sql/reports/sessions.sql`) so it scales with the
-//! log; [`sessionize`] states the same rules in plain Rust and is the oracle the SQL is
-//! tested against.
+//! The sessionisation rules: [`Sessionizer`], the streaming pass the sessions report runs
+//! over the log as DuckDB sorts it (memory bounded by one session's distinct items), and
+//! [`sessionize`], a deliberately naive statement of the same rules that tests use as the
+//! oracle for both the streaming pass and the all-SQL twins (`sql/reports/sessions.sql`,
+//! `sql/bigquery/sessions.sql`).
 //!
 //! Rules: each user's events are ordered by time, ties view before reward, then by id. A
 //! gap of [`GAP_SECS`] seconds or more starts a new session; equal timestamps stay together.
@@ -46,12 +46,16 @@ pub struct Session {
     pub driven: bool,
     /// Number of requests.
     pub events: u64,
+    /// The viewed campaigns that drove a reward, ascending.
+    pub driving_campaigns: Vec<i64>,
 }
 
-/// Sort key that orders digit strings numerically (ids have at most 38 digits, so they fit
-/// in a `u128`), then as written, so `007` and `7` keep a stable order.
-pub fn user_order_key(user_id: &str) -> (u128, &str) {
-    (user_id.parse().unwrap_or(u128::MAX), user_id)
+/// The order of users in the report: numerically (ids have at most 38 digits, so they fit
+/// in a `u128`); spellings of one number with leading zeros come after the plain one, in
+/// text order (`7`, `007`, `07`).
+pub fn user_order_key(user_id: &str) -> (u128, bool, &str) {
+    let plain = !(user_id.len() > 1 && user_id.starts_with('0'));
+    (user_id.parse().unwrap_or(u128::MAX), !plain, user_id)
 }
 
 /// Splits events into sessions by the rules above. Output is ordered by numeric user id, then
@@ -95,22 +99,147 @@ fn close(events: &[&Event], mapping: &HashSet<(i64, i64)>) -> Session {
             list.push(e.item_id);
         }
     }
-    let driven = events.iter().any(|r| {
-        r.kind == EventKind::Reward
-            && events.iter().any(|v| {
-                v.kind == EventKind::View
+    let mut driving: Vec<i64> = events
+        .iter()
+        .filter(|v| v.kind == EventKind::View)
+        .filter(|v| {
+            events.iter().any(|r| {
+                r.kind == EventKind::Reward
                     && v.ts_micros < r.ts_micros
                     && mapping.contains(&(v.item_id, r.item_id))
             })
-    });
+        })
+        .map(|v| v.item_id)
+        .collect();
+    driving.sort_unstable();
+    driving.dedup();
     Session {
         user_id: events[0].user_id.clone(),
         start_micros: events[0].ts_micros,
         end_micros: events[events.len() - 1].ts_micros,
         campaigns,
         rewards,
-        driven,
+        driven: !driving.is_empty(),
         events: events.len() as u64,
+        driving_campaigns: driving,
+    }
+}
+
+/// One event of the sorted stream the [`Sessionizer`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamEvent<'a> {
+    /// The user, as written.
+    pub user_id: &'a str,
+    /// Microseconds since the epoch, UTC.
+    pub ts_micros: i64,
+    /// View or reward.
+    pub kind: EventKind,
+    /// Campaign or reward id.
+    pub item_id: i64,
+}
+
+/// Builds sessions from events sorted by user, then time, then view before reward, then id.
+/// Holds one session at a time: its distinct campaigns (with their first view) and rewards.
+#[derive(Debug)]
+pub struct Sessionizer<'m> {
+    mapping: &'m HashSet<(i64, i64)>,
+    current: Option<Building>,
+}
+
+#[derive(Debug)]
+struct Building {
+    user_id: String,
+    start: i64,
+    end: i64,
+    events: u64,
+    /// Distinct campaigns in first-seen order, with the time of their first view.
+    campaigns: Vec<(i64, i64)>,
+    rewards: Vec<i64>,
+    driving: Vec<i64>,
+}
+
+impl Building {
+    fn new(e: &StreamEvent<'_>) -> Self {
+        Building {
+            user_id: e.user_id.to_owned(),
+            start: e.ts_micros,
+            end: e.ts_micros,
+            events: 0,
+            campaigns: Vec::new(),
+            rewards: Vec::new(),
+            driving: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, e: &StreamEvent<'_>, mapping: &HashSet<(i64, i64)>) {
+        self.end = e.ts_micros;
+        self.events += 1;
+        match e.kind {
+            EventKind::View => {
+                if !self.campaigns.iter().any(|(c, _)| *c == e.item_id) {
+                    self.campaigns.push((e.item_id, e.ts_micros));
+                }
+            }
+            EventKind::Reward => {
+                if !self.rewards.contains(&e.item_id) {
+                    self.rewards.push(e.item_id);
+                }
+                // Events arrive in time order, so every view seen so far is at or before
+                // this reward; only strictly earlier ones count.
+                for (c, first_view) in &self.campaigns {
+                    if *first_view < e.ts_micros
+                        && mapping.contains(&(*c, e.item_id))
+                        && !self.driving.contains(c)
+                    {
+                        self.driving.push(*c);
+                    }
+                }
+            }
+        }
+    }
+
+    fn into_session(mut self) -> Session {
+        self.driving.sort_unstable();
+        Session {
+            user_id: self.user_id,
+            start_micros: self.start,
+            end_micros: self.end,
+            campaigns: self.campaigns.into_iter().map(|(c, _)| c).collect(),
+            rewards: self.rewards,
+            driven: !self.driving.is_empty(),
+            events: self.events,
+            driving_campaigns: self.driving,
+        }
+    }
+}
+
+impl<'m> Sessionizer<'m> {
+    /// A sessionizer that judges reward-driven sessions by `mapping` (distinct
+    /// (campaign, reward) pairs).
+    pub fn new(mapping: &'m HashSet<(i64, i64)>) -> Self {
+        Sessionizer {
+            mapping,
+            current: None,
+        }
+    }
+
+    /// Takes the next event; returns the session it closed, if any.
+    pub fn push(&mut self, e: &StreamEvent<'_>) -> Option<Session> {
+        let closed = match &self.current {
+            Some(b) if b.user_id == e.user_id && e.ts_micros - b.end < GAP_SECS * 1_000_000 => None,
+            Some(_) => self.current.take().map(Building::into_session),
+            None => None,
+        };
+        let mapping = self.mapping;
+        self.current
+            .get_or_insert_with(|| Building::new(e))
+            .add(e, mapping);
+        closed
+    }
+
+    /// The last session, once the stream has ended.
+    pub fn finish(self) -> Option<Session> {
+        self.current.map(Building::into_session)
     }
 }
 
@@ -133,6 +262,55 @@ mod tests {
             .iter()
             .map(|s| s.start_micros / 1_000_000)
             .collect()
+    }
+
+    /// Runs the streaming pass over events sorted the way DuckDB sorts them.
+    fn stream(events: &[Event], mapping: &HashSet<(i64, i64)>) -> Vec<Session> {
+        let mut sorted: Vec<&Event> = events.iter().collect();
+        sorted.sort_by(|a, b| {
+            user_order_key(&a.user_id)
+                .cmp(&user_order_key(&b.user_id))
+                .then((a.ts_micros, a.kind, a.item_id).cmp(&(b.ts_micros, b.kind, b.item_id)))
+        });
+        let mut s = Sessionizer::new(mapping);
+        let mut out: Vec<Session> = sorted
+            .iter()
+            .filter_map(|e| {
+                s.push(&StreamEvent {
+                    user_id: &e.user_id,
+                    ts_micros: e.ts_micros,
+                    kind: e.kind,
+                    item_id: e.item_id,
+                })
+            })
+            .collect();
+        out.extend(s.finish());
+        out
+    }
+
+    #[test]
+    fn streaming_pass_agrees_with_the_reference_on_tricky_cases() {
+        let map: HashSet<_> = [(10, 100), (11, 100), (12, 101)].into();
+        let events = [
+            ev("7", 0, View, 12),
+            ev("7", 0, Reward, 101),
+            ev("7", 1, View, 11),
+            ev("7", 1, View, 10),
+            ev("7", 2, Reward, 100),
+            ev("7", 2, View, 10),
+            ev("007", 3, Reward, 100),
+            ev("7", 302, View, 12),
+            ev("7", 303, Reward, 101),
+            ev("8", 303, Reward, 101),
+        ];
+        let expected = sessionize(&events, &map);
+        assert_eq!(stream(&events, &map), expected);
+        assert_eq!(expected[0].driving_campaigns, vec![10, 11]);
+        assert_eq!(expected.len(), 4);
+        assert_eq!(
+            expected[2].user_id, "007",
+            "leading zeros after the plain spelling"
+        );
     }
 
     #[test]

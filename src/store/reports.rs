@@ -1,10 +1,16 @@
 //! Running the reports' SQL (`sql/reports/`) with bound parameters, streaming rows to a
 //! [`RowSink`].
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, NaiveDate, Utc};
+use duckdb::arrow::array::{Array, BooleanArray, Int64Array, StringArray, UInt64Array};
+use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::params;
 
 use super::{SqlContext, Store, StoreError};
+use crate::core::logline::EventKind;
+use crate::core::session::{Session, Sessionizer, StreamEvent};
 use crate::report::{Bucket, Cell, EngagementQuery, RowSink, SessionsQuery, WeeklyQuery};
 
 /// Errors of running a report.
@@ -43,15 +49,13 @@ fn micros(us: i64) -> Cell {
 }
 
 /// Parses the `[1,2]` lists the sessions SQL builds.
-fn id_list(s: &str) -> Cell {
+fn parse_id_list(s: &str) -> Vec<i64> {
     let inner = s.trim_start_matches('[').trim_end_matches(']');
-    Cell::IdList(
-        inner
-            .split(',')
-            .filter(|x| !x.is_empty())
-            .filter_map(|x| x.parse().ok())
-            .collect(),
-    )
+    inner
+        .split(',')
+        .filter(|x| !x.is_empty())
+        .filter_map(|x| x.parse().ok())
+        .collect()
 }
 
 impl Store {
@@ -196,8 +200,85 @@ impl Store {
         Ok(n)
     }
 
-    /// Report B. Streams every session; returns the number written.
+    /// Report B: the streaming pass over DuckDB's sorted event stream (the fast path).
+    /// Returns the number of sessions written.
     pub fn sessions(&self, q: &SessionsQuery, sink: &mut dyn RowSink) -> Result<u64, ReportError> {
+        let mapping = self.mapping_pairs()?;
+        let bounds = session_bounds(q);
+        let mut stmt = self
+            .conn()
+            .prepare(include_str!("../../sql/reports/session_events.sql"))
+            .ctx("preparing the sessions report")?;
+        let batches = stmt
+            .query_arrow(params![q.user_id])
+            .ctx("running the sessions report")?;
+        sink.begin(&SESSION_COLUMNS)?;
+        let mut written = 0u64;
+        let mut emit = |s: Session, sink: &mut dyn RowSink| -> std::io::Result<()> {
+            if keep(&s, q, bounds) {
+                sink.row(&session_cells(&s))?;
+                written += 1;
+            }
+            Ok(())
+        };
+        let mut sessionizer = Sessionizer::new(&mapping);
+        // The user id text, rebuilt only when the user changes.
+        let mut user = String::new();
+        let mut last_num: Option<u64> = None;
+        for batch in batches {
+            let cols = EventColumns::new(&batch).ok_or_else(|| {
+                ReportError::Output(std::io::Error::other(
+                    "internal: session_events.sql returned unexpected column types",
+                ))
+            })?;
+            for i in 0..batch.num_rows() {
+                match cols.user_text(i) {
+                    Some(t) => {
+                        if user != t {
+                            user.clear();
+                            user.push_str(t);
+                        }
+                        last_num = None;
+                    }
+                    None => {
+                        let n = cols.user_num(i);
+                        if last_num != Some(n) {
+                            user.clear();
+                            use std::fmt::Write as _;
+                            let _ = write!(user, "{n}");
+                            last_num = Some(n);
+                        }
+                    }
+                }
+                let e = StreamEvent {
+                    user_id: &user,
+                    ts_micros: cols.ts.value(i),
+                    kind: if cols.is_reward.value(i) {
+                        EventKind::Reward
+                    } else {
+                        EventKind::View
+                    },
+                    item_id: cols.item.value(i),
+                };
+                if let Some(done) = sessionizer.push(&e) {
+                    emit(done, sink)?;
+                }
+            }
+        }
+        if let Some(done) = sessionizer.finish() {
+            emit(done, sink)?;
+        }
+        sink.end()?;
+        Ok(written)
+    }
+
+    /// Report B computed entirely in SQL (`sql/reports/sessions.sql`, the twin of the
+    /// BigQuery query). Gives the same rows as [`Store::sessions`]; kept for verification.
+    pub fn sessions_sql(
+        &self,
+        q: &SessionsQuery,
+        sink: &mut dyn RowSink,
+    ) -> Result<u64, ReportError> {
         let (from, to) = match &q.range {
             Some(r) => {
                 let (a, b) = r.to_utc();
@@ -212,39 +293,110 @@ impl Store {
         let mut rows = stmt
             .query(params![from, to, q.user_id, q.driven_only])
             .ctx("running the sessions report")?;
-        sink.begin(&[
-            "user_id",
-            "session_start",
-            "session_end",
-            "campaigns",
-            "rewards_issued",
-            "reward_driven_by_campaign_view",
-            "event_count",
-            "duration_s",
-            "driving_campaigns",
-        ])?;
+        sink.begin(&SESSION_COLUMNS)?;
         let mut n = 0;
         while let Some(r) = rows.next().ctx("reading the sessions report")? {
-            let start: i64 = r.get(1).ctx("session_start")?;
-            let end: i64 = r.get(2).ctx("session_end")?;
-            let campaigns: String = r.get(3).ctx("campaigns")?;
-            let rewards: String = r.get(4).ctx("rewards_issued")?;
-            let driving: String = r.get(7).ctx("driving_campaigns")?;
-            sink.row(&[
-                Cell::Text(r.get(0).ctx("user_id")?),
-                micros(start),
-                micros(end),
-                id_list(&campaigns),
-                id_list(&rewards),
-                Cell::Bool(r.get(5).ctx("driven")?),
-                Cell::Int(r.get(6).ctx("event_count")?),
-                Cell::Float((end - start) as f64 / 1e6),
-                id_list(&driving),
-            ])?;
+            let list = |i: usize| -> Result<Vec<i64>, ReportError> {
+                let s: String = r.get(i).ctx("reading a list")?;
+                Ok(parse_id_list(&s))
+            };
+            let s = Session {
+                user_id: r.get(0).ctx("user_id")?,
+                start_micros: r.get(1).ctx("session_start")?,
+                end_micros: r.get(2).ctx("session_end")?,
+                campaigns: list(3)?,
+                rewards: list(4)?,
+                driven: r.get(5).ctx("driven")?,
+                events: r.get::<_, i64>(6).ctx("event_count")?.max(0) as u64,
+                driving_campaigns: list(7)?,
+            };
+            sink.row(&session_cells(&s))?;
             n += 1;
         }
         sink.end()?;
         Ok(n)
+    }
+
+    /// The distinct (campaign, reward) pairs of the mapping.
+    pub fn mapping_pairs(&self) -> Result<HashSet<(i64, i64)>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare(include_str!("../../sql/reports/mapping_pairs.sql"))
+            .ctx("reading the campaign-reward mapping")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .ctx("reading the campaign-reward mapping")?;
+        rows.collect::<Result<_, _>>()
+            .ctx("reading the campaign-reward mapping")
+    }
+}
+
+/// The columns of report B, in order (the six the exercise names first).
+pub const SESSION_COLUMNS: [&str; 9] = [
+    "user_id",
+    "session_start",
+    "session_end",
+    "campaigns",
+    "rewards_issued",
+    "reward_driven_by_campaign_view",
+    "event_count",
+    "duration_s",
+    "driving_campaigns",
+];
+
+fn session_cells(s: &Session) -> Vec<Cell> {
+    vec![
+        Cell::Text(s.user_id.clone()),
+        micros(s.start_micros),
+        micros(s.end_micros),
+        Cell::IdList(s.campaigns.clone()),
+        Cell::IdList(s.rewards.clone()),
+        Cell::Bool(s.driven),
+        Cell::Int(s.events as i64),
+        Cell::Float((s.end_micros - s.start_micros) as f64 / 1e6),
+        Cell::IdList(s.driving_campaigns.clone()),
+    ]
+}
+
+/// The UTC bounds (µs) on session start, if the query has a range.
+fn session_bounds(q: &SessionsQuery) -> Option<(i64, i64)> {
+    q.range.map(|r| {
+        let (a, b) = r.to_utc();
+        (a.timestamp_micros(), b.timestamp_micros())
+    })
+}
+
+fn keep(s: &Session, q: &SessionsQuery, bounds: Option<(i64, i64)>) -> bool {
+    let in_range = bounds.is_none_or(|(a, b)| s.start_micros >= a && s.start_micros < b);
+    in_range && (!q.driven_only || s.driven)
+}
+
+/// Typed views of one Arrow batch of `session_events.sql`.
+struct EventColumns<'a> {
+    user_num: &'a UInt64Array,
+    user_text: &'a StringArray,
+    ts: &'a Int64Array,
+    is_reward: &'a BooleanArray,
+    item: &'a Int64Array,
+}
+
+impl<'a> EventColumns<'a> {
+    fn new(b: &'a RecordBatch) -> Option<Self> {
+        Some(EventColumns {
+            user_num: b.column(0).as_any().downcast_ref()?,
+            user_text: b.column(1).as_any().downcast_ref()?,
+            ts: b.column(2).as_any().downcast_ref()?,
+            is_reward: b.column(3).as_any().downcast_ref()?,
+            item: b.column(4).as_any().downcast_ref()?,
+        })
+    }
+
+    fn user_text(&self, i: usize) -> Option<&'a str> {
+        (!self.user_text.is_null(i)).then(|| self.user_text.value(i))
+    }
+
+    fn user_num(&self, i: usize) -> u64 {
+        self.user_num.value(i)
     }
 }
 
