@@ -222,3 +222,155 @@ fn help_documents_exit_codes_and_rejects() {
         .stdout(predicate::str::contains("load_reject"))
         .stdout(predicate::str::contains("Exit status"));
 }
+
+/// A database loaded with one campaign, one reward named like a formula, two transactions.
+fn report_db() -> (tempfile::TempDir, std::path::PathBuf) {
+    let data = data_dir(&[
+        ("campaign.csv", CAMPAIGNS),
+        (
+            "reward_campaign.csv",
+            "id,reward_name,campaign_id\n1,=HYPERLINK(\"x\"),1\n",
+        ),
+        ("reward_transaction.csv", TRANSACTIONS),
+    ]);
+    let db = data.path().join("r.duckdb");
+    perx(&db)
+        .args(["load", "--data"])
+        .arg(data.path())
+        .assert()
+        .code(0);
+    (data, db)
+}
+
+#[test]
+fn report_csv_file_with_provenance_sidecar() {
+    let (dir, db) = report_db();
+    let out = dir.path().join("weekly.csv");
+    perx(&db)
+        .args(["report", "weekly", "--provenance", "-o"])
+        .arg(&out)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("wrote 1 row(s)"));
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        csv,
+        "reward_name,reward_redeemed_count,pct_diff_prev_week,week_start,iso_week,reward_campaign_id\n\
+         \"'=HYPERLINK(\"\"x\"\")\",2,,2019-08-12,2019-W33,1\n",
+        "a formula-like name is defused; numbers are not"
+    );
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("weekly.csv.meta.json")).unwrap())
+            .unwrap();
+    assert_eq!(meta["sql_file"], "sql/reports/weekly.sql");
+    assert_eq!(meta["time_zone"], "Asia/Singapore");
+    assert_eq!(meta["rows"], 1);
+    let sources = meta["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 3);
+    assert!(
+        sources
+            .iter()
+            .all(|s| s["sha256"].as_str().unwrap().len() == 64)
+    );
+}
+
+#[test]
+fn report_engagement_json_and_empty_range_note() {
+    let (_dir, db) = report_db();
+    let out = perx(&db)
+        .args([
+            "report",
+            "engagement",
+            "--campaign",
+            "1",
+            "--from",
+            "2019-08-12",
+            "--to",
+            "2019-08-13",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([
+            {"rank": 1, "no_of_transactions": 1, "date": "2019-08-12", "time": "19:00"},
+            {"rank": 1, "no_of_transactions": 1, "date": "2019-08-13", "time": "19:00"},
+        ])
+    );
+    perx(&db)
+        .args([
+            "report", "engagement", "--campaign", "1", "--from", "2019-08-20", "--to",
+            "2019-08-20", "--format", "csv",
+        ])
+        .assert()
+        .code(0)
+        .stdout("rank,no_of_transactions,date,time\n")
+        .stderr(predicate::str::contains(
+            "note: campaign 1 has no transactions in 2019-08-20 to 2019-08-20 (Asia/Singapore) = UTC 2019-08-19 16:00 to 2019-08-20 16:00",
+        ));
+}
+
+#[test]
+fn report_argument_errors_are_clear() {
+    let (_dir, db) = report_db();
+    perx(&db)
+        .args([
+            "report",
+            "engagement",
+            "--campaign",
+            "1",
+            "--from",
+            "2019-08-21",
+            "--to",
+            "2019-08-20",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--from 2019-08-21 is after --to 2019-08-20",
+        ));
+    perx(&db)
+        .args([
+            "report",
+            "engagement",
+            "--campaign",
+            "5",
+            "--from",
+            "2019-08-01",
+            "--to",
+            "2019-08-02",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("known campaign ids: 1, 2"));
+    perx(&db)
+        .args([
+            "report",
+            "engagement",
+            "--campaign",
+            "1",
+            "--from",
+            "22/08/2019",
+            "--to",
+            "2019-08-02",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("write it as YYYY-MM-DD"));
+    perx(&db)
+        .args(["report", "weekly", "--tz", "Asia/Singapur"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown time zone"));
+    perx(&db)
+        .args(["report", "sessions", "--user", "abc"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("a user id is a run of digits"));
+}
