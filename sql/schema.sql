@@ -50,30 +50,42 @@ CREATE TABLE IF NOT EXISTS campaign_reward_mapping (
     reward_id   BIGINT NOT NULL
 );
 
--- The HTTP log, loaded from its Avro form. Queries see the columns
---   line_no, ts, http_method, http_path, user_id, event_kind, item_id
+-- The HTTP log, loaded from its Avro form. Queries use the view http_log:
+--   line_no, ts, http_method, http_path, user_id, event_kind, item_id (+ storage columns)
 -- where item_id is the campaign id of a view and the reward id of a reward issue.
 -- A valid line is either `GET /campaigns/<digits>` or `POST /rewards/<digits>` with a user id
--- of digits, so most of the text is determined by numbers: http_method and event_kind
--- follow from is_reward; http_path is the canonical path of item_id unless it was written
--- otherwise (leading zeros), and user_id is user_num unless it does not fit a u64 or has
--- leading zeros. The *_as_written columns hold the text only in those rare cases, so
--- user_id and http_path are always exactly as written while the load and the sessions
--- report work on numbers (virtual columns cost nothing to store).
-CREATE TABLE IF NOT EXISTS http_log (
+-- of digits, so most of its text is determined by numbers, and the table stores numbers:
+-- http_method and event_kind follow from is_reward; http_path is the canonical path of
+-- item_id unless it was written otherwise (leading zeros); user_id is user_num unless it
+-- does not fit a u64 or has leading zeros. The *_as_written columns hold the text only in
+-- those rare cases, so the view gives every value back exactly as written while the load
+-- and the sessions report work on numbers. (A view, not generated columns: DuckDB
+-- evaluates generated columns on every append.)
+CREATE TABLE IF NOT EXISTS http_log_data (
     line_no            BIGINT    NOT NULL,
     ts                 TIMESTAMP NOT NULL,
-    http_method        VARCHAR GENERATED ALWAYS AS (CASE WHEN is_reward THEN 'POST' ELSE 'GET' END) VIRTUAL,
-    http_path          VARCHAR GENERATED ALWAYS AS (coalesce(path_as_written,
-                           CASE WHEN is_reward THEN '/rewards/' ELSE '/campaigns/' END || item_id)) VIRTUAL,
-    user_id            VARCHAR GENERATED ALWAYS AS (coalesce(user_id_as_written, CAST(user_num AS VARCHAR))) VIRTUAL,
-    event_kind         VARCHAR GENERATED ALWAYS AS (CASE WHEN is_reward THEN 'reward' ELSE 'view' END) VIRTUAL,
     item_id            BIGINT    NOT NULL,
     is_reward          BOOLEAN   NOT NULL,
     user_num           UBIGINT,
     user_id_as_written VARCHAR,
     path_as_written    VARCHAR
 );
+
+CREATE OR REPLACE VIEW http_log AS
+SELECT
+    line_no,
+    ts,
+    CASE WHEN is_reward THEN 'POST' ELSE 'GET' END AS http_method,
+    coalesce(path_as_written,
+             CASE WHEN is_reward THEN '/rewards/' ELSE '/campaigns/' END || item_id) AS http_path,
+    coalesce(user_id_as_written, CAST(user_num AS VARCHAR)) AS user_id,
+    CASE WHEN is_reward THEN 'reward' ELSE 'view' END AS event_kind,
+    item_id,
+    is_reward,
+    user_num,
+    user_id_as_written,
+    path_as_written
+FROM http_log_data;
 
 -- Lines that were not loaded, with why. source is the file name (e.g. http_log.txt).
 CREATE TABLE IF NOT EXISTS load_reject (

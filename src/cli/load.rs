@@ -1,5 +1,6 @@
 //! `perx load` and `perx convert-log`: run the loaders and print what they did.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -89,9 +90,16 @@ pub fn load(global: &Global, args: &LoadArgs) -> Result<u8> {
         .with_context(|| format!("loading {} into {}", data_dir.display(), db.display()))?;
 
     show_rejects(&report, &data);
-    match args.format {
-        SummaryFormat::Table => print_summary(&report, &data, &db),
-        SummaryFormat::Json => println!("{}", summary_json(&report, &db)),
+    let mut out = std::io::stdout().lock();
+    let printed = match args.format {
+        SummaryFormat::Table => print_summary(&mut out, &report, &data, &db),
+        SummaryFormat::Json => writeln!(out, "{}", summary_json(&report, &db)),
+    };
+    // The load itself is done and committed: a reader that stopped early (`| head`) must not
+    // hide its outcome, so a broken pipe still gives the load's exit status.
+    match printed {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+        _ => {}
     }
     Ok(if report.is_clean() {
         exit::OK
@@ -122,15 +130,21 @@ fn show_rejects(report: &LoadReport, data: &DataDir) {
 fn reject_line(dir: &Path, source: &str, r: &Reject) -> String {
     let raw: String = r.raw.chars().take(80).collect();
     let more = if raw.len() < r.raw.len() { "…" } else { "" };
-    format!(
-        "{}:{}: {} (line: {raw:?}{more})",
-        dir.join(source).display(),
-        r.line_no,
-        r.reason
-    )
+    let place = if source.ends_with(".avro") {
+        // Rejected when the text log was converted: the number is a line of that text.
+        format!("{}: text line {}", dir.join(source).display(), r.line_no)
+    } else {
+        format!("{}:{}", dir.join(source).display(), r.line_no)
+    };
+    format!("{place}: {} (line: {raw:?}{more})", r.reason)
 }
 
-fn print_summary(report: &LoadReport, data: &DataDir, db: &DbPath) {
+fn print_summary(
+    out: &mut impl Write,
+    report: &LoadReport,
+    data: &DataDir,
+    db: &DbPath,
+) -> std::io::Result<()> {
     let mut t = Table::new();
     t.load_style(UTF8_BORDERS_ONLY);
     t.set_header(vec!["source", "table", "rows", "rejected", "seconds"]);
@@ -148,24 +162,26 @@ fn print_summary(report: &LoadReport, data: &DataDir, db: &DbPath) {
             c.set_cell_alignment(CellAlignment::Right);
         }
     }
-    println!(
+    writeln!(
+        out,
         "Loaded {} into {} in {:.2} s",
         data.dir.display(),
         db.display(),
         report.seconds
-    );
-    println!("{t}");
+    )?;
+    writeln!(out, "{t}")?;
     for s in &report.sources {
         if !s.unknown_columns.is_empty() {
-            println!(
+            writeln!(
+                out,
                 "note: {} has column(s) perx does not use, ignored: {}",
                 s.source,
                 s.unknown_columns.join(", ")
-            );
+            )?;
         }
     }
     if let Some(a) = &report.avro {
-        println!("HTTP log loaded from Avro file {}", a.display());
+        writeln!(out, "HTTP log loaded from Avro file {}", a.display())?;
     }
     let missing: Vec<_> = perx::core::records::CsvSource::ALL
         .iter()
@@ -174,28 +190,35 @@ fn print_summary(report: &LoadReport, data: &DataDir, db: &DbPath) {
         .chain(data.log.is_none().then_some("http_log.txt"))
         .collect();
     if !missing.is_empty() {
-        println!(
+        writeln!(
+            out,
             "not in {} (tables left as they were): {}",
             data.dir.display(),
             missing.join(", ")
-        );
+        )?;
     }
     if report.warnings.is_empty() {
-        println!("Integrity: every foreign key resolves, no duplicate ids.");
+        writeln!(
+            out,
+            "Integrity: every foreign key resolves, no duplicate ids."
+        )?;
     } else {
-        println!(
+        writeln!(
+            out,
             "Integrity: {} warning(s) (rows kept; see the load_warning table):",
             report.warnings.len()
-        );
+        )?;
         for w in report.warnings.iter().take(SHOWN_REJECTS) {
-            println!(
+            writeln!(
+                out,
                 "  {}:{}: {}",
                 data.dir.join(&w.source).display(),
                 w.line_no,
                 w.problem
-            );
+            )?;
         }
     }
+    Ok(())
 }
 
 fn summary_json(report: &LoadReport, db: &DbPath) -> serde_json::Value {

@@ -35,8 +35,10 @@ use crate::progress::{Progress, Unit};
 pub const LOG_TEXT: &str = "http_log.txt";
 /// The standard name of the Avro log in a data directory.
 pub const LOG_AVRO: &str = "http_log.avro";
-/// The `load_reject.source` of lines rejected from a converted text log.
-const HTTP_LOG_TABLE: &str = "http_log";
+/// The table that stores the log (users query the view `http_log` over it).
+const HTTP_LOG_TABLE: &str = "http_log_data";
+/// The name the log is known by in reports and summaries.
+const HTTP_LOG_NAME: &str = "http_log";
 /// Rows per Arrow batch handed to DuckDB: bounds memory whatever the log size.
 const BATCH_ROWS: usize = 64 * 1024;
 
@@ -661,6 +663,9 @@ fn load_log(
     let (send, recv) = sync_channel::<Msg>(2);
     let avro_path = log.avro.clone();
     let (rows, late_rejects, sha) = std::thread::scope(|scope| {
+        // The decoder decodes Avro and builds Arrow batches; this thread appends them.
+        // (Records stay on the thread that allocated them: handing them over to be freed
+        // here made the allocator the bottleneck.)
         let decoder = scope.spawn(move || -> Result<String, LoadError> {
             let mut reader = HashingReader::new(BufReader::with_capacity(1 << 20, file));
             let records = avro::open_reader(&mut reader, &avro_path)?;
@@ -699,7 +704,7 @@ fn load_log(
             Ok(sha)
         });
         let appended = (|| -> Result<(u64, Vec<Reject>), LoadError> {
-            let mut app = tx.appender(HTTP_LOG_TABLE).ctx("opening http_log")?;
+            let mut app = tx.appender(HTTP_LOG_TABLE).ctx("opening http_log_data")?;
             let mut rows = 0u64;
             let mut rejects = Vec::new();
             for msg in recv.iter() {
@@ -731,7 +736,7 @@ fn load_log(
     progress.finish();
     let report = SourceReport {
         source: log.source.clone(),
-        table: HTTP_LOG_TABLE,
+        table: HTTP_LOG_NAME,
         path: log.path.clone(),
         rows,
         rejected,
