@@ -12,6 +12,11 @@ const TRANSACTIONS: &str = "id,status,updated_at,reward_campaign_id\n\
                             1,redeemed,2019-08-12 11:04:10.041 UTC,1\n\
                             2,redeemed,2019-08-13 11:04:10.041 UTC,1\n";
 
+/// `perx --db DB load --data DIR`, asserted on.
+fn load_dir(db: &std::path::Path, dir: impl AsRef<std::path::Path>) -> assert_cmd::assert::Assert {
+    perx(db).args(["load", "--data"]).arg(dir.as_ref()).assert()
+}
+
 fn perx(db: &std::path::Path) -> Command {
     let mut c = Command::cargo_bin("perx").unwrap();
     c.arg("--db")
@@ -96,10 +101,7 @@ fn dangling_foreign_keys_are_reported_not_dropped() {
         ("reward_transaction.csv", tx),
     ]);
     let db = data.path().join("t.duckdb");
-    perx(&db)
-        .args(["load", "--data"])
-        .arg(data.path())
-        .assert()
+    load_dir(&db, data.path())
         .code(3)
         .stdout(predicate::str::contains(
             "reward_transaction.csv:2: reward_campaign_id 99 is not in reward_campaign.csv",
@@ -116,20 +118,13 @@ fn failed_load_leaves_the_previous_contents() {
         ("reward_transaction.csv", TRANSACTIONS),
     ]);
     let db = good.path().join("t.duckdb");
-    perx(&db)
-        .args(["load", "--data"])
-        .arg(good.path())
-        .assert()
-        .code(3);
+    load_dir(&db, good.path()).code(3);
     // campaign.csv loads fine, then reward_transaction.csv's header stops the load.
     let bad = data_dir(&[
         ("campaign.csv", "id,name\n7,Only\n"),
         ("reward_transaction.csv", "nope\n1\n"),
     ]);
-    perx(&db)
-        .args(["load", "--data"])
-        .arg(bad.path())
-        .assert()
+    load_dir(&db, bad.path())
         .code(1)
         .stderr(predicate::str::contains("reward_transaction.csv:1:"));
     let store = Store::open(&DbPath::File(db)).unwrap();
@@ -156,10 +151,7 @@ fn locked_database_says_so() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("locked.duckdb");
     let _held = Store::open(&DbPath::File(db.clone())).unwrap();
-    perx(&db)
-        .args(["load", "--data"])
-        .arg(sample_dir())
-        .assert()
+    load_dir(&db, sample_dir())
         .code(1)
         .stderr(predicate::str::contains("is locked by another process"));
 }
@@ -195,11 +187,7 @@ fn avro_made_by_convert_log_loads_with_its_rejects() {
         .code(3)
         .stderr(predicate::str::contains("7 rejected"));
     let db = tmp.path().join("a.duckdb");
-    perx(&db)
-        .args(["load", "--data"])
-        .arg(&avro_dir)
-        .assert()
-        .code(3);
+    load_dir(&db, &avro_dir).code(3);
     let store = Store::open(&DbPath::File(db)).unwrap();
     assert_eq!(
         count(&store, "http_log"),
@@ -234,11 +222,7 @@ fn report_db() -> (tempfile::TempDir, std::path::PathBuf) {
         ("reward_transaction.csv", TRANSACTIONS),
     ]);
     let db = data.path().join("r.duckdb");
-    perx(&db)
-        .args(["load", "--data"])
-        .arg(data.path())
-        .assert()
-        .code(0);
+    load_dir(&db, data.path()).code(0);
     (data, db)
 }
 

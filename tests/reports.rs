@@ -191,6 +191,66 @@ fn real_sessions_totals() {
     );
 }
 
+/// Users checked by hand against `grep USER http_log.txt | sort`.
+#[test]
+fn real_sessions_of_hand_checked_users() {
+    let Some(store) = real_store("real_sessions_of_hand_checked_users") else {
+        return;
+    };
+    let user = |id: &str| {
+        let q = SessionsQuery {
+            user_id: Some(id.into()),
+            ..Default::default()
+        };
+        let rows = row_texts(&sessions(&store, &q));
+        rows.into_iter()
+            .map(|r| r[1..].to_vec())
+            .collect::<Vec<_>>()
+    };
+    // Ten requests 00:56:45-01:03:11, no gap of 5 minutes; views 1127, 11, 43 and reward
+    // 6930, issued 18 s after a view of 1127, which contains it.
+    assert_eq!(
+        user("1379787"),
+        [[
+            "2019-08-27T00:56:45+00:00",
+            "2019-08-27T01:03:11+00:00",
+            "[1127,11,43]",
+            "[6930]",
+            "true",
+            "10",
+            "386",
+            "[1127]"
+        ]]
+    );
+    // A reward at 01:21:09, a view at 01:21:53, then 7 min 25 s of silence: two sessions,
+    // and the reward came before any view, so not driven.
+    assert_eq!(
+        user("2000025801641"),
+        [
+            [
+                "2019-08-27T01:21:09+00:00",
+                "2019-08-27T01:21:53+00:00",
+                "[1128]",
+                "[7993]",
+                "false",
+                "2",
+                "44",
+                "[]"
+            ],
+            [
+                "2019-08-27T01:29:18+00:00",
+                "2019-08-27T01:29:35+00:00",
+                "[11]",
+                "[]",
+                "false",
+                "3",
+                "17",
+                "[]"
+            ]
+        ]
+    );
+}
+
 #[test]
 fn real_sessions_match_the_rust_rules() {
     let Some(dir) = real_data("perx", "real_sessions_match_the_rust_rules") else {
@@ -337,6 +397,15 @@ fn transactions(rows: &[(&str, &str)]) -> String {
 const CAMPAIGN: &str = "id,name\n1,C\n";
 const REWARD: &str = "id,reward_name,campaign_id\n1,R,1\n";
 
+/// Campaign 1 with reward 1 and the given reward_transaction.csv.
+fn campaign_store(transactions: &str) -> Store {
+    store_with(&[
+        ("campaign.csv", CAMPAIGN),
+        ("reward_campaign.csv", REWARD),
+        ("reward_transaction.csv", transactions),
+    ])
+}
+
 #[test]
 fn range_edges_are_sgt_midnight_to_midnight() {
     // 23:59:59.999 SGT on 2019-08-21 and 00:00:00.000 SGT on 2019-08-22.
@@ -346,11 +415,7 @@ fn range_edges_are_sgt_midnight_to_midnight() {
         ("redeemed", "2019-08-22 15:59:59.999 UTC"),
         ("redeemed", "2019-08-22 16:00:00.000 UTC"),
     ]);
-    let store = store_with(&[
-        ("campaign.csv", CAMPAIGN),
-        ("reward_campaign.csv", REWARD),
-        ("reward_transaction.csv", &tx),
-    ]);
+    let store = campaign_store(&tx);
     let r = engagement(
         &store,
         1,
@@ -384,11 +449,7 @@ fn ties_share_a_rank_and_weekday_buckets_aggregate_dates() {
         ("redeemed", "2019-08-19 11:30:00 UTC"), // Mon 19:00 SGT, a week later
         ("redeemed", "2019-08-13 02:00:00 UTC"), // Tue 10:00 SGT
     ]);
-    let store = store_with(&[
-        ("campaign.csv", CAMPAIGN),
-        ("reward_campaign.csv", REWARD),
-        ("reward_transaction.csv", &tx),
-    ]);
+    let store = campaign_store(&tx);
     let r = engagement(
         &store,
         1,
@@ -428,11 +489,7 @@ fn engagement_in_new_york_across_the_dst_change() {
         ("redeemed", "2019-11-04 04:59:59 UTC"),
         ("redeemed", "2019-11-04 05:00:00 UTC"),
     ]);
-    let store = store_with(&[
-        ("campaign.csv", CAMPAIGN),
-        ("reward_campaign.csv", REWARD),
-        ("reward_transaction.csv", &tx),
-    ]);
+    let store = campaign_store(&tx);
     let r = engagement(&store, 1, "2019-11-03", "2019-11-03", ny, Bucket::DateHour);
     assert_eq!(
         row_texts(&r),
@@ -458,11 +515,7 @@ fn weekly_fills_zero_weeks_and_leaves_change_after_zero_empty() {
         // week of 2019-08-26: 1
         ("redeemed", "2019-08-26 01:00:00 UTC"),
     ]);
-    let store = store_with(&[
-        ("campaign.csv", CAMPAIGN),
-        ("reward_campaign.csv", REWARD),
-        ("reward_transaction.csv", &tx),
-    ]);
+    let store = campaign_store(&tx);
     let w = weekly(&store, DEFAULT_TZ);
     let rows: Vec<Vec<String>> = row_texts(&w)
         .into_iter()
