@@ -303,58 +303,56 @@ fn report_engagement_json_and_empty_range_note() {
 #[test]
 fn report_argument_errors_are_clear() {
     let (_dir, db) = report_db();
-    perx(&db)
-        .args([
+    let engagement = |campaign: &str, from: &str, to: &str| {
+        [
             "report",
             "engagement",
             "--campaign",
-            "1",
+            campaign,
             "--from",
-            "2019-08-21",
+            from,
             "--to",
-            "2019-08-20",
-        ])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
+            to,
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    let cases: Vec<(Vec<String>, i32, &str)> = vec![
+        (
+            engagement("1", "2019-08-21", "2019-08-20"),
+            1,
             "--from 2019-08-21 is after --to 2019-08-20",
-        ));
-    perx(&db)
-        .args([
-            "report",
-            "engagement",
-            "--campaign",
-            "5",
-            "--from",
-            "2019-08-01",
-            "--to",
-            "2019-08-02",
-        ])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("known campaign ids: 1, 2"));
-    perx(&db)
-        .args([
-            "report",
-            "engagement",
-            "--campaign",
-            "1",
-            "--from",
-            "22/08/2019",
-            "--to",
-            "2019-08-02",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("write it as YYYY-MM-DD"));
-    perx(&db)
-        .args(["report", "weekly", "--tz", "Asia/Singapur"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("unknown time zone"));
-    perx(&db)
-        .args(["report", "sessions", "--user", "abc"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("a user id is a run of digits"));
+        ),
+        (
+            engagement("5", "2019-08-01", "2019-08-02"),
+            1,
+            "known campaign ids: 1, 2",
+        ),
+        (
+            engagement("1", "22/08/2019", "2019-08-02"),
+            2,
+            "write it as YYYY-MM-DD",
+        ),
+        (
+            ["report", "weekly", "--tz", "Asia/Singapur"]
+                .map(str::to_owned)
+                .to_vec(),
+            2,
+            "unknown time zone",
+        ),
+        (
+            ["report", "sessions", "--user", "abc"]
+                .map(str::to_owned)
+                .to_vec(),
+            1,
+            "a user id is a run of digits",
+        ),
+    ];
+    for (args, code, message) in cases {
+        perx(&db)
+            .args(&args)
+            .assert()
+            .code(code)
+            .stderr(predicate::str::contains(message));
+    }
 }
