@@ -19,18 +19,32 @@ use perx::store::{DEFAULT_DB, DbPath};
 ///
 /// perx loads the platform's CSV exports and HTTP access log into an embedded DuckDB
 /// database (the log goes through Avro on the way) and runs reports on them.
-///
-/// Quick start on the shipped sample data:
-///   perx load              # loads ./data into ./perx.duckdb and prints a summary
-///   perx load --data DIR   # loads your own exports from DIR
 #[derive(Debug, Parser)]
-#[command(name = "perx", version, about, long_about, max_term_width = 100)]
+#[command(
+    name = "perx",
+    version,
+    about,
+    long_about,
+    max_term_width = 100,
+    after_help = EXAMPLES
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
     #[command(subcommand)]
     pub command: Command,
 }
+
+const EXAMPLES: &str = "\
+Examples:
+  perx load                                  load ./data (the shipped sample) into ./perx.duckdb
+  perx load --data DIR                       load your own exports from DIR
+  perx report engagement --campaign 1 --from 2019-08-01 --to 2019-08-31
+  perx report weekly --format json
+  perx report sessions -o sessions.csv --provenance
+
+Exit status: 0 success, 1 error, 2 bad command line, 3 finished with rejected lines or
+integrity warnings (listed).";
 
 /// Options every subcommand takes.
 #[derive(Debug, Args)]
