@@ -253,16 +253,16 @@ fn emit(
     store: &Store,
     out: &OutputArgs,
     prov: &Provenance,
-    run: impl FnOnce(&mut dyn RowSink) -> Result<u64>,
+    run: impl FnOnce(&mut (dyn RowSink + Send)) -> Result<u64>,
 ) -> Result<u64> {
     let format = choose_format(out);
-    let writer: Box<dyn Write> = match &out.out {
+    let writer: Box<dyn Write + Send> = match &out.out {
         Some(p) => Box::new(BufWriter::new(
             File::create(p).with_context(|| format!("creating {}", p.display()))?,
         )),
-        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+        None => Box::new(BufWriter::new(std::io::stdout())),
     };
-    let mut sink: Box<dyn RowSink> = match format {
+    let mut sink: Box<dyn RowSink + Send> = match format {
         Format::Table => Box::new(TableSink::new(writer)),
         Format::Csv => Box::new(CsvSink::new(writer)),
         Format::Json => Box::new(JsonSink::new(writer)),

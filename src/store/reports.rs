@@ -2,6 +2,7 @@
 //! [`RowSink`].
 
 use std::collections::HashSet;
+use std::sync::mpsc::{SyncSender, sync_channel};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use duckdb::arrow::array::{Array, BooleanArray, Int64Array, StringArray, UInt64Array};
@@ -201,8 +202,13 @@ impl Store {
     }
 
     /// Report B: the streaming pass over DuckDB's sorted event stream (the fast path).
-    /// Returns the number of sessions written.
-    pub fn sessions(&self, q: &SessionsQuery, sink: &mut dyn RowSink) -> Result<u64, ReportError> {
+    /// Sessions are formatted and written on a second thread while this one scans, so the
+    /// sink must be `Send`. Returns the number of sessions written.
+    pub fn sessions(
+        &self,
+        q: &SessionsQuery,
+        sink: &mut (dyn RowSink + Send),
+    ) -> Result<u64, ReportError> {
         let mapping = self.mapping_pairs()?;
         let bounds = session_bounds(q);
         let mut stmt = self
@@ -213,61 +219,28 @@ impl Store {
             .query_arrow(params![q.user_id])
             .ctx("running the sessions report")?;
         sink.begin(&SESSION_COLUMNS)?;
-        let mut written = 0u64;
-        let mut emit = |s: Session, sink: &mut dyn RowSink| -> std::io::Result<()> {
-            if keep(&s, q, bounds) {
-                sink.row(&session_cells(&s))?;
-                written += 1;
-            }
-            Ok(())
-        };
-        let mut sessionizer = Sessionizer::new(&mapping);
-        // The user id text, rebuilt only when the user changes.
-        let mut user = String::new();
-        let mut last_num: Option<u64> = None;
-        for batch in batches {
-            let cols = EventColumns::new(&batch).ok_or_else(|| {
-                ReportError::Output(std::io::Error::other(
-                    "internal: session_events.sql returned unexpected column types",
-                ))
-            })?;
-            for i in 0..batch.num_rows() {
-                match cols.user_text(i) {
-                    Some(t) => {
-                        if user != t {
-                            user.clear();
-                            user.push_str(t);
-                        }
-                        last_num = None;
-                    }
-                    None => {
-                        let n = cols.user_num(i);
-                        if last_num != Some(n) {
-                            user.clear();
-                            use std::fmt::Write as _;
-                            let _ = write!(user, "{n}");
-                            last_num = Some(n);
-                        }
+        let (send, recv) = sync_channel::<Vec<Session>>(4);
+        let (scanned, written) = std::thread::scope(|scope| {
+            let out = &mut *sink;
+            let writer = scope.spawn(move || -> std::io::Result<u64> {
+                let mut n = 0;
+                for chunk in recv {
+                    for s in chunk.iter().filter(|s| keep(s, q, bounds)) {
+                        out.row(&session_cells(s))?;
+                        n += 1;
                     }
                 }
-                let e = StreamEvent {
-                    user_id: &user,
-                    ts_micros: cols.ts.value(i),
-                    kind: if cols.is_reward.value(i) {
-                        EventKind::Reward
-                    } else {
-                        EventKind::View
-                    },
-                    item_id: cols.item.value(i),
-                };
-                if let Some(done) = sessionizer.push(&e) {
-                    emit(done, sink)?;
-                }
-            }
-        }
-        if let Some(done) = sessionizer.finish() {
-            emit(done, sink)?;
-        }
+                Ok(n)
+            });
+            let scanned = scan_sessions(batches, &mapping, send);
+            let written = writer
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (scanned, written)
+        });
+        // A writer error (say, a closed pipe) is the cause when both failed.
+        let written = written?;
+        scanned?;
         sink.end()?;
         Ok(written)
     }
@@ -329,6 +302,73 @@ impl Store {
         rows.collect::<Result<_, _>>()
             .ctx("reading the campaign-reward mapping")
     }
+}
+
+/// Sessions per message from the scanning thread to the writing one.
+const SESSION_CHUNK: usize = 1024;
+
+/// Runs the [`Sessionizer`] over the sorted event batches, sending sessions on in chunks.
+/// Stops early (without error) when the receiver has gone.
+fn scan_sessions(
+    batches: impl Iterator<Item = RecordBatch>,
+    mapping: &HashSet<(i64, i64)>,
+    send: SyncSender<Vec<Session>>,
+) -> Result<(), ReportError> {
+    let mut sessionizer = Sessionizer::new(mapping);
+    let mut chunk = Vec::with_capacity(SESSION_CHUNK);
+    // The user id text, rebuilt only when the user changes.
+    let mut user = String::new();
+    let mut last_num: Option<u64> = None;
+    for batch in batches {
+        let cols = EventColumns::new(&batch).ok_or_else(|| {
+            ReportError::Output(std::io::Error::other(
+                "internal: session_events.sql returned unexpected column types",
+            ))
+        })?;
+        for i in 0..batch.num_rows() {
+            match cols.user_text(i) {
+                Some(t) => {
+                    if user != t {
+                        user.clear();
+                        user.push_str(t);
+                    }
+                    last_num = None;
+                }
+                None => {
+                    let n = cols.user_num(i);
+                    if last_num != Some(n) {
+                        user.clear();
+                        use std::fmt::Write as _;
+                        let _ = write!(user, "{n}");
+                        last_num = Some(n);
+                    }
+                }
+            }
+            let e = StreamEvent {
+                user_id: &user,
+                ts_micros: cols.ts.value(i),
+                kind: if cols.is_reward.value(i) {
+                    EventKind::Reward
+                } else {
+                    EventKind::View
+                },
+                item_id: cols.item.value(i),
+            };
+            if let Some(done) = sessionizer.push(&e) {
+                chunk.push(done);
+                if chunk.len() == SESSION_CHUNK {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(SESSION_CHUNK));
+                    if send.send(full).is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+    chunk.extend(sessionizer.finish());
+    // A closed receiver means the writer failed; it reports why.
+    let _ = send.send(chunk);
+    Ok(())
 }
 
 /// The columns of report B, in order (the six the exercise names first).
