@@ -211,9 +211,22 @@ impl Store {
     ) -> Result<u64, ReportError> {
         let mapping = self.mapping_pairs()?;
         let bounds = session_bounds(q);
+        let text_users: i64 = self
+            .conn()
+            .query_row(
+                include_str!("../../sql/reports/text_user_count.sql"),
+                [],
+                |r| r.get(0),
+            )
+            .ctx("preparing the sessions report")?;
+        let sql = if text_users == 0 {
+            include_str!("../../sql/reports/session_events_numeric.sql")
+        } else {
+            include_str!("../../sql/reports/session_events.sql")
+        };
         let mut stmt = self
             .conn()
-            .prepare(include_str!("../../sql/reports/session_events.sql"))
+            .prepare(sql)
             .ctx("preparing the sessions report")?;
         let batches = stmt
             .query_arrow(params![q.user_id])
