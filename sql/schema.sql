@@ -58,34 +58,41 @@ CREATE TABLE IF NOT EXISTS campaign_reward_mapping (
 -- http_method and event_kind follow from is_reward; http_path is the canonical path of
 -- item_id unless it was written otherwise (leading zeros); user_id is user_num unless it
 -- does not fit a u64 or has leading zeros. The *_as_written columns hold the text only in
--- those rare cases, so the view gives every value back exactly as written while the load
--- and the sessions report work on numbers. (A view, not generated columns: DuckDB
--- evaluates generated columns on every append.)
+-- those rare cases (in the side table http_log_text), so the view gives every value back
+-- exactly as written while the load and the sessions report work on numbers only. (A view,
+-- not generated columns: DuckDB evaluates generated columns on every append.)
 CREATE TABLE IF NOT EXISTS http_log_data (
-    line_no            BIGINT    NOT NULL,
-    ts                 TIMESTAMP NOT NULL,
-    item_id            BIGINT    NOT NULL,
-    is_reward          BOOLEAN   NOT NULL,
-    user_num           UBIGINT,
+    line_no   BIGINT    NOT NULL,
+    ts        TIMESTAMP NOT NULL,
+    item_id   BIGINT    NOT NULL,
+    is_reward BOOLEAN   NOT NULL,
+    user_num  UBIGINT
+);
+
+-- The written text of the rare lines whose user id or path is not the plain spelling of
+-- its number (one row per such line; the other column is NULL when it is plain).
+CREATE TABLE IF NOT EXISTS http_log_text (
+    line_no            BIGINT NOT NULL,
     user_id_as_written VARCHAR,
     path_as_written    VARCHAR
 );
 
 CREATE OR REPLACE VIEW http_log AS
 SELECT
-    line_no,
-    ts,
-    CASE WHEN is_reward THEN 'POST' ELSE 'GET' END AS http_method,
-    coalesce(path_as_written,
-             CASE WHEN is_reward THEN '/rewards/' ELSE '/campaigns/' END || item_id) AS http_path,
-    coalesce(user_id_as_written, CAST(user_num AS VARCHAR)) AS user_id,
-    CASE WHEN is_reward THEN 'reward' ELSE 'view' END AS event_kind,
-    item_id,
-    is_reward,
-    user_num,
-    user_id_as_written,
-    path_as_written
-FROM http_log_data;
+    d.line_no,
+    d.ts,
+    CASE WHEN d.is_reward THEN 'POST' ELSE 'GET' END AS http_method,
+    coalesce(t.path_as_written,
+             CASE WHEN d.is_reward THEN '/rewards/' ELSE '/campaigns/' END || d.item_id) AS http_path,
+    coalesce(t.user_id_as_written, CAST(d.user_num AS VARCHAR)) AS user_id,
+    CASE WHEN d.is_reward THEN 'reward' ELSE 'view' END AS event_kind,
+    d.item_id,
+    d.is_reward,
+    d.user_num,
+    t.user_id_as_written,
+    t.path_as_written
+FROM http_log_data d
+LEFT JOIN http_log_text t USING (line_no);
 
 -- Lines that were not loaded, with why. source is the file name (e.g. http_log.txt).
 CREATE TABLE IF NOT EXISTS load_reject (

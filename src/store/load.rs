@@ -15,8 +15,7 @@ use std::time::Instant;
 
 use duckdb::appender_params_from_iter;
 use duckdb::arrow::array::{
-    ArrayRef, BooleanBuilder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
-    UInt64Builder,
+    ArrayRef, BooleanBuilder, Int64Builder, TimestampMicrosecondBuilder, UInt64Builder,
 };
 use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use duckdb::arrow::record_batch::RecordBatch;
@@ -37,6 +36,8 @@ pub const LOG_TEXT: &str = "http_log.txt";
 pub const LOG_AVRO: &str = "http_log.avro";
 /// The table that stores the log (users query the view `http_log` over it).
 const HTTP_LOG_TABLE: &str = "http_log_data";
+/// The text of the rare lines whose ids are not plain numbers.
+const HTTP_LOG_TEXT: &str = "http_log_text";
 /// The name the log is known by in reports and summaries.
 const HTTP_LOG_NAME: &str = "http_log";
 /// Rows per Arrow batch handed to DuckDB: bounds memory whatever the log size.
@@ -527,9 +528,15 @@ fn http_log_schema() -> SchemaRef {
         Field::new("item_id", DataType::Int64, false),
         Field::new("is_reward", DataType::Boolean, false),
         Field::new("user_num", DataType::UInt64, true),
-        Field::new("user_id_as_written", DataType::Utf8, true),
-        Field::new("path_as_written", DataType::Utf8, true),
     ]))
+}
+
+/// A line whose user id or path is not the plain spelling of its number: its text goes to
+/// `http_log_text` (rare, so the main table holds no strings at all).
+struct TextRow {
+    line_no: i64,
+    user_id: Option<String>,
+    http_path: Option<String>,
 }
 
 /// Builds one Arrow batch of `http_log` rows.
@@ -540,8 +547,7 @@ struct BatchBuilder {
     item: Int64Builder,
     is_reward: BooleanBuilder,
     user_num: UInt64Builder,
-    user_text: StringBuilder,
-    path_text: StringBuilder,
+    texts: Vec<TextRow>,
     len: usize,
 }
 
@@ -555,8 +561,7 @@ impl BatchBuilder {
             item: Int64Builder::with_capacity(n),
             is_reward: BooleanBuilder::with_capacity(n),
             user_num: UInt64Builder::with_capacity(n),
-            user_text: StringBuilder::new(),
-            path_text: StringBuilder::new(),
+            texts: Vec::new(),
             len: 0,
         }
     }
@@ -570,16 +575,8 @@ impl BatchBuilder {
         self.ts.append_value(r.timestamp);
         self.item.append_value(item);
         self.is_reward.append_value(kind == EventKind::Reward);
-        match canonical_number(&r.user_id) {
-            Some(n) => {
-                self.user_num.append_value(n);
-                self.user_text.append_null();
-            }
-            None => {
-                self.user_num.append_null();
-                self.user_text.append_value(&r.user_id);
-            }
-        }
+        let user_num = canonical_number(&r.user_id);
+        self.user_num.append_option(user_num);
         let prefix = match kind {
             EventKind::View => "/campaigns/",
             EventKind::Reward => "/rewards/",
@@ -589,16 +586,18 @@ impl BatchBuilder {
             .strip_prefix(prefix)
             .and_then(canonical_number)
             .is_some();
-        if canonical_path {
-            self.path_text.append_null();
-        } else {
-            self.path_text.append_value(&r.http_path);
+        if user_num.is_none() || !canonical_path {
+            self.texts.push(TextRow {
+                line_no: r.line_no,
+                user_id: user_num.is_none().then(|| r.user_id.clone()),
+                http_path: (!canonical_path).then(|| r.http_path.clone()),
+            });
         }
         self.len += 1;
         Ok(())
     }
 
-    fn finish(&mut self) -> Result<RecordBatch, duckdb::arrow::error::ArrowError> {
+    fn finish(&mut self) -> Result<Msg, duckdb::arrow::error::ArrowError> {
         self.len = 0;
         let cols: Vec<ArrayRef> = vec![
             Arc::new(self.line_no.finish()),
@@ -606,10 +605,9 @@ impl BatchBuilder {
             Arc::new(self.item.finish()),
             Arc::new(self.is_reward.finish()),
             Arc::new(self.user_num.finish()),
-            Arc::new(self.user_text.finish()),
-            Arc::new(self.path_text.finish()),
         ];
-        RecordBatch::try_new(self.schema.clone(), cols)
+        let batch = RecordBatch::try_new(self.schema.clone(), cols)?;
+        Ok(Msg::Batch(batch, std::mem::take(&mut self.texts)))
     }
 }
 
@@ -624,7 +622,7 @@ fn canonical_number(digits: &str) -> Option<u64> {
 
 /// What the decoding thread sends to the appending one.
 enum Msg {
-    Batch(RecordBatch),
+    Batch(RecordBatch, Vec<TextRow>),
     Reject(Reject),
 }
 
@@ -636,6 +634,7 @@ fn load_log(
 ) -> Result<SourceReport, LoadError> {
     let started = Instant::now();
     clear(tx, HTTP_LOG_TABLE, &log.source)?;
+    clear(tx, HTTP_LOG_TEXT, &log.source)?;
     progress.start(
         &format!("loading {} into http_log", file_name(&log.avro)),
         log.expected,
@@ -687,14 +686,14 @@ fn load_log(
                 }
                 if batch.len == BATCH_ROWS {
                     let b = batch.finish().map_err(arrow_err(&avro_path))?;
-                    if send.send(Msg::Batch(b)).is_err() {
+                    if send.send(b).is_err() {
                         break;
                     }
                 }
             }
             if batch.len > 0 {
                 let b = batch.finish().map_err(arrow_err(&avro_path))?;
-                let _ = send.send(Msg::Batch(b));
+                let _ = send.send(b);
             }
             drop(send);
             let (sha, _) = reader.finish().map_err(|source| LoadError::Io {
@@ -705,13 +704,19 @@ fn load_log(
         });
         let appended = (|| -> Result<(u64, Vec<Reject>), LoadError> {
             let mut app = tx.appender(HTTP_LOG_TABLE).ctx("opening http_log_data")?;
+            let mut text_app = tx.appender(HTTP_LOG_TEXT).ctx("opening http_log_text")?;
             let mut rows = 0u64;
             let mut rejects = Vec::new();
             for msg in recv.iter() {
                 match msg {
-                    Msg::Batch(b) => {
+                    Msg::Batch(b, texts) => {
                         let n = b.num_rows() as u64;
                         app.append_record_batch(b).ctx("writing http_log")?;
+                        for t in texts {
+                            text_app
+                                .append_row(params![t.line_no, t.user_id, t.http_path])
+                                .ctx("writing http_log_text")?;
+                        }
                         rows += n;
                         progress.advance(n);
                     }
@@ -719,6 +724,7 @@ fn load_log(
                 }
             }
             app.flush().ctx("writing http_log")?;
+            text_app.flush().ctx("writing http_log_text")?;
             Ok((rows, rejects))
         })();
         // On an append error the receiver is dropped, so the decoder stops at its next send.
