@@ -356,3 +356,14 @@ fn report_argument_errors_are_clear() {
             .stderr(predicate::str::contains(message));
     }
 }
+
+#[test]
+fn database_in_a_missing_directory_is_an_error_not_created() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("no/such/dir/x.duckdb");
+    load_dir(&db, sample_dir())
+        .code(1)
+        .stderr(predicate::str::contains("cannot open database"))
+        .stderr(predicate::str::contains("does its directory exist"));
+    assert!(!tmp.path().join("no").exists(), "no directory was created");
+}

@@ -75,11 +75,17 @@ pub fn load(global: &Global, args: &LoadArgs) -> Result<u8> {
             db_dir(&db).join(format!("{stem}.http_log.avro"))
         }
     };
-    if let Some(dir) = avro_out.parent().filter(|d| !d.as_os_str().is_empty()) {
+    // Open first: a mistyped --db directory is an error, not something to create.
+    let mut store = Store::open(&db)?;
+    if let Some(dir) = args
+        .avro
+        .as_deref()
+        .and_then(Path::parent)
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating the Avro directory {}", dir.display()))?;
     }
-    let mut store = Store::open(&db)?;
     let opts = LoadOptions {
         avro_out,
         codec: AvroCodec::from(args.codec),

@@ -108,7 +108,9 @@ pub enum StoreError {
         path: String,
     },
     /// The database could not be opened.
-    #[error("cannot open database {path}")]
+    #[error(
+        "cannot open database {path} (does its directory exist and is it writable? choose another file with --db)"
+    )]
     Open {
         /// The database file.
         path: String,
