@@ -6,4 +6,5 @@ mod cli;
 mod convert;
 mod load_real;
 mod load_sample;
+mod movielens;
 mod reports;

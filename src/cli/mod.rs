@@ -3,6 +3,7 @@
 
 pub mod bench;
 mod load;
+mod movielens;
 mod progress;
 mod report;
 
@@ -80,6 +81,9 @@ pub enum Command {
     /// campaign view or reward issue are left out and listed with their line numbers in
     /// FILE.rejects.csv, which `perx load` reads back when given the Avro file.
     ConvertLog(load::ConvertArgs),
+    /// MovieLens data for the recommender: load it into the database.
+    #[command(subcommand)]
+    Movielens(movielens::MovielensCommand),
     /// Write a generated sample data set (the five files) into a directory.
     ///
     /// Deterministic: the same seed and size give byte-identical files. The shipped data/
@@ -146,6 +150,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Load(args) => load::load(&cli.global, &args),
         Command::ConvertLog(args) => load::convert_log(&args),
+        Command::Movielens(cmd) => movielens::movielens(&cli.global, &cmd),
         Command::GenSample(args) => gen_sample(&args),
         Command::Report(cmd) => report::report(&cli.global, &cmd),
         Command::Bench(cmd) => bench::bench(&cmd),

@@ -4,6 +4,7 @@
 //! TUI call into it, never the other way round.
 
 pub mod logline;
+pub mod movielens;
 pub mod records;
 pub mod session;
 pub mod timerange;

@@ -208,6 +208,14 @@ pub enum LoadError {
         /// The files found.
         files: Vec<PathBuf>,
     },
+    /// Several `ratings*.dat` files and no `ratings.dat`.
+    #[error("{dir}: several ratings files ({}); pass the one to load instead of the directory", .files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "))]
+    ManyRatings {
+        /// The directory.
+        dir: PathBuf,
+        /// The files found.
+        files: Vec<PathBuf>,
+    },
     /// A file could not be read.
     #[error("{path}")]
     Io {
@@ -329,7 +337,11 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
-fn clear(tx: &Transaction<'_>, table: &'static str, source: &str) -> Result<(), StoreError> {
+pub(crate) fn clear(
+    tx: &Transaction<'_>,
+    table: &'static str,
+    source: &str,
+) -> Result<(), StoreError> {
     let sql = include_str!("../../sql/load/clear_table.sql").replace("{table}", table);
     tx.execute_batch(&sql).ctx(format!("emptying {table}"))?;
     tx.execute(include_str!("../../sql/load/clear_source.sql"), [source])
@@ -337,7 +349,21 @@ fn clear(tx: &Transaction<'_>, table: &'static str, source: &str) -> Result<(), 
     Ok(())
 }
 
-fn record_manifest(tx: &Transaction<'_>, r: &SourceReport) -> Result<(), StoreError> {
+/// Forgets the rejects and manifest row of the file that last filled `table` (the name in
+/// `load_manifest.tbl`), so a file of another name replaces it cleanly.
+pub(crate) fn forget_table(tx: &Transaction<'_>, table: &str) -> Result<(), StoreError> {
+    for stmt in include_str!("../../sql/load/forget_table.sql")
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && !s.lines().all(|l| l.trim_start().starts_with("--")))
+    {
+        tx.execute(stmt, [table])
+            .ctx(format!("forgetting the last load of {table}"))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn record_manifest(tx: &Transaction<'_>, r: &SourceReport) -> Result<(), StoreError> {
     tx.execute(
         include_str!("../../sql/load/clear_manifest.sql"),
         [&r.source],
@@ -359,7 +385,7 @@ fn record_manifest(tx: &Transaction<'_>, r: &SourceReport) -> Result<(), StoreEr
     Ok(())
 }
 
-fn append_rejects<'r>(
+pub(crate) fn append_rejects<'r>(
     tx: &Transaction<'_>,
     source: &str,
     rejects: impl IntoIterator<Item = &'r Reject>,
@@ -633,6 +659,8 @@ fn load_log(
     progress: &dyn Progress,
 ) -> Result<SourceReport, LoadError> {
     let started = Instant::now();
+    // The log may have come from a file of another name last time (text vs Avro).
+    forget_table(tx, HTTP_LOG_NAME)?;
     clear(tx, HTTP_LOG_TABLE, &log.source)?;
     clear(tx, HTTP_LOG_TEXT, &log.source)?;
     progress.start(

@@ -5,6 +5,7 @@
 //! results, never a `duckdb::Connection`.
 
 pub mod load;
+pub mod movielens;
 pub mod reports;
 pub mod tz;
 
@@ -90,7 +91,10 @@ impl DbPath {
 pub const DEFAULT_DB: &str = "perx.duckdb";
 
 /// Schema versions, in order. Version 1 is `sql/schema.sql`; later ones are migrations.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../sql/schema.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../sql/schema.sql")),
+    (2, include_str!("../../sql/migrations/002_movielens.sql")),
+];
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
@@ -385,7 +389,11 @@ mod tests {
             .conn()
             .query_row("SELECT count(*) FROM schema_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(n, 1, "reopening does not re-apply the schema");
+        assert_eq!(
+            n,
+            MIGRATIONS.len() as i64,
+            "each version applied once; reopening applies nothing"
+        );
     }
 
     #[test]
