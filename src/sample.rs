@@ -3,7 +3,8 @@
 //! Deterministic per seed (ChaCha8), same formats and statistical shape as the platform's
 //! exports: a few campaigns and rewards, a few thousand transactions over several weeks, a
 //! many-to-many mapping with duplicate rows, and an HTTP log of user sessions written out
-//! of time order with a handful of deliberately bad lines. The log streams to its writer,
+//! of time order with a handful of deliberately bad lines; plus a small MovieLens-format
+//! ratings set in `movielens/` for the recommender. The log streams to its writer,
 //! so a 10 M-line benchmark log needs no more memory than a small one.
 
 use std::fs::File;
@@ -86,7 +87,130 @@ pub fn generate(opts: &SampleOptions, dir: &Path) -> io::Result<()> {
     w.flush()?;
     let mut log = create("http_log.txt")?;
     write_log(&mut rng, opts.log_lines, &mapping, &mut log)?;
-    log.flush()
+    log.flush()?;
+    // A separate stream, so the platform files do not change when this part does.
+    let mut ml_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ MOVIELENS_STREAM);
+    write_movielens(&mut ml_rng, &dir.join(MOVIELENS_DIR))
+}
+
+/// Where the MovieLens-format sample goes, inside the sample directory.
+pub const MOVIELENS_DIR: &str = "movielens";
+const MOVIELENS_STREAM: u64 = 0x4d4c_3130_3030_3030;
+const ML_USERS: u32 = 300;
+const ML_MOVIES: u32 = 400;
+const ML_GENRES: [&str; 18] = [
+    "Action",
+    "Adventure",
+    "Animation",
+    "Children's",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Fantasy",
+    "Film-Noir",
+    "Horror",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Sci-Fi",
+    "Thriller",
+    "War",
+    "Western",
+];
+
+/// A small MovieLens-1M-format data set (`ratings.dat`, `movies.dat` in latin-1,
+/// `users.dat`) with real structure: users prefer some genres and popular movies, about a
+/// fifth of the timestamps are empty (like the shared ML-1M copy). Not MovieLens data.
+fn write_movielens(rng: &mut ChaCha8Rng, dir: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let words = [
+        "Night",
+        "River",
+        "Garden",
+        "Signal",
+        "Harbor",
+        "Winter",
+        "Echo",
+        "Paper",
+        "Summit",
+        "Lantern",
+        "Orbit",
+        "Velvet",
+        "Thunder",
+        "Mirror",
+        "Caf\u{e9}",
+        "Atlas",
+    ];
+    let mut movies: Vec<Vec<usize>> = Vec::new();
+    let mut w = BufWriter::new(File::create(dir.join("movies.dat"))?);
+    for id in 1..=ML_MOVIES {
+        let a = words[rng.random_range(0..words.len())];
+        let b = words[rng.random_range(0..words.len())];
+        let year = rng.random_range(1950..2001);
+        let n = rng.random_range(1..=3);
+        let mut genres: Vec<usize> = Vec::new();
+        while genres.len() < n {
+            let g = rng.random_range(0..ML_GENRES.len());
+            if !genres.contains(&g) {
+                genres.push(g);
+            }
+        }
+        genres.sort_unstable();
+        let names: Vec<&str> = genres.iter().map(|g| ML_GENRES[*g]).collect();
+        let line = format!("{id}::The {a} {b} ({year})::{}\n", names.join("|"));
+        // movies.dat is latin-1: every char here is below U+0100.
+        let bytes: Vec<u8> = line
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+            .collect();
+        w.write_all(&bytes)?;
+        movies.push(genres);
+    }
+    w.flush()?;
+    let mut users = BufWriter::new(File::create(dir.join("users.dat"))?);
+    let mut ratings = BufWriter::new(File::create(dir.join("ratings.dat"))?);
+    let ages = [1, 18, 25, 35, 45, 50, 56];
+    for user in 1..=ML_USERS {
+        let gender = if rng.random_bool(0.5) { "F" } else { "M" };
+        writeln!(
+            users,
+            "{user}::{gender}::{}::{}::{:05}",
+            ages[rng.random_range(0..ages.len())],
+            rng.random_range(0..21),
+            rng.random_range(0..100_000)
+        )?;
+        // Taste: three liked genres; popularity: low movie ids are watched more.
+        let liked: Vec<usize> = (0..3)
+            .map(|_| rng.random_range(0..ML_GENRES.len()))
+            .collect();
+        let count = rng.random_range(20..80);
+        let mut seen = std::collections::BTreeSet::new();
+        while seen.len() < count {
+            let skew: f64 = rng.random::<f64>().powi(2);
+            let m = 1 + (skew * f64::from(ML_MOVIES - 1)) as u32;
+            let fits = movies[(m - 1) as usize].iter().any(|g| liked.contains(g));
+            if fits || rng.random_bool(0.25) {
+                seen.insert(m);
+            }
+        }
+        let base = 978_300_000 + i64::from(user) * 3_600;
+        for m in seen {
+            let fits = movies[(m - 1) as usize].iter().any(|g| liked.contains(g));
+            let mean = if fits { 4.0 } else { 2.6 };
+            let stars = (mean + rng.random_range(-1.5..1.5f64))
+                .round()
+                .clamp(1.0, 5.0) as u8;
+            let ts = if rng.random_bool(0.2) {
+                String::new()
+            } else {
+                (base + rng.random_range(0..86_400)).to_string()
+            };
+            writeln!(ratings, "{user}::{m}::{stars}::{ts}")?;
+        }
+    }
+    users.flush()?;
+    ratings.flush()
 }
 
 fn ts_csv(t: DateTime<Utc>) -> String {

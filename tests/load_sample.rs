@@ -14,6 +14,9 @@ fn committed_sample_equals_generator_output() {
         "reward_transaction.csv",
         "campaign_reward_mapping.csv",
         "http_log.txt",
+        "movielens/ratings.dat",
+        "movielens/movies.dat",
+        "movielens/users.dat",
     ] {
         let fresh = std::fs::read(tmp.path().join(name)).unwrap();
         let committed = std::fs::read(sample_dir().join(name)).unwrap();

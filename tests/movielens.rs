@@ -98,3 +98,20 @@ fn malformed_lines_are_rejected_with_line_numbers_never_fatal() {
     );
     assert_eq!(count(&store, "load_reject"), 3);
 }
+
+#[test]
+fn shipped_movielens_format_sample_loads_cleanly() {
+    let dir = crate::util::sample_dir().join(perx::sample::MOVIELENS_DIR);
+    let mut store = memory_store();
+    let report = store
+        .load_movielens(&MlFiles::discover(&dir).unwrap(), 5, &NoProgress)
+        .unwrap();
+    assert_eq!(report.rejected(), 0, "{:?}", report.preview);
+    let rows: Vec<u64> = report.sources.iter().map(|s| s.rows).collect();
+    assert_eq!(rows[1..], [400, 300]);
+    assert!(rows[0] > 10_000, "{rows:?}");
+    assert!(
+        report.unknown_timestamps > 0,
+        "some timestamps are empty, as in ML-1M"
+    );
+}
