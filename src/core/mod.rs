@@ -3,6 +3,7 @@
 //! Everything here is deterministic and tested beside its code; the store, the CLI and the
 //! TUI call into it, never the other way round.
 
+pub mod eval;
 pub mod logline;
 pub mod movielens;
 pub mod records;
