@@ -16,6 +16,8 @@ use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::core::movielens::ML100K_GENRES;
+
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct SampleOptions {
@@ -98,26 +100,8 @@ pub const MOVIELENS_DIR: &str = "movielens";
 const MOVIELENS_STREAM: u64 = 0x4d4c_3130_3030_3030;
 const ML_USERS: u32 = 300;
 const ML_MOVIES: u32 = 400;
-const ML_GENRES: [&str; 18] = [
-    "Action",
-    "Adventure",
-    "Animation",
-    "Children's",
-    "Comedy",
-    "Crime",
-    "Documentary",
-    "Drama",
-    "Fantasy",
-    "Film-Noir",
-    "Horror",
-    "Musical",
-    "Mystery",
-    "Romance",
-    "Sci-Fi",
-    "Thriller",
-    "War",
-    "Western",
-];
+/// The genre names of the MovieLens files (100K's list without its "unknown").
+const ML_GENRES: &[&str] = ML100K_GENRES.split_at(1).1;
 
 /// A small MovieLens-1M-format data set (`ratings.dat`, `movies.dat` in latin-1,
 /// `users.dat`) with real structure: users prefer some genres and popular movies, about a

@@ -92,21 +92,30 @@ impl DataDir {
     }
 }
 
-/// `http_log.avro`, or else the only `.avro` file of the directory.
-fn find_avro(dir: &Path) -> Result<Option<PathBuf>, LoadError> {
-    let standard = dir.join(LOG_AVRO);
-    if standard.is_file() {
-        return Ok(Some(standard));
-    }
+/// The files of `dir` whose names satisfy `wanted`, sorted.
+pub(crate) fn files_named(
+    dir: &Path,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<Vec<PathBuf>, LoadError> {
     let entries = std::fs::read_dir(dir).map_err(|source| LoadError::Io {
         path: dir.to_owned(),
         source,
     })?;
     let mut found: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "avro") && p.is_file())
+        .filter(|p| p.is_file() && p.file_name().and_then(|n| n.to_str()).is_some_and(&wanted))
         .collect();
     found.sort();
+    Ok(found)
+}
+
+/// `http_log.avro`, or else the only `.avro` file of the directory.
+fn find_avro(dir: &Path) -> Result<Option<PathBuf>, LoadError> {
+    let standard = dir.join(LOG_AVRO);
+    if standard.is_file() {
+        return Ok(Some(standard));
+    }
+    let mut found = files_named(dir, |n| n.ends_with(".avro"))?;
     match found.len() {
         0 => Ok(None),
         1 => Ok(found.pop()),

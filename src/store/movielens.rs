@@ -83,19 +83,8 @@ impl MlFiles {
 }
 
 fn only_ratings_dat(dir: &Path) -> Result<PathBuf, LoadError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| LoadError::Io {
-        path: dir.to_owned(),
-        source,
-    })?;
-    let mut found: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("ratings") && n.ends_with(".dat"))
-        })
-        .collect();
-    found.sort();
+    let mut found =
+        super::load::files_named(dir, |n| n.starts_with("ratings") && n.ends_with(".dat"))?;
     match found.len() {
         1 => Ok(found.remove(0)),
         0 => Err(LoadError::NothingToLoad(dir.to_owned())),
