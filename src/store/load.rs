@@ -22,7 +22,7 @@ use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::types::{TimeUnit as DuckTimeUnit, Value};
 use duckdb::{Transaction, params};
 
-use super::{SqlContext, Store, StoreError};
+use super::{SqlContext, Store, StoreError, query_all};
 use crate::avro::{self, AvroCodec, AvroError, HttpLogRecord};
 use crate::core::Reject;
 use crate::core::logline::{EventKind, check_user_id, classify_request};
@@ -361,12 +361,12 @@ pub(crate) fn clear(
 /// Forgets the rejects and manifest row of the file that last filled `table` (the name in
 /// `load_manifest.tbl`), so a file of another name replaces it cleanly.
 pub(crate) fn forget_table(tx: &Transaction<'_>, table: &str) -> Result<(), StoreError> {
-    for stmt in include_str!("../../sql/load/forget_table.sql")
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty() && !s.lines().all(|l| l.trim_start().starts_with("--")))
-    {
-        tx.execute(stmt, [table])
+    // Rejects first: they are found through the manifest rows deleted next.
+    for sql in [
+        include_str!("../../sql/load/forget_table_rejects.sql"),
+        include_str!("../../sql/load/forget_table_manifest.sql"),
+    ] {
+        tx.execute(sql, [table])
             .ctx(format!("forgetting the last load of {table}"))?;
     }
     Ok(())
@@ -799,20 +799,19 @@ fn arrow_err(path: &Path) -> impl Fn(duckdb::arrow::error::ArrowError) -> LoadEr
 }
 
 fn read_warnings(tx: &Transaction<'_>) -> Result<Vec<Warning>, StoreError> {
-    let mut stmt = tx
-        .prepare(include_str!("../../sql/load/warnings.sql"))
-        .ctx("reading integrity warnings")?;
-    let rows = stmt
-        .query_map([], |r| {
+    query_all(
+        tx,
+        include_str!("../../sql/load/warnings.sql"),
+        [],
+        "reading integrity warnings",
+        |r| {
             Ok(Warning {
                 source: r.get(0)?,
                 line_no: r.get::<_, i64>(1)?.max(0) as u64,
                 problem: r.get(2)?,
             })
-        })
-        .ctx("reading integrity warnings")?;
-    rows.collect::<Result<_, _>>()
-        .ctx("reading integrity warnings")
+        },
+    )
 }
 
 #[cfg(test)]

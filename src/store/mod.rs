@@ -158,6 +158,24 @@ impl<T> SqlContext<T> for Result<T, duckdb::Error> {
     }
 }
 
+/// Runs `sql` with `params` and collects every row mapped by `row`; `what` names the work
+/// in errors.
+pub(crate) fn query_all<T, C, P>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    what: &str,
+    row: impl FnMut(&duckdb::Row<'_>) -> duckdb::Result<T>,
+) -> Result<C, StoreError>
+where
+    C: FromIterator<T>,
+    P: duckdb::Params,
+{
+    let mut stmt = conn.prepare(sql).ctx(what)?;
+    let rows = stmt.query_map(params, row).ctx(what)?;
+    rows.collect::<Result<C, _>>().ctx(what)
+}
+
 /// An open perx database.
 pub struct Store {
     conn: Connection,
@@ -260,26 +278,23 @@ impl Store {
 
     /// Rows per table (loaded tables, rejects and warnings), in a fixed order.
     pub fn table_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(include_str!("../../sql/store/table_counts.sql"))
-            .ctx("counting rows")?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-            .ctx("counting rows")?;
-        rows.map(|r| r.map(|(t, n)| (t, n.max(0) as u64)))
-            .collect::<Result<_, _>>()
-            .ctx("counting rows")
+        query_all(
+            &self.conn,
+            include_str!("../../sql/store/table_counts.sql"),
+            [],
+            "counting rows",
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64)),
+        )
     }
 
     /// Rejected lines of one source file (or of all), in file order.
     pub fn rejects(&self, source: Option<&str>) -> Result<Vec<(String, Reject)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(include_str!("../../sql/store/rejects.sql"))
-            .ctx("reading load_reject")?;
-        let rows = stmt
-            .query_map([source], |r| {
+        query_all(
+            &self.conn,
+            include_str!("../../sql/store/rejects.sql"),
+            [source],
+            "reading load_reject",
+            |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     Reject {
@@ -288,19 +303,18 @@ impl Store {
                         raw: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
                     },
                 ))
-            })
-            .ctx("reading load_reject")?;
-        rows.collect::<Result<_, _>>().ctx("reading load_reject")
+            },
+        )
     }
 
     /// What the last load of each source recorded.
     pub fn manifest(&self) -> Result<Vec<ManifestEntry>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(include_str!("../../sql/store/manifest.sql"))
-            .ctx("reading load_manifest")?;
-        let rows = stmt
-            .query_map([], |r| {
+        query_all(
+            &self.conn,
+            include_str!("../../sql/store/manifest.sql"),
+            [],
+            "reading load_manifest",
+            |r| {
                 Ok(ManifestEntry {
                     source: r.get(0)?,
                     table: r.get(1)?,
@@ -311,9 +325,8 @@ impl Store {
                     loaded_at: r.get(6)?,
                     seconds: r.get(7)?,
                 })
-            })
-            .ctx("reading load_manifest")?;
-        rows.collect::<Result<_, _>>().ctx("reading load_manifest")
+            },
+        )
     }
 
     /// The first and last request instants of the HTTP log, if it has any.
@@ -331,12 +344,12 @@ impl Store {
 
     /// The first `limit` rows of `http_log` in file order.
     pub fn http_log_rows(&self, limit: u64) -> Result<Vec<HttpLogRow>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(include_str!("../../sql/store/http_log_rows.sql"))
-            .ctx("reading http_log")?;
-        let rows = stmt
-            .query_map([limit as i64], |r| {
+        query_all(
+            &self.conn,
+            include_str!("../../sql/store/http_log_rows.sql"),
+            [limit as i64],
+            "reading http_log",
+            |r| {
                 Ok(HttpLogRow {
                     line_no: r.get::<_, i64>(0)?.max(0) as u64,
                     ts_micros: r.get(1)?,
@@ -346,9 +359,8 @@ impl Store {
                     event_kind: r.get(5)?,
                     item_id: r.get(6)?,
                 })
-            })
-            .ctx("reading http_log")?;
-        rows.collect::<Result<_, _>>().ctx("reading http_log")
+            },
+        )
     }
 
     /// The connection, for the layers inside the store.

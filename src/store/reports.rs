@@ -9,7 +9,7 @@ use duckdb::arrow::array::{Array, BooleanArray, Int64Array, StringArray, UInt64A
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::params;
 
-use super::{SqlContext, Store, StoreError};
+use super::{SqlContext, Store, StoreError, query_all};
 use crate::core::logline::EventKind;
 use crate::core::session::{Session, Sessionizer, StreamEvent};
 use crate::report::{Bucket, Cell, EngagementQuery, RowSink, SessionsQuery, WeeklyQuery};
@@ -62,24 +62,24 @@ fn parse_id_list(s: &str) -> Vec<i64> {
 impl Store {
     /// The campaign ids in the database, ascending.
     pub fn campaign_ids(&self) -> Result<Vec<(i64, String)>, StoreError> {
-        let mut stmt = self
-            .conn()
-            .prepare(include_str!("../../sql/reports/campaigns.sql"))
-            .ctx("listing campaigns")?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .ctx("listing campaigns")?;
-        rows.collect::<Result<_, _>>().ctx("listing campaigns")
+        query_all(
+            self.conn(),
+            include_str!("../../sql/reports/campaigns.sql"),
+            [],
+            "listing campaigns",
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 
     /// The reward names in the database, ascending.
     pub fn reward_names(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self
-            .conn()
-            .prepare(include_str!("../../sql/reports/reward_names.sql"))
-            .ctx("listing rewards")?;
-        let rows = stmt.query_map([], |r| r.get(0)).ctx("listing rewards")?;
-        rows.collect::<Result<_, _>>().ctx("listing rewards")
+        query_all(
+            self.conn(),
+            include_str!("../../sql/reports/reward_names.sql"),
+            [],
+            "listing rewards",
+            |r| r.get(0),
+        )
     }
 
     /// The hand-written baseline `perx bench sessions` compares the sessions report with
@@ -305,15 +305,13 @@ impl Store {
 
     /// The distinct (campaign, reward) pairs of the mapping.
     pub fn mapping_pairs(&self) -> Result<HashSet<(i64, i64)>, StoreError> {
-        let mut stmt = self
-            .conn()
-            .prepare(include_str!("../../sql/reports/mapping_pairs.sql"))
-            .ctx("reading the campaign-reward mapping")?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .ctx("reading the campaign-reward mapping")?;
-        rows.collect::<Result<_, _>>()
-            .ctx("reading the campaign-reward mapping")
+        query_all(
+            self.conn(),
+            include_str!("../../sql/reports/mapping_pairs.sql"),
+            [],
+            "reading the campaign-reward mapping",
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 }
 
