@@ -6,6 +6,7 @@
 pub mod eval;
 pub mod logline;
 pub mod movielens;
+pub mod recommend;
 pub mod records;
 pub mod session;
 pub mod timerange;

@@ -1,0 +1,271 @@
+//! The model file format: versioned, checksummed, little-endian.
+//!
+//! ```text
+//! "PERXRECM"                      8 bytes, magic
+//! format version                  u32
+//! header length, header           u32, JSON: params, data id, dimensions
+//! users, items                    u32 × m, u32 × n (ids)
+//! ratings per user, columns       u32 × m, u32 × nnz (the training matrix)
+//! singular values², vectors       f32 × k, f32 × n·k (column-major)
+//! sha256 of everything above      32 bytes
+//! ```
+//!
+//! The dense item × item matrix is not stored: it is rebuilt from the spectrum on load.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::matrix::InteractionMatrix;
+use super::model::{Model, Params};
+use super::svd::Spectrum;
+
+const MAGIC: &[u8; 8] = b"PERXRECM";
+
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Why bytes are not a usable model.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ModelFileError {
+    /// Not a perx model file at all.
+    #[error("not a perx model file (no PERXRECM signature)")]
+    NotAModel,
+    /// Written by another version of the format.
+    #[error(
+        "model file format version {found}, this perx reads version {supported}: train again with `perx train`"
+    )]
+    Version {
+        /// In the file.
+        found: u32,
+        /// What this build reads.
+        supported: u32,
+    },
+    /// The checksum does not match: the file was damaged or cut short.
+    #[error(
+        "model file is damaged (checksum mismatch or cut short): train again with `perx train`"
+    )]
+    Corrupt,
+    /// The content contradicts itself.
+    #[error("model file is inconsistent: {0}; train again with `perx train`")]
+    Inconsistent(String),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    params: Params,
+    data_id: String,
+    users: usize,
+    items: usize,
+    nnz: usize,
+    factors: usize,
+}
+
+/// Serialises a model.
+pub fn to_bytes(model: &Model) -> Vec<u8> {
+    let m = &model.matrix;
+    let s = &model.spectrum;
+    let (n, k) = (m.n_items(), s.values.len());
+    let header = Header {
+        params: model.params,
+        data_id: model.data_id.clone(),
+        users: m.n_users(),
+        items: n,
+        nnz: m.nnz(),
+        factors: k,
+    };
+    // Serialising plain numbers and strings cannot fail.
+    let json = serde_json::to_vec(&header).unwrap_or_default();
+    let mut out =
+        Vec::with_capacity(64 + json.len() + 4 * (2 * m.n_users() + n + m.nnz() + k + n * k));
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(json.len() as u32).to_le_bytes());
+    out.extend_from_slice(&json);
+    let put = |out: &mut Vec<u8>, v: u32| out.extend_from_slice(&v.to_le_bytes());
+    m.users().iter().for_each(|&v| put(&mut out, v));
+    m.items().iter().for_each(|&v| put(&mut out, v));
+    m.user_degrees().iter().for_each(|&v| put(&mut out, v));
+    for u in 0..m.n_users() {
+        m.row(u).iter().for_each(|&v| put(&mut out, v));
+    }
+    s.values
+        .iter()
+        .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+    for j in 0..k {
+        for i in 0..n {
+            out.extend_from_slice(&s.vectors[(i, j)].to_le_bytes());
+        }
+    }
+    let sum = Sha256::digest(&out);
+    out.extend_from_slice(&sum);
+    out
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, len: usize) -> Result<&'a [u8], ModelFileError> {
+        let end = self.at.checked_add(len).ok_or(ModelFileError::Corrupt)?;
+        let s = self
+            .bytes
+            .get(self.at..end)
+            .ok_or(ModelFileError::Corrupt)?;
+        self.at = end;
+        Ok(s)
+    }
+
+    fn u32(&mut self) -> Result<u32, ModelFileError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn u32s(&mut self, len: usize) -> Result<Vec<u32>, ModelFileError> {
+        let b = self.take(len.checked_mul(4).ok_or(ModelFileError::Corrupt)?)?;
+        Ok(b.chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect())
+    }
+
+    fn f32s(&mut self, len: usize) -> Result<Vec<f32>, ModelFileError> {
+        Ok(self.u32s(len)?.into_iter().map(f32::from_bits).collect())
+    }
+}
+
+/// Reads a model written by [`to_bytes`].
+pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelFileError> {
+    if bytes.len() < 12 || &bytes[..8] != MAGIC {
+        return Err(ModelFileError::NotAModel);
+    }
+    let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+    if version != FORMAT_VERSION {
+        return Err(ModelFileError::Version {
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    if bytes.len() < 12 + 32 {
+        return Err(ModelFileError::Corrupt);
+    }
+    let (body, sum) = bytes.split_at(bytes.len() - 32);
+    if Sha256::digest(body).as_slice() != sum {
+        return Err(ModelFileError::Corrupt);
+    }
+    let mut r = Reader {
+        bytes: body,
+        at: 12,
+    };
+    let len = r.u32()? as usize;
+    let header: Header = serde_json::from_slice(r.take(len)?)
+        .map_err(|e| ModelFileError::Inconsistent(format!("header: {e}")))?;
+    let bad = |what: &str| ModelFileError::Inconsistent(what.to_owned());
+    let users = r.u32s(header.users)?;
+    let items = r.u32s(header.items)?;
+    let counts = r.u32s(header.users)?;
+    let cols = r.u32s(header.nnz)?;
+    if counts.iter().map(|&c| c as usize).sum::<usize>() != header.nnz {
+        return Err(bad("ratings per user do not add up"));
+    }
+    if cols.iter().any(|&c| c as usize >= header.items) {
+        return Err(bad("a rating points past the last movie"));
+    }
+    let mut pairs = Vec::with_capacity(header.nnz);
+    let mut at = 0;
+    for (u, &c) in counts.iter().enumerate() {
+        let row = &cols[at..at + c as usize];
+        if row.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(bad("a user's movies are not sorted"));
+        }
+        pairs.extend(row.iter().map(|&i| (u as u32, i)));
+        at += c as usize;
+    }
+    if users.windows(2).any(|w| w[0] >= w[1]) || items.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(bad("ids are not sorted"));
+    }
+    let values = r.f32s(header.factors)?;
+    let flat = r.f32s(
+        header
+            .items
+            .checked_mul(header.factors)
+            .ok_or_else(|| bad("size"))?,
+    )?;
+    if r.at != body.len() {
+        return Err(bad("trailing bytes"));
+    }
+    let n = header.items;
+    let vectors = faer::Mat::from_fn(n, header.factors, |i, j| flat[j * n + i]);
+    Ok(Model {
+        params: header.params,
+        data_id: header.data_id,
+        matrix: InteractionMatrix::from_sorted_pairs(users, items, &pairs),
+        spectrum: Spectrum { values, vectors },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::eval::Interaction;
+    use crate::core::recommend::Recommender;
+
+    fn model() -> Model {
+        let mut ix = Vec::new();
+        for u in 0..30u32 {
+            for m in 0..12u32 {
+                if (u * 5 + m * 7) % 3 != 0 {
+                    ix.push(Interaction {
+                        user: u + 100,
+                        movie: m * 2 + 1,
+                    });
+                }
+            }
+        }
+        let p = Params {
+            factors: 6,
+            oversample: 3,
+            ..Params::default()
+        };
+        Model::fit(&ix, p, "sha256:abc rows:240").unwrap()
+    }
+
+    #[test]
+    fn round_trip_gives_the_same_recommendations() {
+        let m = model();
+        let bytes = to_bytes(&m);
+        let back = from_bytes(&bytes).unwrap();
+        assert_eq!(back.data_id, m.data_id);
+        assert_eq!(back.params, m.params);
+        assert_eq!(back.matrix, m.matrix);
+        assert_eq!(back.spectrum.values, m.spectrum.values);
+        let a = Recommender::new(m).recommend_all(5);
+        let b = Recommender::new(back).recommend_all(5);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn damaged_old_and_foreign_files_are_refused() {
+        let bytes = to_bytes(&model());
+        assert_eq!(
+            from_bytes(b"hello world, not a model").unwrap_err(),
+            ModelFileError::NotAModel
+        );
+        let mut flipped = bytes.clone();
+        flipped[100] ^= 1;
+        assert_eq!(from_bytes(&flipped).unwrap_err(), ModelFileError::Corrupt);
+        assert_eq!(
+            from_bytes(&bytes[..bytes.len() - 1]).unwrap_err(),
+            ModelFileError::Corrupt
+        );
+        let mut old = bytes.clone();
+        old[8..12].copy_from_slice(&0u32.to_le_bytes());
+        assert_eq!(
+            from_bytes(&old).unwrap_err(),
+            ModelFileError::Version {
+                found: 0,
+                supported: FORMAT_VERSION
+            }
+        );
+    }
+}
