@@ -164,8 +164,8 @@ fn write_movielens(rng: &mut ChaCha8Rng, dir: &Path) -> io::Result<()> {
             rng.random_range(0..21),
             rng.random_range(0..100_000)
         )?;
-        // Taste: three liked genres; popularity: low movie ids are watched more.
-        let liked: Vec<usize> = (0..3)
+        // Taste: two liked genres; popularity: low movie ids are watched more.
+        let liked: Vec<usize> = (0..2)
             .map(|_| rng.random_range(0..ML_GENRES.len()))
             .collect();
         let count = rng.random_range(20..80);
@@ -174,7 +174,7 @@ fn write_movielens(rng: &mut ChaCha8Rng, dir: &Path) -> io::Result<()> {
             let skew: f64 = rng.random::<f64>().powi(2);
             let m = 1 + (skew * f64::from(ML_MOVIES - 1)) as u32;
             let fits = movies[(m - 1) as usize].iter().any(|g| liked.contains(g));
-            if fits || rng.random_bool(0.25) {
+            if fits || rng.random_bool(0.05) {
                 seen.insert(m);
             }
         }
