@@ -7,8 +7,10 @@
 pub mod avro;
 pub mod core;
 pub mod exit;
+pub mod fetch;
 pub mod hashing;
 pub mod progress;
+pub mod recommender;
 pub mod report;
 pub mod sample;
 pub mod store;

@@ -25,6 +25,27 @@ pub enum MovielensCommand {
     /// lines go to load_reject with their line number; an empty timestamp is kept as
     /// unknown (NULL) and counted. Exit status 3 when any line was rejected.
     Load(LoadArgs),
+    /// Download MovieLens 1M from GroupLens, check it and unpack it.
+    ///
+    /// Streams ml-1m.zip into DEST with a progress bar (as ml-1m.zip.part until complete),
+    /// prints its sha256 (checked against --sha256 when given), checks that it holds
+    /// ratings.dat, movies.dat and users.dat, and unpacks it into DEST/ml-1m. Then run
+    /// `perx movielens load --dir DEST/ml-1m`. MovieLens may not be redistributed: the
+    /// files stay on your machine.
+    Fetch(FetchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Directory to download and unpack into (created if missing).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dest: PathBuf,
+    /// Where to download from.
+    #[arg(long, value_name = "URL", default_value = perx::fetch::ML1M_URL)]
+    pub url: String,
+    /// Refuse the download unless its sha256 is this (hex).
+    #[arg(long, value_name = "HEX")]
+    pub sha256: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -35,7 +56,10 @@ pub struct LoadArgs {
 }
 
 pub fn movielens(global: &Global, cmd: &MovielensCommand) -> Result<u8> {
-    let MovielensCommand::Load(args) = cmd;
+    let args = match cmd {
+        MovielensCommand::Load(args) => args,
+        MovielensCommand::Fetch(args) => return fetch(args),
+    };
     let files = MlFiles::discover(&args.dir)?;
     let db = global.db_path();
     let mut store = Store::open(&db)?;
@@ -83,5 +107,25 @@ pub fn movielens(global: &Global, cmd: &MovielensCommand) -> Result<u8> {
         }
         return Ok(exit::DATA_PROBLEMS);
     }
+    Ok(exit::OK)
+}
+
+fn fetch(args: &FetchArgs) -> Result<u8> {
+    let report = perx::fetch::fetch(&args.url, &args.dest, args.sha256.as_deref(), &Bar::new())?;
+    println!(
+        "Downloaded {} ({} bytes, sha256 {})",
+        report.zip.display(),
+        report.bytes,
+        report.sha256
+    );
+    println!(
+        "Unpacked {} file(s) into {}",
+        report.files.len(),
+        args.dest.display()
+    );
+    println!(
+        "Next: perx movielens load --dir {}",
+        report.data_dir.display()
+    );
     Ok(exit::OK)
 }
