@@ -25,6 +25,22 @@ pub enum BenchCommand {
     Load(BenchArgs),
     /// Load a generated log and write its sessions report to CSV, against a plain query.
     Sessions(BenchArgs),
+    /// Train the recommender and time top-10 for every user and for one user; peak RSS.
+    Recommend(RecommendBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RecommendBenchArgs {
+    /// A MovieLens directory or ratings file (1M or 100K) [default: the generated sample
+    /// in data/movielens].
+    #[arg(long, value_name = "DIR", default_value = "data/movielens")]
+    pub dir: PathBuf,
+    /// Singular vectors kept.
+    #[arg(long, value_name = "K", default_value_t = perx::core::recommend::Params::default().factors)]
+    pub factors: usize,
+    /// Timed repetitions of each step (the best is shown).
+    #[arg(long, default_value_t = 3)]
+    pub repeat: u32,
 }
 
 #[derive(Debug, Args)]
@@ -93,6 +109,7 @@ fn rss(s: &Stage) -> String {
 pub fn bench(cmd: &BenchCommand) -> Result<u8> {
     let args = match cmd {
         BenchCommand::Load(a) | BenchCommand::Sessions(a) => a,
+        BenchCommand::Recommend(a) => return bench_recommend(a),
     };
     let tmp;
     let dir = match &args.dir {
@@ -108,6 +125,7 @@ pub fn bench(cmd: &BenchCommand) -> Result<u8> {
     match cmd {
         BenchCommand::Load(_) => bench_load(args, &dir),
         BenchCommand::Sessions(_) => bench_sessions(args, &dir),
+        BenchCommand::Recommend(a) => bench_recommend(a),
     }
 }
 
@@ -247,5 +265,100 @@ fn bench_load(args: &BenchArgs, dir: &Path) -> Result<u8> {
         n / load.seconds / 1e6,
         rss(&load)
     );
+    Ok(perx::exit::OK)
+}
+
+/// The best of `repeat` timings of `f`, and its last result.
+fn best_of<T>(repeat: u32, mut f: impl FnMut() -> Result<T>) -> Result<(f64, T)> {
+    let mut best = f64::INFINITY;
+    let mut last = None;
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        let v = f()?;
+        best = best.min(t.elapsed().as_secs_f64());
+        last = Some(v);
+    }
+    last.map(|v| (best, v)).context("nothing was timed")
+}
+
+fn bench_recommend(args: &RecommendBenchArgs) -> Result<u8> {
+    use perx::core::eval::Interaction;
+    use perx::core::movielens::{parse_ml1m_rating, parse_ml100k_rating};
+    use perx::core::recommend::{Model, Params, Recommender};
+    use perx::store::movielens::{MlFiles, MlFormat};
+
+    let files = MlFiles::discover(&args.dir)?;
+    let t = Instant::now();
+    let text = std::fs::read(&files.ratings)
+        .with_context(|| format!("reading {}", files.ratings.display()))?;
+    let parse = match files.format {
+        MlFormat::OneMillion => parse_ml1m_rating,
+        MlFormat::HundredK => parse_ml100k_rating,
+    };
+    let mut ratings = Vec::new();
+    for (no, line) in String::from_utf8_lossy(&text).lines().enumerate() {
+        let r = parse(line)
+            .map_err(|e| anyhow::anyhow!("{}:{}: {}", files.ratings.display(), no + 1, e.0))?;
+        ratings.push(Interaction {
+            user: r.user_id,
+            movie: r.movie_id,
+        });
+    }
+    drop(text);
+    let read = t.elapsed().as_secs_f64();
+    let params = Params {
+        factors: args.factors,
+        ..Params::default()
+    };
+    let (fit, model) = best_of(args.repeat, || Ok(Model::fit(&ratings, params, "bench")?))?;
+    let (build, rec) = best_of(args.repeat, || Ok(Recommender::new(model.clone())))?;
+    drop(model);
+    let (all, lists) = best_of(args.repeat, || Ok(rec.recommend_all(10)))?;
+    let users: Vec<u32> = lists.iter().map(|(u, _)| *u).collect();
+    let mut per_user = Vec::with_capacity(users.len());
+    for _ in 0..args.repeat.max(1) {
+        for &u in &users {
+            let t = Instant::now();
+            let r = rec.recommend(u, 10)?;
+            per_user.push(t.elapsed().as_secs_f64() * 1e6);
+            std::hint::black_box(r);
+        }
+    }
+    per_user.sort_by(f64::total_cmp);
+    let pct = |p: f64| per_user[((per_user.len() - 1) as f64 * p) as usize];
+    let mean = per_user.iter().sum::<f64>() / per_user.len().max(1) as f64;
+    let m = rec.model().matrix();
+    println!(
+        "perx bench recommend: {} ({} ratings, {} users × {} movies), {} factors, {} threads",
+        files.ratings.display(),
+        m.nnz(),
+        m.n_users(),
+        m.n_items(),
+        rec.model().factors(),
+        rayon::current_num_threads()
+    );
+    println!("read + parse ratings          {read:8.3} s");
+    println!("train: randomized SVD         {fit:8.3} s");
+    println!("train: item weights from SVD  {build:8.3} s");
+    println!(
+        "train total                   {:8.3} s   (goal < 1.5 s on ML-1M)",
+        fit + build
+    );
+    println!(
+        "top-10 for all {} users     {all:8.3} s   (goal < 0.2 s)",
+        users.len()
+    );
+    println!(
+        "top-10 for one user           {mean:8.1} µs mean, {:.1} µs median, {:.1} µs p99   (goal < 100 µs)",
+        pct(0.5),
+        pct(0.99)
+    );
+    match peak_rss_kb() {
+        Some(kb) => println!(
+            "peak RSS                      {:8.0} MB   (goal < 300 MB)",
+            kb as f64 / 1024.0
+        ),
+        None => println!("peak RSS                      n/a"),
+    }
     Ok(perx::exit::OK)
 }

@@ -1,0 +1,1 @@
+SELECT movie_id, title, genres FROM ml_movie ORDER BY movie_id;

@@ -1,0 +1,619 @@
+//! `perx train`, `perx recommend` and `perx eval`: the movie recommender from the command
+//! line.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use perx::core::eval::{Interaction, Metrics, Popularity, evaluate, split};
+use perx::core::recommend::{
+    Basis, Model, Params, Recommendation, Recommender, evaluate_recommender,
+};
+use perx::exit;
+use perx::recommender::{self, Origin, TrainReason};
+use perx::store::Store;
+use perx::store::recommend::MovieInfo;
+
+use super::Global;
+
+/// Model options shared by train, recommend and eval.
+#[derive(Debug, Args, Clone)]
+pub struct ModelArgs {
+    /// Singular vectors kept (k): more ranks a little better and trains slower.
+    #[arg(long, value_name = "K", default_value_t = Params::default().factors)]
+    pub factors: usize,
+    /// Seed of the randomized SVD.
+    #[arg(long = "svd-seed", value_name = "SEED", default_value_t = Params::default().seed)]
+    pub svd_seed: u64,
+}
+
+impl ModelArgs {
+    pub fn params(&self) -> Params {
+        Params {
+            factors: self.factors,
+            seed: self.svd_seed,
+            ..Params::default()
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Where to save the model [default: beside the database, DB.model.bin].
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Output format of recommendations.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum RecFormat {
+    /// Rank, movie id, title, genres and score, for people.
+    Table,
+    /// user_id,rank,movie_id,score (plus `because` with --explain).
+    Csv,
+    /// One JSON document with titles, genres, scores and explanations.
+    Json,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("who").required(true).args(["user", "all"])))]
+pub struct RecommendArgs {
+    /// The MovieLens user id.
+    #[arg(long, short, value_name = "ID")]
+    pub user: Option<u32>,
+    /// Recommend for every user (CSV user_id,rank,movie_id; use with -o).
+    #[arg(long, conflicts_with_all = ["explain"])]
+    pub all: bool,
+    /// How many movies.
+    #[arg(short, long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub k: u16,
+    /// Output format [default: table on a terminal, else csv].
+    #[arg(long, value_enum)]
+    pub format: Option<RecFormat>,
+    /// For each movie, the user's rated movies that contributed most.
+    #[arg(long)]
+    pub explain: bool,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Use this model file (it must have been trained on the database's ratings)
+    /// [default: DB.model.bin, trained on first use].
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    #[command(flatten)]
+    pub model_args: ModelArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Seed of the train/test split.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Seed of the validation split carved out of train for tuning.
+    #[arg(long, default_value_t = 7)]
+    pub validation_seed: u64,
+    /// Cut-off K of the metrics.
+    #[arg(short, long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub k: u16,
+    /// Skip tuning and evaluate the default parameters.
+    #[arg(long)]
+    pub no_tune: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = super::SummaryFormat::Table)]
+    pub format: super::SummaryFormat,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+fn open_store(global: &Global) -> Result<Store> {
+    let db = global.db_path();
+    Store::open(&db).with_context(|| format!("opening {}", db.display()))
+}
+
+pub fn train(global: &Global, args: &TrainArgs) -> Result<u8> {
+    let store = open_store(global)?;
+    let out = match &args.out {
+        Some(p) => p.clone(),
+        None => recommender::default_model_path(store.path())
+            .context("an in-memory database has no place for the model: give --out FILE")?,
+    };
+    eprintln!("training the recommender ({} factors)…", args.model.factors);
+    let started = Instant::now();
+    let model = recommender::train(&store, args.model.params())?;
+    let seconds = started.elapsed().as_secs_f64();
+    recommender::save(&out, &model)?;
+    let m = model.matrix();
+    println!(
+        "Trained on {} ratings ({} users × {} movies), {} factors, in {seconds:.2} s",
+        m.nnz(),
+        m.n_users(),
+        m.n_items(),
+        model.factors()
+    );
+    println!("Saved {} ({})", out.display(), model.data_id);
+    Ok(exit::OK)
+}
+
+/// Opens the model for `recommend`, saying on stderr when it had to be trained.
+fn model_for(store: &Store, path: Option<&Path>, params: Params) -> Result<Model> {
+    let (model, origin) = recommender::open_or_train(store, path, params)?;
+    if let Origin::Trained {
+        seconds,
+        saved,
+        reason,
+    } = origin
+    {
+        let why = match reason {
+            TrainReason::FirstUse => "first use".to_owned(),
+            TrainReason::DataChanged => "the ratings changed since the saved model".to_owned(),
+            TrainReason::Unreadable(e) => format!("the saved model was unusable: {e}"),
+            TrainReason::Requested => "asked for".to_owned(),
+        };
+        let saved = saved.map_or(String::new(), |p| format!(", saved to {}", p.display()));
+        eprintln!("trained the recommender in {seconds:.2} s ({why}){saved}");
+    }
+    Ok(model)
+}
+
+pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
+    let store = open_store(global)?;
+    let k = usize::from(args.k);
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if to_terminal {
+        RecFormat::Table
+    } else {
+        RecFormat::Csv
+    });
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(BufWriter::new(
+            File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+    if args.all {
+        if format != RecFormat::Csv {
+            bail!(
+                "--all writes CSV (user_id,rank,movie_id): leave out --format or use --format csv"
+            );
+        }
+        let model = model_for(&store, args.model.as_deref(), args.model_args.params())?;
+        let rec = Recommender::new(model);
+        let started = Instant::now();
+        let all = rec.recommend_all(k);
+        writeln!(out, "user_id,rank,movie_id")?;
+        let mut fallback = 0usize;
+        for (user, r) in &all {
+            fallback += usize::from(r.basis == Basis::Popularity);
+            for (rank, s) in r.items.iter().enumerate() {
+                writeln!(out, "{user},{},{}", rank + 1, s.movie)?;
+            }
+        }
+        out.flush()?;
+        eprintln!(
+            "{} users, top {k} each, in {:.3} s{}",
+            all.len(),
+            started.elapsed().as_secs_f64(),
+            if fallback > 0 {
+                format!(" ({fallback} with too few ratings got the most popular movies)")
+            } else {
+                String::new()
+            }
+        );
+        return Ok(exit::OK);
+    }
+    let Some(user) = args.user else {
+        bail!("give --user ID or --all");
+    };
+    if store.ml_data_id()?.is_none() {
+        return Err(recommender::ModelError::NoRatings.into());
+    }
+    if !store.ml_user_known(user)? {
+        bail!(
+            "user {user} is not in the MovieLens data (ml_user and ml_rating have no such id); \
+             user ids run from 1 to 6040 in MovieLens 1M"
+        );
+    }
+    let model = model_for(&store, args.model.as_deref(), args.model_args.params())?;
+    let rec = Recommender::new(model);
+    let result = match rec.recommend(user, k) {
+        Ok(r) => r,
+        // Known to the database but absent from training: no ratings at all.
+        Err(_) => rec.recommend_for(&[], k),
+    };
+    if result.basis == Basis::Popularity {
+        eprintln!(
+            "user {user} has {} rating(s), too few for the model: showing the most popular movies they have not rated",
+            result.ratings
+        );
+    }
+    let movies = store.ml_movies()?;
+    let explain = |movie: u32| -> Vec<u32> {
+        if args.explain && result.basis == Basis::Model {
+            rec.explain(user, movie, 3)
+                .map(|v| v.iter().map(|s| s.movie).collect())
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        }
+    };
+    write_one(
+        &mut out,
+        format,
+        user,
+        &result,
+        &movies,
+        args.explain,
+        &explain,
+    )?;
+    out.flush()?;
+    Ok(exit::OK)
+}
+
+#[derive(Serialize)]
+struct JsonItem<'a> {
+    rank: usize,
+    movie_id: u32,
+    title: Option<&'a str>,
+    genres: Option<&'a [String]>,
+    score: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    because: Option<Vec<JsonBecause<'a>>>,
+}
+
+#[derive(Serialize)]
+struct JsonBecause<'a> {
+    movie_id: u32,
+    title: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonList<'a> {
+    user_id: u32,
+    basis: Basis,
+    ratings: usize,
+    items: Vec<JsonItem<'a>>,
+}
+
+fn write_one(
+    out: &mut dyn Write,
+    format: RecFormat,
+    user: u32,
+    r: &Recommendation,
+    movies: &HashMap<u32, MovieInfo>,
+    explain: bool,
+    because: &dyn Fn(u32) -> Vec<u32>,
+) -> Result<()> {
+    let title = |m: u32| movies.get(&m).map(|i| i.title.as_str());
+    match format {
+        RecFormat::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            let mut header = vec!["user_id", "rank", "movie_id", "score"];
+            if explain {
+                header.push("because");
+            }
+            w.write_record(&header)?;
+            for (rank, s) in r.items.iter().enumerate() {
+                let mut row = vec![
+                    user.to_string(),
+                    (rank + 1).to_string(),
+                    s.movie.to_string(),
+                    format!("{:.6}", s.score),
+                ];
+                if explain {
+                    let ids: Vec<String> = because(s.movie).iter().map(u32::to_string).collect();
+                    row.push(ids.join(" "));
+                }
+                w.write_record(&row)?;
+            }
+            w.flush()?;
+        }
+        RecFormat::Json => {
+            let items = r
+                .items
+                .iter()
+                .enumerate()
+                .map(|(rank, s)| JsonItem {
+                    rank: rank + 1,
+                    movie_id: s.movie,
+                    title: title(s.movie),
+                    genres: movies.get(&s.movie).map(|i| i.genres.as_slice()),
+                    score: s.score,
+                    because: explain.then(|| {
+                        because(s.movie)
+                            .into_iter()
+                            .map(|m| JsonBecause {
+                                movie_id: m,
+                                title: title(m),
+                            })
+                            .collect()
+                    }),
+                })
+                .collect();
+            let doc = JsonList {
+                user_id: user,
+                basis: r.basis,
+                ratings: r.ratings,
+                items,
+            };
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)?;
+        }
+        RecFormat::Table => {
+            let mut t = comfy_table::Table::new();
+            t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
+            let mut header = vec!["rank", "movie_id", "title", "genres", "score"];
+            if explain {
+                header.push("because you rated");
+            }
+            t.set_header(header);
+            for (rank, s) in r.items.iter().enumerate() {
+                let info = movies.get(&s.movie);
+                let mut row = vec![
+                    (rank + 1).to_string(),
+                    s.movie.to_string(),
+                    info.map_or("?".to_owned(), |i| i.title.clone()),
+                    info.map_or(String::new(), |i| i.genres.join(", ")),
+                    format!("{:.3}", s.score),
+                ];
+                if explain {
+                    let names: Vec<String> = because(s.movie)
+                        .into_iter()
+                        .map(|m| title(m).map_or(m.to_string(), str::to_owned))
+                        .collect();
+                    row.push(names.join("; "));
+                }
+                t.add_row(row);
+            }
+            let basis = match r.basis {
+                Basis::Model => "model",
+                Basis::Popularity => "most popular (too few ratings)",
+            };
+            writeln!(
+                out,
+                "Top {} for user {user} ({} ratings; {basis})",
+                r.items.len(),
+                r.ratings
+            )?;
+            writeln!(out, "{t}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The tuning grid: the spectrum depends on (β, α), the filter on (λ, γ).
+const TUNE_USER_EXPONENTS: [f32; 3] = [0.0, 0.25, 0.5];
+const TUNE_ITEM_EXPONENTS: [f32; 1] = [0.25];
+const TUNE_LAMBDAS: [f32; 5] = [5.0, 7.0, 10.0, 14.0, 20.0];
+const TUNE_POPULARITY: [f32; 3] = [0.0, 0.05, 0.1];
+
+#[derive(Serialize)]
+struct Trial {
+    user_exponent: f32,
+    item_exponent: f32,
+    lambda: f32,
+    popularity: f32,
+    validation_ndcg: f64,
+}
+
+#[derive(Serialize)]
+struct EvalReport {
+    seed: u64,
+    validation_seed: Option<u64>,
+    k: usize,
+    ratings: usize,
+    train: usize,
+    test: usize,
+    params: Params,
+    popularity: MetricsOut,
+    model: MetricsOut,
+    train_seconds: f64,
+    recommend_all_seconds: f64,
+    tuning: Vec<Trial>,
+}
+
+#[derive(Serialize)]
+struct MetricsOut {
+    precision: f64,
+    recall: f64,
+    ndcg: f64,
+    hit_rate: f64,
+    mrr: f64,
+    coverage: f64,
+    users: usize,
+}
+
+impl From<Metrics> for MetricsOut {
+    fn from(m: Metrics) -> Self {
+        MetricsOut {
+            precision: m.precision,
+            recall: m.recall,
+            ndcg: m.ndcg,
+            hit_rate: m.hit_rate,
+            mrr: m.mrr,
+            coverage: m.coverage,
+            users: m.users,
+        }
+    }
+}
+
+fn take(ratings: &[Interaction], idx: &[usize]) -> Vec<Interaction> {
+    idx.iter().map(|&i| ratings[i]).collect()
+}
+
+/// Tunes (β, α, λ, γ) on a validation split of `train`; returns the best and every trial.
+fn tune(train: &[Interaction], base: Params, seed: u64, k: usize) -> Result<(Params, Vec<Trial>)> {
+    let s = split(train, seed);
+    let fit = take(train, &s.train);
+    let val = take(train, &s.test);
+    let mut trials = Vec::new();
+    let mut best: Option<(f64, Params)> = None;
+    for &beta in &TUNE_USER_EXPONENTS {
+        for &alpha in &TUNE_ITEM_EXPONENTS {
+            let params = Params {
+                user_exponent: beta,
+                item_exponent: alpha,
+                ..base
+            };
+            let model = Model::fit(&fit, params, "validation")?;
+            for &lambda in &TUNE_LAMBDAS {
+                for &gamma in &TUNE_POPULARITY {
+                    let m = model.with_filter(lambda, params.tail, gamma)?;
+                    let p = m.params;
+                    let ndcg = evaluate_recommender(&Recommender::new(m), &val, k).ndcg;
+                    eprintln!(
+                        "  β={beta:<4} α={alpha:<4} λ={lambda:<4} γ={gamma:<4}  validation NDCG@{k} {ndcg:.4}"
+                    );
+                    trials.push(Trial {
+                        user_exponent: beta,
+                        item_exponent: alpha,
+                        lambda,
+                        popularity: gamma,
+                        validation_ndcg: ndcg,
+                    });
+                    if best.as_ref().is_none_or(|(b, _)| ndcg > *b) {
+                        best = Some((ndcg, p));
+                    }
+                }
+            }
+        }
+    }
+    Ok((best.map_or(base, |(_, p)| p), trials))
+}
+
+pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
+    let store = open_store(global)?;
+    let ratings = store.ml_interactions()?;
+    if ratings.is_empty() {
+        bail!(
+            "the database has no MovieLens ratings: load them first with `perx movielens load --dir DIR`"
+        );
+    }
+    let k = usize::from(args.k);
+    let s = split(&ratings, args.seed);
+    let train = take(&ratings, &s.train);
+    let test = take(&ratings, &s.test);
+    let base = args.model.params();
+    let (params, tuning) = if args.no_tune {
+        (base, Vec::new())
+    } else {
+        eprintln!(
+            "tuning on a validation split of train (seed {}), never on test…",
+            args.validation_seed
+        );
+        tune(&train, base, args.validation_seed, k)?
+    };
+    let started = Instant::now();
+    let model = Model::fit(&train, params, "evaluation")?;
+    let rec = Recommender::new(model);
+    let train_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let metrics = evaluate_recommender(&rec, &test, k);
+    let recommend_all_seconds = started.elapsed().as_secs_f64();
+    let popularity = popularity_metrics(&train, &test, k);
+    let report = EvalReport {
+        seed: args.seed,
+        validation_seed: (!args.no_tune).then_some(args.validation_seed),
+        k,
+        ratings: ratings.len(),
+        train: train.len(),
+        test: test.len(),
+        params,
+        popularity: popularity.into(),
+        model: metrics.into(),
+        train_seconds,
+        recommend_all_seconds,
+        tuning,
+    };
+    match args.format {
+        super::SummaryFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        super::SummaryFormat::Table => print_eval(&report),
+    }
+    Ok(exit::OK)
+}
+
+fn popularity_metrics(train: &[Interaction], test: &[Interaction], k: usize) -> Metrics {
+    let model = Popularity::fit(train);
+    let mut seen: HashMap<u32, HashSet<u32>> = HashMap::new();
+    for r in train {
+        seen.entry(r.user).or_default().insert(r.movie);
+    }
+    let mut relevant: HashMap<u32, HashSet<u32>> = HashMap::new();
+    for r in test {
+        relevant.entry(r.user).or_default().insert(r.movie);
+    }
+    let empty = HashSet::new();
+    let lists: Vec<(u32, Vec<u32>)> = relevant
+        .keys()
+        .map(|&u| (u, model.recommend(seen.get(&u).unwrap_or(&empty), k)))
+        .collect();
+    let train_movies = train.iter().map(|r| r.movie).collect::<HashSet<_>>().len();
+    evaluate(
+        lists.iter().map(|(u, l)| (*u, l.as_slice())),
+        &relevant,
+        k,
+        train_movies,
+    )
+}
+
+fn print_eval(r: &EvalReport) {
+    let k = r.k;
+    println!(
+        "Evaluation: {} ratings, split seed {} → {} train / {} test; metrics @{k} over {} users",
+        r.ratings, r.seed, r.train, r.test, r.model.users
+    );
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
+    t.set_header(vec![
+        "model".to_owned(),
+        format!("P@{k}"),
+        format!("R@{k}"),
+        format!("NDCG@{k}"),
+        format!("HR@{k}"),
+        format!("MRR@{k}"),
+        format!("coverage@{k}"),
+    ]);
+    for (name, m) in [("most popular", &r.popularity), ("svd filter", &r.model)] {
+        t.add_row(vec![
+            name.to_owned(),
+            format!("{:.4}", m.precision),
+            format!("{:.4}", m.recall),
+            format!("{:.4}", m.ndcg),
+            format!("{:.4}", m.hit_rate),
+            format!("{:.4}", m.mrr),
+            format!("{:.4}", m.coverage),
+        ]);
+    }
+    println!("{t}");
+    let p = &r.params;
+    println!(
+        "Parameters{}: factors {}, β (user exponent) {}, α (movie exponent) {}, λ {}, τ {}, γ (popularity) {}, oversample {}, power iterations {}, SVD seed {}",
+        if r.validation_seed.is_some() {
+            " (chosen on validation)"
+        } else {
+            " (defaults)"
+        },
+        p.factors,
+        p.user_exponent,
+        p.item_exponent,
+        p.lambda,
+        p.tail,
+        p.popularity,
+        p.oversample,
+        p.power_iters,
+        p.seed
+    );
+    println!(
+        "Training {:.2} s; top-{k} for every user {:.3} s",
+        r.train_seconds, r.recommend_all_seconds
+    );
+}

@@ -1,0 +1,183 @@
+//! Model files and "train on first use": the I/O around `core::recommend`.
+//!
+//! A model saved beside the database (`DB.model.bin`) is reused while the ratings in the
+//! database are the ones it was trained on (same ratings file sha256 and row count);
+//! otherwise it is retrained and saved again. A model file named explicitly is never
+//! replaced: if it does not match the data, that is an error.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::core::recommend::codec::{self, ModelFileError};
+use crate::core::recommend::{Model, Params, RecommendError};
+use crate::store::{DbPath, Store, StoreError};
+
+/// Why a model could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// Reading or writing the model file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The model file.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// The model file is not usable.
+    #[error("{path}: {source}")]
+    File {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: ModelFileError,
+    },
+    /// The model file was trained on other ratings than the database holds.
+    #[error(
+        "{path} was trained on other ratings ({model}) than the database holds ({data}): run `perx train --out {path}` to retrain it"
+    )]
+    Stale {
+        /// The model file.
+        path: PathBuf,
+        /// What the model was trained on.
+        model: String,
+        /// What the database holds.
+        data: String,
+    },
+    /// The database has no ratings.
+    #[error(
+        "the database has no MovieLens ratings: load them first with `perx movielens load --dir DIR`"
+    )]
+    NoRatings,
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Training failed.
+    #[error(transparent)]
+    Recommend(#[from] RecommendError),
+}
+
+/// Where the model in use came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// Read from this file.
+    Loaded(PathBuf),
+    /// Trained just now.
+    Trained {
+        /// Seconds spent training.
+        seconds: f64,
+        /// Where it was saved, if anywhere.
+        saved: Option<PathBuf>,
+        /// Why it was trained.
+        reason: TrainReason,
+    },
+}
+
+/// Why a model was trained instead of read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrainReason {
+    /// No model file yet.
+    FirstUse,
+    /// The ratings changed since the saved model was trained.
+    DataChanged,
+    /// The saved model could not be read (old format, damaged): the message says why.
+    Unreadable(String),
+    /// Asked for (`perx train`).
+    Requested,
+}
+
+/// The model file that goes with a database file; none for `:memory:`.
+pub fn default_model_path(db: &DbPath) -> Option<PathBuf> {
+    match db {
+        DbPath::File(p) => {
+            let mut name = p.as_os_str().to_owned();
+            name.push(".model.bin");
+            Some(PathBuf::from(name))
+        }
+        DbPath::Memory => None,
+    }
+}
+
+/// Reads a model file.
+pub fn load(path: &Path) -> Result<Model, ModelError> {
+    let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    codec::from_bytes(&bytes).map_err(|source| ModelError::File {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Writes a model file atomically (a temporary file renamed over the target).
+pub fn save(path: &Path, model: &Model) -> Result<(), ModelError> {
+    let io = |source| ModelError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    tmp.write_all(&codec::to_bytes(model)).map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+/// Trains a model on the database's ratings.
+pub fn train(store: &Store, params: Params) -> Result<Model, ModelError> {
+    let data_id = store.ml_data_id()?.ok_or(ModelError::NoRatings)?;
+    let interactions = store.ml_interactions()?;
+    if interactions.is_empty() {
+        return Err(ModelError::NoRatings);
+    }
+    Ok(Model::fit(&interactions, params, &data_id)?)
+}
+
+/// The model for the database's ratings: `path` when given (it must match the data),
+/// else the one beside the database, trained and saved first when missing or stale.
+pub fn open_or_train(
+    store: &Store,
+    path: Option<&Path>,
+    params: Params,
+) -> Result<(Model, Origin), ModelError> {
+    let data_id = store.ml_data_id()?.ok_or(ModelError::NoRatings)?;
+    if let Some(path) = path {
+        let model = load(path)?;
+        if model.data_id != data_id {
+            return Err(ModelError::Stale {
+                path: path.to_owned(),
+                model: model.data_id,
+                data: data_id,
+            });
+        }
+        return Ok((model, Origin::Loaded(path.to_owned())));
+    }
+    let default = default_model_path(store.path());
+    let reason = match default.as_deref() {
+        Some(p) if p.exists() => match load(p) {
+            Ok(model) if model.data_id == data_id => {
+                return Ok((model, Origin::Loaded(p.to_owned())));
+            }
+            Ok(_) => TrainReason::DataChanged,
+            Err(e) => TrainReason::Unreadable(e.to_string()),
+        },
+        _ => TrainReason::FirstUse,
+    };
+    let started = Instant::now();
+    let model = train(store, params)?;
+    let seconds = started.elapsed().as_secs_f64();
+    if let Some(p) = &default {
+        save(p, &model)?;
+    }
+    Ok((
+        model,
+        Origin::Trained {
+            seconds,
+            saved: default,
+            reason,
+        },
+    ))
+}

@@ -1,0 +1,107 @@
+//! What the recommender reads from the database: the interactions to train on, the id of
+//! the data (to tell whether a saved model still matches it), titles and genres.
+
+use std::collections::HashMap;
+
+use super::{SqlContext, Store, StoreError, query_all};
+use crate::core::eval::Interaction;
+
+/// A movie's title and genres.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovieInfo {
+    /// As in the file (latin-1 decoded).
+    pub title: String,
+    /// Genre names.
+    pub genres: Vec<String>,
+}
+
+impl Store {
+    /// Every (user, movie) pair of `ml_rating`.
+    pub fn ml_interactions(&self) -> Result<Vec<Interaction>, StoreError> {
+        query_all(
+            &self.conn,
+            include_str!("../../sql/store/ml_interactions.sql"),
+            [],
+            "reading ml_rating",
+            |r| {
+                Ok(Interaction {
+                    user: r.get::<_, i32>(0)?.max(0) as u32,
+                    movie: r.get::<_, i32>(1)?.max(0) as u32,
+                })
+            },
+        )
+    }
+
+    /// Identifies the ratings now in the database: their source file, its sha256 and the
+    /// row count; `None` when no ratings were loaded.
+    pub fn ml_data_id(&self) -> Result<Option<String>, StoreError> {
+        let rows: Vec<String> = query_all(
+            &self.conn,
+            include_str!("../../sql/store/ml_ratings_source.sql"),
+            [],
+            "reading load_manifest",
+            |r| {
+                Ok(format!(
+                    "{} sha256:{} rows:{}",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?
+                ))
+            },
+        )?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// Titles and genres by movie id.
+    pub fn ml_movies(&self) -> Result<HashMap<u32, MovieInfo>, StoreError> {
+        query_all(
+            &self.conn,
+            include_str!("../../sql/store/ml_movies.sql"),
+            [],
+            "reading ml_movie",
+            |r| {
+                let genres: String = r.get(2)?;
+                Ok((
+                    r.get::<_, i32>(0)?.max(0) as u32,
+                    MovieInfo {
+                        title: r.get(1)?,
+                        genres: genres
+                            .split('|')
+                            .filter(|g| !g.is_empty())
+                            .map(str::to_owned)
+                            .collect(),
+                    },
+                ))
+            },
+        )
+    }
+
+    /// Whether the user id appears in `ml_user` or `ml_rating`.
+    pub fn ml_user_known(&self, user: u32) -> Result<bool, StoreError> {
+        let known: i32 = self
+            .conn
+            .query_row(
+                include_str!("../../sql/store/ml_user_known.sql"),
+                [i64::from(user)],
+                |r| r.get(0),
+            )
+            .ctx("looking up the user")?;
+        Ok(known == 1)
+    }
+
+    /// One user's (movie, rating) pairs, best rated first.
+    pub fn ml_user_ratings(&self, user: u32) -> Result<Vec<(u32, u8)>, StoreError> {
+        query_all(
+            &self.conn,
+            include_str!("../../sql/store/ml_user_ratings.sql"),
+            [i64::from(user)],
+            "reading the user's ratings",
+            |r| {
+                Ok((
+                    r.get::<_, i32>(0)?.max(0) as u32,
+                    r.get::<_, i8>(1)?.max(0) as u8,
+                ))
+            },
+        )
+    }
+}
