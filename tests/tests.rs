@@ -7,4 +7,5 @@ mod convert;
 mod load_real;
 mod load_sample;
 mod movielens;
+mod recommend;
 mod reports;
