@@ -268,7 +268,7 @@ pub struct Recommender {
 }
 
 /// Users per dense product in [`Recommender::recommend_all`].
-const USER_BLOCK: usize = 512;
+const USER_BLOCK: usize = 256;
 
 impl Recommender {
     /// Prepares the filter from the model's spectrum (cheap: O(n·k)).
@@ -434,8 +434,31 @@ impl Recommender {
             return self.popular_for(seen, k);
         }
         let mut scores = vec![0f32; self.n];
-        sum_rows(&mut scores, seen, self.b(), self.n);
+        let f = self.w.len();
+        if seen.len() > f {
+            // Summing more rows of B than there are factors reads more memory than the
+            // factors themselves: go through (x∘c) V W Vᵀ instead.
+            let mut zw = vec![0f32; f];
+            weighted_rows(&mut zw, seen, &self.c, &self.v_rows, 1.0);
+            scale_by(&mut zw, &self.w, 1.0);
+            matmul(
+                MatMut::from_column_major_slice_mut(&mut scores, self.n, 1),
+                Accum::Replace,
+                &self.model.spectrum.vectors,
+                MatRef::from_column_major_slice(&zw, f, 1),
+                1.0,
+                Par::Seq,
+            );
+            scale_by(&mut scores, &self.g, -1.0);
+        } else {
+            sum_rows(&mut scores, seen, self.b(), self.n);
+        }
         self.finish(seen, &mut scores, k)
+    }
+
+    /// Builds the item × item matrix now rather than on the first single-user query.
+    pub fn prepare(&self) {
+        self.b();
     }
 
     /// Top `k` for every user of the training data, in user-id order.
@@ -452,37 +475,41 @@ impl Recommender {
             weighted_rows(o, m.row(u), &self.c, &self.v_rows, 1.0);
             scale_by(o, &self.w, 1.0);
         });
-        let mut out = Vec::with_capacity(users);
-        let mut scores = vec![0f32; USER_BLOCK.min(users) * n];
-        for first in (0..users).step_by(USER_BLOCK) {
-            let rows = USER_BLOCK.min(users - first);
-            let block = &mut scores[..rows * n];
-            matmul(
-                MatMut::from_row_major_slice_mut(block, rows, n),
-                Accum::Replace,
-                MatRef::from_row_major_slice(&zw[first * f..(first + rows) * f], rows, f),
-                self.model.spectrum.vectors.transpose(),
-                1.0,
-                Par::rayon(0),
-            );
-            let lists: Vec<(u32, Recommendation)> = block
-                .par_chunks_mut(n)
-                .enumerate()
-                .map(|(r, s)| {
-                    let row = first + r;
-                    let seen = m.row(row);
-                    let rec = if seen.len() < MIN_RATINGS {
-                        self.popular_for(seen, k)
-                    } else {
-                        scale_by(s, &self.g, -1.0);
-                        self.finish(seen, s, k)
-                    };
-                    (m.users()[row], rec)
-                })
-                .collect();
-            out.extend(lists);
-        }
-        out
+        let firsts: Vec<usize> = (0..users).step_by(USER_BLOCK).collect();
+        let blocks: Vec<Vec<(u32, Recommendation)>> = firsts
+            .par_iter()
+            .map_init(
+                || vec![0f32; USER_BLOCK.min(users) * n],
+                |scores, &first| {
+                    let rows = USER_BLOCK.min(users - first);
+                    let block = &mut scores[..rows * n];
+                    matmul(
+                        MatMut::from_row_major_slice_mut(block, rows, n),
+                        Accum::Replace,
+                        MatRef::from_row_major_slice(&zw[first * f..(first + rows) * f], rows, f),
+                        self.model.spectrum.vectors.transpose(),
+                        1.0,
+                        Par::Seq,
+                    );
+                    block
+                        .chunks_mut(n)
+                        .enumerate()
+                        .map(|(r, s)| {
+                            let row = first + r;
+                            let seen = m.row(row);
+                            let rec = if seen.len() < MIN_RATINGS {
+                                self.popular_for(seen, k)
+                            } else {
+                                scale_by(s, &self.g, -1.0);
+                                self.finish(seen, s, k)
+                            };
+                            (m.users()[row], rec)
+                        })
+                        .collect()
+                },
+            )
+            .collect();
+        blocks.into_iter().flatten().collect()
     }
 
     /// The movies the user rated that pushed `movie` up the most, with their contribution
