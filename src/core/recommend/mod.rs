@@ -2,6 +2,7 @@
 //! spectral-filter model built on it, and its file format. Pure: no I/O.
 
 pub mod codec;
+pub mod ease;
 mod kernels;
 pub mod matrix;
 pub mod model;

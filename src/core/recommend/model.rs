@@ -579,7 +579,7 @@ impl TopK {
 }
 
 /// The `k` largest finite scores as (index, score), best first; ties go to the lower index.
-fn top_k(scores: &[f32], k: usize) -> Vec<(u32, f32)> {
+pub(crate) fn top_k(scores: &[f32], k: usize) -> Vec<(u32, f32)> {
     let mut t = TopK::new(k);
     t.offer_all(scores, 0);
     t.best
