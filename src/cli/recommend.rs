@@ -356,6 +356,8 @@ fn write_one(
         RecFormat::Table => {
             let mut t = comfy_table::Table::new();
             t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
+            // Wraps long titles to the terminal's width.
+            t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
             let mut header = vec!["rank", "movie_id", "title", "genres", "score"];
             if explain {
                 header.push("because you rated");
