@@ -21,7 +21,7 @@
 use faer::linalg::matmul::matmul;
 use std::sync::OnceLock;
 
-use faer::{Accum, MatMut, MatRef, Par};
+use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -260,6 +260,8 @@ pub struct Recommender {
     n: usize,
     /// V item-major: each movie's k values together.
     v_rows: Vec<f32>,
+    /// −diag(g) V: products with it land on final scores.
+    vg: Mat<f32>,
     w: Vec<f32>,
     c: Vec<f32>,
     g: Vec<f32>,
@@ -319,6 +321,7 @@ impl Recommender {
                 (degrees[j] as f32).powf(p.popularity) / pjj
             })
             .collect();
+        let vg = Mat::from_fn(n, k, |i, j| -g[i] * s.vectors[(i, j)]);
         let mut popular: Vec<u32> = (0..n as u32).collect();
         popular.sort_by(|&a, &b| {
             degrees[b as usize]
@@ -329,6 +332,7 @@ impl Recommender {
             model,
             n,
             v_rows,
+            vg,
             w,
             c,
             g,
@@ -444,12 +448,11 @@ impl Recommender {
             matmul(
                 MatMut::from_column_major_slice_mut(&mut scores, self.n, 1),
                 Accum::Replace,
-                &self.model.spectrum.vectors,
+                &self.vg,
                 MatRef::from_column_major_slice(&zw, f, 1),
                 1.0,
                 Par::Seq,
             );
-            scale_by(&mut scores, &self.g, -1.0);
         } else {
             sum_rows(&mut scores, seen, self.b(), self.n);
         }
@@ -487,7 +490,7 @@ impl Recommender {
                         MatMut::from_row_major_slice_mut(block, rows, n),
                         Accum::Replace,
                         MatRef::from_row_major_slice(&zw[first * f..(first + rows) * f], rows, f),
-                        self.model.spectrum.vectors.transpose(),
+                        self.vg.transpose(),
                         1.0,
                         Par::Seq,
                     );
@@ -500,7 +503,6 @@ impl Recommender {
                             let rec = if seen.len() < MIN_RATINGS {
                                 self.popular_for(seen, k)
                             } else {
-                                scale_by(s, &self.g, -1.0);
                                 self.finish(seen, s, k)
                             };
                             (m.users()[row], rec)
