@@ -14,3 +14,4 @@ pub mod recommender;
 pub mod report;
 pub mod sample;
 pub mod store;
+pub mod ui;

@@ -9,3 +9,4 @@ mod load_sample;
 mod movielens;
 mod recommend;
 mod reports;
+mod ui;

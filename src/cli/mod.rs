@@ -2,11 +2,12 @@
 //! layer that prints, and the only one that uses `anyhow`.
 
 pub mod bench;
-mod load;
-mod movielens;
+pub mod load;
+pub mod movielens;
 mod progress;
 mod recommend;
 mod report;
+mod tui;
 
 use std::path::PathBuf;
 
@@ -33,12 +34,16 @@ use perx::store::{DEFAULT_DB, DbPath};
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    #[command(flatten)]
+    pub ui: tui::UiArgs,
+    /// Without a command, perx opens the terminal UI.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 const EXAMPLES: &str = "\
 Examples:
+  perx                                       the terminal UI (loads the sample first if the database is empty)
   perx load                                  load ./data (the shipped sample) into ./perx.duckdb
   perx load --data DIR                       load your own exports from DIR
   perx report engagement --campaign 1 --from 2019-08-01 --to 2019-08-31
@@ -172,7 +177,10 @@ pub enum SummaryFormat {
 
 /// Runs one subcommand and returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        return tui::tui(&cli.global, &cli.ui);
+    };
+    match command {
         Command::Load(args) => load::load(&cli.global, &args),
         Command::ConvertLog(args) => load::convert_log(&args),
         Command::Movielens(cmd) => movielens::movielens(&cli.global, &cmd),

@@ -1,0 +1,73 @@
+//! `perx` with no subcommand: the terminal UI, on the database as it is, or on freshly
+//! loaded data when it holds none yet.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use perx::exit;
+use perx::store::Store;
+use perx::ui::{self, App};
+
+use super::load::{self, LoadArgs, default_data_dir};
+use super::movielens::{self as ml, MovielensCommand};
+use super::{Global, SummaryFormat};
+
+#[derive(Debug, Args)]
+pub struct UiArgs {
+    /// For the UI: the exports to load when the database holds none yet [default: ./data,
+    /// the shipped sample].
+    #[arg(long = "data", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// For the UI: the MovieLens directory to load when the database has no ratings yet
+    /// [default: data/movielens, the generated sample].
+    #[arg(long, value_name = "DIR")]
+    pub movielens: Option<PathBuf>,
+}
+
+fn count(store: &Store, table: &str) -> Result<u64> {
+    Ok(store
+        .table_counts()?
+        .into_iter()
+        .find(|(t, _)| t == table)
+        .map_or(0, |(_, n)| n))
+}
+
+pub fn tui(global: &Global, args: &UiArgs) -> Result<u8> {
+    let db = global.db_path();
+    let store = Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
+    let (platform, ratings) = (count(&store, "campaign")?, count(&store, "ml_rating")?);
+    // The loaders open the database themselves.
+    drop(store);
+    if platform == 0 {
+        eprintln!(
+            "{} holds no platform data yet: loading it first",
+            db.display()
+        );
+        load::load(
+            global,
+            &LoadArgs {
+                data: args.data.clone(),
+                avro: None,
+                codec: Default::default(),
+                format: SummaryFormat::Table,
+            },
+        )?;
+    }
+    if ratings == 0 {
+        let dir = args
+            .movielens
+            .clone()
+            .unwrap_or_else(|| default_data_dir().join("movielens"));
+        eprintln!(
+            "{} holds no MovieLens ratings yet: loading {}",
+            db.display(),
+            dir.display()
+        );
+        ml::movielens(global, &MovielensCommand::Load(ml::LoadArgs { dir }))?;
+    }
+    let store = Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
+    ui::run(App::new(store)).context("running the terminal UI")?;
+    Ok(exit::OK)
+}

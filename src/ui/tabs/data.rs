@@ -1,0 +1,164 @@
+//! Data tab: the tables and their row counts, the sources of the last loads with their
+//! sha256, and the rejected lines with their line numbers and reasons.
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
+
+use super::{Outcome, Tab};
+use crate::core::Reject;
+use crate::store::{ManifestEntry, Store};
+use crate::ui::strings::data as s;
+
+/// The tab's state.
+#[derive(Debug, Default)]
+pub struct DataTab {
+    counts: Vec<(String, u64)>,
+    sources: Vec<ManifestEntry>,
+    rejects: Vec<(String, Reject)>,
+    table: TableState,
+    loaded: bool,
+}
+
+impl DataTab {
+    fn refresh(&mut self, store: &Store) -> Outcome {
+        let read = || -> Result<_, crate::store::StoreError> {
+            Ok((
+                store.table_counts()?,
+                store.manifest()?,
+                store.rejects(None)?,
+            ))
+        };
+        match read() {
+            Ok((counts, sources, rejects)) => {
+                self.counts = counts;
+                self.sources = sources;
+                self.table.select((!rejects.is_empty()).then_some(0));
+                self.rejects = rejects;
+                self.loaded = true;
+                Outcome::Done
+            }
+            Err(e) => Outcome::Error(e.to_string()),
+        }
+    }
+}
+
+impl Tab for DataTab {
+    fn on_show(&mut self, store: &Store) -> Outcome {
+        if self.loaded {
+            Outcome::Done
+        } else {
+            self.refresh(store)
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
+        let last = self.rejects.len().saturating_sub(1);
+        let at = self.table.selected().unwrap_or(0);
+        let to = match key.code {
+            KeyCode::Char('r') => return self.refresh(store),
+            KeyCode::Down | KeyCode::Char('j') => (at + 1).min(last),
+            KeyCode::Up | KeyCode::Char('k') => at.saturating_sub(1),
+            KeyCode::PageDown => (at + 10).min(last),
+            KeyCode::PageUp => at.saturating_sub(10),
+            _ => return Outcome::NotMine,
+        };
+        self.table.select(Some(to));
+        Outcome::Done
+    }
+
+    fn render(&mut self, frame: &mut Frame, area: Rect) {
+        let shown: Vec<&(String, u64)> = self.counts.iter().filter(|(_, n)| *n > 0).collect();
+        let [top, bottom] = Layout::vertical([
+            Constraint::Length(
+                (shown.len().max(self.sources.len()) as u16 + 3).min(area.height / 2),
+            ),
+            Constraint::Min(3),
+        ])
+        .areas(area);
+        let [left, right] =
+            Layout::horizontal([Constraint::Length(36), Constraint::Min(20)]).areas(top);
+        let bold = Style::default().add_modifier(Modifier::BOLD);
+        let counts = Table::new(
+            shown
+                .iter()
+                .map(|(t, n)| Row::new([t.clone(), n.to_string()])),
+            [Constraint::Min(24), Constraint::Length(9)],
+        )
+        .header(Row::new(["table", "rows"]).style(bold))
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(s::TABLES_TITLE),
+        );
+        frame.render_widget(counts, left);
+        // The load time needs room; on narrow screens the sha256 prefix comes first.
+        let wide = right.width >= 90;
+        let sources = Table::new(
+            self.sources.iter().map(|m| {
+                let mut cells = vec![
+                    m.source.clone(),
+                    m.rows.to_string(),
+                    m.rejected.to_string(),
+                    m.sha256.chars().take(12).collect(),
+                ];
+                if wide {
+                    cells.push(m.loaded_at.chars().take(19).collect());
+                }
+                Row::new(cells)
+            }),
+            [
+                Constraint::Min(14),
+                Constraint::Length(8),
+                Constraint::Length(8),
+                Constraint::Length(12),
+                Constraint::Length(if wide { 19 } else { 0 }),
+            ],
+        )
+        .header(
+            Row::new(if wide {
+                vec!["source", "rows", "rejected", "sha256", "loaded (UTC)"]
+            } else {
+                vec!["source", "rows", "rejected", "sha256"]
+            })
+            .style(bold),
+        )
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(s::SOURCES_TITLE),
+        );
+        frame.render_widget(sources, right);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(s::REJECTS_TITLE);
+        if self.rejects.is_empty() {
+            frame.render_widget(Paragraph::new(s::NO_REJECTS).block(block), bottom);
+            return;
+        }
+        let rejects = Table::new(
+            self.rejects.iter().map(|(source, r)| {
+                Row::new([
+                    format!("{source}:{}", r.line_no),
+                    r.reason.clone(),
+                    r.raw.clone(),
+                ])
+            }),
+            [
+                Constraint::Length(22),
+                Constraint::Percentage(45),
+                Constraint::Fill(1),
+            ],
+        )
+        .header(Row::new(["where", "reason", "line"]).style(bold))
+        .block(block)
+        .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED));
+        frame.render_stateful_widget(rejects, bottom, &mut self.table);
+    }
+
+    fn keys(&self) -> &'static [(&'static str, &'static str)] {
+        s::KEYS
+    }
+}

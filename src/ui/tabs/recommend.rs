@@ -1,0 +1,280 @@
+//! Recommend tab: type a MovieLens user id, see the top movies with title, genres and
+//! score beside the user's own highest-rated movies; `e` shows why each was recommended.
+
+use std::collections::HashMap;
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
+
+use super::{Outcome, Tab};
+use crate::core::recommend::{Basis, Params, Recommendation, Recommender};
+use crate::recommender;
+use crate::store::Store;
+use crate::store::recommend::MovieInfo;
+use crate::ui::strings::recommend as s;
+
+/// How many movies are shown.
+const TOP: usize = 10;
+/// Longest user id accepted (MovieLens ids are small; this keeps the field sane).
+const MAX_DIGITS: usize = 9;
+
+/// The tab's state.
+#[derive(Default)]
+pub struct RecommendTab {
+    input: String,
+    editing: bool,
+    explain: bool,
+    message: Option<String>,
+    recommender: Option<Recommender>,
+    movies: HashMap<u32, MovieInfo>,
+    shown: Option<Shown>,
+}
+
+impl std::fmt::Debug for RecommendTab {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecommendTab")
+            .field("input", &self.input)
+            .field("editing", &self.editing)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The list on screen.
+#[derive(Debug)]
+struct Shown {
+    user: u32,
+    list: Recommendation,
+    because: Vec<Vec<u32>>,
+    rated: Vec<(u32, u8)>,
+}
+
+impl RecommendTab {
+    /// A tab whose user-id field has focus, as when it opens.
+    pub fn new() -> Self {
+        RecommendTab {
+            editing: true,
+            ..Self::default()
+        }
+    }
+
+    /// The typed user id.
+    pub fn input(&self) -> &str {
+        &self.input
+    }
+
+    /// The message under the field, if any.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The movie ids on screen, best first.
+    pub fn shown_movies(&self) -> Vec<u32> {
+        self.shown
+            .as_ref()
+            .map(|s| s.list.items.iter().map(|i| i.movie).collect())
+            .unwrap_or_default()
+    }
+
+    fn query(&mut self, store: &Store) -> Outcome {
+        self.message = None;
+        let Ok(user) = self.input.parse::<u32>() else {
+            self.message = Some(s::HINT.to_owned());
+            return Outcome::Done;
+        };
+        let known = match store.ml_data_id() {
+            Ok(None) => {
+                self.message = Some(s::NO_RATINGS.to_owned());
+                return Outcome::Done;
+            }
+            Ok(Some(_)) => store.ml_user_known(user),
+            Err(e) => return Outcome::Error(e.to_string()),
+        };
+        match known {
+            Ok(true) => {}
+            Ok(false) => {
+                self.shown = None;
+                self.message = Some(s::unknown_user(user));
+                return Outcome::Done;
+            }
+            Err(e) => return Outcome::Error(e.to_string()),
+        }
+        if self.recommender.is_none() {
+            match recommender::open_or_train(store, None, Params::default()) {
+                Ok((model, _)) => self.recommender = Some(Recommender::new(model)),
+                Err(e) => return Outcome::Error(e.to_string()),
+            }
+            match store.ml_movies() {
+                Ok(m) => self.movies = m,
+                Err(e) => return Outcome::Error(e.to_string()),
+            }
+        }
+        let Some(rec) = &self.recommender else {
+            return Outcome::Done;
+        };
+        let list = rec
+            .recommend(user, TOP)
+            .unwrap_or_else(|_| rec.recommend_for(&[], TOP));
+        if list.basis == Basis::Popularity {
+            self.message = Some(s::fallback(list.ratings));
+        }
+        let because = list
+            .items
+            .iter()
+            .map(|i| {
+                rec.explain(user, i.movie, 2)
+                    .map(|v| v.iter().map(|s| s.movie).collect())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let rated = match store.ml_user_ratings(user) {
+            Ok(r) => r.into_iter().take(TOP).collect(),
+            Err(e) => return Outcome::Error(e.to_string()),
+        };
+        self.shown = Some(Shown {
+            user,
+            list,
+            because,
+            rated,
+        });
+        Outcome::Done
+    }
+
+    fn title(&self, movie: u32) -> String {
+        self.movies
+            .get(&movie)
+            .map_or_else(|| format!("movie {movie}"), |m| m.title.clone())
+    }
+}
+
+impl Tab for RecommendTab {
+    fn editing(&self) -> bool {
+        self.editing
+    }
+
+    fn on_show(&mut self, _store: &Store) -> Outcome {
+        self.editing = true;
+        Outcome::Done
+    }
+
+    fn on_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
+        if self.editing {
+            match key.code {
+                KeyCode::Char(c) if c.is_ascii_digit() => {
+                    if self.input.len() < MAX_DIGITS {
+                        self.input.push(c);
+                    }
+                    self.message = None;
+                }
+                KeyCode::Char(_) => self.message = Some(s::DIGITS_ONLY.to_owned()),
+                KeyCode::Backspace => {
+                    self.input.pop();
+                }
+                KeyCode::Enter => return self.query(store),
+                KeyCode::Esc => {
+                    self.editing = false;
+                    self.message = None;
+                }
+                _ => return Outcome::NotMine,
+            }
+            return Outcome::Done;
+        }
+        match key.code {
+            KeyCode::Char('i') | KeyCode::Char('/') => self.editing = true,
+            KeyCode::Char('e') => self.explain = !self.explain,
+            KeyCode::Enter => return self.query(store),
+            _ => return Outcome::NotMine,
+        }
+        Outcome::Done
+    }
+
+    fn render(&mut self, frame: &mut Frame, area: Rect) {
+        let [field, note, body] = Layout::vertical([
+            Constraint::Length(3),
+            Constraint::Length(1),
+            Constraint::Min(3),
+        ])
+        .areas(area);
+        let (title, style) = if self.editing {
+            (s::INPUT_TITLE, Style::default().fg(Color::Yellow))
+        } else {
+            (s::INPUT_TITLE_UNFOCUSED, Style::default())
+        };
+        let cursor = if self.editing { "▏" } else { "" };
+        frame.render_widget(
+            Paragraph::new(format!("{}{cursor}", self.input)).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(title)
+                    .border_style(style),
+            ),
+            field,
+        );
+        let text =
+            self.message
+                .as_deref()
+                .unwrap_or(if self.shown.is_none() { s::HINT } else { "" });
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), note);
+        let Some(shown) = &self.shown else {
+            return;
+        };
+        let [list_area, rated_area] =
+            Layout::horizontal([Constraint::Percentage(68), Constraint::Percentage(32)])
+                .areas(body);
+        let bold = Style::default().add_modifier(Modifier::BOLD);
+        let mut header = vec!["#", "movie", "genres", "score"];
+        if self.explain {
+            header.push("because you rated");
+        }
+        let rows = shown.list.items.iter().enumerate().map(|(i, item)| {
+            let genres = self
+                .movies
+                .get(&item.movie)
+                .map(|m| m.genres.join(", "))
+                .unwrap_or_default();
+            let mut cells = vec![
+                (i + 1).to_string(),
+                self.title(item.movie),
+                genres,
+                format!("{:.3}", item.score),
+            ];
+            if self.explain {
+                let names: Vec<String> = shown.because[i].iter().map(|&m| self.title(m)).collect();
+                cells.push(names.join("; "));
+            }
+            Row::new(cells)
+        });
+        let mut widths = vec![
+            Constraint::Length(3),
+            Constraint::Fill(2),
+            Constraint::Fill(1),
+            Constraint::Length(6),
+        ];
+        if self.explain {
+            widths.push(Constraint::Fill(2));
+        }
+        let list = Table::new(rows, widths)
+            .header(Row::new(header).style(bold))
+            .block(Block::default().borders(Borders::ALL).title(format!(
+                "{}for user {} ",
+                s::LIST_TITLE,
+                shown.user
+            )));
+        frame.render_widget(list, list_area);
+        let rated = Table::new(
+            shown
+                .rated
+                .iter()
+                .map(|(m, r)| Row::new([format!("{r}★"), self.title(*m)])),
+            [Constraint::Length(3), Constraint::Fill(1)],
+        )
+        .block(Block::default().borders(Borders::ALL).title(s::RATED_TITLE));
+        frame.render_widget(rated, rated_area);
+    }
+
+    fn keys(&self) -> &'static [(&'static str, &'static str)] {
+        s::KEYS
+    }
+}

@@ -1,0 +1,159 @@
+//! The terminal UI: every tab drawn on ratatui's `TestBackend` at 80×24 and 160×48 and
+//! compared with committed `insta` snapshots, and key-driven checks through
+//! `App::update`.
+
+use perx::progress::NoProgress;
+use perx::store::Store;
+use perx::store::movielens::MlFiles;
+use perx::ui::{Action, App};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::util::{load, memory_store, sample_dir};
+
+/// An app on an in-memory database holding the shipped sample (platform and MovieLens).
+fn app() -> (App, tempfile::TempDir) {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store: Store = memory_store();
+    load(&mut store, &sample_dir(), tmp.path());
+    let files = MlFiles::discover(&sample_dir().join("movielens")).unwrap();
+    store.load_movielens(&files, 5, &NoProgress).unwrap();
+    (App::new(store), tmp)
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn screen(app: &mut App, width: u16, height: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
+    t.draw(|f| app.render(f)).unwrap();
+    t.backend().to_string()
+}
+
+/// Load times change from run to run.
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({filters => vec![(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "[loaded at]")]}, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn every_tab_at_two_sizes() {
+    let (mut app, _tmp) = app();
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        snapshot(&format!("weekly_{w}x{h}"), &screen(&mut app, w, h));
+        key(&mut app, KeyCode::Char('2'));
+        assert_eq!(app.current_tab(), 1);
+        typed(&mut app, "7");
+        key(&mut app, KeyCode::Enter);
+        snapshot(&format!("recommend_{w}x{h}"), &screen(&mut app, w, h));
+        key(&mut app, KeyCode::Char('e'));
+        // Still editing: 'e' is not a digit.
+        assert_eq!(
+            app.recommend_tab().message(),
+            Some("User ids are digits only.")
+        );
+        key(&mut app, KeyCode::Esc);
+        assert_eq!(app.recommend_tab().message(), None);
+        key(&mut app, KeyCode::Char('e'));
+        snapshot(
+            &format!("recommend_explain_{w}x{h}"),
+            &screen(&mut app, w, h),
+        );
+        key(&mut app, KeyCode::Char('e'));
+        key(&mut app, KeyCode::Char('3'));
+        assert_eq!(app.current_tab(), 2);
+        snapshot(&format!("data_{w}x{h}"), &screen(&mut app, w, h));
+        key(&mut app, KeyCode::Char('?'));
+        snapshot(&format!("data_help_{w}x{h}"), &screen(&mut app, w, h));
+        key(&mut app, KeyCode::Esc);
+        key(&mut app, KeyCode::Char('1'));
+        assert_eq!(app.current_tab(), 0);
+        key(&mut app, KeyCode::Char('2'));
+        // Back in the Recommend tab the field has focus again: clear it for the next round.
+        key(&mut app, KeyCode::Backspace);
+        key(&mut app, KeyCode::Esc);
+        key(&mut app, KeyCode::Char('1'));
+    }
+    assert!(app.error().is_none());
+}
+
+#[test]
+fn typed_digits_go_to_the_user_field_not_to_tab_switching() {
+    let (mut app, _tmp) = app();
+    key(&mut app, KeyCode::Char('2'));
+    typed(&mut app, "13");
+    assert_eq!(
+        app.current_tab(),
+        1,
+        "digits typed into the field switch no tab"
+    );
+    assert_eq!(app.recommend_tab().input(), "13");
+    key(&mut app, KeyCode::Backspace);
+    assert_eq!(app.recommend_tab().input(), "1");
+    key(&mut app, KeyCode::Enter);
+    let shown = app.recommend_tab().shown_movies();
+    assert_eq!(shown.len(), 10);
+    // The same list as the library gives for user 1 (trained the same way).
+    let rated: std::collections::HashSet<u32> =
+        std::fs::read_to_string(sample_dir().join("movielens/ratings.dat"))
+            .unwrap()
+            .lines()
+            .filter(|l| l.starts_with("1::"))
+            .map(|l| l.split("::").nth(1).unwrap().parse().unwrap())
+            .collect();
+    assert!(shown.iter().all(|m| !rated.contains(m)));
+    // An unknown user: a message in the panel, not an error popup.
+    typed(&mut app, "9999");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.recommend_tab().message(),
+        Some("User 19999 is not in the MovieLens data.")
+    );
+    assert!(app.error().is_none());
+    // Esc leaves the field; then number keys switch tabs again, and q quits.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('3'));
+    assert_eq!(app.current_tab(), 2);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.current_tab(), 0);
+    key(&mut app, KeyCode::BackTab);
+    assert_eq!(app.current_tab(), 2);
+    assert!(!app.should_quit());
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit());
+}
+
+#[test]
+fn ctrl_c_quits_even_while_typing() {
+    let (mut app, _tmp) = app();
+    key(&mut app, KeyCode::Char('2'));
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(app.should_quit());
+}
+
+#[test]
+fn an_empty_database_shows_messages_not_errors() {
+    let mut app = App::new(memory_store());
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("No redeemed reward transactions loaded."), "{s}");
+    key(&mut app, KeyCode::Char('2'));
+    typed(&mut app, "1");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.recommend_tab().message(),
+        Some("No MovieLens ratings loaded: run `perx movielens load --dir DIR` first.")
+    );
+    assert!(app.error().is_none());
+}
