@@ -49,9 +49,12 @@ fn snapshot(name: &str, text: &str) {
 fn every_tab_at_two_sizes() {
     let (mut app, _tmp) = app();
     for (w, h) in [(80u16, 24u16), (160, 48)] {
-        snapshot(&format!("weekly_{w}x{h}"), &screen(&mut app, w, h));
+        snapshot(&format!("engagement_{w}x{h}"), &screen(&mut app, w, h));
         key(&mut app, KeyCode::Char('2'));
         assert_eq!(app.current_tab(), 1);
+        snapshot(&format!("weekly_{w}x{h}"), &screen(&mut app, w, h));
+        key(&mut app, KeyCode::Char('3'));
+        assert_eq!(app.current_tab(), 2);
         typed(&mut app, "7");
         key(&mut app, KeyCode::Enter);
         snapshot(&format!("recommend_{w}x{h}"), &screen(&mut app, w, h));
@@ -69,19 +72,18 @@ fn every_tab_at_two_sizes() {
             &screen(&mut app, w, h),
         );
         key(&mut app, KeyCode::Char('e'));
-        key(&mut app, KeyCode::Char('3'));
-        assert_eq!(app.current_tab(), 2);
+        key(&mut app, KeyCode::Char('4'));
+        assert_eq!(app.current_tab(), 3);
         snapshot(&format!("data_{w}x{h}"), &screen(&mut app, w, h));
         key(&mut app, KeyCode::Char('?'));
         snapshot(&format!("data_help_{w}x{h}"), &screen(&mut app, w, h));
         key(&mut app, KeyCode::Esc);
-        key(&mut app, KeyCode::Char('1'));
-        assert_eq!(app.current_tab(), 0);
-        key(&mut app, KeyCode::Char('2'));
+        key(&mut app, KeyCode::Char('3'));
         // Back in the Recommend tab the field has focus again: clear it for the next round.
         key(&mut app, KeyCode::Backspace);
         key(&mut app, KeyCode::Esc);
         key(&mut app, KeyCode::Char('1'));
+        assert_eq!(app.current_tab(), 0);
     }
     assert!(app.error().is_none());
 }
@@ -89,11 +91,11 @@ fn every_tab_at_two_sizes() {
 #[test]
 fn typed_digits_go_to_the_user_field_not_to_tab_switching() {
     let (mut app, _tmp) = app();
-    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Char('3'));
     typed(&mut app, "13");
     assert_eq!(
         app.current_tab(),
-        1,
+        2,
         "digits typed into the field switch no tab"
     );
     assert_eq!(app.recommend_tab().input(), "13");
@@ -121,12 +123,12 @@ fn typed_digits_go_to_the_user_field_not_to_tab_switching() {
     assert!(app.error().is_none());
     // Esc leaves the field; then number keys switch tabs again, and q quits.
     key(&mut app, KeyCode::Esc);
-    key(&mut app, KeyCode::Char('3'));
-    assert_eq!(app.current_tab(), 2);
+    key(&mut app, KeyCode::Char('4'));
+    assert_eq!(app.current_tab(), 3);
     key(&mut app, KeyCode::Tab);
     assert_eq!(app.current_tab(), 0);
     key(&mut app, KeyCode::BackTab);
-    assert_eq!(app.current_tab(), 2);
+    assert_eq!(app.current_tab(), 3);
     assert!(!app.should_quit());
     key(&mut app, KeyCode::Char('q'));
     assert!(app.should_quit());
@@ -135,7 +137,7 @@ fn typed_digits_go_to_the_user_field_not_to_tab_switching() {
 #[test]
 fn ctrl_c_quits_even_while_typing() {
     let (mut app, _tmp) = app();
-    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Char('3'));
     app.update(Action::Key(KeyEvent::new(
         KeyCode::Char('c'),
         KeyModifiers::CONTROL,
@@ -147,8 +149,11 @@ fn ctrl_c_quits_even_while_typing() {
 fn an_empty_database_shows_messages_not_errors() {
     let mut app = App::new(memory_store());
     let s = screen(&mut app, 80, 24);
-    assert!(s.contains("No redeemed reward transactions loaded."), "{s}");
+    assert!(s.contains("No reward transactions loaded."), "{s}");
     key(&mut app, KeyCode::Char('2'));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("No redeemed reward transactions loaded."), "{s}");
+    key(&mut app, KeyCode::Char('3'));
     typed(&mut app, "1");
     key(&mut app, KeyCode::Enter);
     assert_eq!(
@@ -156,4 +161,55 @@ fn an_empty_database_shows_messages_not_errors() {
         Some("No MovieLens ratings loaded: run `perx movielens load --dir DIR` first.")
     );
     assert!(app.error().is_none());
+}
+
+#[test]
+fn the_date_picker_produces_the_utc_bounds_of_the_sgt_days() {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    let (mut app, _tmp) = app();
+    let d = |m, day| NaiveDate::from_ymd_opt(2019, m, day).unwrap();
+    // Opens on the first campaign and the whole data range.
+    let q = app.engagement_tab().query().unwrap().clone();
+    assert_eq!(q.campaign_id, 1);
+    // Type a range: whole SGT days, so UTC starts at 16:00 the day before.
+    key(&mut app, KeyCode::Char('t'));
+    typed(&mut app, "2019-08-01 2019-08-31");
+    key(&mut app, KeyCode::Enter);
+    let q = app.engagement_tab().query().unwrap().clone();
+    assert_eq!((q.range.from(), q.range.to()), (d(8, 1), d(8, 31)));
+    assert_eq!(
+        q.range.to_utc(),
+        (
+            Utc.with_ymd_and_hms(2019, 7, 31, 16, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2019, 8, 31, 16, 0, 0).unwrap()
+        )
+    );
+    // The calendar: the cursor is on Aug 1; Enter there, three days right, Enter.
+    key(&mut app, KeyCode::Enter);
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Right);
+    }
+    key(&mut app, KeyCode::Enter);
+    let q = app.engagement_tab().query().unwrap().clone();
+    assert_eq!((q.range.from(), q.range.to()), (d(8, 1), d(8, 4)));
+    let rows = &app.engagement_tab().result().unwrap().rows;
+    assert!(!rows.is_empty());
+    let screen_text = screen(&mut app, 100, 30);
+    assert!(
+        screen_text.contains("Queried in UTC: [2019-07-31 16:00, 2019-08-04 16:00)"),
+        "{screen_text}"
+    );
+    // Another campaign re-runs the query.
+    key(&mut app, KeyCode::Char('c'));
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.engagement_tab().query().unwrap().campaign_id, 2);
+    // Typing digits into the date field switches no tab; a bad date says so.
+    key(&mut app, KeyCode::Char('t'));
+    typed(&mut app, "2019-13-01");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.current_tab(), 0);
+    assert!(screen(&mut app, 100, 30).contains("Dates are YYYY-MM-DD"));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('2'));
+    assert_eq!(app.current_tab(), 1);
 }

@@ -330,6 +330,19 @@ impl Store {
         )
     }
 
+    /// The first and last reward-transaction instants, if there are any.
+    pub fn transaction_time_range(&self) -> Result<Option<UtcSpan>, StoreError> {
+        let (min, max): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = self
+            .conn
+            .query_row(
+                include_str!("../../sql/store/transaction_time_range.sql"),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .ctx("reading the transactions' time range")?;
+        Ok(min.zip(max))
+    }
+
     /// The first and last request instants of the HTTP log, if it has any.
     pub fn log_time_range(&self) -> Result<Option<UtcSpan>, StoreError> {
         let (min, max): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = self

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Tabs, Wrap}
 
 use super::strings;
 use super::tabs::data::DataTab;
+use super::tabs::engagement::EngagementTab;
 use super::tabs::recommend::RecommendTab;
 use super::tabs::weekly::WeeklyTab;
 use super::tabs::{Outcome, Tab};
@@ -37,6 +38,7 @@ pub enum Action {
 pub struct App {
     store: Store,
     current: usize,
+    engagement: EngagementTab,
     weekly: WeeklyTab,
     recommend: RecommendTab,
     data: DataTab,
@@ -61,6 +63,7 @@ impl App {
         let mut app = App {
             store,
             current: 0,
+            engagement: EngagementTab::default(),
             weekly: WeeklyTab::default(),
             recommend: RecommendTab::new(),
             data: DataTab::default(),
@@ -94,26 +97,34 @@ impl App {
 
     fn tab_mut(&mut self, n: usize) -> &mut dyn Tab {
         match n {
-            0 => &mut self.weekly,
-            1 => &mut self.recommend,
+            0 => &mut self.engagement,
+            1 => &mut self.weekly,
+            2 => &mut self.recommend,
             _ => &mut self.data,
         }
     }
 
     fn tab(&self) -> &dyn Tab {
         match self.current {
-            0 => &self.weekly,
-            1 => &self.recommend,
+            0 => &self.engagement,
+            1 => &self.weekly,
+            2 => &self.recommend,
             _ => &self.data,
         }
+    }
+
+    /// The Engagement tab (for tests).
+    pub fn engagement_tab(&self) -> &EngagementTab {
+        &self.engagement
     }
 
     fn show(&mut self, n: usize) {
         self.current = n.min(strings::TAB_TITLES.len() - 1);
         let store = &self.store;
         let outcome = match self.current {
-            0 => self.weekly.on_show(store),
-            1 => self.recommend.on_show(store),
+            0 => self.engagement.on_show(store),
+            1 => self.weekly.on_show(store),
+            2 => self.recommend.on_show(store),
             _ => self.data.on_show(store),
         };
         self.apply(outcome);
@@ -167,8 +178,9 @@ impl App {
         let outcome = {
             let store = &self.store;
             match current {
-                0 => self.weekly.on_key(key, store),
-                1 => self.recommend.on_key(key, store),
+                0 => self.engagement.on_key(key, store),
+                1 => self.weekly.on_key(key, store),
+                2 => self.recommend.on_key(key, store),
                 _ => self.data.on_key(key, store),
             }
         };

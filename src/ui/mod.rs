@@ -6,6 +6,7 @@
 //! Sessions, exports, mouse and background work are still to come.
 
 pub mod app;
+pub mod picker;
 pub mod strings;
 pub mod tabs;
 

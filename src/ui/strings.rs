@@ -1,14 +1,14 @@
 //! Every string the terminal UI shows, in one place.
 
 /// Tab titles, in tab order.
-pub const TAB_TITLES: [&str; 3] = ["Weekly", "Recommend", "Data"];
+pub const TAB_TITLES: [&str; 4] = ["Engagement", "Weekly", "Recommend", "Data"];
 
 /// The footer's reminder of the main keys.
-pub const FOOTER: &str = " 1-3/Tab switch · ↑↓/jk move · ? help · q quit ";
+pub const FOOTER: &str = " 1-4/Tab switch · ↑↓/jk move · ? help · q quit ";
 
 /// Keys every tab understands.
 pub const GLOBAL_KEYS: &[(&str, &str)] = &[
-    ("1-3, Tab, Shift-Tab", "switch tab"),
+    ("1-4, Tab, Shift-Tab", "switch tab"),
     ("?", "this help (Esc closes it)"),
     ("q, Ctrl-C", "quit"),
 ];
@@ -85,5 +85,44 @@ pub mod data {
     pub const KEYS: &[(&str, &str)] = &[
         ("↑↓, j k", "move through the rejected lines"),
         ("r", "read the counts again"),
+    ];
+}
+
+/// Engagement tab.
+pub mod engagement {
+    /// Block title of the campaign list.
+    pub const CAMPAIGNS_TITLE: &str = " Campaigns (c) ";
+    /// Block title of the calendar.
+    pub const CALENDAR_TITLE: &str = " Dates, SGT (d) ";
+    /// Before the range.
+    pub const RANGE: &str = "Range:";
+    /// Before the UTC interval.
+    pub const UTC: &str = "Queried in UTC:";
+    /// While typing dates.
+    pub const TYPE_PROMPT: &str = "Type FROM TO as YYYY-MM-DD YYYY-MM-DD, Enter:";
+    /// A typed range that does not parse.
+    pub const BAD_TYPED: &str = "Dates are YYYY-MM-DD, one or two of them (Esc cancels).";
+    /// After Enter on a start day.
+    pub const PICK_END: &str = "Enter on the end day; start:";
+    /// The hint under the range.
+    pub const HINT: &str =
+        "d: dates · Enter twice: start, end · a all · w 7 days · m 30 days · t type";
+    /// Block title of the results.
+    pub const TABLE_TITLE: &str = " Busiest date-hours ";
+    /// Block title of the chart.
+    pub const CHART_TITLE: &str = " Transactions by hour of day (SGT) ";
+    /// No transactions loaded.
+    pub const NO_DATA: &str = "No reward transactions loaded.";
+    /// Tab keys.
+    pub const KEYS: &[(&str, &str)] = &[
+        ("c, then ↑↓ j k", "choose the campaign"),
+        (
+            "d, then ←→↑↓ h j k l",
+            "move the calendar's day (a week with ↑↓)",
+        ),
+        ("PgUp PgDn", "month"),
+        ("Enter, Enter", "pick the start, then the end day"),
+        ("a, w, m", "all data, its last 7 or 30 days"),
+        ("t", "type the dates (Esc cancels)"),
     ];
 }

@@ -1,6 +1,7 @@
 //! One component per tab: its own state, key handling and drawing.
 
 pub mod data;
+pub mod engagement;
 pub mod recommend;
 pub mod weekly;
 

@@ -1,0 +1,342 @@
+//! Engagement tab (report A1): a campaign, a date range picked in Singapore time (with
+//! the UTC interval it means shown underneath), the ranked date-hours and a chart of
+//! transactions by hour of day.
+
+use chrono::{NaiveDate, Timelike};
+use chrono_tz::Asia::Singapore;
+use chrono_tz::Tz;
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::{
+    Bar, BarChart, BarGroup, Block, Borders, List, ListState, Paragraph, Row, Table,
+};
+
+use super::{Outcome, Tab};
+use crate::core::timerange::{LocalDateRange, to_local};
+use crate::report::output::cell_text;
+use crate::report::{Bucket, Cell, Collected, EngagementQuery};
+use crate::store::Store;
+use crate::ui::picker::{DatePicker, PickerEvent};
+use crate::ui::strings::engagement as s;
+
+/// The zone dates are picked in.
+const ZONE: Tz = Singapore;
+
+/// What has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Focus {
+    #[default]
+    Campaigns,
+    Dates,
+    Typing,
+}
+
+/// The tab's state.
+#[derive(Debug, Default)]
+pub struct EngagementTab {
+    loaded: bool,
+    campaigns: Vec<(i64, String)>,
+    list: ListState,
+    picker: Option<DatePicker>,
+    focus: Focus,
+    typed: String,
+    message: Option<String>,
+    query: Option<EngagementQuery>,
+    result: Option<Collected>,
+}
+
+impl EngagementTab {
+    /// The query behind what is shown (campaign, local range and zone).
+    pub fn query(&self) -> Option<&EngagementQuery> {
+        self.query.as_ref()
+    }
+
+    /// The rows shown.
+    pub fn result(&self) -> Option<&Collected> {
+        self.result.as_ref()
+    }
+
+    fn load(&mut self, store: &Store) -> Result<(), String> {
+        self.campaigns = store.campaign_ids().map_err(|e| e.to_string())?;
+        self.list.select((!self.campaigns.is_empty()).then_some(0));
+        let span = store.transaction_time_range().map_err(|e| e.to_string())?;
+        self.picker = span
+            .map(|(a, b)| DatePicker::new((to_local(a, ZONE).date(), to_local(b, ZONE).date())));
+        self.loaded = true;
+        Ok(())
+    }
+
+    fn run(&mut self, store: &Store) -> Outcome {
+        let (Some(i), Some(picker)) = (self.list.selected(), &self.picker) else {
+            return Outcome::Done;
+        };
+        let Some(&(campaign_id, _)) = self.campaigns.get(i) else {
+            return Outcome::Done;
+        };
+        let (from, to) = picker.range();
+        let range = match LocalDateRange::new(from, to, ZONE) {
+            Ok(r) => r,
+            Err(e) => return Outcome::Error(e.to_string()),
+        };
+        let q = EngagementQuery {
+            campaign_id,
+            range,
+            status: None,
+            by: Bucket::DateHour,
+        };
+        let mut out = Collected::default();
+        match store.engagement(&q, &mut out) {
+            Ok(_) => {
+                self.result = Some(out);
+                self.query = Some(q);
+                Outcome::Done
+            }
+            Err(e) => Outcome::Error(e.to_string()),
+        }
+    }
+
+    fn typed_range(&self) -> Option<(NaiveDate, NaiveDate)> {
+        let mut parts = self.typed.split_whitespace();
+        let a = NaiveDate::parse_from_str(parts.next()?, "%Y-%m-%d").ok()?;
+        let b = match parts.next() {
+            Some(p) => NaiveDate::parse_from_str(p, "%Y-%m-%d").ok()?,
+            None => a,
+        };
+        parts.next().is_none().then_some((a, b))
+    }
+}
+
+impl Tab for EngagementTab {
+    fn editing(&self) -> bool {
+        self.focus == Focus::Typing
+    }
+
+    fn on_show(&mut self, store: &Store) -> Outcome {
+        if self.loaded {
+            return Outcome::Done;
+        }
+        if let Err(e) = self.load(store) {
+            return Outcome::Error(e);
+        }
+        self.run(store)
+    }
+
+    fn on_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
+        if self.focus == Focus::Typing {
+            match key.code {
+                KeyCode::Char(c) if c.is_ascii_digit() || c == '-' || c == ' ' => {
+                    self.typed.push(c);
+                }
+                KeyCode::Backspace => {
+                    self.typed.pop();
+                }
+                KeyCode::Esc => {
+                    self.focus = Focus::Dates;
+                    self.message = None;
+                }
+                KeyCode::Enter => match (self.typed_range(), self.picker.as_mut()) {
+                    (Some((a, b)), Some(p)) => {
+                        p.choose(a, b);
+                        self.focus = Focus::Dates;
+                        self.message = None;
+                        return self.run(store);
+                    }
+                    _ => self.message = Some(s::BAD_TYPED.to_owned()),
+                },
+                _ => {}
+            }
+            return Outcome::Done;
+        }
+        match key.code {
+            KeyCode::Char('c') => {
+                self.focus = Focus::Campaigns;
+                return Outcome::Done;
+            }
+            KeyCode::Char('d') => {
+                self.focus = Focus::Dates;
+                return Outcome::Done;
+            }
+            KeyCode::Char('t') if self.picker.is_some() => {
+                self.focus = Focus::Typing;
+                self.typed.clear();
+                return Outcome::Done;
+            }
+            _ => {}
+        }
+        match self.focus {
+            Focus::Campaigns => {
+                let last = self.campaigns.len().saturating_sub(1);
+                let at = self.list.selected().unwrap_or(0);
+                let to = match key.code {
+                    KeyCode::Down | KeyCode::Char('j') => (at + 1).min(last),
+                    KeyCode::Up | KeyCode::Char('k') => at.saturating_sub(1),
+                    KeyCode::Enter | KeyCode::Right => {
+                        self.focus = Focus::Dates;
+                        return Outcome::Done;
+                    }
+                    _ => return Outcome::NotMine,
+                };
+                if to != at {
+                    self.list.select(Some(to));
+                    return self.run(store);
+                }
+                Outcome::Done
+            }
+            Focus::Dates => {
+                let Some(p) = self.picker.as_mut() else {
+                    return Outcome::NotMine;
+                };
+                match p.on_key(key) {
+                    PickerEvent::Chosen => self.run(store),
+                    PickerEvent::Moved => Outcome::Done,
+                    PickerEvent::Ignored => Outcome::NotMine,
+                }
+            }
+            Focus::Typing => Outcome::Done,
+        }
+    }
+
+    fn render(&mut self, frame: &mut Frame, area: Rect) {
+        let [left, right] =
+            Layout::horizontal([Constraint::Length(26), Constraint::Min(30)]).areas(area);
+        let [list_area, cal_area] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(10)]).areas(left);
+        let focused = |f: Focus| {
+            if self.focus == f {
+                Style::default().fg(Color::Yellow)
+            } else {
+                Style::default()
+            }
+        };
+        let items: Vec<String> = self
+            .campaigns
+            .iter()
+            .map(|(id, name)| format!("{id:>3} {name}"))
+            .collect();
+        frame.render_stateful_widget(
+            List::new(items)
+                .block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(s::CAMPAIGNS_TITLE)
+                        .border_style(focused(Focus::Campaigns)),
+                )
+                .highlight_style(Style::default().add_modifier(Modifier::REVERSED)),
+            list_area,
+            &mut self.list,
+        );
+        let Some(picker) = &self.picker else {
+            frame.render_widget(
+                Paragraph::new(s::NO_DATA).block(Block::default().borders(Borders::ALL)),
+                right,
+            );
+            return;
+        };
+        picker.render(
+            frame,
+            cal_area,
+            self.focus != Focus::Campaigns,
+            s::CALENDAR_TITLE,
+        );
+        let [info, table_area, chart_area] = Layout::vertical([
+            Constraint::Length(4),
+            Constraint::Min(5),
+            Constraint::Length(if right.height >= 24 { 10 } else { 0 }),
+        ])
+        .areas(right);
+        let (from, to) = picker.range();
+        let mut lines = vec![format!("{} {from} – {to} ({})", s::RANGE, ZONE.name())];
+        if let Ok(r) = LocalDateRange::new(from, to, ZONE) {
+            let (a, b) = r.to_utc();
+            lines.push(format!(
+                "{} [{}, {})",
+                s::UTC,
+                a.format("%Y-%m-%d %H:%M"),
+                b.format("%Y-%m-%d %H:%M")
+            ));
+        }
+        lines.push(match (self.focus, &self.message, picker.pending()) {
+            (Focus::Typing, Some(m), _) => m.clone(),
+            (Focus::Typing, None, _) => format!("{} {}▏", s::TYPE_PROMPT, self.typed),
+            (_, _, Some(start)) => format!("{} {start}", s::PICK_END),
+            _ => s::HINT.to_owned(),
+        });
+        frame.render_widget(
+            Paragraph::new(lines.join("\n"))
+                .block(Block::default().borders(Borders::LEFT | Borders::RIGHT | Borders::TOP)),
+            info,
+        );
+        let Some(result) = &self.result else {
+            return;
+        };
+        let header = Row::new(["rank", "date (SGT)", "hour", "transactions"])
+            .style(Style::default().add_modifier(Modifier::BOLD));
+        let rows = result.rows.iter().map(|r| {
+            let style = if matches!(r.first(), Some(Cell::Int(1))) {
+                Style::default()
+                    .fg(Color::Green)
+                    .add_modifier(Modifier::BOLD)
+            } else {
+                Style::default()
+            };
+            Row::new([
+                r.first().map(cell_text).unwrap_or_default(),
+                r.get(2).map(cell_text).unwrap_or_default(),
+                r.get(3).map(cell_text).unwrap_or_default(),
+                r.get(1).map(cell_text).unwrap_or_default(),
+            ])
+            .style(style)
+        });
+        let title = format!("{}({} rows) ", s::TABLE_TITLE, result.rows.len());
+        frame.render_widget(
+            Table::new(
+                rows,
+                [
+                    Constraint::Length(5),
+                    Constraint::Length(11),
+                    Constraint::Length(6),
+                    Constraint::Length(12),
+                ],
+            )
+            .header(header)
+            .block(Block::default().borders(Borders::ALL).title(title)),
+            table_area,
+        );
+        if chart_area.height == 0 {
+            return;
+        }
+        // Transactions by hour of day across the range.
+        let mut by_hour = [0u64; 24];
+        for r in &result.rows {
+            if let (Some(Cell::Text(t)), Some(Cell::Int(n))) = (r.get(3), r.get(1))
+                && let Ok(time) = chrono::NaiveTime::parse_from_str(t, "%H:%M")
+            {
+                by_hour[time.hour() as usize] += (*n).max(0) as u64;
+            }
+        }
+        let bars: Vec<Bar> = by_hour
+            .iter()
+            .enumerate()
+            .map(|(h, &n)| {
+                Bar::default()
+                    .value(n)
+                    .label(format!("{h:02}"))
+                    .text_value(String::new())
+            })
+            .collect();
+        frame.render_widget(
+            BarChart::default()
+                .block(Block::default().borders(Borders::ALL).title(s::CHART_TITLE))
+                .data(BarGroup::default().bars(&bars))
+                .bar_width(2)
+                .bar_gap(1),
+            chart_area,
+        );
+    }
+
+    fn keys(&self) -> &'static [(&'static str, &'static str)] {
+        s::KEYS
+    }
+}
