@@ -213,3 +213,72 @@ fn the_date_picker_produces_the_utc_bounds_of_the_sgt_days() {
     key(&mut app, KeyCode::Char('2'));
     assert_eq!(app.current_tab(), 1);
 }
+
+#[test]
+fn x_exports_the_whole_view_with_provenance() {
+    let (app, tmp) = app();
+    let out = tempfile::tempdir().unwrap();
+    let mut app = app.with_export_dir(out.path().to_owned());
+    // Engagement, August in SGT: every row of the result, not just the visible page.
+    key(&mut app, KeyCode::Char('t'));
+    typed(&mut app, "2019-07-01 2019-08-31");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('x'));
+    let rows = app.engagement_tab().result().unwrap().rows.len();
+    assert!(rows > 20, "more rows than fit on the screen: {rows}");
+    let path = out
+        .path()
+        .join("perx-engagement-1-2019-07-01-2019-08-31.csv");
+    let csv = std::fs::read_to_string(&path).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("rank,no_of_transactions,date,time"));
+    assert_eq!(lines.count(), rows);
+    assert!(
+        app.status()
+            .unwrap()
+            .contains("perx-engagement-1-2019-07-01-2019-08-31.csv")
+    );
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            out.path()
+                .join("perx-engagement-1-2019-07-01-2019-08-31.csv.meta.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(meta["sql_file"], "sql/reports/engagement.sql");
+    assert_eq!(meta["parameters"]["utc_from"], "2019-06-30T16:00:00+00:00");
+    assert_eq!(meta["rows"], rows);
+    // Weekly.
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Char('x'));
+    let weekly = std::fs::read_to_string(out.path().join("perx-weekly.csv")).unwrap();
+    assert!(weekly.starts_with("reward_name,reward_redeemed_count,pct_diff_prev_week"));
+    // Recommend: the list on screen, with titles.
+    key(&mut app, KeyCode::Char('3'));
+    typed(&mut app, "7");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('x'));
+    let recs = std::fs::read_to_string(out.path().join("perx-recommend-user7.csv")).unwrap();
+    assert_eq!(recs.lines().count(), 11);
+    let shown = app.recommend_tab().shown_movies();
+    let first: u32 = recs
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(2)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(first, shown[0]);
+    // Data: the rejected lines with their line numbers.
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Char('x'));
+    let rejects = std::fs::read_to_string(out.path().join("perx-rejects.csv")).unwrap();
+    assert_eq!(rejects.lines().count(), 8);
+    assert!(rejects.contains("http_log.txt,2501,"));
+    assert!(app.error().is_none());
+    drop(tmp);
+}

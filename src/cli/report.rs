@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
@@ -16,6 +16,7 @@ use perx::exit;
 use perx::report::output::{CsvSink, JsonSink, TableSink};
 use perx::report::{Bucket, EngagementQuery, RowSink, SessionsQuery, WeeklyQuery, sql_files};
 use perx::store::Store;
+use perx::store::provenance::Provenance;
 
 use super::Global;
 
@@ -146,13 +147,6 @@ pub struct SessionsArgs {
     pub output: OutputArgs,
 }
 
-/// What the provenance sidecar records about a run.
-struct Provenance {
-    sql: &'static str,
-    params: serde_json::Value,
-    tz: String,
-}
-
 pub fn report(global: &Global, cmd: &ReportCommand) -> Result<u8> {
     let store = Store::open(&global.db_path())?;
     match cmd {
@@ -270,38 +264,10 @@ fn emit(
     let n = run(sink.as_mut())?;
     drop(sink);
     if let (true, Some(path)) = (out.provenance, &out.out) {
-        write_provenance(store, path, prov, n)?;
+        store.write_provenance(path, prov, n)?;
     }
     if let Some(p) = &out.out {
         eprintln!("wrote {n} row(s) to {}", p.display());
     }
     Ok(n)
-}
-
-fn write_provenance(store: &Store, path: &Path, prov: &Provenance, rows: u64) -> Result<()> {
-    let mut meta = path.as_os_str().to_owned();
-    meta.push(".meta.json");
-    let sources: Vec<_> = store
-        .manifest()?
-        .into_iter()
-        .map(|m| {
-            json!({
-                "source": m.source, "table": m.table, "path": m.path, "sha256": m.sha256,
-                "rows": m.rows, "rejected": m.rejected, "loaded_at": m.loaded_at,
-            })
-        })
-        .collect();
-    let doc = json!({
-        "sql_file": prov.sql,
-        "parameters": prov.params,
-        "time_zone": prov.tz,
-        "rows": rows,
-        "database": store.path().display(),
-        "sources": sources,
-        "run_at": chrono::Utc::now().to_rfc3339(),
-        "perx_version": env!("CARGO_PKG_VERSION"),
-    });
-    std::fs::write(&meta, serde_json::to_vec_pretty(&doc)?)
-        .with_context(|| format!("writing {}", PathBuf::from(&meta).display()))?;
-    Ok(())
 }

@@ -6,6 +6,7 @@
 
 pub mod load;
 pub mod movielens;
+pub mod provenance;
 pub mod recommend;
 pub mod reports;
 pub mod tz;

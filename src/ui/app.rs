@@ -7,6 +7,8 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Tabs, Wrap};
 
+use std::path::PathBuf;
+
 use super::strings;
 use super::tabs::data::DataTab;
 use super::tabs::engagement::EngagementTab;
@@ -30,6 +32,8 @@ pub enum Action {
     ToggleHelp,
     /// Close the error popup or help overlay.
     Dismiss,
+    /// Export the current view to CSV.
+    Export,
     /// Leave.
     Quit,
 }
@@ -44,6 +48,8 @@ pub struct App {
     data: DataTab,
     help: bool,
     error: Option<String>,
+    status: Option<String>,
+    export_dir: PathBuf,
     quit: bool,
 }
 
@@ -69,10 +75,23 @@ impl App {
             data: DataTab::default(),
             help: false,
             error: None,
+            status: None,
+            export_dir: PathBuf::from("."),
             quit: false,
         };
         app.show(0);
         app
+    }
+
+    /// Exports go to `dir` (default: the working directory).
+    pub fn with_export_dir(mut self, dir: PathBuf) -> App {
+        self.export_dir = dir;
+        self
+    }
+
+    /// The status line (e.g. where an export went).
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_deref()
     }
 
     /// Whether the user asked to leave.
@@ -153,6 +172,16 @@ impl App {
                 self.help = false;
                 self.error = None;
             }
+            Action::Export => {
+                self.status = match self.tab().export(&self.store, &self.export_dir) {
+                    None => Some(strings::NOTHING_TO_EXPORT.to_owned()),
+                    Some(Ok(e)) => Some(strings::exported(&e)),
+                    Some(Err(e)) => {
+                        self.error = Some(e);
+                        None
+                    }
+                };
+            }
             Action::Quit => self.quit = true,
         }
     }
@@ -193,6 +222,7 @@ impl App {
             Outcome::NotMine => match key.code {
                 KeyCode::Char('q') => Some(Action::Quit),
                 KeyCode::Char('?') => Some(Action::ToggleHelp),
+                KeyCode::Char('x') => Some(Action::Export),
                 KeyCode::Char(c @ '1'..='9') => {
                     let t = c as usize - '1' as usize;
                     (t < strings::TAB_TITLES.len()).then_some(Action::ShowTab(t))
@@ -223,8 +253,9 @@ impl App {
         );
         let current = self.current;
         self.tab_mut(current).render(frame, body);
+        let footer_text = self.status.as_deref().unwrap_or(strings::FOOTER);
         frame.render_widget(
-            Paragraph::new(strings::FOOTER).style(Style::default().fg(Color::DarkGray)),
+            Paragraph::new(footer_text).style(Style::default().fg(Color::DarkGray)),
             footer,
         );
         if self.help {

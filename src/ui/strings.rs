@@ -4,14 +4,34 @@
 pub const TAB_TITLES: [&str; 4] = ["Engagement", "Weekly", "Recommend", "Data"];
 
 /// The footer's reminder of the main keys.
-pub const FOOTER: &str = " 1-4/Tab switch · ↑↓/jk move · ? help · q quit ";
+pub const FOOTER: &str = " 1-4/Tab switch · ↑↓/jk move · x export CSV · ? help · q quit ";
 
 /// Keys every tab understands.
 pub const GLOBAL_KEYS: &[(&str, &str)] = &[
     ("1-4, Tab, Shift-Tab", "switch tab"),
+    (
+        "x",
+        "export the whole current view to CSV (reports also get FILE.meta.json)",
+    ),
     ("?", "this help (Esc closes it)"),
     ("q, Ctrl-C", "quit"),
 ];
+
+/// When the current view has nothing to export.
+pub const NOTHING_TO_EXPORT: &str = " Nothing to export in this view yet.";
+
+/// Where an export went.
+pub fn exported(e: &super::tabs::Exported) -> String {
+    match &e.meta {
+        Some(meta) => format!(
+            " Exported {} rows to {} (provenance: {})",
+            e.rows,
+            e.path.display(),
+            meta.display()
+        ),
+        None => format!(" Exported {} rows to {}", e.rows, e.path.display()),
+    }
+}
 
 /// Title of the help overlay.
 pub const HELP_TITLE: &str = " Keys ";

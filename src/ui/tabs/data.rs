@@ -7,8 +7,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
-use super::{Outcome, Tab};
+use std::path::Path;
+
+use super::{Exported, Outcome, Tab, export_csv};
 use crate::core::Reject;
+use crate::report::{Cell, Collected};
 use crate::store::{ManifestEntry, Store};
 use crate::ui::strings::data as s;
 
@@ -160,5 +163,26 @@ impl Tab for DataTab {
 
     fn keys(&self) -> &'static [(&'static str, &'static str)] {
         s::KEYS
+    }
+
+    fn export(&self, store: &Store, dir: &Path) -> Option<Result<Exported, String>> {
+        let rows = Collected {
+            columns: ["source", "line_no", "reason", "line"]
+                .map(str::to_owned)
+                .to_vec(),
+            rows: self
+                .rejects
+                .iter()
+                .map(|(source, r)| {
+                    vec![
+                        Cell::Text(source.clone()),
+                        Cell::Int(r.line_no as i64),
+                        Cell::Text(r.reason.clone()),
+                        Cell::Text(r.raw.clone()),
+                    ]
+                })
+                .collect(),
+        };
+        Some(export_csv(store, dir, "perx-rejects.csv", &rows, None))
     }
 }

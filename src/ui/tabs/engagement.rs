@@ -13,11 +13,14 @@ use ratatui::widgets::{
     Bar, BarChart, BarGroup, Block, Borders, List, ListState, Paragraph, Row, Table,
 };
 
-use super::{Outcome, Tab};
+use std::path::Path;
+
+use super::{Exported, Outcome, Tab, export_csv};
 use crate::core::timerange::{LocalDateRange, to_local};
 use crate::report::output::cell_text;
-use crate::report::{Bucket, Cell, Collected, EngagementQuery};
+use crate::report::{Bucket, Cell, Collected, EngagementQuery, sql_files};
 use crate::store::Store;
+use crate::store::provenance::Provenance;
 use crate::ui::picker::{DatePicker, PickerEvent};
 use crate::ui::strings::engagement as s;
 
@@ -338,5 +341,26 @@ impl Tab for EngagementTab {
 
     fn keys(&self) -> &'static [(&'static str, &'static str)] {
         s::KEYS
+    }
+
+    fn export(&self, store: &Store, dir: &Path) -> Option<Result<Exported, String>> {
+        let (rows, q) = (self.result.as_ref()?, self.query.as_ref()?);
+        let (utc_from, utc_to) = q.range.to_utc();
+        let prov = Provenance {
+            sql: sql_files::ENGAGEMENT,
+            params: serde_json::json!({
+                "campaign": q.campaign_id, "from": q.range.from().to_string(),
+                "to": q.range.to().to_string(), "utc_from": utc_from.to_rfc3339(),
+                "utc_to_exclusive": utc_to.to_rfc3339(), "status": q.status, "by": q.by.as_str(),
+            }),
+            tz: q.range.tz().name().to_owned(),
+        };
+        let name = format!(
+            "perx-engagement-{}-{}-{}.csv",
+            q.campaign_id,
+            q.range.from(),
+            q.range.to()
+        );
+        Some(export_csv(store, dir, &name, rows, Some(&prov)))
     }
 }

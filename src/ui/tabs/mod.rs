@@ -5,11 +5,66 @@ pub mod engagement;
 pub mod recommend;
 pub mod weekly;
 
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 
+use crate::report::output::CsvSink;
+use crate::report::{Collected, RowSink};
 use crate::store::Store;
+use crate::store::provenance::Provenance;
+
+/// A finished export: the CSV and its provenance sidecar, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exported {
+    /// The CSV file.
+    pub path: PathBuf,
+    /// Rows written.
+    pub rows: u64,
+    /// `PATH.meta.json`, for reports.
+    pub meta: Option<PathBuf>,
+}
+
+/// Writes all of `rows` to `dir/name` as CSV (formula-defused like the CLI's), with the
+/// provenance sidecar when `prov` is given.
+pub fn export_csv(
+    store: &Store,
+    dir: &Path,
+    name: &str,
+    rows: &Collected,
+    prov: Option<&Provenance>,
+) -> Result<Exported, String> {
+    let path = dir.join(name);
+    let file = File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut sink = CsvSink::new(BufWriter::new(file));
+    let write = |sink: &mut CsvSink<BufWriter<File>>| -> std::io::Result<()> {
+        let columns: Vec<&str> = rows.columns.iter().map(String::as_str).collect();
+        sink.begin(&columns)?;
+        for r in &rows.rows {
+            sink.row(r)?;
+        }
+        sink.end()
+    };
+    write(&mut sink).map_err(|e| format!("{}: {e}", path.display()))?;
+    let n = rows.rows.len() as u64;
+    let meta = match prov {
+        Some(p) => Some(
+            store
+                .write_provenance(&path, p, n)
+                .map_err(|e| e.to_string())?,
+        ),
+        None => None,
+    };
+    Ok(Exported {
+        path,
+        rows: n,
+        meta,
+    })
+}
 
 /// What a tab asks the app to do after a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,4 +91,7 @@ pub trait Tab {
     fn render(&mut self, frame: &mut Frame, area: Rect);
     /// The tab's own keys, for the help overlay.
     fn keys(&self) -> &'static [(&'static str, &'static str)];
+    /// Writes the whole current view (not just the visible page) to CSV in `dir`;
+    /// `None` when there is nothing to export.
+    fn export(&self, store: &Store, dir: &Path) -> Option<Result<Exported, String>>;
 }

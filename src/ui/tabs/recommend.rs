@@ -9,9 +9,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
 
-use super::{Outcome, Tab};
+use std::path::Path;
+
+use super::{Exported, Outcome, Tab, export_csv};
 use crate::core::recommend::{Basis, Params, Recommendation, Recommender};
 use crate::recommender;
+use crate::report::{Cell, Collected};
 use crate::store::Store;
 use crate::store::recommend::MovieInfo;
 use crate::ui::strings::recommend as s;
@@ -276,5 +279,36 @@ impl Tab for RecommendTab {
 
     fn keys(&self) -> &'static [(&'static str, &'static str)] {
         s::KEYS
+    }
+
+    fn export(&self, store: &Store, dir: &Path) -> Option<Result<Exported, String>> {
+        let shown = self.shown.as_ref()?;
+        let mut rows = Collected {
+            columns: [
+                "user_id", "rank", "movie_id", "title", "genres", "score", "because",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            rows: Vec::new(),
+        };
+        for (i, item) in shown.list.items.iter().enumerate() {
+            let genres = self
+                .movies
+                .get(&item.movie)
+                .map(|m| m.genres.join("|"))
+                .unwrap_or_default();
+            let because: Vec<String> = shown.because[i].iter().map(u32::to_string).collect();
+            rows.rows.push(vec![
+                Cell::Int(i64::from(shown.user)),
+                Cell::Int(i as i64 + 1),
+                Cell::Int(i64::from(item.movie)),
+                Cell::Text(self.title(item.movie)),
+                Cell::Text(genres),
+                Cell::Float(f64::from(item.score)),
+                Cell::Text(because.join(" ")),
+            ]);
+        }
+        let name = format!("perx-recommend-user{}.csv", shown.user);
+        Some(export_csv(store, dir, &name, &rows, None))
     }
 }

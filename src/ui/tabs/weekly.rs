@@ -8,10 +8,13 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
-use super::{Outcome, Tab};
+use std::path::Path;
+
+use super::{Exported, Outcome, Tab, export_csv};
 use crate::report::output::cell_text;
-use crate::report::{Cell, Collected, WeeklyQuery};
+use crate::report::{Cell, Collected, WeeklyQuery, sql_files};
 use crate::store::Store;
+use crate::store::provenance::Provenance;
 use crate::ui::strings::weekly as s;
 
 /// The tab's state.
@@ -107,5 +110,15 @@ impl Tab for WeeklyTab {
 
     fn keys(&self) -> &'static [(&'static str, &'static str)] {
         s::KEYS
+    }
+
+    fn export(&self, store: &Store, dir: &Path) -> Option<Result<Exported, String>> {
+        let rows = self.result.as_ref()?;
+        let prov = Provenance {
+            sql: sql_files::WEEKLY,
+            params: serde_json::json!({ "reward": null }),
+            tz: Singapore.name().to_owned(),
+        };
+        Some(export_csv(store, dir, "perx-weekly.csv", rows, Some(&prov)))
     }
 }
