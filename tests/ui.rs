@@ -282,3 +282,86 @@ fn x_exports_the_whole_view_with_provenance() {
     assert!(app.error().is_none());
     drop(tmp);
 }
+
+/// The real binary in a real terminal (tmux): it loads the sample into an empty database,
+/// shows the tabs, exports on `x` and quits on `q`, leaving the terminal usable.
+#[test]
+fn the_binary_runs_in_a_pseudo_terminal() {
+    use std::process::Command;
+    use std::time::{Duration, Instant};
+    if Command::new("tmux").arg("-V").output().is_err() {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED the_binary_runs_in_a_pseudo_terminal: tmux is not installed"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let socket = format!("perx-test-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .args(["-L", &socket])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let exe = env!("CARGO_BIN_EXE_perx");
+    let command = format!(
+        "{exe} --db t.duckdb --data {} --movielens {} 2>load.log; echo $? > exit.code",
+        sample_dir().display(),
+        sample_dir().join("movielens").display()
+    );
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "-c",
+        &dir.path().to_string_lossy(),
+        &command,
+    ]);
+    assert!(started.status.success(), "{started:?}");
+    let screen_with = |text: &str| -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let out = tmux(&["capture-pane", "-p"]);
+            let s = String::from_utf8_lossy(&out.stdout).into_owned();
+            if s.contains(text) || Instant::now() > deadline {
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let s = screen_with("Busiest date-hours");
+    assert!(
+        s.contains("1 Engagement") && s.contains("Sample Campaign 1"),
+        "{s}"
+    );
+    tmux(&["send-keys", "2"]);
+    let s = screen_with("Redeemed rewards per ISO week");
+    assert!(s.contains("Sample Reward 1"), "{s}");
+    tmux(&["send-keys", "x"]);
+    let s = screen_with("Exported");
+    assert!(s.contains("perx-weekly.csv"), "{s}");
+    tmux(&["send-keys", "q"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !dir.path().join("exit.code").exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = tmux(&["kill-server"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("exit.code"))
+            .unwrap()
+            .trim(),
+        "0"
+    );
+    let csv = std::fs::read_to_string(dir.path().join("perx-weekly.csv")).unwrap();
+    assert!(
+        csv.starts_with("reward_name,reward_redeemed_count"),
+        "{csv}"
+    );
+    assert!(dir.path().join("perx-weekly.csv.meta.json").is_file());
+}
