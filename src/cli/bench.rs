@@ -27,6 +27,9 @@ pub enum BenchCommand {
     Sessions(BenchArgs),
     /// Train the recommender and time top-10 for every user and for one user; peak RSS.
     Recommend(RecommendBenchArgs),
+    /// Time the terminal UI on an already-loaded database (--db): the first frame, and
+    /// key → next frame for tab switches, calendar moves and a recommendation.
+    Ui,
 }
 
 #[derive(Debug, Args)]
@@ -106,10 +109,11 @@ fn rss(s: &Stage) -> String {
         .map_or("n/a".to_owned(), |mb| format!("{mb:.0} MB"))
 }
 
-pub fn bench(cmd: &BenchCommand) -> Result<u8> {
+pub fn bench(global: &super::Global, cmd: &BenchCommand) -> Result<u8> {
     let args = match cmd {
         BenchCommand::Load(a) | BenchCommand::Sessions(a) => a,
         BenchCommand::Recommend(a) => return bench_recommend(a),
+        BenchCommand::Ui => return bench_ui(global),
     };
     let tmp;
     let dir = match &args.dir {
@@ -126,6 +130,7 @@ pub fn bench(cmd: &BenchCommand) -> Result<u8> {
         BenchCommand::Load(_) => bench_load(args, &dir),
         BenchCommand::Sessions(_) => bench_sessions(args, &dir),
         BenchCommand::Recommend(a) => bench_recommend(a),
+        BenchCommand::Ui => bench_ui(global),
     }
 }
 
@@ -363,6 +368,58 @@ fn bench_recommend(args: &RecommendBenchArgs) -> Result<u8> {
             kb as f64 / 1024.0
         ),
         None => println!("peak RSS                      n/a"),
+    }
+    Ok(perx::exit::OK)
+}
+
+fn bench_ui(global: &super::Global) -> Result<u8> {
+    use perx::ui::{Action, App};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    let db = global.db_path();
+    let t = Instant::now();
+    let store = Store::open(&db)?;
+    let mut app = App::new(store);
+    let mut term = Terminal::new(TestBackend::new(160, 48))?;
+    term.draw(|f| app.render(f))?;
+    let first = t.elapsed().as_secs_f64() * 1e3;
+    println!(
+        "perx bench ui on {} (160×48, drawing to a test backend)",
+        db.display()
+    );
+    println!("first frame (open, first query, draw)   {first:8.1} ms   (goal < 300 ms)");
+    let keys: &[(&str, KeyCode)] = &[
+        ("tab 2 (weekly report, first time)", KeyCode::Char('2')),
+        ("↓ in the weekly table", KeyCode::Down),
+        ("tab 1 (engagement)", KeyCode::Char('1')),
+        ("d, focus the calendar", KeyCode::Char('d')),
+        ("→ in the calendar", KeyCode::Right),
+        ("w: last 7 days (re-query)", KeyCode::Char('w')),
+        ("c, then ↓: next campaign (re-query)", KeyCode::Char('c')),
+        ("", KeyCode::Down),
+        ("tab 4 (data, first time)", KeyCode::Char('4')),
+        ("tab 3 (recommend)", KeyCode::Char('3')),
+        ("type 1", KeyCode::Char('1')),
+        (
+            "Enter: recommend (trains or loads the model the first time)",
+            KeyCode::Enter,
+        ),
+        ("type 0", KeyCode::Char('0')),
+        ("Enter: recommend for user 10", KeyCode::Enter),
+    ];
+    for (what, code) in keys {
+        let t = Instant::now();
+        app.update(Action::Key(KeyEvent::new(*code, KeyModifiers::NONE)));
+        term.draw(|f| app.render(f))?;
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        if !what.is_empty() {
+            println!("key → frame: {what:<58} {ms:8.1} ms");
+        }
+    }
+    if let Some(e) = app.error() {
+        bail!("the UI showed an error: {e}");
     }
     Ok(perx::exit::OK)
 }

@@ -189,7 +189,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Train(args) => recommend::train(&cli.global, &args),
         Command::Recommend(args) => recommend::recommend(&cli.global, &args),
         Command::Eval(args) => recommend::eval(&cli.global, &args),
-        Command::Bench(cmd) => bench::bench(&cmd),
+        Command::Bench(cmd) => bench::bench(&cli.global, &cmd),
     }
 }
 
