@@ -5,6 +5,7 @@
 //! DuckDB query. Each stage runs as a child `perx` process so its peak RSS is its own; the
 //! child writes its peak (VmHWM) to the file named by `PERX_PEAK_RSS_FILE` on exit.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -385,11 +386,17 @@ fn bench_ui(global: &super::Global) -> Result<u8> {
     let mut term = Terminal::new(TestBackend::new(160, 48))?;
     term.draw(|f| app.render(f))?;
     let first = t.elapsed().as_secs_f64() * 1e3;
-    println!(
+    // Written with `?` so that a closed pipe (`| head`) ends the run quietly.
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
         "perx bench ui on {} (160×48, drawing to a test backend)",
         db.display()
-    );
-    println!("first frame (open, first query, draw)   {first:8.1} ms   (goal < 300 ms)");
+    )?;
+    writeln!(
+        out,
+        "first frame (open, first query, draw)   {first:8.1} ms   (goal < 300 ms)"
+    )?;
     let keys: &[(&str, KeyCode)] = &[
         ("tab 2 (weekly report, first time)", KeyCode::Char('2')),
         ("↓ in the weekly table", KeyCode::Down),
@@ -415,7 +422,7 @@ fn bench_ui(global: &super::Global) -> Result<u8> {
         term.draw(|f| app.render(f))?;
         let ms = t.elapsed().as_secs_f64() * 1e3;
         if !what.is_empty() {
-            println!("key → frame: {what:<58} {ms:8.1} ms");
+            writeln!(out, "key → frame: {what:<58} {ms:8.1} ms")?;
         }
     }
     if let Some(e) = app.error() {
