@@ -450,3 +450,37 @@ fn fetch_reports_an_unreachable_server() {
         .code(1)
         .stderr(predicate::str::contains("downloading http://127.0.0.1"));
 }
+
+#[test]
+fn a_user_with_too_few_ratings_gets_popular_movies_and_is_told() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ml");
+    std::fs::create_dir(&dir).unwrap();
+    let mut ratings = std::fs::read_to_string(sample_dir().join("movielens/ratings.dat")).unwrap();
+    ratings.push_str("999::1::5::978300760\n");
+    std::fs::write(dir.join("ratings.dat"), ratings).unwrap();
+    let db = tmp.path().join("t.duckdb");
+    perx(&db)
+        .args(["movielens", "load", "--dir"])
+        .arg(&dir)
+        .assert()
+        .code(0);
+    let out = perx(&db)
+        .args(["recommend", "--user", "999", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("user 999 has 1 rating(s), too few for the model"),
+        "{stderr}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["basis"], "popularity");
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 10);
+    assert!(
+        items.iter().all(|i| i["movie_id"] != 1),
+        "never the movie they rated"
+    );
+}
