@@ -9,6 +9,7 @@ pub mod movielens;
 pub mod provenance;
 pub mod recommend;
 pub mod reports;
+pub mod session_browse;
 pub mod tz;
 
 use std::path::{Path, PathBuf};

@@ -13,6 +13,7 @@ use super::strings;
 use super::tabs::data::DataTab;
 use super::tabs::engagement::EngagementTab;
 use super::tabs::recommend::RecommendTab;
+use super::tabs::sessions::SessionsTab;
 use super::tabs::weekly::WeeklyTab;
 use super::tabs::{Outcome, Tab};
 use crate::store::Store;
@@ -44,6 +45,7 @@ pub struct App {
     current: usize,
     engagement: EngagementTab,
     weekly: WeeklyTab,
+    sessions: SessionsTab,
     recommend: RecommendTab,
     data: DataTab,
     help: bool,
@@ -71,6 +73,7 @@ impl App {
             current: 0,
             engagement: EngagementTab::default(),
             weekly: WeeklyTab::default(),
+            sessions: SessionsTab::default(),
             recommend: RecommendTab::new(),
             data: DataTab::default(),
             help: false,
@@ -118,7 +121,8 @@ impl App {
         match n {
             0 => &mut self.engagement,
             1 => &mut self.weekly,
-            2 => &mut self.recommend,
+            2 => &mut self.sessions,
+            3 => &mut self.recommend,
             _ => &mut self.data,
         }
     }
@@ -127,9 +131,15 @@ impl App {
         match self.current {
             0 => &self.engagement,
             1 => &self.weekly,
-            2 => &self.recommend,
+            2 => &self.sessions,
+            3 => &self.recommend,
             _ => &self.data,
         }
+    }
+
+    /// The Sessions tab (for tests).
+    pub fn sessions_tab(&self) -> &SessionsTab {
+        &self.sessions
     }
 
     /// The Engagement tab (for tests).
@@ -143,7 +153,8 @@ impl App {
         let outcome = match self.current {
             0 => self.engagement.on_show(store),
             1 => self.weekly.on_show(store),
-            2 => self.recommend.on_show(store),
+            2 => self.sessions.on_show(store),
+            3 => self.recommend.on_show(store),
             _ => self.data.on_show(store),
         };
         self.apply(outcome);
@@ -209,7 +220,8 @@ impl App {
             match current {
                 0 => self.engagement.on_key(key, store),
                 1 => self.weekly.on_key(key, store),
-                2 => self.recommend.on_key(key, store),
+                2 => self.sessions.on_key(key, store),
+                3 => self.recommend.on_key(key, store),
                 _ => self.data.on_key(key, store),
             }
         };

@@ -1,14 +1,14 @@
 //! Every string the terminal UI shows, in one place.
 
 /// Tab titles, in tab order.
-pub const TAB_TITLES: [&str; 4] = ["Engagement", "Weekly", "Recommend", "Data"];
+pub const TAB_TITLES: [&str; 5] = ["Engagement", "Weekly", "Sessions", "Recommend", "Data"];
 
 /// The footer's reminder of the main keys.
-pub const FOOTER: &str = " 1-4/Tab switch · ↑↓/jk move · x export CSV · ? help · q quit ";
+pub const FOOTER: &str = " 1-5/Tab switch · ↑↓/jk move · x export CSV · ? help · q quit ";
 
 /// Keys every tab understands.
 pub const GLOBAL_KEYS: &[(&str, &str)] = &[
-    ("1-4, Tab, Shift-Tab", "switch tab"),
+    ("1-5, Tab, Shift-Tab", "switch tab"),
     (
         "x",
         "export the whole current view to CSV (reports also get FILE.meta.json)",
@@ -144,5 +144,50 @@ pub mod engagement {
         ("Enter, Enter", "pick the start, then the end day"),
         ("a, w, m", "all data, its last 7 or 30 days"),
         ("t", "type the dates (Esc cancels)"),
+    ];
+}
+
+/// Sessions tab.
+pub mod sessions {
+    /// Block title.
+    pub const TITLE: &str = " Sessions ";
+    /// After the count.
+    pub const MATCHING: &str = "sessions";
+    /// Before the sort.
+    pub const SORTED_BY: &str = "sorted by";
+    /// No filter.
+    pub const NO_FILTER: &str = "no filter";
+    /// The key hint.
+    pub const HINT: &str =
+        "/ user · c campaign · w reward · d driven · s sort · Enter requests · Esc clear";
+    /// Prompts.
+    pub const TYPE_USER: &str = "User id (empty for all), Enter:";
+    /// Prompts.
+    pub const TYPE_CAMPAIGN: &str = "Campaign id (empty for all), Enter:";
+    /// Prompts.
+    pub const TYPE_REWARD: &str = "Reward id (empty for all), Enter:";
+    /// A typed id that is not a number.
+    pub const BAD_ID: &str = "Ids are numbers (Esc clears the filters).";
+    /// Detail popup title.
+    pub const DETAIL_TITLE: &str = "Requests of user";
+    /// Before the driving campaigns.
+    pub const DRIVING: &str = "driving campaigns";
+    /// Tab keys.
+    pub const KEYS: &[(&str, &str)] = &[
+        (
+            "↑↓ j k, PgUp PgDn, Home End",
+            "move (pages are read from DuckDB as needed)",
+        ),
+        (
+            "/, c, w",
+            "filter by user, campaign or reward id (empty clears)",
+        ),
+        ("d", "reward-driven sessions only, or all"),
+        ("s", "sort: user and start, start, most requests, longest"),
+        (
+            "Enter",
+            "the session's requests, with the gap since the previous one",
+        ),
+        ("Esc", "close the requests, or clear the filters"),
     ];
 }

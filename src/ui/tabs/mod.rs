@@ -3,6 +3,7 @@
 pub mod data;
 pub mod engagement;
 pub mod recommend;
+pub mod sessions;
 pub mod weekly;
 
 use std::fs::File;

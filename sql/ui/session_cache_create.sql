@@ -1,0 +1,17 @@
+-- The sessions report materialised for the TUI's session browser, step 1: the appender
+-- fills ui_session_raw in the report's order (n). The *_key columns wrap id lists in
+-- commas (",3,11,") so a filter on one id is a LIKE.
+CREATE OR REPLACE TABLE ui_session_raw (
+    n                 BIGINT    NOT NULL,
+    user_id           VARCHAR   NOT NULL,
+    session_start     TIMESTAMP NOT NULL,
+    session_end       TIMESTAMP NOT NULL,
+    campaigns         VARCHAR   NOT NULL,
+    rewards_issued    VARCHAR   NOT NULL,
+    reward_driven     BOOLEAN   NOT NULL,
+    event_count       BIGINT    NOT NULL,
+    duration_s        DOUBLE    NOT NULL,
+    driving_campaigns VARCHAR   NOT NULL,
+    campaigns_key     VARCHAR   NOT NULL,
+    rewards_key       VARCHAR   NOT NULL
+);

@@ -1,0 +1,5 @@
+-- The requests of one session, in the sessionisation order.
+SELECT ts, http_method, http_path
+FROM http_log
+WHERE user_id = $1 AND ts >= $2 AND ts <= $3
+ORDER BY ts, is_reward, item_id, line_no;

@@ -1,0 +1,301 @@
+//! The TUI's session browser: the sessions report materialised once into
+//! `ui_session_cache` (with a rank column per sort order), then read a page at a time by
+//! key with filters, so the screen never holds more than a page whatever the size of the
+//! log, and no page needs a full sort or a deep OFFSET.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use duckdb::params;
+
+use super::reports::ReportError;
+use super::{SqlContext, Store, StoreError};
+use crate::report::{Cell, RowSink, SessionsQuery};
+
+/// What the browser filters on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionFilter {
+    /// Only this user id (as written).
+    pub user_id: Option<String>,
+    /// Only sessions that viewed this campaign.
+    pub campaign_id: Option<i64>,
+    /// Only sessions that issued this reward.
+    pub reward_id: Option<i64>,
+    /// Only reward-driven sessions.
+    pub driven_only: bool,
+}
+
+/// The browser's sort orders.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SessionSort {
+    /// The report's order: user, then start.
+    #[default]
+    Report,
+    /// Earliest start first.
+    Start,
+    /// Most requests first.
+    Events,
+    /// Longest first.
+    Duration,
+}
+
+impl SessionSort {
+    /// The next order (the `s` key cycles through them).
+    pub fn next(self) -> SessionSort {
+        match self {
+            SessionSort::Report => SessionSort::Start,
+            SessionSort::Start => SessionSort::Events,
+            SessionSort::Events => SessionSort::Duration,
+            SessionSort::Duration => SessionSort::Report,
+        }
+    }
+
+    /// How it reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            SessionSort::Report => "user, start",
+            SessionSort::Start => "start",
+            SessionSort::Events => "most requests",
+            SessionSort::Duration => "longest",
+        }
+    }
+
+    fn code(self) -> i32 {
+        match self {
+            SessionSort::Report => 0,
+            SessionSort::Start => 1,
+            SessionSort::Events => 2,
+            SessionSort::Duration => 3,
+        }
+    }
+}
+
+/// One session as the browser shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRow {
+    /// Position in the report's order.
+    pub n: i64,
+    /// The user id as written.
+    pub user_id: String,
+    /// First request (UTC).
+    pub start: DateTime<Utc>,
+    /// Last request (UTC).
+    pub end: DateTime<Utc>,
+    /// Campaigns viewed, `[..]`.
+    pub campaigns: String,
+    /// Rewards issued, `[..]`.
+    pub rewards: String,
+    /// Reward-driven by a campaign view.
+    pub driven: bool,
+    /// Requests.
+    pub events: i64,
+    /// Seconds from first to last request.
+    pub duration_s: f64,
+    /// Its key in the current sort order (what the next page starts after).
+    pub key: i64,
+    /// The campaigns whose views drove a reward, `[..]`.
+    pub driving_campaigns: String,
+}
+
+/// One request of a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionEvent {
+    /// When (UTC).
+    pub ts: DateTime<Utc>,
+    /// `GET` or `POST`.
+    pub method: String,
+    /// The path.
+    pub path: String,
+}
+
+/// Appends sessions to the cache in batches, on its own connection.
+struct CacheSink {
+    conn: duckdb::Connection,
+    batch: Vec<Vec<Cell>>,
+    n: i64,
+}
+
+impl CacheSink {
+    fn flush(&mut self) -> std::io::Result<()> {
+        let io = |e: duckdb::Error| std::io::Error::other(e.to_string());
+        let mut app = self.conn.appender("ui_session_raw").map_err(io)?;
+        for row in self.batch.drain(..) {
+            self.n += 1;
+            let text = |i: usize| match row.get(i) {
+                Some(Cell::Text(s)) => s.clone(),
+                Some(Cell::IdList(ids)) => {
+                    let v: Vec<String> = ids.iter().map(i64::to_string).collect();
+                    format!("[{}]", v.join(","))
+                }
+                _ => String::new(),
+            };
+            let key = |i: usize| match row.get(i) {
+                Some(Cell::IdList(ids)) => {
+                    let v: Vec<String> = ids.iter().map(i64::to_string).collect();
+                    format!(",{},", v.join(","))
+                }
+                _ => String::new(),
+            };
+            let ts = |i: usize| match row.get(i) {
+                Some(Cell::Timestamp(t)) => t.naive_utc(),
+                _ => NaiveDateTime::default(),
+            };
+            let driven = matches!(row.get(5), Some(Cell::Bool(true)));
+            let events = match row.get(6) {
+                Some(Cell::Int(v)) => *v,
+                _ => 0,
+            };
+            let duration = match row.get(7) {
+                Some(Cell::Float(v)) => *v,
+                _ => 0.0,
+            };
+            app.append_row(params![
+                self.n,
+                text(0),
+                ts(1),
+                ts(2),
+                text(3),
+                text(4),
+                driven,
+                events,
+                duration,
+                text(8),
+                key(3),
+                key(4)
+            ])
+            .map_err(io)?;
+        }
+        app.flush().map_err(io)
+    }
+}
+
+impl RowSink for CacheSink {
+    fn begin(&mut self, _columns: &[&str]) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn row(&mut self, cells: &[Cell]) -> std::io::Result<()> {
+        self.batch.push(cells.to_vec());
+        if self.batch.len() >= 50_000 {
+            self.flush()?;
+        }
+        Ok(())
+    }
+    fn end(&mut self) -> std::io::Result<()> {
+        self.flush()
+    }
+}
+
+impl Store {
+    /// Materialises the sessions report into `ui_session_cache`; returns the sessions.
+    pub fn build_session_cache(&self) -> Result<u64, ReportError> {
+        self.conn()
+            .execute_batch(include_str!("../../sql/ui/session_cache_create.sql"))
+            .ctx("creating the session cache")?;
+        let conn = self.conn().try_clone().ctx("opening a second connection")?;
+        let mut sink = CacheSink {
+            conn,
+            batch: Vec::new(),
+            n: 0,
+        };
+        let n = self.sessions(&SessionsQuery::default(), &mut sink)?;
+        self.conn()
+            .execute_batch(include_str!("../../sql/ui/session_cache_rank.sql"))
+            .ctx("ranking the session cache")?;
+        Ok(n)
+    }
+
+    /// Up to `limit` sessions matching `f` in `sort` order, after `key` (or, with
+    /// `before`, the ones just before it, returned in order too).
+    pub fn session_page(
+        &self,
+        f: &SessionFilter,
+        sort: SessionSort,
+        key: i64,
+        before: bool,
+        limit: u64,
+    ) -> Result<Vec<SessionRow>, StoreError> {
+        let sql = if before {
+            include_str!("../../sql/ui/session_page_before.sql")
+        } else {
+            include_str!("../../sql/ui/session_page.sql")
+        };
+        let mut stmt = self
+            .conn()
+            .prepare(sql)
+            .ctx("preparing a page of sessions")?;
+        let mut rows = stmt
+            .query(params![
+                f.user_id,
+                f.campaign_id,
+                f.reward_id,
+                f.driven_only,
+                sort.code(),
+                key,
+                limit as i64
+            ])
+            .ctx("reading a page of sessions")?;
+        let mut page = Vec::new();
+        while let Some(r) = rows.next().ctx("reading a page of sessions")? {
+            let start: NaiveDateTime = r.get(2).ctx("session_start")?;
+            let end: NaiveDateTime = r.get(3).ctx("session_end")?;
+            page.push(SessionRow {
+                n: r.get(0).ctx("n")?,
+                user_id: r.get(1).ctx("user_id")?,
+                start: start.and_utc(),
+                end: end.and_utc(),
+                campaigns: r.get(4).ctx("campaigns")?,
+                rewards: r.get(5).ctx("rewards")?,
+                driven: r.get(6).ctx("driven")?,
+                events: r.get(7).ctx("event_count")?,
+                duration_s: r.get(8).ctx("duration_s")?,
+                driving_campaigns: r.get(9).ctx("driving_campaigns")?,
+                key: r.get(10).ctx("key")?,
+            });
+        }
+        if before {
+            page.reverse();
+        }
+        Ok(page)
+    }
+
+    /// How many sessions match `f`, and how many of them sort before `key`.
+    pub fn session_count(
+        &self,
+        f: &SessionFilter,
+        sort: SessionSort,
+        key: i64,
+    ) -> Result<(u64, u64), StoreError> {
+        let (all, before): (i64, i64) = self
+            .conn()
+            .query_row(
+                include_str!("../../sql/ui/session_count.sql"),
+                params![
+                    f.user_id,
+                    f.campaign_id,
+                    f.reward_id,
+                    f.driven_only,
+                    sort.code(),
+                    key
+                ],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .ctx("counting sessions")?;
+        Ok((all.max(0) as u64, before.max(0) as u64))
+    }
+
+    /// The requests of one session.
+    pub fn session_events(&self, s: &SessionRow) -> Result<Vec<SessionEvent>, StoreError> {
+        super::query_all(
+            self.conn(),
+            include_str!("../../sql/ui/session_events.sql"),
+            params![s.user_id, s.start.naive_utc(), s.end.naive_utc()],
+            "reading a session's requests",
+            |r| {
+                let ts: NaiveDateTime = r.get(0)?;
+                Ok(SessionEvent {
+                    ts: ts.and_utc(),
+                    method: r.get(1)?,
+                    path: r.get(2)?,
+                })
+            },
+        )
+    }
+}

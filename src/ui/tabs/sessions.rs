@@ -1,0 +1,421 @@
+//! Sessions tab: the sessions of the HTTP log, read from DuckDB a page at a time (never
+//! all in memory), filtered by user, campaign, reward or reward-driven, sorted with `s`;
+//! Enter shows a session's requests with the gap since the previous one.
+
+use std::path::Path;
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState};
+
+use super::{Exported, Outcome, Tab};
+use crate::store::Store;
+use crate::store::session_browse::{SessionEvent, SessionFilter, SessionRow, SessionSort};
+use crate::ui::strings::sessions as s;
+
+/// Sessions fetched per query.
+const PAGE: u64 = 200;
+
+/// Which filter is being typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    User,
+    Campaign,
+    Reward,
+}
+
+/// The tab's state.
+#[derive(Debug, Default)]
+pub struct SessionsTab {
+    built: bool,
+    filter: SessionFilter,
+    sort: SessionSort,
+    offset: u64,
+    page: Vec<SessionRow>,
+    total: u64,
+    table: TableState,
+    typing: Option<(Field, String)>,
+    detail: Option<(SessionRow, Vec<SessionEvent>)>,
+    message: Option<String>,
+}
+
+impl SessionsTab {
+    /// Sessions matching the filter.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The selected session.
+    pub fn selected(&self) -> Option<&SessionRow> {
+        self.table.selected().and_then(|i| self.page.get(i))
+    }
+
+    /// The open session's requests.
+    pub fn detail(&self) -> Option<&[SessionEvent]> {
+        self.detail.as_ref().map(|(_, e)| e.as_slice())
+    }
+
+    /// Counts the matches and shows the first page.
+    fn reload(&mut self, store: &Store) -> Outcome {
+        let read = || -> Result<_, crate::store::StoreError> {
+            let (total, _) = store.session_count(&self.filter, self.sort, i64::MIN)?;
+            let page = store.session_page(&self.filter, self.sort, i64::MIN, false, PAGE)?;
+            Ok((total, page))
+        };
+        match read() {
+            Ok((total, page)) => {
+                self.total = total;
+                self.show(page, 0, 0);
+                Outcome::Done
+            }
+            Err(e) => Outcome::Error(e.to_string()),
+        }
+    }
+
+    fn show(&mut self, page: Vec<SessionRow>, offset: u64, select: usize) {
+        self.offset = offset;
+        self.table
+            .select((!page.is_empty()).then(|| select.min(page.len() - 1)));
+        self.page = page;
+    }
+
+    /// Moves the selection by `delta` rows (|delta| < a page), reading the neighbouring
+    /// page by key when the target is outside this one.
+    fn step(&mut self, store: &Store, delta: i64) -> Outcome {
+        if self.page.is_empty() {
+            return Outcome::Done;
+        }
+        let at = self.offset as i64 + self.table.selected().unwrap_or(0) as i64;
+        let target = (at + delta).clamp(0, self.total.saturating_sub(1) as i64) as u64;
+        let end = self.offset + self.page.len() as u64;
+        if target >= self.offset && target < end {
+            self.table.select(Some((target - self.offset) as usize));
+            return Outcome::Done;
+        }
+        let (key, before) = if target >= end {
+            (self.page[self.page.len() - 1].key, false)
+        } else {
+            (self.page[0].key, true)
+        };
+        match store.session_page(&self.filter, self.sort, key, before, PAGE) {
+            Ok(page) if page.is_empty() => Outcome::Done,
+            Ok(page) => {
+                let offset = if before {
+                    self.offset.saturating_sub(page.len() as u64)
+                } else {
+                    end
+                };
+                let select = target.saturating_sub(offset) as usize;
+                self.show(page, offset, select);
+                Outcome::Done
+            }
+            Err(e) => Outcome::Error(e.to_string()),
+        }
+    }
+
+    /// The last page.
+    fn last_page(&mut self, store: &Store) -> Outcome {
+        match store.session_page(&self.filter, self.sort, i64::MAX, true, PAGE) {
+            Ok(page) => {
+                let offset = self.total.saturating_sub(page.len() as u64);
+                let last = page.len().saturating_sub(1);
+                self.show(page, offset, last);
+                Outcome::Done
+            }
+            Err(e) => Outcome::Error(e.to_string()),
+        }
+    }
+
+    fn apply_typed(&mut self, store: &Store, field: Field, text: &str) -> Outcome {
+        let text = text.trim();
+        let id = |t: &str| -> Result<Option<i64>, ()> {
+            if t.is_empty() {
+                Ok(None)
+            } else {
+                t.parse::<i64>().map(Some).map_err(|_| ())
+            }
+        };
+        match field {
+            Field::User => {
+                self.filter.user_id = (!text.is_empty()).then(|| text.to_owned());
+            }
+            Field::Campaign => match id(text) {
+                Ok(v) => self.filter.campaign_id = v,
+                Err(()) => {
+                    self.message = Some(s::BAD_ID.to_owned());
+                    return Outcome::Done;
+                }
+            },
+            Field::Reward => match id(text) {
+                Ok(v) => self.filter.reward_id = v,
+                Err(()) => {
+                    self.message = Some(s::BAD_ID.to_owned());
+                    return Outcome::Done;
+                }
+            },
+        }
+        self.message = None;
+        self.reload(store)
+    }
+
+    fn filter_text(&self) -> String {
+        let f = &self.filter;
+        let mut parts = Vec::new();
+        if let Some(u) = &f.user_id {
+            parts.push(format!("user {u}"));
+        }
+        if let Some(c) = f.campaign_id {
+            parts.push(format!("campaign {c}"));
+        }
+        if let Some(r) = f.reward_id {
+            parts.push(format!("reward {r}"));
+        }
+        if f.driven_only {
+            parts.push("reward-driven".to_owned());
+        }
+        if parts.is_empty() {
+            s::NO_FILTER.to_owned()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+impl Tab for SessionsTab {
+    fn editing(&self) -> bool {
+        self.typing.is_some()
+    }
+
+    fn on_show(&mut self, store: &Store) -> Outcome {
+        if self.built {
+            return Outcome::Done;
+        }
+        if let Err(e) = store.build_session_cache() {
+            return Outcome::Error(e.to_string());
+        }
+        self.built = true;
+        self.reload(store)
+    }
+
+    fn on_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
+        if let Some((field, text)) = self.typing.as_mut() {
+            match key.code {
+                KeyCode::Char(c) if !c.is_control() => text.push(c),
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                KeyCode::Esc => self.typing = None,
+                KeyCode::Enter => {
+                    let (field, text) = (*field, text.clone());
+                    self.typing = None;
+                    return self.apply_typed(store, field, &text);
+                }
+                _ => {}
+            }
+            return Outcome::Done;
+        }
+        if self.detail.is_some() {
+            return match key.code {
+                KeyCode::Esc | KeyCode::Enter => {
+                    self.detail = None;
+                    Outcome::Done
+                }
+                _ => Outcome::NotMine,
+            };
+        }
+        match key.code {
+            KeyCode::Down | KeyCode::Char('j') => self.step(store, 1),
+            KeyCode::Up | KeyCode::Char('k') => self.step(store, -1),
+            KeyCode::PageDown => self.step(store, 20),
+            KeyCode::PageUp => self.step(store, -20),
+            KeyCode::Home => self.reload(store),
+            KeyCode::End => self.last_page(store),
+            KeyCode::Char('/') => {
+                self.typing = Some((Field::User, String::new()));
+                Outcome::Done
+            }
+            KeyCode::Char('c') => {
+                self.typing = Some((Field::Campaign, String::new()));
+                Outcome::Done
+            }
+            KeyCode::Char('w') => {
+                self.typing = Some((Field::Reward, String::new()));
+                Outcome::Done
+            }
+            KeyCode::Char('d') => {
+                self.filter.driven_only = !self.filter.driven_only;
+                self.reload(store)
+            }
+            KeyCode::Char('s') => {
+                self.sort = self.sort.next();
+                self.reload(store)
+            }
+            KeyCode::Esc if self.filter != SessionFilter::default() => {
+                self.filter = SessionFilter::default();
+                self.reload(store)
+            }
+            KeyCode::Enter => {
+                let Some(row) = self.selected().cloned() else {
+                    return Outcome::Done;
+                };
+                match store.session_events(&row) {
+                    Ok(events) => {
+                        self.detail = Some((row, events));
+                        Outcome::Done
+                    }
+                    Err(e) => Outcome::Error(e.to_string()),
+                }
+            }
+            _ => Outcome::NotMine,
+        }
+    }
+
+    fn render(&mut self, frame: &mut Frame, area: Rect) {
+        let [info, list] =
+            Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);
+        let line1 = match &self.typing {
+            Some((field, text)) => {
+                let what = match field {
+                    Field::User => s::TYPE_USER,
+                    Field::Campaign => s::TYPE_CAMPAIGN,
+                    Field::Reward => s::TYPE_REWARD,
+                };
+                format!("{what} {text}▏")
+            }
+            None => self.message.clone().unwrap_or_else(|| {
+                format!(
+                    "{} {} · {} {} · {}",
+                    self.total,
+                    s::MATCHING,
+                    s::SORTED_BY,
+                    self.sort.label(),
+                    self.filter_text()
+                )
+            }),
+        };
+        frame.render_widget(Paragraph::new(format!("{line1}\n{}", s::HINT)), info);
+        let header = Row::new([
+            "#",
+            "user",
+            "start (UTC)",
+            "min",
+            "req",
+            "campaigns",
+            "rewards",
+            "driven",
+        ])
+        .style(Style::default().add_modifier(Modifier::BOLD));
+        let rows = self.page.iter().map(|r| {
+            let style = if r.driven {
+                Style::default().fg(Color::Green)
+            } else {
+                Style::default()
+            };
+            Row::new([
+                r.n.to_string(),
+                r.user_id.clone(),
+                r.start.format("%Y-%m-%d %H:%M:%S").to_string(),
+                format!("{:.1}", r.duration_s / 60.0),
+                r.events.to_string(),
+                r.campaigns.clone(),
+                r.rewards.clone(),
+                if r.driven {
+                    "yes".to_owned()
+                } else {
+                    String::new()
+                },
+            ])
+            .style(style)
+        });
+        let title = format!(
+            "{}{}–{} of {} ",
+            s::TITLE,
+            if self.page.is_empty() {
+                0
+            } else {
+                self.offset + 1
+            },
+            self.offset + self.page.len() as u64,
+            self.total
+        );
+        frame.render_stateful_widget(
+            Table::new(
+                rows,
+                [
+                    Constraint::Length(7),
+                    Constraint::Length(14),
+                    Constraint::Length(19),
+                    Constraint::Length(5),
+                    Constraint::Length(4),
+                    Constraint::Fill(1),
+                    Constraint::Fill(1),
+                    Constraint::Length(6),
+                ],
+            )
+            .header(header)
+            .block(Block::default().borders(Borders::ALL).title(title))
+            .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED)),
+            list,
+            &mut self.table,
+        );
+        if let Some((row, events)) = &self.detail {
+            let area = list.inner(ratatui::layout::Margin::new(2, 1));
+            frame.render_widget(Clear, area);
+            let mut prev = None;
+            let rows = events.iter().map(|e| {
+                let gap = prev.map_or(String::new(), |p: chrono::DateTime<chrono::Utc>| {
+                    format!("+{}s", (e.ts - p).num_seconds())
+                });
+                prev = Some(e.ts);
+                Row::new([
+                    e.ts.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+                    e.method.clone(),
+                    e.path.clone(),
+                    gap,
+                ])
+            });
+            let title = format!(
+                " {} {} · {} · {} {} ",
+                s::DETAIL_TITLE,
+                row.user_id,
+                row.start.format("%Y-%m-%d %H:%M:%S"),
+                s::DRIVING,
+                row.driving_campaigns
+            );
+            frame.render_widget(
+                Table::new(
+                    rows,
+                    [
+                        Constraint::Length(23),
+                        Constraint::Length(5),
+                        Constraint::Fill(1),
+                        Constraint::Length(8),
+                    ],
+                )
+                .header(
+                    Row::new(["time (UTC)", "", "path", "gap"])
+                        .style(Style::default().add_modifier(Modifier::BOLD)),
+                )
+                .block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(title)
+                        .border_style(Style::default().fg(Color::Yellow)),
+                ),
+                area,
+            );
+        }
+    }
+
+    fn keys(&self) -> &'static [(&'static str, &'static str)] {
+        s::KEYS
+    }
+
+    fn export(&self, _store: &Store, _dir: &Path) -> Option<Result<Exported, String>> {
+        // The full sessions report is `perx report sessions -o FILE`; the browser's export
+        // of a filtered view is still to come.
+        None
+    }
+}
