@@ -114,56 +114,94 @@ struct CacheSink {
 }
 
 impl CacheSink {
+    /// Appends the batch as one Arrow record batch (far faster than row by row).
     fn flush(&mut self) -> std::io::Result<()> {
-        let io = |e: duckdb::Error| std::io::Error::other(e.to_string());
-        let mut app = self.conn.appender("ui_session_raw").map_err(io)?;
-        for row in self.batch.drain(..) {
-            self.n += 1;
-            let text = |i: usize| match row.get(i) {
-                Some(Cell::Text(s)) => s.clone(),
-                Some(Cell::IdList(ids)) => {
-                    let v: Vec<String> = ids.iter().map(i64::to_string).collect();
-                    format!("[{}]", v.join(","))
-                }
-                _ => String::new(),
-            };
-            let key = |i: usize| match row.get(i) {
-                Some(Cell::IdList(ids)) => {
-                    let v: Vec<String> = ids.iter().map(i64::to_string).collect();
-                    format!(",{},", v.join(","))
-                }
-                _ => String::new(),
-            };
-            let ts = |i: usize| match row.get(i) {
-                Some(Cell::Timestamp(t)) => t.naive_utc(),
-                _ => NaiveDateTime::default(),
-            };
-            let driven = matches!(row.get(5), Some(Cell::Bool(true)));
-            let events = match row.get(6) {
-                Some(Cell::Int(v)) => *v,
-                _ => 0,
-            };
-            let duration = match row.get(7) {
-                Some(Cell::Float(v)) => *v,
-                _ => 0.0,
-            };
-            app.append_row(params![
-                self.n,
-                text(0),
-                ts(1),
-                ts(2),
-                text(3),
-                text(4),
-                driven,
-                events,
-                duration,
-                text(8),
-                key(3),
-                key(4)
-            ])
-            .map_err(io)?;
+        use std::sync::Arc;
+
+        use duckdb::arrow::array::{
+            ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray,
+            TimestampMicrosecondArray,
+        };
+        use duckdb::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+        use duckdb::arrow::record_batch::RecordBatch;
+
+        if self.batch.is_empty() {
+            return Ok(());
         }
-        app.flush().map_err(io)
+        let io = |e: &dyn std::fmt::Display| std::io::Error::other(e.to_string());
+        let rows = std::mem::take(&mut self.batch);
+        let list = |ids: &[i64], wrap: (&str, &str)| {
+            let v: Vec<String> = ids.iter().map(i64::to_string).collect();
+            format!("{}{}{}", wrap.0, v.join(","), wrap.1)
+        };
+        let ids = |row: &[Cell], i: usize| match row.get(i) {
+            Some(Cell::IdList(ids)) => ids.clone(),
+            _ => Vec::new(),
+        };
+        let text = |row: &[Cell], i: usize| match row.get(i) {
+            Some(Cell::Text(s)) => s.clone(),
+            _ => String::new(),
+        };
+        let micros = |row: &[Cell], i: usize| match row.get(i) {
+            Some(Cell::Timestamp(t)) => t.timestamp_micros(),
+            _ => 0,
+        };
+        let first = self.n + 1;
+        self.n += rows.len() as i64;
+        let strings = |f: &dyn Fn(&[Cell]) -> String| -> ArrayRef {
+            Arc::new(rows.iter().map(|r| Some(f(r))).collect::<StringArray>())
+        };
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from_iter_values(first..=self.n)),
+            strings(&|r| text(r, 0)),
+            Arc::new(TimestampMicrosecondArray::from_iter_values(
+                rows.iter().map(|r| micros(r, 1)),
+            )),
+            Arc::new(TimestampMicrosecondArray::from_iter_values(
+                rows.iter().map(|r| micros(r, 2)),
+            )),
+            strings(&|r| list(&ids(r, 3), ("[", "]"))),
+            strings(&|r| list(&ids(r, 4), ("[", "]"))),
+            Arc::new(
+                rows.iter()
+                    .map(|r| Some(matches!(r.get(5), Some(Cell::Bool(true)))))
+                    .collect::<BooleanArray>(),
+            ),
+            Arc::new(Int64Array::from_iter_values(rows.iter().map(
+                |r| match r.get(6) {
+                    Some(Cell::Int(v)) => *v,
+                    _ => 0,
+                },
+            ))),
+            Arc::new(Float64Array::from_iter_values(rows.iter().map(
+                |r| match r.get(7) {
+                    Some(Cell::Float(v)) => *v,
+                    _ => 0.0,
+                },
+            ))),
+            strings(&|r| list(&ids(r, 8), ("[", "]"))),
+            strings(&|r| list(&ids(r, 3), (",", ","))),
+            strings(&|r| list(&ids(r, 4), (",", ","))),
+        ];
+        let ts = DataType::Timestamp(TimeUnit::Microsecond, None);
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Int64, false),
+            Field::new("user_id", DataType::Utf8, false),
+            Field::new("session_start", ts.clone(), false),
+            Field::new("session_end", ts, false),
+            Field::new("campaigns", DataType::Utf8, false),
+            Field::new("rewards_issued", DataType::Utf8, false),
+            Field::new("reward_driven", DataType::Boolean, false),
+            Field::new("event_count", DataType::Int64, false),
+            Field::new("duration_s", DataType::Float64, false),
+            Field::new("driving_campaigns", DataType::Utf8, false),
+            Field::new("campaigns_key", DataType::Utf8, false),
+            Field::new("rewards_key", DataType::Utf8, false),
+        ]));
+        let batch = RecordBatch::try_new(schema, cols).map_err(|e| io(&e))?;
+        let mut app = self.conn.appender("ui_session_raw").map_err(|e| io(&e))?;
+        app.append_record_batch(batch).map_err(|e| io(&e))?;
+        app.flush().map_err(|e| io(&e))
     }
 }
 
