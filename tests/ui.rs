@@ -238,6 +238,9 @@ fn x_exports_the_whole_view_with_provenance() {
             .unwrap()
             .contains("perx-engagement-1-2019-07-01-2019-08-31.csv")
     );
+    assert!(screen(&mut app, 160, 10).contains("Exported"));
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.status(), None, "the status lasts until the next key");
     let meta: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
             out.path()

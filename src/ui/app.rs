@@ -171,6 +171,8 @@ impl App {
         let n = strings::TAB_TITLES.len();
         match action {
             Action::Key(key) => {
+                // A status line (e.g. where an export went) lasts until the next key.
+                self.status = None;
                 if let Some(next) = self.key_action(key) {
                     self.update(next);
                 }
@@ -265,7 +267,11 @@ impl App {
         );
         let current = self.current;
         self.tab_mut(current).render(frame, body);
-        let footer_text = self.status.as_deref().unwrap_or(strings::FOOTER);
+        let footer_text = match (&self.status, self.tab().editing()) {
+            (Some(status), _) => status.as_str(),
+            (None, true) => strings::EDITING_FOOTER,
+            (None, false) => strings::FOOTER,
+        };
         frame.render_widget(
             Paragraph::new(footer_text).style(Style::default().fg(Color::DarkGray)),
             footer,

@@ -6,6 +6,9 @@ pub const TAB_TITLES: [&str; 5] = ["Engagement", "Weekly", "Sessions", "Recommen
 /// The footer's reminder of the main keys.
 pub const FOOTER: &str = " 1-5/Tab switch · ↑↓/jk move · x export CSV · ? help · q quit ";
 
+/// The footer while a text field has the keys.
+pub const EDITING_FOOTER: &str = " typing · Enter applies · Esc leaves the field · Ctrl-C quits ";
+
 /// Keys every tab understands.
 pub const GLOBAL_KEYS: &[(&str, &str)] = &[
     ("1-5, Tab, Shift-Tab", "switch tab"),
