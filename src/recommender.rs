@@ -80,10 +80,10 @@ pub enum TrainReason {
     FirstUse,
     /// The ratings changed since the saved model was trained.
     DataChanged,
+    /// The saved model was trained with other parameters (e.g. `--factors`).
+    ParamsChanged,
     /// The saved model could not be read (old format, damaged): the message says why.
     Unreadable(String),
-    /// Asked for (`perx train`).
-    Requested,
 }
 
 /// The model file that goes with a database file; none for `:memory:`.
@@ -144,8 +144,9 @@ pub fn train(store: &Store, params: Params) -> Result<Model, ModelError> {
     Ok(Model::fit(&interactions, params, &data_id)?)
 }
 
-/// The model for the database's ratings: `path` when given (it must match the data),
-/// else the one beside the database, trained and saved first when missing or stale.
+/// The model for the database's ratings: `path` when given (it must match the data; its
+/// own parameters are used), else the one beside the database, trained with `params` and
+/// saved first when missing, stale or trained with other parameters.
 pub fn open_or_train(
     store: &Store,
     path: Option<&Path>,
@@ -166,9 +167,10 @@ pub fn open_or_train(
     let default = default_model_path(store.path());
     let reason = match default.as_deref() {
         Some(p) if p.exists() => match load(p) {
-            Ok(model) if model.data_id == data_id => {
+            Ok(model) if model.data_id == data_id && model.params == params => {
                 return Ok((model, Origin::Loaded(p.to_owned())));
             }
+            Ok(model) if model.data_id == data_id => TrainReason::ParamsChanged,
             Ok(_) => TrainReason::DataChanged,
             Err(e) => TrainReason::Unreadable(e.to_string()),
         },

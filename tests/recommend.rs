@@ -204,12 +204,33 @@ fn model_files_are_checked_against_the_data_and_for_damage() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("not a perx model file"));
-    // The default model beside the database is retrained when the data changed.
+    // The default model beside the database: trained on first use, retrained when the
+    // parameters change, reused otherwise.
     perx(&db)
         .args(["recommend", "--user", "5"])
         .assert()
         .code(0)
         .stderr(predicate::str::contains("first use"));
+    perx(&db)
+        .args(["recommend", "--user", "5", "--factors", "16"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "the saved model has other parameters",
+        ));
+    perx(&db)
+        .args(["recommend", "--user", "5", "--factors", "16"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("trained").not());
+    // And back.
+    perx(&db)
+        .args(["recommend", "--user", "5"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "the saved model has other parameters",
+        ));
 }
 
 #[test]

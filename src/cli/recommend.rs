@@ -161,8 +161,8 @@ fn model_for(store: &Store, path: Option<&Path>, params: Params) -> Result<Model
         let why = match reason {
             TrainReason::FirstUse => "first use".to_owned(),
             TrainReason::DataChanged => "the ratings changed since the saved model".to_owned(),
+            TrainReason::ParamsChanged => "the saved model has other parameters".to_owned(),
             TrainReason::Unreadable(e) => format!("the saved model was unusable: {e}"),
-            TrainReason::Requested => "asked for".to_owned(),
         };
         let saved = saved.map_or(String::new(), |p| format!(", saved to {}", p.display()));
         eprintln!("trained the recommender in {seconds:.2} s ({why}){saved}");
