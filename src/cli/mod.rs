@@ -21,7 +21,8 @@ use perx::store::{DEFAULT_DB, DbPath};
 /// Terminal analytics for a loyalty-rewards platform.
 ///
 /// perx loads the platform's CSV exports and HTTP access log into an embedded DuckDB
-/// database (the log goes through Avro on the way) and runs reports on them.
+/// database (the log goes through Avro on the way), runs reports on them, and recommends
+/// movies from MovieLens ratings. Without a command it opens the terminal UI.
 #[derive(Debug, Parser)]
 #[command(
     name = "perx",
@@ -91,7 +92,8 @@ pub enum Command {
     /// campaign view or reward issue are left out and listed with their line numbers in
     /// FILE.rejects.csv, which `perx load` reads back when given the Avro file.
     ConvertLog(load::ConvertArgs),
-    /// MovieLens data for the recommender: load it into the database.
+    /// MovieLens data for the recommender: fetch it from GroupLens, load it into the
+    /// database.
     #[command(subcommand)]
     Movielens(movielens::MovielensCommand),
     /// Write a generated sample data set (the five files) into a directory.
@@ -116,13 +118,13 @@ pub enum Command {
     /// otherwise it is trained first (about a second on MovieLens 1M) and saved.
     Recommend(recommend::RecommendArgs),
     /// Evaluate the recommender offline: P/R/NDCG/HR/MRR@K and coverage, against the
-    /// most-popular baseline.
+    /// most-popular baseline and EASE.
     ///
     /// Each user's ratings are split 80/20 by a seeded hash (n_test = max(1, floor(0.2 n)));
     /// the model is tuned on a validation split carved out of train with another seed,
     /// never on test, then retrained on all of train and scored on test.
     Eval(recommend::EvalArgs),
-    /// Measure speed and peak memory on a generated log (figures, not a pass/fail test).
+    /// Measure speed and memory: load, sessions, recommender, UI (figures, not pass/fail).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
 }
