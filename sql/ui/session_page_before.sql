@@ -1,13 +1,12 @@
--- A page of the session browser before a key, nearest first (same parameters as
--- session_page.sql; $6 is the key to end before).
+-- A page of the session browser before a key, nearest first (as session_page.sql; $5 is
+-- the key to end before).
 SELECT n, user_id, session_start, session_end, campaigns, rewards_issued, reward_driven,
-       event_count, duration_s, driving_campaigns,
-       CASE $5 WHEN 1 THEN r_start WHEN 2 THEN r_events WHEN 3 THEN r_duration ELSE n END AS k
+       event_count, duration_s, driving_campaigns, {key} AS k
 FROM ui_session_cache
 WHERE ($1 IS NULL OR user_id = $1)
   AND ($2 IS NULL OR campaigns_key LIKE '%,' || CAST($2 AS VARCHAR) || ',%')
   AND ($3 IS NULL OR rewards_key LIKE '%,' || CAST($3 AS VARCHAR) || ',%')
   AND (NOT $4 OR reward_driven)
-  AND CASE $5 WHEN 1 THEN r_start WHEN 2 THEN r_events WHEN 3 THEN r_duration ELSE n END < $6
-ORDER BY k DESC
-LIMIT $7;
+  AND {key} < $5
+ORDER BY {key} DESC
+LIMIT $6;

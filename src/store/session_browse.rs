@@ -58,12 +58,14 @@ impl SessionSort {
         }
     }
 
-    fn code(self) -> i32 {
+    /// The rank column of `ui_session_cache` that orders this sort (the only identifier
+    /// put into the page SQL, always one of these four).
+    fn column(self) -> &'static str {
         match self {
-            SessionSort::Report => 0,
-            SessionSort::Start => 1,
-            SessionSort::Events => 2,
-            SessionSort::Duration => 3,
+            SessionSort::Report => "n",
+            SessionSort::Start => "r_start",
+            SessionSort::Events => "r_events",
+            SessionSort::Duration => "r_duration",
         }
     }
 }
@@ -254,10 +256,11 @@ impl Store {
             include_str!("../../sql/ui/session_page_before.sql")
         } else {
             include_str!("../../sql/ui/session_page.sql")
-        };
+        }
+        .replace("{key}", sort.column());
         let mut stmt = self
             .conn()
-            .prepare(sql)
+            .prepare(&sql)
             .ctx("preparing a page of sessions")?;
         let mut rows = stmt
             .query(params![
@@ -265,7 +268,6 @@ impl Store {
                 f.campaign_id,
                 f.reward_id,
                 f.driven_only,
-                sort.code(),
                 key,
                 limit as i64
             ])
@@ -294,29 +296,17 @@ impl Store {
         Ok(page)
     }
 
-    /// How many sessions match `f`, and how many of them sort before `key`.
-    pub fn session_count(
-        &self,
-        f: &SessionFilter,
-        sort: SessionSort,
-        key: i64,
-    ) -> Result<(u64, u64), StoreError> {
-        let (all, before): (i64, i64) = self
+    /// How many sessions match `f`.
+    pub fn session_count(&self, f: &SessionFilter) -> Result<u64, StoreError> {
+        let all: i64 = self
             .conn()
             .query_row(
                 include_str!("../../sql/ui/session_count.sql"),
-                params![
-                    f.user_id,
-                    f.campaign_id,
-                    f.reward_id,
-                    f.driven_only,
-                    sort.code(),
-                    key
-                ],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                params![f.user_id, f.campaign_id, f.reward_id, f.driven_only],
+                |r| r.get(0),
             )
             .ctx("counting sessions")?;
-        Ok((all.max(0) as u64, before.max(0) as u64))
+        Ok(all.max(0) as u64)
     }
 
     /// The requests of one session.

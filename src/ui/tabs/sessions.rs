@@ -59,14 +59,17 @@ impl SessionsTab {
 
     /// Counts the matches and shows the first page.
     fn reload(&mut self, store: &Store) -> Outcome {
-        let read = || -> Result<_, crate::store::StoreError> {
-            let (total, _) = store.session_count(&self.filter, self.sort, i64::MIN)?;
-            let page = store.session_page(&self.filter, self.sort, i64::MIN, false, PAGE)?;
-            Ok((total, page))
-        };
-        match read() {
-            Ok((total, page)) => {
-                self.total = total;
+        match store.session_count(&self.filter) {
+            Ok(total) => self.total = total,
+            Err(e) => return Outcome::Error(e.to_string()),
+        }
+        self.first_page(store)
+    }
+
+    /// The first page in the current order (the count does not depend on the order).
+    fn first_page(&mut self, store: &Store) -> Outcome {
+        match store.session_page(&self.filter, self.sort, i64::MIN, false, PAGE) {
+            Ok(page) => {
                 self.show(page, 0, 0);
                 Outcome::Done
             }
@@ -230,7 +233,7 @@ impl Tab for SessionsTab {
             KeyCode::Up | KeyCode::Char('k') => self.step(store, -1),
             KeyCode::PageDown => self.step(store, 20),
             KeyCode::PageUp => self.step(store, -20),
-            KeyCode::Home => self.reload(store),
+            KeyCode::Home => self.first_page(store),
             KeyCode::End => self.last_page(store),
             KeyCode::Char('/') => {
                 self.typing = Some((Field::User, String::new()));
@@ -250,7 +253,7 @@ impl Tab for SessionsTab {
             }
             KeyCode::Char('s') => {
                 self.sort = self.sort.next();
-                self.reload(store)
+                self.first_page(store)
             }
             KeyCode::Esc if self.filter != SessionFilter::default() => {
                 self.filter = SessionFilter::default();
