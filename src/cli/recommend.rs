@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use perx::core::eval::{Interaction, Metrics, Popularity, evaluate, split};
+use perx::core::eval::{Interaction, Metrics, Popularity, by_user, evaluate_lists, split};
 use perx::core::recommend::ease::Ease;
 use perx::core::recommend::{
     Basis, Model, Params, Recommendation, Recommender, evaluate_recommender,
@@ -564,10 +564,7 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
 
 fn popularity_metrics(train: &[Interaction], test: &[Interaction], k: usize) -> Metrics {
     let model = Popularity::fit(train);
-    let mut seen: HashMap<u32, HashSet<u32>> = HashMap::new();
-    for r in train {
-        seen.entry(r.user).or_default().insert(r.movie);
-    }
+    let seen = by_user(train);
     let empty = HashSet::new();
     let users: HashSet<u32> = test.iter().map(|r| r.user).collect();
     let lists: Vec<(u32, Vec<u32>)> = users
@@ -577,24 +574,15 @@ fn popularity_metrics(train: &[Interaction], test: &[Interaction], k: usize) -> 
     list_metrics(&lists, train, test, k)
 }
 
-/// Scores ranked lists against the test items.
+/// Scores ranked lists against the test items; coverage is over the movies in train.
 fn list_metrics(
     lists: &[(u32, Vec<u32>)],
     train: &[Interaction],
     test: &[Interaction],
     k: usize,
 ) -> Metrics {
-    let mut relevant: HashMap<u32, HashSet<u32>> = HashMap::new();
-    for r in test {
-        relevant.entry(r.user).or_default().insert(r.movie);
-    }
     let train_movies = train.iter().map(|r| r.movie).collect::<HashSet<_>>().len();
-    evaluate(
-        lists.iter().map(|(u, l)| (*u, l.as_slice())),
-        &relevant,
-        k,
-        train_movies,
-    )
+    evaluate_lists(lists, test, k, train_movies)
 }
 
 fn print_eval(r: &EvalReport) {

@@ -131,6 +131,31 @@ pub fn evaluate<'a>(
     m
 }
 
+/// Each user's movies, from interactions.
+pub fn by_user(interactions: &[Interaction]) -> HashMap<u32, HashSet<u32>> {
+    let mut out: HashMap<u32, HashSet<u32>> = HashMap::new();
+    for r in interactions {
+        out.entry(r.user).or_default().insert(r.movie);
+    }
+    out
+}
+
+/// Scores each user's ranked list against their held-out (`test`) movies with
+/// [`evaluate`]; `train_movies` is the number of distinct movies in train.
+pub fn evaluate_lists(
+    lists: &[(u32, Vec<u32>)],
+    test: &[Interaction],
+    k: usize,
+    train_movies: usize,
+) -> Metrics {
+    evaluate(
+        lists.iter().map(|(u, l)| (*u, l.as_slice())),
+        &by_user(test),
+        k,
+        train_movies,
+    )
+}
+
 /// The most-popular baseline: movies by number of train ratings, most first (ties by id),
 /// from which each user gets the first `k` they have not rated in train.
 #[derive(Debug, Clone)]

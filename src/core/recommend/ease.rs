@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use super::RecommendError;
 use super::kernels::{scale_by, sum_rows};
 use super::matrix::InteractionMatrix;
-use super::model::top_k;
+use super::model::top_unseen;
 use crate::core::eval::Interaction;
 
 /// A fitted EASE model.
@@ -74,10 +74,7 @@ impl Ease {
                 |scores, row| {
                     let seen = m.row(row);
                     sum_rows(scores, seen, &self.b, n);
-                    for &i in seen {
-                        scores[i as usize] = f32::NEG_INFINITY;
-                    }
-                    let list = top_k(scores, k)
+                    let list = top_unseen(scores, seen, k)
                         .into_iter()
                         .map(|(c, _)| m.items()[c as usize])
                         .collect();

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use super::kernels::{scale_by, sum_rows, weighted_rows};
 use super::matrix::InteractionMatrix;
 use super::svd::{Spectrum, SvdError, top_eigen};
-use crate::core::eval::{Interaction, Metrics, evaluate};
+use crate::core::eval::{Interaction, Metrics, evaluate_lists};
 
 /// Users with fewer ratings than this get the most popular movies instead.
 pub const MIN_RATINGS: usize = 3;
@@ -416,12 +416,9 @@ impl Recommender {
     }
 
     fn finish(&self, seen: &[u32], scores: &mut [f32], k: usize) -> Recommendation {
-        for &i in seen {
-            scores[i as usize] = f32::NEG_INFINITY;
-        }
         let items = self.model.matrix.items();
         Recommendation {
-            items: top_k(scores, k)
+            items: top_unseen(scores, seen, k)
                 .into_iter()
                 .map(|(c, score)| Scored {
                     movie: items[c as usize],
@@ -545,66 +542,43 @@ impl Recommender {
     }
 }
 
-/// The best `k` (index, score) pairs seen so far, best first; ties go to the lower index.
-struct TopK {
-    k: usize,
-    best: Vec<(u32, f32)>,
-}
-
-impl TopK {
-    fn new(k: usize) -> TopK {
-        TopK {
-            k,
-            best: Vec::with_capacity(k + 1),
-        }
-    }
-
-    /// Offers `scores[j]` as index `offset + j`, in increasing index order; −∞ and NaN
-    /// are never taken.
-    fn offer_all(&mut self, scores: &[f32], offset: u32) {
-        let k = self.k;
-        if k == 0 {
-            return;
-        }
-        for (j, &s) in scores.iter().enumerate() {
-            if s == f32::NEG_INFINITY || s.is_nan() {
-                continue;
-            }
-            if self.best.len() == k && s <= self.best[k - 1].1 {
-                continue;
-            }
-            let at = self.best.partition_point(|&(_, b)| b >= s);
-            self.best.insert(at, (offset + j as u32, s));
-            self.best.truncate(k);
-        }
-    }
-}
-
 /// The `k` largest finite scores as (index, score), best first; ties go to the lower index.
 pub(crate) fn top_k(scores: &[f32], k: usize) -> Vec<(u32, f32)> {
-    let mut t = TopK::new(k);
-    t.offer_all(scores, 0);
-    t.best
+    let mut best: Vec<(u32, f32)> = Vec::with_capacity(k + 1);
+    if k == 0 {
+        return best;
+    }
+    for (j, &s) in scores.iter().enumerate() {
+        if s == f32::NEG_INFINITY || s.is_nan() {
+            continue;
+        }
+        if best.len() == k && s <= best[k - 1].1 {
+            continue;
+        }
+        let at = best.partition_point(|&(_, b)| b >= s);
+        best.insert(at, (j as u32, s));
+        best.truncate(k);
+    }
+    best
+}
+
+/// The `k` best movies (column, score) not in `seen`: the seen columns' scores become −∞
+/// first.
+pub(crate) fn top_unseen(scores: &mut [f32], seen: &[u32], k: usize) -> Vec<(u32, f32)> {
+    for &i in seen {
+        scores[i as usize] = f32::NEG_INFINITY;
+    }
+    top_k(scores, k)
 }
 
 /// Evaluates a recommender against held-out interactions with the protocol.
 pub fn evaluate_recommender(rec: &Recommender, test: &[Interaction], k: usize) -> Metrics {
-    use std::collections::{HashMap, HashSet};
-    let mut relevant: HashMap<u32, HashSet<u32>> = HashMap::new();
-    for t in test {
-        relevant.entry(t.user).or_default().insert(t.movie);
-    }
     let lists: Vec<(u32, Vec<u32>)> = rec
         .recommend_all(k)
         .into_iter()
         .map(|(u, r)| (u, r.items.iter().map(|s| s.movie).collect()))
         .collect();
-    evaluate(
-        lists.iter().map(|(u, l)| (*u, l.as_slice())),
-        &relevant,
-        k,
-        rec.model.matrix.n_items(),
-    )
+    evaluate_lists(&lists, test, k, rec.model.matrix.n_items())
 }
 
 #[cfg(test)]
