@@ -334,28 +334,27 @@ impl Store {
 
     /// The first and last reward-transaction instants, if there are any.
     pub fn transaction_time_range(&self) -> Result<Option<UtcSpan>, StoreError> {
+        self.time_span(
+            include_str!("../../sql/store/transaction_time_range.sql"),
+            "reading the transactions' time range",
+        )
+    }
+
+    /// Runs a `SELECT min(..), max(..)` of instants: both, or `None` when there are none.
+    fn time_span(&self, sql: &str, what: &str) -> Result<Option<UtcSpan>, StoreError> {
         let (min, max): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = self
             .conn
-            .query_row(
-                include_str!("../../sql/store/transaction_time_range.sql"),
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .ctx("reading the transactions' time range")?;
+            .query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .ctx(what)?;
         Ok(min.zip(max))
     }
 
     /// The first and last request instants of the HTTP log, if it has any.
     pub fn log_time_range(&self) -> Result<Option<UtcSpan>, StoreError> {
-        let (min, max): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = self
-            .conn
-            .query_row(
-                include_str!("../../sql/store/log_time_range.sql"),
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .ctx("reading the log's time range")?;
-        Ok(min.zip(max))
+        self.time_span(
+            include_str!("../../sql/store/log_time_range.sql"),
+            "reading the log's time range",
+        )
     }
 
     /// The first `limit` rows of `http_log` in file order.
