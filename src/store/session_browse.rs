@@ -8,6 +8,7 @@ use duckdb::params;
 
 use super::reports::ReportError;
 use super::{SqlContext, Store, StoreError};
+use crate::report::output::cell_text;
 use crate::report::{Cell, RowSink, SessionsQuery};
 
 /// What the browser filters on.
@@ -132,17 +133,14 @@ impl CacheSink {
         }
         let io = |e: &dyn std::fmt::Display| std::io::Error::other(e.to_string());
         let rows = std::mem::take(&mut self.batch);
-        let list = |ids: &[i64], wrap: (&str, &str)| {
-            let v: Vec<String> = ids.iter().map(i64::to_string).collect();
-            format!("{}{}{}", wrap.0, v.join(","), wrap.1)
-        };
-        let ids = |row: &[Cell], i: usize| match row.get(i) {
-            Some(Cell::IdList(ids)) => ids.clone(),
-            _ => Vec::new(),
-        };
-        let text = |row: &[Cell], i: usize| match row.get(i) {
-            Some(Cell::Text(s)) => s.clone(),
-            _ => String::new(),
+        // Text and `[..]` id lists as the report writes them; the filter keys as ",3,11,".
+        let text = |row: &[Cell], i: usize| row.get(i).map(cell_text).unwrap_or_default();
+        let key = |row: &[Cell], i: usize| match row.get(i) {
+            Some(Cell::IdList(ids)) => {
+                let v: Vec<String> = ids.iter().map(i64::to_string).collect();
+                format!(",{},", v.join(","))
+            }
+            _ => ",,".to_owned(),
         };
         let micros = |row: &[Cell], i: usize| match row.get(i) {
             Some(Cell::Timestamp(t)) => t.timestamp_micros(),
@@ -162,8 +160,8 @@ impl CacheSink {
             Arc::new(TimestampMicrosecondArray::from_iter_values(
                 rows.iter().map(|r| micros(r, 2)),
             )),
-            strings(&|r| list(&ids(r, 3), ("[", "]"))),
-            strings(&|r| list(&ids(r, 4), ("[", "]"))),
+            strings(&|r| text(r, 3)),
+            strings(&|r| text(r, 4)),
             Arc::new(
                 rows.iter()
                     .map(|r| Some(matches!(r.get(5), Some(Cell::Bool(true)))))
@@ -181,9 +179,9 @@ impl CacheSink {
                     _ => 0.0,
                 },
             ))),
-            strings(&|r| list(&ids(r, 8), ("[", "]"))),
-            strings(&|r| list(&ids(r, 3), (",", ","))),
-            strings(&|r| list(&ids(r, 4), (",", ","))),
+            strings(&|r| text(r, 8)),
+            strings(&|r| key(r, 3)),
+            strings(&|r| key(r, 4)),
         ];
         let ts = DataType::Timestamp(TimeUnit::Microsecond, None);
         let schema = Arc::new(Schema::new(vec![
