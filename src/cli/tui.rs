@@ -26,18 +26,17 @@ pub struct UiArgs {
     pub movielens: Option<PathBuf>,
 }
 
-fn count(store: &Store, table: &str) -> Result<u64> {
-    Ok(store
-        .table_counts()?
-        .into_iter()
-        .find(|(t, _)| t == table)
-        .map_or(0, |(_, n)| n))
-}
-
 pub fn tui(global: &Global, args: &UiArgs) -> Result<u8> {
     let db = global.db_path();
     let store = Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
-    let (platform, ratings) = (count(&store, "campaign")?, count(&store, "ml_rating")?);
+    let counts = store.table_counts()?;
+    let count = |table: &str| {
+        counts
+            .iter()
+            .find(|(t, _)| t == table)
+            .map_or(0, |(_, n)| *n)
+    };
+    let (platform, ratings) = (count("campaign"), count("ml_rating"));
     // The loaders open the database themselves.
     drop(store);
     if platform == 0 {
