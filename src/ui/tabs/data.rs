@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
 use std::path::Path;
 
-use super::{Exported, Outcome, Tab, export_csv};
+use super::{Exported, Outcome, Tab, export_csv, moved};
 use crate::core::Reject;
 use crate::report::{Cell, Collected};
 use crate::store::{ManifestEntry, Store};
@@ -58,15 +58,12 @@ impl Tab for DataTab {
     }
 
     fn on_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
-        let last = self.rejects.len().saturating_sub(1);
+        if key.code == KeyCode::Char('r') {
+            return self.refresh(store);
+        }
         let at = self.table.selected().unwrap_or(0);
-        let to = match key.code {
-            KeyCode::Char('r') => return self.refresh(store),
-            KeyCode::Down | KeyCode::Char('j') => (at + 1).min(last),
-            KeyCode::Up | KeyCode::Char('k') => at.saturating_sub(1),
-            KeyCode::PageDown => (at + 10).min(last),
-            KeyCode::PageUp => at.saturating_sub(10),
-            _ => return Outcome::NotMine,
+        let Some(to) = moved(&key, at, self.rejects.len()) else {
+            return Outcome::NotMine;
         };
         self.table.select(Some(to));
         Outcome::Done

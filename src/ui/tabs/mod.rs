@@ -78,6 +78,20 @@ pub enum Outcome {
     Error(String),
 }
 
+/// Where the plain list moves (↓ ↑ j k, PgDn PgUp by 10) take a selection at `at` in a
+/// list of `len` rows; `None` for other keys.
+pub fn moved(key: &KeyEvent, at: usize, len: usize) -> Option<usize> {
+    use ratatui::crossterm::event::KeyCode;
+    let last = len.saturating_sub(1);
+    Some(match key.code {
+        KeyCode::Down | KeyCode::Char('j') => (at + 1).min(last),
+        KeyCode::Up | KeyCode::Char('k') => at.saturating_sub(1),
+        KeyCode::PageDown => (at + 10).min(last),
+        KeyCode::PageUp => at.saturating_sub(10),
+        _ => return None,
+    })
+}
+
 /// A tab of the UI.
 pub trait Tab {
     /// Whether a text field has focus (then plain keys are typed, not shortcuts).

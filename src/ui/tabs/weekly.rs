@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
 use std::path::Path;
 
-use super::{Exported, Outcome, Tab, export_csv};
+use super::{Exported, Outcome, Tab, export_csv, moved};
 use crate::report::output::cell_text;
 use crate::report::{Cell, Collected, WeeklyQuery, sql_files};
 use crate::store::Store;
@@ -51,16 +51,14 @@ impl Tab for WeeklyTab {
     }
 
     fn on_key(&mut self, key: KeyEvent, _store: &Store) -> Outcome {
-        let last = self.rows().saturating_sub(1);
         let at = self.table.selected().unwrap_or(0);
         let to = match key.code {
-            KeyCode::Down | KeyCode::Char('j') => (at + 1).min(last),
-            KeyCode::Up | KeyCode::Char('k') => at.saturating_sub(1),
-            KeyCode::PageDown => (at + 10).min(last),
-            KeyCode::PageUp => at.saturating_sub(10),
             KeyCode::Home => 0,
-            KeyCode::End => last,
-            _ => return Outcome::NotMine,
+            KeyCode::End => self.rows().saturating_sub(1),
+            _ => match moved(&key, at, self.rows()) {
+                Some(to) => to,
+                None => return Outcome::NotMine,
+            },
         };
         self.table.select(Some(to));
         Outcome::Done
