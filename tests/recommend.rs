@@ -18,6 +18,15 @@ fn perx(db: &Path) -> Command {
     c
 }
 
+/// `perx --db DB movielens fetch --url URL --dest DEST [extra…]`.
+fn fetch(db: &Path, url: &str, dest: &Path, extra: &[&str]) -> Command {
+    let mut c = perx(db);
+    c.args(["movielens", "fetch", "--url", url, "--dest"])
+        .arg(dest)
+        .args(extra);
+    c
+}
+
 /// A temporary directory holding a database loaded with the MovieLens files of `dir`.
 fn loaded(dir: &Path) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
@@ -373,17 +382,7 @@ fn fetch_downloads_checks_and_unpacks_from_a_local_server() {
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     };
-    perx(&db)
-        .args([
-            "movielens",
-            "fetch",
-            "--url",
-            &format!("{url}/ml-1m.zip"),
-            "--sha256",
-            &sha,
-            "--dest",
-        ])
-        .arg(&dest)
+    fetch(&db, &format!("{url}/ml-1m.zip"), &dest, &["--sha256", &sha])
         .assert()
         .code(0)
         .stdout(predicate::str::contains(&sha))
@@ -401,47 +400,33 @@ fn fetch_downloads_checks_and_unpacks_from_a_local_server() {
         .assert()
         .code(0);
     // A wrong checksum and a missing file are refused with the reason.
-    perx(&db)
-        .args([
-            "movielens",
-            "fetch",
-            "--url",
-            &format!("{url}/ml-1m.zip"),
-            "--sha256",
-            "00ff",
-            "--dest",
-        ])
-        .arg(tmp.path().join("dl2"))
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("expected 00ff"));
-    perx(&db)
-        .args([
-            "movielens",
-            "fetch",
-            "--url",
-            &format!("{url}/nothing-here"),
-            "--dest",
-        ])
-        .arg(tmp.path().join("dl3"))
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("404"));
+    let dl2 = tmp.path().join("dl2");
+    fetch(
+        &db,
+        &format!("{url}/ml-1m.zip"),
+        &dl2,
+        &["--sha256", "00ff"],
+    )
+    .assert()
+    .code(1)
+    .stderr(predicate::str::contains("expected 00ff"));
+    fetch(
+        &db,
+        &format!("{url}/nothing-here"),
+        &tmp.path().join("dl3"),
+        &[],
+    )
+    .assert()
+    .code(1)
+    .stderr(predicate::str::contains("404"));
 }
 
 #[test]
 fn fetch_refuses_a_zip_without_the_movielens_files() {
     let url = serve(sample_zip(false), 1);
     let tmp = tempfile::tempdir().unwrap();
-    perx(&tmp.path().join("f.duckdb"))
-        .args([
-            "movielens",
-            "fetch",
-            "--url",
-            &format!("{url}/ml-1m.zip"),
-            "--dest",
-        ])
-        .arg(tmp.path())
+    let db = tmp.path().join("f.duckdb");
+    fetch(&db, &format!("{url}/ml-1m.zip"), tmp.path(), &[])
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
@@ -458,15 +443,9 @@ fn fetch_reports_an_unreachable_server() {
         .unwrap()
         .port();
     let tmp = tempfile::tempdir().unwrap();
-    perx(&tmp.path().join("f.duckdb"))
-        .args([
-            "movielens",
-            "fetch",
-            "--url",
-            &format!("http://127.0.0.1:{port}/ml-1m.zip"),
-            "--dest",
-        ])
-        .arg(tmp.path())
+    let db = tmp.path().join("f.duckdb");
+    let url = format!("http://127.0.0.1:{port}/ml-1m.zip");
+    fetch(&db, &url, tmp.path(), &[])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("downloading http://127.0.0.1"));
@@ -480,12 +459,7 @@ fn a_user_with_too_few_ratings_gets_popular_movies_and_is_told() {
     let mut ratings = std::fs::read_to_string(sample_dir().join("movielens/ratings.dat")).unwrap();
     ratings.push_str("999::1::5::978300760\n");
     std::fs::write(dir.join("ratings.dat"), ratings).unwrap();
-    let db = tmp.path().join("t.duckdb");
-    perx(&db)
-        .args(["movielens", "load", "--dir"])
-        .arg(&dir)
-        .assert()
-        .code(0);
+    let (_db_dir, db) = loaded(&dir);
     let out = perx(&db)
         .args(["recommend", "--user", "999", "--format", "json"])
         .output()
