@@ -70,6 +70,12 @@ impl Global {
     pub fn db_path(&self) -> DbPath {
         DbPath::parse(&self.db)
     }
+
+    /// Opens the database, saying which one when that fails.
+    pub fn open_store(&self) -> Result<perx::store::Store> {
+        let db = self.db_path();
+        perx::store::Store::open(&db).with_context(|| format!("opening {}", db.display()))
+    }
 }
 
 #[derive(Debug, Subcommand)]

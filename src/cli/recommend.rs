@@ -120,13 +120,8 @@ pub struct EvalArgs {
     pub model: ModelArgs,
 }
 
-fn open_store(global: &Global) -> Result<Store> {
-    let db = global.db_path();
-    Store::open(&db).with_context(|| format!("opening {}", db.display()))
-}
-
 pub fn train(global: &Global, args: &TrainArgs) -> Result<u8> {
-    let store = open_store(global)?;
+    let store = global.open_store()?;
     let out = match &args.out {
         Some(p) => p.clone(),
         None => recommender::default_model_path(store.path())
@@ -171,7 +166,7 @@ fn model_for(store: &Store, path: Option<&Path>, params: Params) -> Result<Model
 }
 
 pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
-    let store = open_store(global)?;
+    let store = global.open_store()?;
     let k = usize::from(args.k);
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let format = args.format.unwrap_or(if to_terminal {
@@ -501,7 +496,7 @@ fn tune(train: &[Interaction], base: Params, seed: u64, k: usize) -> Result<(Par
 }
 
 pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
-    let store = open_store(global)?;
+    let store = global.open_store()?;
     let ratings = store.ml_interactions()?;
     if ratings.is_empty() {
         bail!(

@@ -7,7 +7,6 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use perx::exit;
-use perx::store::Store;
 use perx::ui::{self, App};
 
 use super::load::{self, LoadArgs, default_data_dir};
@@ -28,7 +27,7 @@ pub struct UiArgs {
 
 pub fn tui(global: &Global, args: &UiArgs) -> Result<u8> {
     let db = global.db_path();
-    let store = Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
+    let store = global.open_store()?;
     let counts = store.table_counts()?;
     let count = |table: &str| {
         counts
@@ -66,7 +65,7 @@ pub fn tui(global: &Global, args: &UiArgs) -> Result<u8> {
         );
         ml::movielens(global, &MovielensCommand::Load(ml::LoadArgs { dir }))?;
     }
-    let store = Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
+    let store = global.open_store()?;
     ui::run(App::new(store)).context("running the terminal UI")?;
     Ok(exit::OK)
 }
