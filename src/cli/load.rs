@@ -11,8 +11,8 @@ use serde_json::json;
 use perx::avro::{self, AvroCodec};
 use perx::core::Reject;
 use perx::exit;
-use perx::store::load::{DataDir, LoadOptions, LoadReport};
-use perx::store::{DbPath, Store, db_dir};
+use perx::store::load::{DataDir, LoadOptions, LoadReport, default_avro_path};
+use perx::store::{DbPath, Store};
 
 use super::progress::Bar;
 use super::{CodecArg, Global, SummaryFormat};
@@ -65,16 +65,7 @@ pub fn load(global: &Global, args: &LoadArgs) -> Result<u8> {
     let data_dir = args.data.clone().unwrap_or_else(default_data_dir);
     let data = DataDir::discover(&data_dir)?;
     let db = global.db_path();
-    let avro_out = match (&args.avro, &db) {
-        (Some(p), _) => p.clone(),
-        (None, DbPath::Memory) => {
-            std::env::temp_dir().join(format!("perx-{}.http_log.avro", std::process::id()))
-        }
-        (None, DbPath::File(f)) => {
-            let stem = f.file_stem().map_or("perx".into(), |s| s.to_string_lossy());
-            db_dir(&db).join(format!("{stem}.http_log.avro"))
-        }
-    };
+    let avro_out = args.avro.clone().unwrap_or_else(|| default_avro_path(&db));
     // Open first: a mistyped --db directory is an error, not something to create.
     let mut store = Store::open(&db)?;
     if let Some(dir) = args

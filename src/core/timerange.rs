@@ -100,6 +100,53 @@ pub fn start_of_day(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
     start_of_day(day.succ_opt().unwrap_or(day), tz)
 }
 
+/// Reads a typed range of days: `2024-01-01` (one day), `2024-01-01 2024-01-07` or
+/// `2024-01-01..2024-01-07`; `None` when it is not one of those.
+pub fn parse_day_range(text: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let text = text.replace("..", " ");
+    let mut parts = text.split_whitespace();
+    let day = |p: &str| NaiveDate::parse_from_str(p, "%Y-%m-%d").ok();
+    let a = day(parts.next()?)?;
+    let b = match parts.next() {
+        Some(p) => day(p)?,
+        None => a,
+    };
+    parts.next().is_none().then_some((a, b))
+}
+
+/// Reads a typed local time span, `FROM..TO` or one day: each end is a day
+/// (`2024-01-01`: a start takes its first instant, an end its whole day) or a local time
+/// (`2024-01-01 08:30` or `2024-01-01T08:30`, exact). Returns the UTC interval
+/// `[from, to)`; `None` when it does not read or is empty. A local time that does not
+/// exist (a DST gap) reads as the first valid instant after it.
+pub fn parse_local_span(text: &str, tz: Tz) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let (a, b) = match text.split_once("..") {
+        Some((a, b)) => (a.trim(), b.trim()),
+        None => (text.trim(), text.trim()),
+    };
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let time = |s: &str| {
+        let t = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
+            .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
+            .ok()?;
+        (0..=24 * 4).find_map(|q| {
+            let t = t + chrono::Duration::minutes(15 * q);
+            tz.from_local_datetime(&t)
+                .earliest()
+                .map(|x| x.with_timezone(&Utc))
+        })
+    };
+    let from = match day(a) {
+        Some(d) => start_of_day(d, tz),
+        None => time(a)?,
+    };
+    let to = match day(b) {
+        Some(d) => start_of_day(d.succ_opt()?, tz),
+        None => time(b)?,
+    };
+    (from < to).then_some((from, to))
+}
+
 /// Parses an IANA zone name, with a message that helps.
 pub fn parse_tz(name: &str) -> Result<Tz, String> {
     name.parse::<Tz>().map_err(|_| {
@@ -186,5 +233,51 @@ mod tests {
                 .contains("Asia/Singapore")
         );
         assert_eq!(parse_tz("UTC").unwrap(), chrono_tz::UTC);
+    }
+
+    #[test]
+    fn typed_day_ranges() {
+        assert_eq!(
+            parse_day_range("2024-01-01"),
+            Some((d("2024-01-01"), d("2024-01-01")))
+        );
+        assert_eq!(
+            parse_day_range(" 2024-01-01  2024-01-07 "),
+            Some((d("2024-01-01"), d("2024-01-07")))
+        );
+        assert_eq!(
+            parse_day_range("2024-01-01..2024-01-07"),
+            Some((d("2024-01-01"), d("2024-01-07")))
+        );
+        assert_eq!(parse_day_range(""), None);
+        assert_eq!(parse_day_range("2024-13-01"), None);
+        assert_eq!(parse_day_range("2024-01-01 2024-01-02 2024-01-03"), None);
+    }
+
+    #[test]
+    fn typed_local_spans() {
+        let sgt: Tz = "Asia/Singapore".parse().unwrap();
+        let span =
+            |t: &str| parse_local_span(t, sgt).map(|(a, b)| (a.to_rfc3339(), b.to_rfc3339()));
+        let utc = |a: &str, b: &str| Some((a.to_owned(), b.to_owned()));
+        assert_eq!(
+            span("2024-01-02"),
+            utc("2024-01-01T16:00:00+00:00", "2024-01-02T16:00:00+00:00")
+        );
+        assert_eq!(
+            span("2024-01-02..2024-01-03"),
+            utc("2024-01-01T16:00:00+00:00", "2024-01-03T16:00:00+00:00")
+        );
+        assert_eq!(
+            span("2024-01-02 08:30..2024-01-02T09:00"),
+            utc("2024-01-02T00:30:00+00:00", "2024-01-02T01:00:00+00:00")
+        );
+        assert_eq!(
+            span("2024-01-02 08:30 .. 2024-01-02"),
+            utc("2024-01-02T00:30:00+00:00", "2024-01-02T16:00:00+00:00")
+        );
+        assert_eq!(span("2024-01-03..2024-01-02"), None, "empty");
+        assert_eq!(span("2024-02-30"), None);
+        assert_eq!(span("yesterday"), None);
     }
 }

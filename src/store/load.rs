@@ -52,6 +52,20 @@ pub enum LogFile {
     Avro(PathBuf),
 }
 
+/// Where a text log's Avro form is written by default: `STEM.http_log.avro` beside the
+/// database file, or in the temporary directory for an in-memory database.
+pub fn default_avro_path(db: &super::DbPath) -> PathBuf {
+    match db {
+        super::DbPath::Memory => {
+            std::env::temp_dir().join(format!("perx-{}.http_log.avro", std::process::id()))
+        }
+        super::DbPath::File(f) => {
+            let stem = f.file_stem().map_or("perx".into(), |s| s.to_string_lossy());
+            super::db_dir(db).join(format!("{stem}.http_log.avro"))
+        }
+    }
+}
+
 /// The files found in a data directory.
 #[derive(Debug, Clone)]
 pub struct DataDir {

@@ -8,6 +8,7 @@ pub mod load;
 pub mod movielens;
 pub mod provenance;
 pub mod recommend;
+pub mod reload;
 pub mod reports;
 pub mod session_browse;
 pub mod tz;
@@ -179,6 +180,23 @@ where
     rows.collect::<Result<C, _>>().ctx(what)
 }
 
+/// Cancels the statement running on one connection ([`Store::interrupt_handle`]).
+#[derive(Clone)]
+pub struct Interrupt(std::sync::Arc<duckdb::InterruptHandle>);
+
+impl Interrupt {
+    /// Interrupts the running statement, if any.
+    pub fn interrupt(&self) {
+        self.0.interrupt();
+    }
+}
+
+impl std::fmt::Debug for Interrupt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Interrupt")
+    }
+}
+
 /// An open perx database.
 pub struct Store {
     conn: Connection,
@@ -227,6 +245,22 @@ impl Store {
         };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// A second connection to the same database, for work on another thread (DuckDB
+    /// connections are cheap and see each other's committed data).
+    pub fn try_clone(&self) -> Result<Store, StoreError> {
+        let conn = self.conn.try_clone().ctx("opening a second connection")?;
+        Ok(Store {
+            conn,
+            path: self.path.clone(),
+        })
+    }
+
+    /// Stops the statement running on this connection (from any thread); it then fails
+    /// with an "interrupted" error.
+    pub fn interrupt_handle(&self) -> Interrupt {
+        Interrupt(self.conn.interrupt_handle())
     }
 
     /// The database's location.
@@ -445,5 +479,41 @@ mod tests {
         let counts = s.table_counts().unwrap();
         assert!(counts.iter().all(|(_, n)| *n == 0));
         assert_eq!(counts.len(), 7);
+    }
+
+    #[test]
+    fn a_clone_sees_the_same_database_and_its_queries_can_be_interrupted() {
+        let s = Store::open(&DbPath::parse(":memory:")).unwrap();
+        s.conn()
+            .execute_batch("CREATE TABLE t AS SELECT 1 AS x")
+            .unwrap();
+        let c = s.try_clone().unwrap();
+        let x: i64 = c
+            .conn()
+            .query_row("SELECT x FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(x, 1);
+        // perx_local is usable on the clone too.
+        let local: String = c
+            .conn()
+            .query_row(
+                "SELECT CAST(perx_local(TIMESTAMP '2024-01-01 16:30:00', 'Asia/Singapore') AS VARCHAR)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(local, "2024-01-02 00:30:00");
+        let stop = c.interrupt_handle();
+        let worker = std::thread::spawn(move || {
+            c.conn().query_row(
+                "SELECT count(*) FROM range(100000000000) a WHERE a.range % 7 = 3",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        stop.interrupt();
+        let result = worker.join().unwrap();
+        assert!(result.is_err(), "the query should have been interrupted");
     }
 }

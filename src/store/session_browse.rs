@@ -8,6 +8,7 @@ use duckdb::params;
 
 use super::reports::ReportError;
 use super::{SqlContext, Store, StoreError};
+use crate::progress::{Progress, Unit};
 use crate::report::output::cell_text;
 use crate::report::{Cell, RowSink, SessionsQuery};
 
@@ -22,6 +23,33 @@ pub struct SessionFilter {
     pub reward_id: Option<i64>,
     /// Only reward-driven sessions.
     pub driven_only: bool,
+    /// Only sessions that start in `[from, to)` (UTC).
+    pub span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl SessionFilter {
+    /// Whether anything is filtered.
+    pub fn is_empty(&self) -> bool {
+        *self == SessionFilter::default()
+    }
+
+    /// The filter as SQL parameters $1..$6 of `sql/ui/session_*.sql`.
+    fn params(&self) -> [duckdb::types::Value; 6] {
+        use duckdb::types::{TimeUnit, Value};
+        let at = |t: DateTime<Utc>| Value::Timestamp(TimeUnit::Microsecond, t.timestamp_micros());
+        let (from, to) = match self.span {
+            Some((f, t)) => (at(f), at(t)),
+            None => (Value::Null, Value::Null),
+        };
+        [
+            self.user_id.clone().map_or(Value::Null, Value::Text),
+            self.campaign_id.map_or(Value::Null, Value::BigInt),
+            self.reward_id.map_or(Value::Null, Value::BigInt),
+            Value::Boolean(self.driven_only),
+            from,
+            to,
+        ]
+    }
 }
 
 /// The browser's sort orders.
@@ -110,13 +138,14 @@ pub struct SessionEvent {
 }
 
 /// Appends sessions to the cache in batches, on its own connection.
-struct CacheSink {
+struct CacheSink<'a> {
     conn: duckdb::Connection,
     batch: Vec<Vec<Cell>>,
     n: i64,
+    progress: &'a dyn Progress,
 }
 
-impl CacheSink {
+impl CacheSink<'_> {
     /// Appends the batch as one Arrow record batch (far faster than row by row).
     fn flush(&mut self) -> std::io::Result<()> {
         use std::sync::Arc;
@@ -201,11 +230,13 @@ impl CacheSink {
         let batch = RecordBatch::try_new(schema, cols).map_err(|e| io(&e))?;
         let mut app = self.conn.appender("ui_session_raw").map_err(|e| io(&e))?;
         app.append_record_batch(batch).map_err(|e| io(&e))?;
-        app.flush().map_err(|e| io(&e))
+        app.flush().map_err(|e| io(&e))?;
+        self.progress.advance(rows.len() as u64);
+        Ok(())
     }
 }
 
-impl RowSink for CacheSink {
+impl RowSink for CacheSink<'_> {
     fn begin(&mut self, _columns: &[&str]) -> std::io::Result<()> {
         Ok(())
     }
@@ -223,7 +254,10 @@ impl RowSink for CacheSink {
 
 impl Store {
     /// Materialises the sessions report into `ui_session_cache`; returns the sessions.
-    pub fn build_session_cache(&self) -> Result<u64, ReportError> {
+    /// The cache stays in the database, marked with what it was built from, so a later
+    /// run reuses it ([`Store::session_cache_fresh`]) until the platform data are reloaded.
+    pub fn build_session_cache(&self, progress: &dyn Progress) -> Result<u64, ReportError> {
+        let fingerprint = self.session_fingerprint()?;
         self.conn()
             .execute_batch(include_str!("../../sql/ui/session_cache_create.sql"))
             .ctx("creating the session cache")?;
@@ -232,11 +266,110 @@ impl Store {
             conn,
             batch: Vec::new(),
             n: 0,
+            progress,
         };
+        progress.start("sessions", None, Unit::Rows);
         let n = self.sessions(&SessionsQuery::default(), &mut sink)?;
+        progress.start("sorting", None, Unit::Rows);
         self.conn()
             .execute_batch(include_str!("../../sql/ui/session_cache_rank.sql"))
             .ctx("ranking the session cache")?;
+        self.conn()
+            .execute(
+                include_str!("../../sql/ui/session_cache_mark.sql"),
+                [fingerprint],
+            )
+            .ctx("marking the session cache complete")?;
+        progress.finish();
+        Ok(n)
+    }
+
+    /// Whether `ui_session_cache` is complete and built from the data loaded now.
+    pub fn session_cache_fresh(&self) -> Result<bool, StoreError> {
+        let tables: i64 = self
+            .conn()
+            .query_row(
+                include_str!("../../sql/ui/session_cache_tables.sql"),
+                [],
+                |r| r.get(0),
+            )
+            .ctx("looking for the session cache")?;
+        if tables < 2 {
+            return Ok(false);
+        }
+        let built_from: String = self
+            .conn()
+            .query_row(
+                include_str!("../../sql/ui/session_cache_built_from.sql"),
+                [],
+                |r| r.get(0),
+            )
+            .ctx("reading the session cache's mark")?;
+        Ok(built_from == self.session_fingerprint()?)
+    }
+
+    fn session_fingerprint(&self) -> Result<String, StoreError> {
+        self.conn()
+            .query_row(
+                include_str!("../../sql/ui/session_cache_fingerprint.sql"),
+                [],
+                |r| r.get(0),
+            )
+            .ctx("reading what the session cache is built from")
+    }
+
+    /// Writes every cached session matching `f`, in `sort` order, to `sink` (the Sessions
+    /// tab's export); returns how many.
+    pub fn session_export(
+        &self,
+        f: &SessionFilter,
+        sort: SessionSort,
+        sink: &mut dyn RowSink,
+    ) -> Result<u64, ReportError> {
+        let sql = include_str!("../../sql/ui/session_export.sql").replace("{key}", sort.column());
+        let mut stmt = self
+            .conn()
+            .prepare(&sql)
+            .ctx("preparing the sessions export")?;
+        let mut rows = stmt
+            .query(duckdb::params_from_iter(f.params()))
+            .ctx("reading the sessions to export")?;
+        let columns = [
+            "user_id",
+            "session_start",
+            "session_end",
+            "campaigns",
+            "rewards_issued",
+            "reward_driven",
+            "event_count",
+            "duration_s",
+            "driving_campaigns",
+        ];
+        sink.begin(&columns).map_err(ReportError::Output)?;
+        let mut n = 0;
+        while let Some(r) = rows.next().ctx("reading the sessions to export")? {
+            let ts = |i: usize| -> Result<Cell, StoreError> {
+                let t: NaiveDateTime = r.get(i).ctx("session time")?;
+                Ok(Cell::Timestamp(t.and_utc()))
+            };
+            let text = |i: usize| -> Result<Cell, StoreError> {
+                Ok(Cell::Text(r.get(i).ctx("session text")?))
+            };
+            let cells = [
+                text(0)?,
+                ts(1)?,
+                ts(2)?,
+                text(3)?,
+                text(4)?,
+                Cell::Bool(r.get(5).ctx("reward_driven")?),
+                Cell::Int(r.get(6).ctx("event_count")?),
+                Cell::Float(r.get(7).ctx("duration_s")?),
+                text(8)?,
+            ];
+            sink.row(&cells).map_err(ReportError::Output)?;
+            n += 1;
+        }
+        sink.end().map_err(ReportError::Output)?;
         Ok(n)
     }
 
@@ -260,15 +393,13 @@ impl Store {
             .conn()
             .prepare(&sql)
             .ctx("preparing a page of sessions")?;
+        let mut params = f.params().to_vec();
+        params.extend([
+            duckdb::types::Value::BigInt(key),
+            duckdb::types::Value::BigInt(limit as i64),
+        ]);
         let mut rows = stmt
-            .query(params![
-                f.user_id,
-                f.campaign_id,
-                f.reward_id,
-                f.driven_only,
-                key,
-                limit as i64
-            ])
+            .query(duckdb::params_from_iter(params))
             .ctx("reading a page of sessions")?;
         let mut page = Vec::new();
         while let Some(r) = rows.next().ctx("reading a page of sessions")? {
@@ -300,7 +431,7 @@ impl Store {
             .conn()
             .query_row(
                 include_str!("../../sql/ui/session_count.sql"),
-                params![f.user_id, f.campaign_id, f.reward_id, f.driven_only],
+                duckdb::params_from_iter(f.params()),
                 |r| r.get(0),
             )
             .ctx("counting sessions")?;
