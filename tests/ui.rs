@@ -8,7 +8,10 @@ use perx::store::movielens::MlFiles;
 use perx::ui::{Action, App};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use std::time::Duration;
 
 use crate::util::{load, memory_store, sample_dir};
 
@@ -22,8 +25,11 @@ fn app() -> (App, tempfile::TempDir) {
     (App::new(store), tmp)
 }
 
+/// Presses a key and waits for any background job it started (building the session
+/// browser, loading the recommender, exports, reloads) to hand back its result.
 fn key(app: &mut App, code: KeyCode) {
     app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    app.wait_idle(Duration::from_secs(120));
 }
 
 fn typed(app: &mut App, text: &str) {
@@ -445,7 +451,12 @@ fn the_session_cache_equals_the_sessions_report() {
     store
         .sessions_sql(&SessionsQuery::default(), &mut report)
         .unwrap();
-    let n = store.build_session_cache().unwrap();
+    assert!(!store.session_cache_fresh().unwrap());
+    let n = store.build_session_cache(&NoProgress).unwrap();
+    assert!(
+        store.session_cache_fresh().unwrap(),
+        "kept for the next run"
+    );
     assert_eq!(n as usize, report.rows.len());
     let total = store.session_count(&SessionFilter::default()).unwrap();
     assert_eq!(total as usize, report.rows.len());
@@ -484,4 +495,220 @@ fn the_session_cache_equals_the_sessions_report() {
         assert_eq!(perx::report::Cell::Timestamp(row.start), cells[1]);
         assert_eq!(perx::report::Cell::Bool(row.driven), cells[5]);
     }
+}
+
+fn mouse(app: &mut App, kind: MouseEventKind, column: u16, row: u16) {
+    app.update(Action::Mouse(MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    }));
+    app.wait_idle(Duration::from_secs(120));
+}
+
+/// Where `text` is on the screen (column, row).
+fn find(screen: &str, text: &str) -> (u16, u16) {
+    for (row, line) in screen.lines().enumerate() {
+        if let Some(byte) = line.find(text) {
+            // Screen cells are one char each here (no wide characters in these rows).
+            let col = line[..byte].chars().count();
+            // TestBackend's Display wraps each line in quotes.
+            return ((col - 1) as u16, row as u16);
+        }
+    }
+    panic!("{text:?} not on the screen:\n{screen}");
+}
+
+#[test]
+fn long_work_runs_in_the_background_and_esc_cancels_it() {
+    let (mut app, _tmp) = app();
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('3'),
+        KeyModifiers::NONE,
+    )));
+    assert!(app.busy(), "the session browser is built off the UI thread");
+    assert!(app.sessions_tab().building());
+    let text = screen(&mut app, 120, 24);
+    assert!(text.contains("building the session browser"), "{text}");
+    assert!(text.contains("Esc cancels"), "{text}");
+    // Esc interrupts it; the tab says how to start again.
+    app.update(Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    assert!(!app.busy());
+    assert!(app.status().unwrap().contains("Cancelled"));
+    assert_eq!(
+        app.sessions_tab().message(),
+        Some(perx::ui::strings::sessions::NOT_BUILT)
+    );
+    assert_eq!(app.sessions_tab().total(), 0);
+    // Enter builds it again, to the end this time.
+    key(&mut app, KeyCode::Enter);
+    assert!(!app.busy());
+    assert!(app.sessions_tab().total() > 1000);
+    assert!(app.error().is_none(), "{:?}", app.error());
+}
+
+#[test]
+fn mouse_clicks_tabs_and_rows_and_the_wheel_scrolls() {
+    let (mut app, _tmp) = app();
+    let text = screen(&mut app, 160, 48);
+    let (x, y) = find(&text, "3 Sessions");
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), x + 2, y);
+    assert_eq!(app.current_tab(), 2);
+    let text = screen(&mut app, 160, 48);
+    assert_eq!(app.sessions_tab().selected().unwrap().n, 1);
+    // Click the third session row (rows are in report order, n = 1, 2, 3…).
+    let (x, y) = find(&text, "│3 ");
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), x + 1, y);
+    assert_eq!(app.sessions_tab().selected().unwrap().n, 3);
+    mouse(&mut app, MouseEventKind::ScrollDown, 10, 10);
+    assert_eq!(app.sessions_tab().selected().unwrap().n, 4);
+    mouse(&mut app, MouseEventKind::ScrollUp, 10, 10);
+    mouse(&mut app, MouseEventKind::ScrollUp, 10, 10);
+    assert_eq!(app.sessions_tab().selected().unwrap().n, 2);
+    // Clicking a tab title elsewhere on the bar.
+    let (x, y) = find(&text, "5 Data");
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), x, y);
+    assert_eq!(app.current_tab(), 4);
+}
+
+#[test]
+fn y_copies_the_selected_row_and_u_opens_the_user_in_recommend() {
+    let (mut app, _tmp) = app();
+    key(&mut app, KeyCode::Char('3'));
+    let row = app.sessions_tab().selected().unwrap().clone();
+    key(&mut app, KeyCode::Char('y'));
+    let copied = app.take_clipboard().expect("a row was copied");
+    let cells: Vec<&str> = copied.split('\t').collect();
+    assert_eq!(cells[0], row.user_id);
+    assert_eq!(cells[1], row.start.format("%Y-%m-%d %H:%M:%S").to_string());
+    assert_eq!(cells[6], row.events.to_string());
+    assert!(app.status().unwrap().contains("Copied"));
+    assert_eq!(
+        perx::ui::osc52("a"),
+        "\x1b]52;c;YQ==\x07",
+        "what the terminal gets"
+    );
+    // u: the session's user in the Recommend tab, field filled, list or message shown.
+    key(&mut app, KeyCode::Char('u'));
+    assert_eq!(app.current_tab(), 3);
+    assert_eq!(app.recommend_tab().input(), row.user_id);
+    let user: u32 = row.user_id.parse().unwrap();
+    let text = screen(&mut app, 160, 48);
+    if app.recommend_tab().shown_movies().is_empty() {
+        assert!(
+            app.recommend_tab()
+                .message()
+                .unwrap()
+                .contains(&row.user_id),
+            "{text}"
+        );
+    } else {
+        assert!(text.contains(&format!("for user {user}")), "{text}");
+    }
+}
+
+#[test]
+fn sessions_filter_by_sgt_days_and_export_every_match() {
+    use chrono::TimeZone;
+    let (mut app, tmp) = app();
+    let out = tmp.path().join("exports");
+    std::fs::create_dir(&out).unwrap();
+    let mut app = {
+        // with_export_dir takes the app by value.
+        let a = std::mem::replace(&mut app, App::new(memory_store()));
+        a.with_export_dir(out.clone())
+    };
+    key(&mut app, KeyCode::Char('3'));
+    let all = app.sessions_tab().total();
+    let sgt = chrono_tz::Asia::Singapore;
+    let hour = app
+        .sessions_tab()
+        .selected()
+        .unwrap()
+        .start
+        .with_timezone(&sgt)
+        .format("%Y-%m-%d %H:00")
+        .to_string();
+    let from = sgt
+        .from_local_datetime(
+            &chrono::NaiveDateTime::parse_from_str(&hour, "%Y-%m-%d %H:%M").unwrap(),
+        )
+        .unwrap();
+    let to = from + chrono::Duration::hours(1);
+    let typed_span = format!("{hour}..{}", to.format("%Y-%m-%dT%H:%M"));
+    key(&mut app, KeyCode::Char('t'));
+    typed(&mut app, &typed_span);
+    key(&mut app, KeyCode::Enter);
+    let some = app.sessions_tab().total();
+    assert!(some > 0 && some < all, "{some} of {all}");
+    key(&mut app, KeyCode::Home);
+    let first = app.sessions_tab().selected().unwrap().start;
+    assert!(first >= from && first < to, "{first}");
+    // x exports all matches (in the background), not just the page, with provenance.
+    key(&mut app, KeyCode::Char('x'));
+    let status = app.status().unwrap().to_owned();
+    assert!(
+        status.contains(&format!("Exported {some} rows")),
+        "{status}"
+    );
+    let csv = std::fs::read_to_string(out.join("perx-sessions.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("user_id,session_start,session_end")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len() as u64, some);
+    for r in &rows {
+        let start = &r.split(',').nth(1).unwrap()[..19];
+        let t = chrono::NaiveDateTime::parse_from_str(start, "%Y-%m-%dT%H:%M:%S")
+            .or_else(|_| chrono::NaiveDateTime::parse_from_str(start, "%Y-%m-%d %H:%M:%S"))
+            .unwrap()
+            .and_utc();
+        assert!(t >= from && t < to, "{r}");
+    }
+    let meta = std::fs::read_to_string(out.join("perx-sessions.csv.meta.json")).unwrap();
+    let utc_from = from.with_timezone(&chrono::Utc).to_rfc3339();
+    assert!(meta.contains(&utc_from), "{utc_from} in {meta}");
+    // A bad range is a message, not a filter.
+    key(&mut app, KeyCode::Char('t'));
+    typed(&mut app, "2024-02-30");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.sessions_tab().message().unwrap().contains("YYYY-MM-DD"));
+    assert_eq!(app.sessions_tab().total(), some);
+}
+
+#[test]
+fn r_in_the_data_tab_reloads_from_the_recorded_files_in_the_background() {
+    let (mut app, _tmp) = app();
+    key(&mut app, KeyCode::Char('5'));
+    let before = screen(&mut app, 160, 48);
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('r'),
+        KeyModifiers::NONE,
+    )));
+    assert!(app.busy());
+    app.wait_idle(Duration::from_secs(120));
+    assert!(app.error().is_none(), "{:?}", app.error());
+    let status = app.status().unwrap().to_owned();
+    assert!(status.contains("Reloaded"), "{status}");
+    assert!(
+        status.contains("movielens"),
+        "ratings reloaded too: {status}"
+    );
+    // Same files, same counts.
+    let after = screen(&mut app, 160, 48);
+    let counts = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.contains("http_log") || l.contains("ml_rating"))
+            .map(|l| l.chars().take(40).collect())
+            .collect()
+    };
+    assert_eq!(counts(&before), counts(&after));
+    // The other tabs start afresh on the reloaded data.
+    key(&mut app, KeyCode::Char('3'));
+    assert!(app.sessions_tab().total() > 1000);
 }

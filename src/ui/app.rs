@@ -1,21 +1,25 @@
 //! The application state and its update function.
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Tabs, Wrap};
 
 use std::path::PathBuf;
+use std::time::Duration;
 
+use super::jobs::{Done, Ended, Running, Work};
 use super::strings;
 use super::tabs::data::DataTab;
 use super::tabs::engagement::EngagementTab;
 use super::tabs::recommend::RecommendTab;
 use super::tabs::sessions::SessionsTab;
 use super::tabs::weekly::WeeklyTab;
-use super::tabs::{Outcome, Tab};
+use super::tabs::{Exporting, Outcome, Tab};
 use crate::store::Store;
 
 /// Everything that can happen to the app.
@@ -35,6 +39,12 @@ pub enum Action {
     Dismiss,
     /// Export the current view to CSV.
     Export,
+    /// Copy the selected row to the terminal's clipboard (OSC 52).
+    Copy,
+    /// Cancel the background job.
+    Cancel,
+    /// A mouse event (clicks select tabs and rows, the wheel scrolls).
+    Mouse(MouseEvent),
     /// Leave.
     Quit,
 }
@@ -53,6 +63,12 @@ pub struct App {
     status: Option<String>,
     export_dir: PathBuf,
     quit: bool,
+    job: Option<Running>,
+    /// Threads of cancelled jobs still stopping: the next job waits for them.
+    stopping: Vec<std::thread::JoinHandle<()>>,
+    clipboard: Option<String>,
+    /// Where each tab title was drawn on the top row (start column, width), for clicks.
+    tab_hits: Vec<(u16, u16)>,
 }
 
 impl std::fmt::Debug for App {
@@ -81,6 +97,10 @@ impl App {
             status: None,
             export_dir: PathBuf::from("."),
             quit: false,
+            job: None,
+            stopping: Vec::new(),
+            clipboard: None,
+            tab_hits: Vec::new(),
         };
         app.show(0);
         app
@@ -118,13 +138,19 @@ impl App {
     }
 
     fn tab_mut(&mut self, n: usize) -> &mut dyn Tab {
-        match n {
+        self.tab_and_store(n).0
+    }
+
+    /// Tab `n` and the store, borrowed together.
+    fn tab_and_store(&mut self, n: usize) -> (&mut dyn Tab, &Store) {
+        let tab: &mut dyn Tab = match n {
             0 => &mut self.engagement,
             1 => &mut self.weekly,
             2 => &mut self.sessions,
             3 => &mut self.recommend,
             _ => &mut self.data,
-        }
+        };
+        (tab, &self.store)
     }
 
     fn tab(&self) -> &dyn Tab {
@@ -149,21 +175,114 @@ impl App {
 
     fn show(&mut self, n: usize) {
         self.current = n.min(strings::TAB_TITLES.len() - 1);
-        let store = &self.store;
-        let outcome = match self.current {
-            0 => self.engagement.on_show(store),
-            1 => self.weekly.on_show(store),
-            2 => self.sessions.on_show(store),
-            3 => self.recommend.on_show(store),
-            _ => self.data.on_show(store),
-        };
-        self.apply(outcome);
+        let (tab, store) = self.tab_and_store(self.current);
+        let outcome = tab.on_show(store);
+        self.apply(self.current, outcome);
     }
 
-    fn apply(&mut self, outcome: Outcome) {
-        if let Outcome::Error(e) = outcome {
-            self.error = Some(e);
+    /// Carries out what tab `tab` asked for.
+    fn apply(&mut self, tab: usize, outcome: Outcome) {
+        match outcome {
+            Outcome::Done | Outcome::NotMine => {}
+            Outcome::Error(e) => self.error = Some(e),
+            Outcome::Spawn(work) => self.start_job(tab, work),
+            Outcome::DataChanged(summary) => {
+                self.engagement = EngagementTab::default();
+                self.weekly = WeeklyTab::default();
+                self.sessions = SessionsTab::default();
+                self.recommend = RecommendTab::new();
+                self.status = Some(summary);
+            }
+            Outcome::OpenUser(user) => {
+                self.show(3);
+                let outcome = self.recommend.open_user(user, &self.store);
+                self.apply(3, outcome);
+            }
         }
+    }
+
+    /// Runs `work` in the background for tab `tab`. One job at a time: a new one cancels
+    /// the one running.
+    fn start_job(&mut self, tab: usize, work: Work) {
+        self.drop_job();
+        let after: Vec<_> = std::mem::take(&mut self.stopping)
+            .into_iter()
+            .filter(|t| !t.is_finished())
+            .collect();
+        match Running::start(tab, work, &self.store, after) {
+            Ok(job) => self.job = Some(job),
+            Err(e) => {
+                self.error = Some(e);
+                self.tab_mut(tab).on_cancelled();
+            }
+        }
+    }
+
+    /// Interrupts the running job, if any, and tells its tab; returns its label.
+    fn drop_job(&mut self) -> Option<&'static str> {
+        let job = self.job.take()?;
+        let (tab, label) = (job.tab, job.label());
+        self.stopping.push(job.cancel());
+        self.tab_mut(tab).on_cancelled();
+        Some(label)
+    }
+
+    /// Hands a finished job's result to its tab.
+    fn finish(&mut self, job: Running, ended: Ended) {
+        match ended {
+            Ended::Finished(Done::Exported(result)) => self.exported(result),
+            Ended::Finished(done) => {
+                let (tab, store) = self.tab_and_store(job.tab);
+                let outcome = tab.on_done(done, store);
+                self.apply(job.tab, outcome);
+            }
+            Ended::Lost => {
+                self.tab_mut(job.tab).on_cancelled();
+                self.error = Some(strings::job_lost(job.label()));
+            }
+        }
+    }
+
+    fn exported(&mut self, result: Result<super::tabs::Exported, String>) {
+        match result {
+            Ok(e) => self.status = Some(strings::exported(&e)),
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Picks up the background job's result if it has ended (the event loop calls this
+    /// on every turn).
+    pub fn tick(&mut self) {
+        let ended = self.job.as_ref().and_then(Running::poll);
+        if let (Some(ended), Some(job)) = (ended, self.job.take()) {
+            self.finish(job, ended);
+        }
+    }
+
+    /// Waits until no background job is running (tests, benchmarks); a job that takes
+    /// more than `limit` is cancelled and reported as an error.
+    pub fn wait_idle(&mut self, limit: Duration) {
+        while let Some(job) = self.job.take() {
+            match job.wait(limit) {
+                Some(ended) => self.finish(job, ended),
+                None => {
+                    self.job = Some(job);
+                    let label = self.drop_job().unwrap_or_default();
+                    self.error = Some(strings::job_timed_out(label, limit));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Whether a background job is running.
+    pub fn busy(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Text copied with `y`, not yet handed to the terminal.
+    pub fn take_clipboard(&mut self) -> Option<String> {
+        self.clipboard.take()
     }
 
     /// Applies one action.
@@ -185,17 +304,61 @@ impl App {
                 self.help = false;
                 self.error = None;
             }
-            Action::Export => {
-                self.status = match self.tab().export(&self.store, &self.export_dir) {
-                    None => Some(strings::NOTHING_TO_EXPORT.to_owned()),
-                    Some(Ok(e)) => Some(strings::exported(&e)),
-                    Some(Err(e)) => {
-                        self.error = Some(e);
-                        None
+            Action::Export => match self.tab().export(&self.store, &self.export_dir) {
+                None => self.status = Some(strings::NOTHING_TO_EXPORT.to_owned()),
+                Some(Exporting::Now(result)) => self.exported(result),
+                Some(Exporting::Later(work)) => self.start_job(self.current, work),
+            },
+            Action::Copy => {
+                self.status = Some(match self.tab().selected_row() {
+                    Some(cells) => {
+                        self.clipboard = Some(cells.join("\t"));
+                        strings::COPIED.to_owned()
                     }
-                };
+                    None => strings::NOTHING_TO_COPY.to_owned(),
+                });
             }
-            Action::Quit => self.quit = true,
+            Action::Cancel => {
+                if let Some(label) = self.drop_job() {
+                    self.status = Some(strings::cancelled(label));
+                }
+            }
+            Action::Mouse(m) => self.mouse(m),
+            Action::Quit => {
+                self.drop_job();
+                self.quit = true;
+            }
+        }
+    }
+
+    fn mouse(&mut self, m: MouseEvent) {
+        let overlay = self.error.is_some() || self.help;
+        let wheel = |code| Action::Key(KeyEvent::new(code, KeyModifiers::NONE));
+        match m.kind {
+            MouseEventKind::Down(MouseButton::Left) if overlay => self.update(Action::Dismiss),
+            MouseEventKind::Down(MouseButton::Left) if m.row == 0 => {
+                let hit = self
+                    .tab_hits
+                    .iter()
+                    .position(|&(x, w)| m.column >= x && m.column < x + w);
+                if let Some(t) = hit {
+                    self.update(Action::ShowTab(t));
+                }
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                let current = self.current;
+                let (tab, store) = self.tab_and_store(current);
+                let outcome = tab.on_click(m.column, m.row, store);
+                self.apply(current, outcome);
+            }
+            // The wheel moves the selection like the arrow keys, unless a field is typed in.
+            MouseEventKind::ScrollDown if !overlay && !self.tab().editing() => {
+                self.update(wheel(KeyCode::Down));
+            }
+            MouseEventKind::ScrollUp if !overlay && !self.tab().editing() => {
+                self.update(wheel(KeyCode::Up));
+            }
+            _ => {}
         }
     }
 
@@ -214,35 +377,27 @@ impl App {
         match key.code {
             KeyCode::Tab => return Some(Action::NextTab),
             KeyCode::BackTab => return Some(Action::PrevTab),
+            KeyCode::Esc if self.job.is_some() => return Some(Action::Cancel),
             _ => {}
         }
         let current = self.current;
-        let outcome = {
-            let store = &self.store;
-            match current {
-                0 => self.engagement.on_key(key, store),
-                1 => self.weekly.on_key(key, store),
-                2 => self.sessions.on_key(key, store),
-                3 => self.recommend.on_key(key, store),
-                _ => self.data.on_key(key, store),
-            }
-        };
-        match outcome {
-            Outcome::Done => None,
-            Outcome::Error(e) => {
-                self.error = Some(e);
-                None
-            }
+        let (tab, store) = self.tab_and_store(current);
+        match tab.on_key(key, store) {
             Outcome::NotMine => match key.code {
                 KeyCode::Char('q') => Some(Action::Quit),
                 KeyCode::Char('?') => Some(Action::ToggleHelp),
                 KeyCode::Char('x') => Some(Action::Export),
+                KeyCode::Char('y') => Some(Action::Copy),
                 KeyCode::Char(c @ '1'..='9') => {
                     let t = c as usize - '1' as usize;
                     (t < strings::TAB_TITLES.len()).then_some(Action::ShowTab(t))
                 }
                 _ => None,
             },
+            outcome => {
+                self.apply(current, outcome);
+                None
+            }
         }
     }
 
@@ -254,10 +409,21 @@ impl App {
             Constraint::Length(1),
         ])
         .areas(frame.area());
-        let titles = strings::TAB_TITLES
+        let titles: Vec<String> = strings::TAB_TITLES
             .iter()
             .enumerate()
-            .map(|(i, t)| Line::from(format!(" {} {t} ", i + 1)));
+            .map(|(i, t)| format!(" {} {t} ", i + 1))
+            .collect();
+        // The Tabs widget pads each title with one space either side and puts a one-column
+        // divider between them.
+        self.tab_hits.clear();
+        let mut x = bar.x;
+        for t in &titles {
+            let w = t.chars().count() as u16 + 2;
+            self.tab_hits.push((x, w));
+            x += w + 1;
+        }
+        let titles = titles.into_iter().map(Line::from);
         frame.render_widget(
             Tabs::new(titles)
                 .select(self.current)
@@ -267,13 +433,17 @@ impl App {
         );
         let current = self.current;
         self.tab_mut(current).render(frame, body);
-        let footer_text = match (&self.status, self.tab().editing()) {
-            (Some(status), _) => status.as_str(),
-            (None, true) => strings::EDITING_FOOTER,
-            (None, false) => strings::FOOTER,
+        let (footer_text, color) = match (&self.job, &self.status, self.tab().editing()) {
+            (Some(job), _, _) => (
+                format!(" {}{}", job.status(), strings::ESC_CANCELS),
+                Color::Yellow,
+            ),
+            (None, Some(status), _) => (status.clone(), Color::DarkGray),
+            (None, None, true) => (strings::EDITING_FOOTER.to_owned(), Color::DarkGray),
+            (None, None, false) => (strings::FOOTER.to_owned(), Color::DarkGray),
         };
         frame.render_widget(
-            Paragraph::new(footer_text).style(Style::default().fg(Color::DarkGray)),
+            Paragraph::new(footer_text).style(Style::default().fg(color)),
             footer,
         );
         if self.help {

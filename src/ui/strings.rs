@@ -4,7 +4,8 @@
 pub const TAB_TITLES: [&str; 5] = ["Engagement", "Weekly", "Sessions", "Recommend", "Data"];
 
 /// The footer's reminder of the main keys.
-pub const FOOTER: &str = " 1-5/Tab switch · ↑↓/jk move · x export CSV · ? help · q quit ";
+pub const FOOTER: &str =
+    " 1-5/Tab switch · ↑↓/jk move · x export CSV · y copy row · ? help · q quit ";
 
 /// The footer while a text field has the keys.
 pub const EDITING_FOOTER: &str = " typing · Enter applies · Esc leaves the field · Ctrl-C quits ";
@@ -16,9 +17,44 @@ pub const GLOBAL_KEYS: &[(&str, &str)] = &[
         "x",
         "export the whole current view to CSV (reports also get FILE.meta.json)",
     ),
+    (
+        "y",
+        "copy the selected row to the clipboard (OSC 52 terminals)",
+    ),
+    ("Esc", "cancel the background job shown in the footer"),
+    ("mouse", "click a tab or a row; the wheel scrolls"),
     ("?", "this help (Esc closes it)"),
     ("q, Ctrl-C", "quit"),
 ];
+
+/// After the job's status in the footer.
+pub const ESC_CANCELS: &str = " · Esc cancels";
+
+/// `y` copied a row.
+pub const COPIED: &str = " Copied the selected row to the clipboard (tab-separated).";
+/// `y` with no row selected.
+pub const NOTHING_TO_COPY: &str = " No row selected to copy.";
+
+/// A job was cancelled with Esc.
+pub fn cancelled(label: &str) -> String {
+    format!(" Cancelled: {label}.")
+}
+
+/// A job's thread died without a result.
+pub fn job_lost(label: &str) -> String {
+    format!(
+        "The background job ({label}) stopped without a result. This is a bug in perx; \
+         please report it. Switching tabs or pressing the key again retries."
+    )
+}
+
+/// A job ran past the limit of `App::wait_idle`.
+pub fn job_timed_out(label: &str, limit: std::time::Duration) -> String {
+    format!(
+        "The background job ({label}) took more than {} s and was cancelled.",
+        limit.as_secs()
+    )
+}
 
 /// When the current view has nothing to export.
 pub const NOTHING_TO_EXPORT: &str = " Nothing to export in this view yet.";
@@ -66,6 +102,13 @@ pub mod recommend {
     pub const RATED_TITLE: &str = " Their highest-rated ";
     /// A non-digit was typed.
     pub const DIGITS_ONLY: &str = "User ids are digits only.";
+    /// The background job that loads the model.
+    pub const LOADING: &str = "loading the recommender";
+    /// Under the field while it loads.
+    pub const LOADING_NOTE: &str =
+        "Loading the recommender (it is trained and saved on first use, about a second on ML-1M)…";
+    /// Loading was cancelled.
+    pub const CANCELLED: &str = "Cancelled. Press Enter to try again.";
     /// The database has no ratings.
     pub const NO_RATINGS: &str =
         "No MovieLens ratings loaded: run `perx movielens load --dir DIR` first.";
@@ -107,8 +150,31 @@ pub mod data {
     /// Tab keys.
     pub const KEYS: &[(&str, &str)] = &[
         ("↑↓, j k", "move through the rejected lines"),
-        ("r", "read the counts again"),
+        (
+            "r",
+            "reload every source from the files listed (in the background)",
+        ),
     ];
+    /// The background job of `r`.
+    pub const RELOADING: &str = "reloading the data";
+    /// `r` with no recorded sources.
+    pub const NOTHING_TO_RELOAD: &str = "Nothing was loaded from files yet, so there is nothing to reload. Load data with `perx load --data DIR`.";
+    /// What a reload did.
+    pub fn reloaded(r: &crate::store::reload::Reloaded) -> String {
+        let mut from: Vec<String> = r.dirs.iter().map(|d| d.display().to_string()).collect();
+        from.extend(r.ratings.iter().map(|p| p.display().to_string()));
+        format!(
+            " Reloaded {} rows ({} rejected) from {} in {:.1} s",
+            r.rows,
+            r.rejected,
+            from.join(", "),
+            r.seconds
+        )
+    }
+    /// A reload failed.
+    pub fn reload_failed(e: &str) -> String {
+        format!("Reloading failed; the tables keep their earlier rows. {e}")
+    }
 }
 
 /// Engagement tab.
@@ -162,15 +228,32 @@ pub mod sessions {
     pub const NO_FILTER: &str = "no filter";
     /// The key hint.
     pub const HINT: &str =
-        "/ user · c campaign · w reward · d driven · s sort · Enter requests · Esc clear";
+        "/ c w t: user, campaign, reward, days · d driven · s sort · Enter · u recommend";
     /// Prompts.
     pub const TYPE_USER: &str = "User id (empty for all), Enter:";
     /// Prompts.
     pub const TYPE_CAMPAIGN: &str = "Campaign id (empty for all), Enter:";
     /// Prompts.
     pub const TYPE_REWARD: &str = "Reward id (empty for all), Enter:";
+    /// Prompts.
+    pub const TYPE_DAYS: &str = "Started in SGT: 2024-01-01, 2024-01-01..2024-01-07 or 2024-01-01 08:00..2024-01-01 12:00 (empty: all), Enter:";
     /// A typed id that is not a number.
     pub const BAD_ID: &str = "Ids are numbers (Esc clears the filters).";
+    /// Typed days that are not a range.
+    pub const BAD_DAYS: &str = "Times are YYYY-MM-DD or YYYY-MM-DD HH:MM, as FROM..TO with FROM first (Esc clears the filters).";
+    /// The background job that builds the browser's cache.
+    pub const BUILDING: &str = "building the session browser";
+    /// The background job that exports.
+    pub const EXPORTING: &str = "exporting sessions";
+    /// Shown while the cache is built.
+    pub const BUILDING_NOTE: &str =
+        "Sessionising the HTTP log for the browser (once per load; seconds for millions of lines)…";
+    /// The cache was not built (cancelled or failed).
+    pub const NOT_BUILT: &str = "The session browser is not built. Press Enter to build it.";
+    /// `u` on a session whose user id is not a MovieLens id.
+    pub fn not_a_movielens_id(user: &str) -> String {
+        format!("User {user} is not a number, so it has no MovieLens ratings to recommend from.")
+    }
     /// Detail popup title.
     pub const DETAIL_TITLE: &str = "Requests of user";
     /// Before the driving campaigns.
@@ -185,11 +268,20 @@ pub mod sessions {
             "/, c, w",
             "filter by user, campaign or reward id (empty clears)",
         ),
+        (
+            "t",
+            "only sessions starting in this SGT span: 2024-01-01..2024-01-07, 2024-01-01 08:00..2024-01-01 12:00",
+        ),
         ("d", "reward-driven sessions only, or all"),
         ("s", "sort: user and start, start, most requests, longest"),
         (
             "Enter",
             "the session's requests, with the gap since the previous one",
+        ),
+        ("u", "open the selected session's user in the Recommend tab"),
+        (
+            "x",
+            "export every matching session (not just this page), in this order",
         ),
         ("Esc", "close the requests, or clear the filters"),
     ];

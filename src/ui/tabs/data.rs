@@ -9,10 +9,11 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
 use std::path::Path;
 
-use super::{Exported, Outcome, Tab, export_csv, moved};
+use super::{Exporting, Outcome, Tab, export_csv, moved, row_at};
 use crate::core::Reject;
 use crate::report::{Cell, Collected};
 use crate::store::{ManifestEntry, Store};
+use crate::ui::jobs::{Done, Work};
 use crate::ui::strings::data as s;
 
 /// The tab's state.
@@ -23,6 +24,8 @@ pub struct DataTab {
     rejects: Vec<(String, Reject)>,
     table: TableState,
     loaded: bool,
+    reloading: bool,
+    rejects_area: Rect,
 }
 
 impl DataTab {
@@ -49,6 +52,44 @@ impl DataTab {
 }
 
 impl Tab for DataTab {
+    fn on_done(&mut self, done: Done, store: &Store) -> Outcome {
+        let Done::Reloaded(result) = done else {
+            return Outcome::Done;
+        };
+        self.reloading = false;
+        match result {
+            Ok(summary) => match self.refresh(store) {
+                Outcome::Done => Outcome::DataChanged(summary),
+                other => other,
+            },
+            Err(e) => Outcome::Error(s::reload_failed(&e)),
+        }
+    }
+
+    fn on_cancelled(&mut self) {
+        self.reloading = false;
+    }
+
+    fn on_click(&mut self, column: u16, row: u16, _store: &Store) -> Outcome {
+        match row_at(self.rejects_area, self.table.offset(), column, row) {
+            Some(i) if i < self.rejects.len() => {
+                self.table.select(Some(i));
+                Outcome::Done
+            }
+            _ => Outcome::NotMine,
+        }
+    }
+
+    fn selected_row(&self) -> Option<Vec<String>> {
+        let (source, r) = self.rejects.get(self.table.selected()?)?;
+        Some(vec![
+            source.clone(),
+            r.line_no.to_string(),
+            r.reason.clone(),
+            r.raw.clone(),
+        ])
+    }
+
     fn on_show(&mut self, store: &Store) -> Outcome {
         if self.loaded {
             Outcome::Done
@@ -57,9 +98,23 @@ impl Tab for DataTab {
         }
     }
 
-    fn on_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
+    fn on_key(&mut self, key: KeyEvent, _store: &Store) -> Outcome {
         if key.code == KeyCode::Char('r') {
-            return self.refresh(store);
+            if self.reloading {
+                return Outcome::Done;
+            }
+            if self.sources.is_empty() {
+                return Outcome::Error(s::NOTHING_TO_RELOAD.to_owned());
+            }
+            self.reloading = true;
+            return Outcome::Spawn(Work::new(s::RELOADING, |store, progress| {
+                Done::Reloaded(
+                    store
+                        .reload_sources(progress)
+                        .map(|r| s::reloaded(&r))
+                        .map_err(|e| e.to_string()),
+                )
+            }));
         }
         let at = self.table.selected().unwrap_or(0);
         let Some(to) = moved(&key, at, self.rejects.len()) else {
@@ -155,6 +210,7 @@ impl Tab for DataTab {
         .header(Row::new(["where", "reason", "line"]).style(bold))
         .block(block)
         .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED));
+        self.rejects_area = bottom;
         frame.render_stateful_widget(rejects, bottom, &mut self.table);
     }
 
@@ -162,7 +218,7 @@ impl Tab for DataTab {
         s::KEYS
     }
 
-    fn export(&self, store: &Store, dir: &Path) -> Option<Result<Exported, String>> {
+    fn export(&self, store: &Store, dir: &Path) -> Option<Exporting> {
         let rows = Collected {
             columns: ["source", "line_no", "reason", "line"]
                 .map(str::to_owned)
@@ -180,6 +236,12 @@ impl Tab for DataTab {
                 })
                 .collect(),
         };
-        Some(export_csv(store, dir, "perx-rejects.csv", &rows, None))
+        Some(Exporting::Now(export_csv(
+            store,
+            dir,
+            "perx-rejects.csv",
+            &rows,
+            None,
+        )))
     }
 }

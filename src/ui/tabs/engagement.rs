@@ -15,8 +15,8 @@ use ratatui::widgets::{
 
 use std::path::Path;
 
-use super::{Exported, Outcome, Tab, export_csv};
-use crate::core::timerange::{LocalDateRange, to_local};
+use super::{Exporting, Outcome, Tab, export_csv};
+use crate::core::timerange::{LocalDateRange, parse_day_range, to_local};
 use crate::report::output::cell_text;
 use crate::report::{Bucket, Cell, Collected, EngagementQuery, sql_files};
 use crate::store::Store;
@@ -101,13 +101,7 @@ impl EngagementTab {
     }
 
     fn typed_range(&self) -> Option<(NaiveDate, NaiveDate)> {
-        let mut parts = self.typed.split_whitespace();
-        let a = NaiveDate::parse_from_str(parts.next()?, "%Y-%m-%d").ok()?;
-        let b = match parts.next() {
-            Some(p) => NaiveDate::parse_from_str(p, "%Y-%m-%d").ok()?,
-            None => a,
-        };
-        parts.next().is_none().then_some((a, b))
+        parse_day_range(&self.typed)
     }
 }
 
@@ -343,7 +337,7 @@ impl Tab for EngagementTab {
         s::KEYS
     }
 
-    fn export(&self, store: &Store, dir: &Path) -> Option<Result<Exported, String>> {
+    fn export(&self, store: &Store, dir: &Path) -> Option<Exporting> {
         let (rows, q) = (self.result.as_ref()?, self.query.as_ref()?);
         let (utc_from, utc_to) = q.range.to_utc();
         let prov = Provenance {
@@ -361,6 +355,12 @@ impl Tab for EngagementTab {
             q.range.from(),
             q.range.to()
         );
-        Some(export_csv(store, dir, &name, rows, Some(&prov)))
+        Some(Exporting::Now(export_csv(
+            store,
+            dir,
+            &name,
+            rows,
+            Some(&prov),
+        )))
     }
 }

@@ -18,6 +18,7 @@ use crate::report::output::CsvSink;
 use crate::report::{Collected, RowSink};
 use crate::store::Store;
 use crate::store::provenance::Provenance;
+use crate::ui::jobs::{Done, Work};
 
 /// A finished export: the CSV and its provenance sidecar, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +69,7 @@ pub fn export_csv(
 }
 
 /// What a tab asks the app to do after a key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Outcome {
     /// The key was used (or ignored) by the tab.
     Done,
@@ -76,6 +77,22 @@ pub enum Outcome {
     NotMine,
     /// Show an error.
     Error(String),
+    /// Run this in the background; the result comes back to the tab's `on_done`.
+    Spawn(Work),
+    /// Open this MovieLens user in the Recommend tab.
+    OpenUser(u32),
+    /// The data were reloaded: every other tab starts afresh; the text says what happened.
+    DataChanged(String),
+}
+
+/// An export: written at once, or long enough to run in the background (the result comes
+/// back as [`Done::Exported`]).
+#[derive(Debug)]
+pub enum Exporting {
+    /// Written.
+    Now(Result<Exported, String>),
+    /// To be written by this job.
+    Later(Work),
 }
 
 /// Where the plain list moves (↓ ↑ j k, PgDn PgUp by 10) take a selection at `at` in a
@@ -108,5 +125,30 @@ pub trait Tab {
     fn keys(&self) -> &'static [(&'static str, &'static str)];
     /// Writes the whole current view (not just the visible page) to CSV in `dir`;
     /// `None` when there is nothing to export.
-    fn export(&self, store: &Store, dir: &Path) -> Option<Result<Exported, String>>;
+    fn export(&self, store: &Store, dir: &Path) -> Option<Exporting>;
+    /// A background job the tab started has finished.
+    fn on_done(&mut self, _done: Done, _store: &Store) -> Outcome {
+        Outcome::Done
+    }
+    /// A background job the tab started was cancelled (or lost): it will not report.
+    fn on_cancelled(&mut self) {}
+    /// A click at (`column`, `row`) of the screen; tabs with lists select the row under it.
+    fn on_click(&mut self, _column: u16, _row: u16, _store: &Store) -> Outcome {
+        Outcome::NotMine
+    }
+    /// The selected row as cells of text (what `y` copies).
+    fn selected_row(&self) -> Option<Vec<String>> {
+        None
+    }
+}
+
+/// The row of a table's body under screen row `row`: `area` is where the bordered table
+/// with a one-line header was drawn, `offset` its first visible row.
+pub fn row_at(area: Rect, offset: usize, column: u16, row: u16) -> Option<usize> {
+    let body_top = area.y + 2;
+    let inside = column > area.x
+        && column < area.x + area.width.saturating_sub(1)
+        && row >= body_top
+        && row < area.y + area.height.saturating_sub(1);
+    inside.then(|| offset + usize::from(row - body_top))
 }

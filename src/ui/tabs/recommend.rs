@@ -11,12 +11,13 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
 
 use std::path::Path;
 
-use super::{Exported, Outcome, Tab, export_csv};
+use super::{Exporting, Outcome, Tab, export_csv};
 use crate::core::recommend::{Basis, Params, Recommendation, Recommender};
 use crate::recommender;
 use crate::report::{Cell, Collected};
 use crate::store::Store;
 use crate::store::recommend::MovieInfo;
+use crate::ui::jobs::{Done, Work};
 use crate::ui::strings::recommend as s;
 
 /// How many movies are shown.
@@ -34,6 +35,8 @@ pub struct RecommendTab {
     recommender: Option<Recommender>,
     movies: HashMap<u32, MovieInfo>,
     shown: Option<Shown>,
+    /// The user to show once the recommender has loaded in the background.
+    pending: Option<u32>,
 }
 
 impl std::fmt::Debug for RecommendTab {
@@ -105,15 +108,34 @@ impl RecommendTab {
             Err(e) => return Outcome::Error(e.to_string()),
         }
         if self.recommender.is_none() {
-            match recommender::open_or_train(store, None, Params::default()) {
-                Ok((model, _)) => self.recommender = Some(Recommender::new(model)),
-                Err(e) => return Outcome::Error(e.to_string()),
-            }
-            match store.ml_movies() {
-                Ok(m) => self.movies = m,
-                Err(e) => return Outcome::Error(e.to_string()),
-            }
+            self.pending = Some(user);
+            return Outcome::Spawn(Work::new(s::LOADING, |store, _| {
+                let load = || -> Result<_, String> {
+                    let (model, _) = recommender::open_or_train(store, None, Params::default())
+                        .map_err(|e| e.to_string())?;
+                    let movies = store.ml_movies().map_err(|e| e.to_string())?;
+                    Ok(Box::new((Recommender::new(model), movies)))
+                };
+                Done::Recommender(load())
+            }));
         }
+        self.show_user(user, store)
+    }
+
+    /// Opens `user` (a jump from another tab): fills the field and shows the list.
+    pub fn open_user(&mut self, user: u32, store: &Store) -> Outcome {
+        self.input = user.to_string();
+        self.editing = false;
+        self.query(store)
+    }
+
+    /// Whether the recommender is loading in the background.
+    pub fn loading(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Shows the list for `user` with the loaded recommender.
+    fn show_user(&mut self, user: u32, store: &Store) -> Outcome {
         let Some(rec) = &self.recommender else {
             return Outcome::Done;
         };
@@ -160,6 +182,31 @@ impl Tab for RecommendTab {
     fn on_show(&mut self, _store: &Store) -> Outcome {
         self.editing = true;
         Outcome::Done
+    }
+
+    fn on_done(&mut self, done: Done, store: &Store) -> Outcome {
+        let Done::Recommender(result) = done else {
+            return Outcome::Done;
+        };
+        let user = self.pending.take();
+        match result {
+            Ok(loaded) => {
+                let (rec, movies) = *loaded;
+                self.recommender = Some(rec);
+                self.movies = movies;
+                match user {
+                    Some(u) => self.show_user(u, store),
+                    None => Outcome::Done,
+                }
+            }
+            Err(e) => Outcome::Error(e),
+        }
+    }
+
+    fn on_cancelled(&mut self) {
+        if self.pending.take().is_some() {
+            self.message = Some(s::CANCELLED.to_owned());
+        }
     }
 
     fn on_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
@@ -215,10 +262,13 @@ impl Tab for RecommendTab {
             ),
             field,
         );
-        let text =
+        let text = if self.pending.is_some() {
+            s::LOADING_NOTE
+        } else {
             self.message
                 .as_deref()
-                .unwrap_or(if self.shown.is_none() { s::HINT } else { "" });
+                .unwrap_or(if self.shown.is_none() { s::HINT } else { "" })
+        };
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), note);
         let Some(shown) = &self.shown else {
             return;
@@ -281,7 +331,7 @@ impl Tab for RecommendTab {
         s::KEYS
     }
 
-    fn export(&self, store: &Store, dir: &Path) -> Option<Result<Exported, String>> {
+    fn export(&self, store: &Store, dir: &Path) -> Option<Exporting> {
         let shown = self.shown.as_ref()?;
         let mut rows = Collected {
             columns: [
@@ -309,6 +359,6 @@ impl Tab for RecommendTab {
             ]);
         }
         let name = format!("perx-recommend-user{}.csv", shown.user);
-        Some(export_csv(store, dir, &name, &rows, None))
+        Some(Exporting::Now(export_csv(store, dir, &name, &rows, None)))
     }
 }

@@ -1,8 +1,14 @@
 //! Sessions tab: the sessions of the HTTP log, read from DuckDB a page at a time (never
-//! all in memory), filtered by user, campaign, reward or reward-driven, sorted with `s`;
-//! Enter shows a session's requests with the gap since the previous one.
+//! all in memory), filtered by user, campaign, reward, reward-driven or start time (SGT), sorted
+//! with `s`; Enter shows a session's requests with the gap since the previous one; `u`
+//! opens the session's user in the Recommend tab. The cache behind it is built in the
+//! background the first time (and again after a reload of the data).
 
-use std::path::Path;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Asia::Singapore;
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -10,9 +16,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState};
 
-use super::{Exported, Outcome, Tab};
+use super::{Exported, Exporting, Outcome, Tab, row_at};
+use crate::core::timerange::{parse_local_span, to_local};
+use crate::report::output::CsvSink;
 use crate::store::Store;
+use crate::store::provenance::Provenance;
 use crate::store::session_browse::{SessionEvent, SessionFilter, SessionRow, SessionSort};
+use crate::ui::jobs::{Done, Work};
 use crate::ui::strings::sessions as s;
 
 /// Sessions fetched per query.
@@ -24,12 +34,15 @@ enum Field {
     User,
     Campaign,
     Reward,
+    Days,
 }
 
 /// The tab's state.
 #[derive(Debug, Default)]
 pub struct SessionsTab {
     built: bool,
+    building: bool,
+    list_area: Rect,
     filter: SessionFilter,
     sort: SessionSort,
     offset: u64,
@@ -55,6 +68,30 @@ impl SessionsTab {
     /// The open session's requests.
     pub fn detail(&self) -> Option<&[SessionEvent]> {
         self.detail.as_ref().map(|(_, e)| e.as_slice())
+    }
+
+    /// Whether the cache is being built in the background.
+    pub fn building(&self) -> bool {
+        self.building
+    }
+
+    /// The message line, if any.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// Starts building the cache in the background.
+    fn build(&mut self) -> Outcome {
+        self.building = true;
+        self.message = None;
+        Outcome::Spawn(Work::new(s::BUILDING, |store, progress| {
+            Done::Sessions(
+                store
+                    .build_session_cache(progress)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+            )
+        }))
     }
 
     /// Counts the matches and shows the first page.
@@ -158,6 +195,14 @@ impl SessionsTab {
                     return Outcome::Done;
                 }
             },
+            Field::Days if text.is_empty() => self.filter.span = None,
+            Field::Days => match parse_local_span(text, Singapore) {
+                Some(span) => self.filter.span = Some(span),
+                None => {
+                    self.message = Some(s::BAD_DAYS.to_owned());
+                    return Outcome::Done;
+                }
+            },
         }
         self.message = None;
         self.reload(store)
@@ -178,6 +223,10 @@ impl SessionsTab {
         if f.driven_only {
             parts.push("reward-driven".to_owned());
         }
+        if let Some((from, to)) = f.span {
+            let local = |t| to_local(t, Singapore).format("%Y-%m-%d %H:%M");
+            parts.push(format!("started {}..{} SGT", local(from), local(to)));
+        }
         if parts.is_empty() {
             s::NO_FILTER.to_owned()
         } else {
@@ -192,17 +241,77 @@ impl Tab for SessionsTab {
     }
 
     fn on_show(&mut self, store: &Store) -> Outcome {
-        if self.built {
+        if self.built || self.building {
             return Outcome::Done;
         }
-        if let Err(e) = store.build_session_cache() {
-            return Outcome::Error(e.to_string());
+        match store.session_cache_fresh() {
+            Ok(true) => {
+                self.built = true;
+                self.reload(store)
+            }
+            Ok(false) => self.build(),
+            Err(e) => Outcome::Error(e.to_string()),
         }
-        self.built = true;
-        self.reload(store)
+    }
+
+    fn on_done(&mut self, done: Done, store: &Store) -> Outcome {
+        let Done::Sessions(result) = done else {
+            return Outcome::Done;
+        };
+        self.building = false;
+        match result {
+            Ok(()) => {
+                self.built = true;
+                self.reload(store)
+            }
+            Err(e) => {
+                self.message = Some(s::NOT_BUILT.to_owned());
+                Outcome::Error(e)
+            }
+        }
+    }
+
+    fn on_cancelled(&mut self) {
+        if self.building {
+            self.building = false;
+            self.message = Some(s::NOT_BUILT.to_owned());
+        }
+    }
+
+    fn on_click(&mut self, column: u16, row: u16, _store: &Store) -> Outcome {
+        if self.detail.is_some() {
+            return Outcome::Done;
+        }
+        match row_at(self.list_area, self.table.offset(), column, row) {
+            Some(i) if i < self.page.len() => {
+                self.table.select(Some(i));
+                Outcome::Done
+            }
+            _ => Outcome::NotMine,
+        }
+    }
+
+    fn selected_row(&self) -> Option<Vec<String>> {
+        let r = self.selected()?;
+        Some(vec![
+            r.user_id.clone(),
+            r.start.format("%Y-%m-%d %H:%M:%S").to_string(),
+            r.end.format("%Y-%m-%d %H:%M:%S").to_string(),
+            r.campaigns.clone(),
+            r.rewards.clone(),
+            r.driven.to_string(),
+            r.events.to_string(),
+            r.duration_s.to_string(),
+        ])
     }
 
     fn on_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
+        if !self.built {
+            return match key.code {
+                KeyCode::Enter if !self.building => self.build(),
+                _ => Outcome::NotMine,
+            };
+        }
         if let Some((field, text)) = self.typing.as_mut() {
             match key.code {
                 KeyCode::Char(c) if !c.is_control() => text.push(c),
@@ -247,6 +356,22 @@ impl Tab for SessionsTab {
                 self.typing = Some((Field::Reward, String::new()));
                 Outcome::Done
             }
+            KeyCode::Char('t') => {
+                self.typing = Some((Field::Days, String::new()));
+                Outcome::Done
+            }
+            KeyCode::Char('u') => {
+                let Some(row) = self.selected() else {
+                    return Outcome::Done;
+                };
+                match row.user_id.parse::<u32>() {
+                    Ok(user) => Outcome::OpenUser(user),
+                    Err(_) => {
+                        self.message = Some(s::not_a_movielens_id(&row.user_id));
+                        Outcome::Done
+                    }
+                }
+            }
             KeyCode::Char('d') => {
                 self.filter.driven_only = !self.filter.driven_only;
                 self.reload(store)
@@ -255,7 +380,7 @@ impl Tab for SessionsTab {
                 self.sort = self.sort.next();
                 self.first_page(store)
             }
-            KeyCode::Esc if self.filter != SessionFilter::default() => {
+            KeyCode::Esc if !self.filter.is_empty() => {
                 self.filter = SessionFilter::default();
                 self.reload(store)
             }
@@ -284,9 +409,11 @@ impl Tab for SessionsTab {
                     Field::User => s::TYPE_USER,
                     Field::Campaign => s::TYPE_CAMPAIGN,
                     Field::Reward => s::TYPE_REWARD,
+                    Field::Days => s::TYPE_DAYS,
                 };
                 format!("{what} {text}▏")
             }
+            None if self.building => s::BUILDING_NOTE.to_owned(),
             None => self.message.clone().unwrap_or_else(|| {
                 format!(
                     "{} {} · {} {} · {}",
@@ -343,6 +470,7 @@ impl Tab for SessionsTab {
             self.offset + self.page.len() as u64,
             self.total
         );
+        self.list_area = list;
         frame.render_stateful_widget(
             Table::new(
                 rows,
@@ -416,9 +544,53 @@ impl Tab for SessionsTab {
         s::KEYS
     }
 
-    fn export(&self, _store: &Store, _dir: &Path) -> Option<Result<Exported, String>> {
-        // The full sessions report is `perx report sessions -o FILE`; the browser's export
-        // of a filtered view is still to come.
-        None
+    fn export(&self, _store: &Store, dir: &Path) -> Option<Exporting> {
+        if !self.built || self.total == 0 {
+            return None;
+        }
+        let (filter, sort) = (self.filter.clone(), self.sort);
+        let path = dir.join("perx-sessions.csv");
+        Some(Exporting::Later(Work::new(
+            s::EXPORTING,
+            move |store, _| Done::Exported(export_sessions(store, &filter, sort, path)),
+        )))
     }
+}
+
+/// Writes the sessions matching `filter` in `sort` order to `path`, with the provenance
+/// sidecar.
+fn export_sessions(
+    store: &Store,
+    filter: &SessionFilter,
+    sort: SessionSort,
+    path: PathBuf,
+) -> Result<Exported, String> {
+    let shown = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let file = File::create(&path).map_err(|e| shown(&e))?;
+    let mut sink = CsvSink::new(BufWriter::new(file));
+    let rows = store
+        .session_export(filter, sort, &mut sink)
+        .map_err(|e| shown(&e))?;
+    let (utc_from, utc_to) = match filter.span {
+        Some((a, b)) => (Some(a.to_rfc3339()), Some(b.to_rfc3339())),
+        None => (None, None),
+    };
+    let prov = Provenance {
+        sql: "sql/ui/session_export.sql",
+        params: serde_json::json!({
+            "user_id": filter.user_id, "campaign_id": filter.campaign_id,
+            "reward_id": filter.reward_id, "driven_only": filter.driven_only,
+            "utc_from": utc_from,
+            "utc_to_exclusive": utc_to, "sort": sort.label(),
+        }),
+        tz: Singapore.name().to_owned(),
+    };
+    let meta = store
+        .write_provenance(&path, &prov, rows)
+        .map_err(|e| e.to_string())?;
+    Ok(Exported {
+        path,
+        rows,
+        meta: Some(meta),
+    })
 }

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
 use std::path::Path;
 
-use super::{Exported, Outcome, Tab, export_csv, moved};
+use super::{Exporting, Outcome, Tab, export_csv, moved};
 use crate::report::output::cell_text;
 use crate::report::{Cell, Collected, WeeklyQuery, sql_files};
 use crate::store::Store;
@@ -110,13 +110,19 @@ impl Tab for WeeklyTab {
         s::KEYS
     }
 
-    fn export(&self, store: &Store, dir: &Path) -> Option<Result<Exported, String>> {
+    fn export(&self, store: &Store, dir: &Path) -> Option<Exporting> {
         let rows = self.result.as_ref()?;
         let prov = Provenance {
             sql: sql_files::WEEKLY,
             params: serde_json::json!({ "reward": null }),
             tz: Singapore.name().to_owned(),
         };
-        Some(export_csv(store, dir, "perx-weekly.csv", rows, Some(&prov)))
+        Some(Exporting::Now(export_csv(
+            store,
+            dir,
+            "perx-weekly.csv",
+            rows,
+            Some(&prov),
+        )))
     }
 }

@@ -1,0 +1,290 @@
+//! Long work (building the session browser, loading or training the recommender,
+//! reloading the data) runs on a worker thread with its own DuckDB connection, so the UI
+//! keeps drawing: a spinner with the elapsed time and the job's progress in the footer,
+//! and Esc interrupts the running statement through DuckDB's interrupt handle.
+
+use std::collections::HashMap;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::core::recommend::Recommender;
+use crate::progress::{Progress, Unit};
+use crate::store::recommend::MovieInfo;
+use crate::store::{Interrupt, Store};
+use crate::ui::tabs::Exported;
+
+/// A recommender ready to answer, with the titles of the movies.
+pub type LoadedRecommender = (Recommender, HashMap<u32, MovieInfo>);
+
+/// What a finished job hands back to the tab that started it.
+pub enum Done {
+    /// The session browser's cache is ready.
+    Sessions(Result<(), String>),
+    /// The recommender and the movie titles.
+    Recommender(Result<Box<LoadedRecommender>, String>),
+    /// The data were reloaded from their sources; the text says what was loaded.
+    Reloaded(Result<String, String>),
+    /// An export was written.
+    Exported(Result<Exported, String>),
+}
+
+impl std::fmt::Debug for Done {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Done::Sessions(_) => "Done::Sessions",
+            Done::Recommender(_) => "Done::Recommender",
+            Done::Reloaded(_) => "Done::Reloaded",
+            Done::Exported(_) => "Done::Exported",
+        })
+    }
+}
+
+/// The body of a job: runs on the worker thread with the job's own connection.
+pub type JobFn = Box<dyn FnOnce(&mut Store, &JobProgress) -> Done + Send>;
+
+/// Work a tab asks the app to run in the background.
+pub struct Work {
+    /// What the footer says while it runs ("building the session browser").
+    pub label: &'static str,
+    /// The work.
+    pub run: JobFn,
+}
+
+impl Work {
+    /// A job called `label`.
+    pub fn new(
+        label: &'static str,
+        run: impl FnOnce(&mut Store, &JobProgress) -> Done + Send + 'static,
+    ) -> Work {
+        Work {
+            label,
+            run: Box::new(run),
+        }
+    }
+}
+
+impl std::fmt::Debug for Work {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Work").field("label", &self.label).finish()
+    }
+}
+
+/// The progress a job reports, read by the UI thread when it draws.
+#[derive(Debug, Clone, Default)]
+pub struct JobProgress(Arc<Mutex<Stage>>);
+
+#[derive(Debug, Default)]
+struct Stage {
+    label: String,
+    done: u64,
+    total: Option<u64>,
+    unit: Option<Unit>,
+}
+
+impl JobProgress {
+    fn with<T>(&self, f: impl FnOnce(&mut Stage) -> T) -> T {
+        // A poisoned lock only means a job panicked mid-update: the numbers are still fine.
+        let mut g = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut g)
+    }
+
+    /// The current stage as text: "http_log.txt 42%", "12,000 rows", or nothing.
+    pub fn text(&self) -> String {
+        self.with(|s| {
+            if s.label.is_empty() {
+                return String::new();
+            }
+            if s.done == 0 && s.total.is_none() {
+                return s.label.clone();
+            }
+            match (s.total, s.unit) {
+                (Some(t), _) if t > 0 => {
+                    format!("{} {}%", s.label, (s.done.min(t) * 100) / t)
+                }
+                (_, Some(Unit::Bytes)) => format!("{} {} MB", s.label, s.done / 1_000_000),
+                _ => format!("{} {} rows", s.label, s.done),
+            }
+        })
+    }
+}
+
+impl Progress for JobProgress {
+    fn start(&self, label: &str, total: Option<u64>, unit: Unit) {
+        self.with(|s| {
+            *s = Stage {
+                label: label.to_owned(),
+                done: 0,
+                total,
+                unit: Some(unit),
+            }
+        });
+    }
+    fn advance(&self, delta: u64) {
+        self.with(|s| s.done += delta);
+    }
+    fn finish(&self) {
+        self.with(|s| *s = Stage::default());
+    }
+}
+
+/// A job on its worker thread.
+pub struct Running {
+    /// The tab that started it (gets the result).
+    pub tab: usize,
+    label: &'static str,
+    started: Instant,
+    progress: JobProgress,
+    interrupt: Interrupt,
+    rx: Receiver<Done>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Running")
+            .field("tab", &self.tab)
+            .field("label", &self.label)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a job ended, seen from the UI thread.
+#[derive(Debug)]
+pub enum Ended {
+    /// It finished (successfully or not: the result says).
+    Finished(Done),
+    /// Its thread died without a result (a bug: it panicked).
+    Lost,
+}
+
+/// Spinner frames, one per 100 ms.
+const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+impl Running {
+    /// Starts `work` for tab `tab` on a new connection to `store`'s database, once the
+    /// cancelled jobs in `after` have stopped (so two jobs never write the same tables).
+    pub fn start(
+        tab: usize,
+        work: Work,
+        store: &Store,
+        after: Vec<std::thread::JoinHandle<()>>,
+    ) -> Result<Running, String> {
+        let mut own = store.try_clone().map_err(|e| e.to_string())?;
+        let interrupt = own.interrupt_handle();
+        let progress = JobProgress::default();
+        let (tx, rx) = mpsc::channel();
+        let shared = progress.clone();
+        let run = work.run;
+        let thread = std::thread::Builder::new()
+            .name("perx-ui-job".into())
+            .spawn(move || {
+                for earlier in after {
+                    let _ = earlier.join();
+                }
+                let done = run(&mut own, &shared);
+                // The UI may have cancelled and gone: then nobody wants the result.
+                let _ = tx.send(done);
+            })
+            .map_err(|e| format!("could not start a worker thread: {e}"))?;
+        Ok(Running {
+            tab,
+            label: work.label,
+            started: Instant::now(),
+            progress,
+            interrupt,
+            rx,
+            thread,
+        })
+    }
+
+    /// The result, if the job has ended.
+    pub fn poll(&self) -> Option<Ended> {
+        match self.rx.try_recv() {
+            Ok(done) => Some(Ended::Finished(done)),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => Some(Ended::Lost),
+        }
+    }
+
+    /// Waits up to `timeout` for the job to end.
+    pub fn wait(&self, timeout: Duration) -> Option<Ended> {
+        match self.rx.recv_timeout(timeout) {
+            Ok(done) => Some(Ended::Finished(done)),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => Some(Ended::Lost),
+        }
+    }
+
+    /// Interrupts the job's running statement (work outside DuckDB runs to its end and
+    /// its result is dropped); returns its thread, to be waited for before another job
+    /// starts.
+    pub fn cancel(self) -> std::thread::JoinHandle<()> {
+        self.interrupt.interrupt();
+        self.thread
+    }
+
+    /// What the job is.
+    pub fn label(&self) -> &'static str {
+        self.label
+    }
+
+    /// "⠹ building the session browser · sessions 42% · 3.2 s"
+    pub fn status(&self) -> String {
+        let elapsed = self.started.elapsed();
+        let frame = SPINNER[(elapsed.as_millis() / 100) as usize % SPINNER.len()];
+        let progress = self.progress.text();
+        let progress = if progress.is_empty() {
+            String::new()
+        } else {
+            format!(" · {progress}")
+        };
+        format!(
+            "{frame} {}{progress} · {:.1} s",
+            self.label,
+            elapsed.as_secs_f64()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_reads_as_percent_or_count() {
+        let p = JobProgress::default();
+        assert_eq!(p.text(), "");
+        p.start("http_log.txt", Some(200), Unit::Bytes);
+        p.advance(50);
+        assert_eq!(p.text(), "http_log.txt 25%");
+        p.start("ratings", None, Unit::Rows);
+        p.advance(1200);
+        assert_eq!(p.text(), "ratings 1200 rows");
+        p.finish();
+        assert_eq!(p.text(), "");
+    }
+
+    #[test]
+    fn a_job_runs_on_its_own_connection_and_reports_back() {
+        let store = Store::open(&crate::store::DbPath::Memory).unwrap();
+        let job = Running::start(
+            2,
+            Work::new("counting", |s, _| {
+                Done::Reloaded(
+                    s.table_counts()
+                        .map(|c| c.len().to_string())
+                        .map_err(|e| e.to_string()),
+                )
+            }),
+            &store,
+            Vec::new(),
+        )
+        .unwrap();
+        match job.wait(Duration::from_secs(30)) {
+            Some(Ended::Finished(Done::Reloaded(Ok(n)))) => assert_eq!(n, "7"),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(job.status().contains("counting"));
+    }
+}
