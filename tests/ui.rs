@@ -471,6 +471,22 @@ fn the_session_cache_equals_the_sessions_report() {
         .unwrap();
     assert_eq!(page.len(), report.rows.len());
     // Keyset pages in both directions line up with the whole.
+    assert!(!store.session_sort_ready(SessionSort::Events).unwrap());
+    store.prepare_session_sort(SessionSort::Events).unwrap();
+    assert!(store.session_sort_ready(SessionSort::Events).unwrap());
+    assert_eq!(
+        store
+            .session_page(
+                &SessionFilter::default(),
+                SessionSort::Events,
+                i64::MIN,
+                false,
+                1
+            )
+            .unwrap()[0]
+            .events,
+        page.iter().map(|r| r.events).max().unwrap()
+    );
     let next = store
         .session_page(
             &SessionFilter::default(),
@@ -711,4 +727,42 @@ fn r_in_the_data_tab_reloads_from_the_recorded_files_in_the_background() {
     // The other tabs start afresh on the reloaded data.
     key(&mut app, KeyCode::Char('3'));
     assert!(app.sessions_tab().total() > 1000);
+    // An in-memory database's reload writes the log's Avro form to the temporary directory.
+    let avro = std::env::temp_dir().join(format!("perx-{}.http_log.avro", std::process::id()));
+    let _ = std::fs::remove_file(avro.with_extension("avro.rejects.csv"));
+    let _ = std::fs::remove_file(avro);
+}
+
+#[test]
+fn the_weekly_tab_filters_by_reward_name_and_charts_the_selected_reward() {
+    use perx::report::output::cell_text;
+    let (mut app, _tmp) = app();
+    key(&mut app, KeyCode::Char('2'));
+    let all = app.weekly_tab().result().unwrap().rows.len();
+    let name = cell_text(&app.weekly_tab().result().unwrap().rows[0][0]);
+    let text = screen(&mut app, 120, 40);
+    assert!(
+        text.contains(&format!("Redeemed per ISO week: {name}")),
+        "{text}"
+    );
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, &name);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.current_tab(), 1, "typed text switches no tab");
+    let rows = &app.weekly_tab().result().unwrap().rows;
+    assert!(!rows.is_empty() && rows.len() < all);
+    assert!(rows.iter().all(|r| cell_text(&r[0]) == name));
+    // An unknown name: the known ones are listed, the table stays.
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "no such reward");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.weekly_tab()
+            .message()
+            .unwrap()
+            .contains("known rewards")
+    );
+    assert!(app.error().is_none());
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.weekly_tab().result().unwrap().rows.len(), all);
 }

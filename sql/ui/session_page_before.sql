@@ -2,7 +2,7 @@
 -- the key to end before).
 SELECT n, user_id, session_start, session_end, campaigns, rewards_issued, reward_driven,
        event_count, duration_s, driving_campaigns, {key} AS k
-FROM ui_session_cache
+FROM {table}
 WHERE ($1 IS NULL OR user_id = $1)
   AND ($2 IS NULL OR campaigns_key LIKE '%,' || CAST($2 AS VARCHAR) || ',%')
   AND ($3 IS NULL OR rewards_key LIKE '%,' || CAST($3 AS VARCHAR) || ',%')

@@ -87,8 +87,37 @@ impl SessionSort {
         }
     }
 
-    /// The rank column of `ui_session_cache` that orders this sort (the only identifier
-    /// put into the page SQL, always one of these four).
+    /// The table holding the cache in this order: `ui_session_cache` itself for the
+    /// report's order, a copy made by [`Store::prepare_session_sort`] for the others.
+    fn table(self) -> &'static str {
+        match self {
+            SessionSort::Report => "ui_session_cache",
+            SessionSort::Start => "ui_session_by_start",
+            SessionSort::Events => "ui_session_by_events",
+            SessionSort::Duration => "ui_session_by_duration",
+        }
+    }
+
+    /// The SQL of `sql/ui/` with this sort's table and rank column (the only identifiers
+    /// ever put into SQL text, always from these fixed lists).
+    fn sql(self, text: &str) -> String {
+        self.sql_for(text, &SessionFilter::default())
+    }
+
+    /// As [`SessionSort::sql`] for a query filtered by `f`: one user's sessions are read
+    /// from `ui_session_cache`, which is in user order, so the scan skips every row group
+    /// but theirs (any order's rank column is there too).
+    fn sql_for(self, text: &str, f: &SessionFilter) -> String {
+        let table = if f.user_id.is_some() {
+            SessionSort::Report.table()
+        } else {
+            self.table()
+        };
+        text.replace("{table}", table)
+            .replace("{key}", self.column())
+    }
+
+    /// The rank column of `ui_session_cache` that orders this sort.
     fn column(self) -> &'static str {
         match self {
             SessionSort::Report => "n",
@@ -308,6 +337,33 @@ impl Store {
         Ok(built_from == self.session_fingerprint()?)
     }
 
+    /// Whether pages in `sort` order can be read (its copy of the cache exists).
+    pub fn session_sort_ready(&self, sort: SessionSort) -> Result<bool, StoreError> {
+        if sort == SessionSort::Report {
+            return Ok(true);
+        }
+        let n: i64 = self
+            .conn()
+            .query_row(
+                include_str!("../../sql/ui/session_sort_ready.sql"),
+                [sort.table()],
+                |r| r.get(0),
+            )
+            .ctx("looking for a sorted copy of the session cache")?;
+        Ok(n > 0)
+    }
+
+    /// Stores the cache in `sort` order (a few seconds on millions of sessions, once per
+    /// load and order).
+    pub fn prepare_session_sort(&self, sort: SessionSort) -> Result<(), StoreError> {
+        if sort == SessionSort::Report {
+            return Ok(());
+        }
+        self.conn()
+            .execute_batch(&sort.sql(include_str!("../../sql/ui/session_sort_table.sql")))
+            .ctx("sorting the session cache")
+    }
+
     fn session_fingerprint(&self) -> Result<String, StoreError> {
         self.conn()
             .query_row(
@@ -326,7 +382,7 @@ impl Store {
         sort: SessionSort,
         sink: &mut dyn RowSink,
     ) -> Result<u64, ReportError> {
-        let sql = include_str!("../../sql/ui/session_export.sql").replace("{key}", sort.column());
+        let sql = sort.sql_for(include_str!("../../sql/ui/session_export.sql"), f);
         let mut stmt = self
             .conn()
             .prepare(&sql)
@@ -383,12 +439,14 @@ impl Store {
         before: bool,
         limit: u64,
     ) -> Result<Vec<SessionRow>, StoreError> {
-        let sql = if before {
-            include_str!("../../sql/ui/session_page_before.sql")
-        } else {
-            include_str!("../../sql/ui/session_page.sql")
-        }
-        .replace("{key}", sort.column());
+        let sql = sort.sql_for(
+            if before {
+                include_str!("../../sql/ui/session_page_before.sql")
+            } else {
+                include_str!("../../sql/ui/session_page.sql")
+            },
+            f,
+        );
         let mut stmt = self
             .conn()
             .prepare(&sql)

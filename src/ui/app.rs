@@ -168,6 +168,11 @@ impl App {
         &self.sessions
     }
 
+    /// The Weekly tab (for tests).
+    pub fn weekly_tab(&self) -> &WeeklyTab {
+        &self.weekly
+    }
+
     /// The Engagement tab (for tests).
     pub fn engagement_tab(&self) -> &EngagementTab {
         &self.engagement

@@ -21,6 +21,8 @@ pub type LoadedRecommender = (Recommender, HashMap<u32, MovieInfo>);
 pub enum Done {
     /// The session browser's cache is ready.
     Sessions(Result<(), String>),
+    /// The session cache is stored in the order asked for.
+    SessionsSorted(Result<(), String>),
     /// The recommender and the movie titles.
     Recommender(Result<Box<LoadedRecommender>, String>),
     /// The data were reloaded from their sources; the text says what was loaded.
@@ -33,6 +35,7 @@ impl std::fmt::Debug for Done {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Done::Sessions(_) => "Done::Sessions",
+            Done::SessionsSorted(_) => "Done::SessionsSorted",
             Done::Recommender(_) => "Done::Recommender",
             Done::Reloaded(_) => "Done::Reloaded",
             Done::Exported(_) => "Done::Exported",

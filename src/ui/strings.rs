@@ -84,8 +84,23 @@ pub mod weekly {
         " Redeemed rewards per ISO week (Asia/Singapore), change vs previous week ";
     /// When the report has no rows.
     pub const EMPTY: &str = "No redeemed reward transactions loaded.";
+    /// The key hint.
+    pub const HINT: &str = "/ filter by reward name · ↑↓ choose the reward charted below";
+    /// Prompt.
+    pub const TYPE_REWARD: &str = "Reward name (empty for all), Enter:";
+    /// Before the filter.
+    pub const FILTERED: &str = "Only";
+    /// Title of the chart.
+    pub fn chart_title(reward: &str) -> String {
+        format!(" Redeemed per ISO week: {reward} ")
+    }
     /// Tab keys.
-    pub const KEYS: &[(&str, &str)] = &[("↑↓, j k", "move"), ("PgUp PgDn", "page")];
+    pub const KEYS: &[(&str, &str)] = &[
+        ("↑↓, j k", "move (the chart shows the selected reward)"),
+        ("PgUp PgDn, Home End", "page"),
+        ("/", "filter by reward name (empty for all)"),
+        ("Esc", "clear the filter"),
+    ];
 }
 
 /// Recommend tab.
@@ -245,6 +260,11 @@ pub mod sessions {
     pub const BUILDING: &str = "building the session browser";
     /// The background job that exports.
     pub const EXPORTING: &str = "exporting sessions";
+    /// The background job that stores the cache in a new order.
+    pub const SORTING: &str = "ordering the sessions";
+    /// Shown while it runs.
+    pub const SORTING_NOTE: &str =
+        "Storing the sessions in this order, once, so its pages read fast…";
     /// Shown while the cache is built.
     pub const BUILDING_NOTE: &str =
         "Sessionising the HTTP log for the browser (once per load; seconds for millions of lines)…";

@@ -42,6 +42,8 @@ enum Field {
 pub struct SessionsTab {
     built: bool,
     building: bool,
+    /// The order being prepared in the background.
+    sorting: Option<SessionSort>,
     list_area: Rect,
     filter: SessionFilter,
     sort: SessionSort,
@@ -157,7 +159,15 @@ impl SessionsTab {
 
     /// The last page.
     fn last_page(&mut self, store: &Store) -> Outcome {
-        match store.session_page(&self.filter, self.sort, i64::MAX, true, PAGE) {
+        // Unfiltered, every order's keys are exactly 1..=total, so the last page is the
+        // one after total - PAGE: a forward read the sorted table answers from its end.
+        let read = if self.filter.is_empty() {
+            let after = self.total.saturating_sub(PAGE) as i64;
+            store.session_page(&self.filter, self.sort, after, false, PAGE)
+        } else {
+            store.session_page(&self.filter, self.sort, i64::MAX, true, PAGE)
+        };
+        match read {
             Ok(page) => {
                 let offset = self.total.saturating_sub(page.len() as u64);
                 let last = page.len().saturating_sub(1);
@@ -255,8 +265,21 @@ impl Tab for SessionsTab {
     }
 
     fn on_done(&mut self, done: Done, store: &Store) -> Outcome {
-        let Done::Sessions(result) = done else {
-            return Outcome::Done;
+        let result = match done {
+            Done::Sessions(result) => result,
+            Done::SessionsSorted(result) => {
+                let Some(sort) = self.sorting.take() else {
+                    return Outcome::Done;
+                };
+                return match result {
+                    Ok(()) => {
+                        self.sort = sort;
+                        self.first_page(store)
+                    }
+                    Err(e) => Outcome::Error(e),
+                };
+            }
+            _ => return Outcome::Done,
         };
         self.building = false;
         match result {
@@ -272,6 +295,7 @@ impl Tab for SessionsTab {
     }
 
     fn on_cancelled(&mut self) {
+        self.sorting = None;
         if self.building {
             self.building = false;
             self.message = Some(s::NOT_BUILT.to_owned());
@@ -377,8 +401,22 @@ impl Tab for SessionsTab {
                 self.reload(store)
             }
             KeyCode::Char('s') => {
-                self.sort = self.sort.next();
-                self.first_page(store)
+                let next = self.sort.next();
+                match store.session_sort_ready(next) {
+                    Ok(true) => {
+                        self.sort = next;
+                        self.first_page(store)
+                    }
+                    Ok(false) => {
+                        self.sorting = Some(next);
+                        Outcome::Spawn(Work::new(s::SORTING, move |store, _| {
+                            Done::SessionsSorted(
+                                store.prepare_session_sort(next).map_err(|e| e.to_string()),
+                            )
+                        }))
+                    }
+                    Err(e) => Outcome::Error(e.to_string()),
+                }
             }
             KeyCode::Esc if !self.filter.is_empty() => {
                 self.filter = SessionFilter::default();
@@ -414,6 +452,7 @@ impl Tab for SessionsTab {
                 format!("{what} {text}▏")
             }
             None if self.building => s::BUILDING_NOTE.to_owned(),
+            None if self.sorting.is_some() => s::SORTING_NOTE.to_owned(),
             None => self.message.clone().unwrap_or_else(|| {
                 format!(
                     "{} {} · {} {} · {}",

@@ -1,16 +1,19 @@
 //! Weekly tab (report A2): redeemed rewards per ISO week with the change against the
-//! previous week, coloured up (green) or down (red).
+//! previous week, coloured up (green) or down (red); a bar chart of the selected reward's
+//! weeks; `/` filters by reward name.
 
 use chrono_tz::Asia::Singapore;
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{
+    Bar, BarChart, BarGroup, Block, Borders, Paragraph, Row, Table, TableState,
+};
 
 use std::path::Path;
 
-use super::{Exporting, Outcome, Tab, export_csv, moved};
+use super::{Exporting, Outcome, Tab, export_csv, moved, row_at};
 use crate::report::output::cell_text;
 use crate::report::{Cell, Collected, WeeklyQuery, sql_files};
 use crate::store::Store;
@@ -22,35 +25,127 @@ use crate::ui::strings::weekly as s;
 pub struct WeeklyTab {
     result: Option<Collected>,
     table: TableState,
+    /// The reward filter applied, if any.
+    reward: Option<String>,
+    /// The reward name being typed after `/`.
+    typing: Option<String>,
+    message: Option<String>,
+    table_area: Rect,
 }
 
 impl WeeklyTab {
     fn rows(&self) -> usize {
         self.result.as_ref().map_or(0, |r| r.rows.len())
     }
-}
 
-impl Tab for WeeklyTab {
-    fn on_show(&mut self, store: &Store) -> Outcome {
-        if self.result.is_some() {
-            return Outcome::Done;
-        }
+    /// The rows shown (for tests).
+    pub fn result(&self) -> Option<&Collected> {
+        self.result.as_ref()
+    }
+
+    /// The message line, if any.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    fn query(&mut self, store: &Store, reward: Option<String>) -> Outcome {
         let mut out = Collected::default();
         let q = WeeklyQuery {
             tz: Singapore,
-            reward: None,
+            reward: reward.clone(),
         };
         match store.weekly(&q, &mut out) {
             Ok(_) => {
                 self.table.select((!out.rows.is_empty()).then_some(0));
                 self.result = Some(out);
+                self.reward = reward;
+                self.message = None;
+                Outcome::Done
+            }
+            // An unknown name is a message listing the known ones, not a popup.
+            Err(e @ crate::store::reports::ReportError::UnknownReward { .. }) => {
+                self.message = Some(e.to_string());
                 Outcome::Done
             }
             Err(e) => Outcome::Error(e.to_string()),
         }
     }
 
-    fn on_key(&mut self, key: KeyEvent, _store: &Store) -> Outcome {
+    /// The selected reward's weeks, oldest first: (ISO week, redeemed).
+    fn selected_weeks(&self) -> Vec<(String, u64)> {
+        let (Some(result), Some(at)) = (self.result.as_ref(), self.table.selected()) else {
+            return Vec::new();
+        };
+        let Some(name) = result.rows.get(at).and_then(|r| r.first()) else {
+            return Vec::new();
+        };
+        result
+            .rows
+            .iter()
+            .filter(|r| r.first() == Some(name))
+            .map(|r| {
+                let n = match r.get(1) {
+                    Some(Cell::Int(n)) => (*n).max(0) as u64,
+                    _ => 0,
+                };
+                (r.get(4).map(cell_text).unwrap_or_default(), n)
+            })
+            .collect()
+    }
+}
+
+impl Tab for WeeklyTab {
+    fn editing(&self) -> bool {
+        self.typing.is_some()
+    }
+
+    fn on_show(&mut self, store: &Store) -> Outcome {
+        if self.result.is_some() {
+            return Outcome::Done;
+        }
+        self.query(store, None)
+    }
+
+    fn on_click(&mut self, column: u16, row: u16, _store: &Store) -> Outcome {
+        match row_at(self.table_area, self.table.offset(), column, row) {
+            Some(i) if i < self.rows() => {
+                self.table.select(Some(i));
+                Outcome::Done
+            }
+            _ => Outcome::NotMine,
+        }
+    }
+
+    fn selected_row(&self) -> Option<Vec<String>> {
+        let row = self.result.as_ref()?.rows.get(self.table.selected()?)?;
+        Some(row.iter().map(cell_text).collect())
+    }
+
+    fn on_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
+        if let Some(text) = self.typing.as_mut() {
+            match key.code {
+                KeyCode::Char(c) if !c.is_control() => text.push(c),
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                KeyCode::Esc => self.typing = None,
+                KeyCode::Enter => {
+                    let name = text.trim().to_owned();
+                    self.typing = None;
+                    return self.query(store, (!name.is_empty()).then_some(name));
+                }
+                _ => {}
+            }
+            return Outcome::Done;
+        }
+        match key.code {
+            KeyCode::Char('/') => {
+                self.typing = Some(String::new());
+                return Outcome::Done;
+            }
+            KeyCode::Esc if self.reward.is_some() => return self.query(store, None),
+            _ => {}
+        }
         let at = self.table.selected().unwrap_or(0);
         let to = match key.code {
             KeyCode::Home => 0,
@@ -65,11 +160,29 @@ impl Tab for WeeklyTab {
     }
 
     fn render(&mut self, frame: &mut Frame, area: Rect) {
+        let [info, area] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
+        let line = match (&self.typing, &self.message, &self.reward) {
+            (Some(t), _, _) => format!("{} {t}▏", s::TYPE_REWARD),
+            (None, Some(m), _) => m.clone(),
+            (None, None, Some(r)) => format!("{} {r} · {}", s::FILTERED, s::HINT),
+            (None, None, None) => s::HINT.to_owned(),
+        };
+        frame.render_widget(Paragraph::new(line), info);
         let block = Block::default().borders(Borders::ALL).title(s::TITLE);
         let Some(result) = self.result.as_ref().filter(|r| !r.rows.is_empty()) else {
             frame.render_widget(Paragraph::new(s::EMPTY).block(block), area);
             return;
         };
+        // The chart of the selected reward's weeks takes the lower part when there is room.
+        let chart_height = if area.height >= 18 {
+            area.height / 3
+        } else {
+            0
+        };
+        let [area, chart_area] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(chart_height)]).areas(area);
+        self.table_area = area;
         let header = Row::new(["reward", "redeemed", "% vs prev", "week start", "ISO week"])
             .style(Style::default().add_modifier(Modifier::BOLD));
         let rows = result.rows.iter().map(|r| {
@@ -104,6 +217,44 @@ impl Tab for WeeklyTab {
         .block(block)
         .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED));
         frame.render_stateful_widget(table, area, &mut self.table);
+        if chart_height > 0 {
+            let weeks = self.selected_weeks();
+            let name = self
+                .table
+                .selected()
+                .and_then(|i| result.rows.get(i))
+                .and_then(|r| r.first())
+                .map(cell_text)
+                .unwrap_or_default();
+            // As many of the latest weeks as fit, 7 columns each (bar and gap).
+            let fit = (chart_area.width.saturating_sub(2) / 8).max(1) as usize;
+            let shown = &weeks[weeks.len().saturating_sub(fit)..];
+            let bars: Vec<Bar> = shown
+                .iter()
+                .map(|(week, n)| {
+                    Bar::default()
+                        .value(*n)
+                        // "2019-W27" → "W27": the year is in the table above.
+                        .label(ratatui::text::Line::from(
+                            week.rsplit('-').next().unwrap_or(week).to_owned(),
+                        ))
+                })
+                .collect();
+            frame.render_widget(
+                BarChart::default()
+                    .block(
+                        Block::default()
+                            .borders(Borders::ALL)
+                            .title(s::chart_title(&name)),
+                    )
+                    .data(BarGroup::default().bars(&bars))
+                    .bar_width(7)
+                    .bar_gap(1)
+                    .bar_style(Style::default().fg(Color::Cyan))
+                    .value_style(Style::default().fg(Color::Black).bg(Color::Cyan)),
+                chart_area,
+            );
+        }
     }
 
     fn keys(&self) -> &'static [(&'static str, &'static str)] {
@@ -114,7 +265,7 @@ impl Tab for WeeklyTab {
         let rows = self.result.as_ref()?;
         let prov = Provenance {
             sql: sql_files::WEEKLY,
-            params: serde_json::json!({ "reward": null }),
+            params: serde_json::json!({ "reward": self.reward }),
             tz: Singapore.name().to_owned(),
         };
         Some(Exporting::Now(export_csv(
