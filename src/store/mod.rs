@@ -478,7 +478,7 @@ mod tests {
         let s = Store::open(&DbPath::parse(":memory:")).unwrap();
         let counts = s.table_counts().unwrap();
         assert!(counts.iter().all(|(_, n)| *n == 0));
-        assert_eq!(counts.len(), 7);
+        assert_eq!(counts.len(), 10);
     }
 
     #[test]

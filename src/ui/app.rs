@@ -258,8 +258,10 @@ impl App {
     /// Picks up the background job's result if it has ended (the event loop calls this
     /// on every turn).
     pub fn tick(&mut self) {
-        let ended = self.job.as_ref().and_then(Running::poll);
-        if let (Some(ended), Some(job)) = (ended, self.job.take()) {
+        let Some(ended) = self.job.as_ref().and_then(Running::poll) else {
+            return;
+        };
+        if let Some(job) = self.job.take() {
             self.finish(job, ended);
         }
     }

@@ -285,7 +285,7 @@ mod tests {
         )
         .unwrap();
         match job.wait(Duration::from_secs(30)) {
-            Some(Ended::Finished(Done::Reloaded(Ok(n)))) => assert_eq!(n, "7"),
+            Some(Ended::Finished(Done::Reloaded(Ok(n)))) => assert_eq!(n, "10"),
             other => panic!("unexpected {other:?}"),
         }
         assert!(job.status().contains("counting"));

@@ -272,7 +272,10 @@ pub mod sessions {
     pub const NOT_BUILT: &str = "The session browser is not built. Press Enter to build it.";
     /// `u` on a session whose user id is not a MovieLens id.
     pub fn not_a_movielens_id(user: &str) -> String {
-        format!("User {user} is not a number, so it has no MovieLens ratings to recommend from.")
+        format!(
+            "User {user} cannot be a MovieLens user id (those are numbers up to 4294967295), \
+             so there are no ratings to recommend from."
+        )
     }
     /// Detail popup title.
     pub const DETAIL_TITLE: &str = "Requests of user";
