@@ -414,8 +414,23 @@ fn the_session_browser_pages_filters_sorts_and_opens_a_session() {
     assert!(events.windows(2).all(|w| w[0].ts <= w[1].ts));
     assert_eq!(events[0].ts, s.start);
     assert_eq!(events.last().unwrap().ts, s.end);
+    // The mapping rows behind "driven": each pairs a viewed campaign with an issued reward.
+    let pairs = app.sessions_tab().detail_pairs().unwrap().to_vec();
+    assert!(!pairs.is_empty());
+    for (c, r) in &pairs {
+        assert!(
+            s.driving_campaigns.contains(&c.to_string()),
+            "{c} in {}",
+            s.driving_campaigns
+        );
+        assert!(s.rewards.contains(&r.to_string()), "{r} in {}", s.rewards);
+    }
     let screen_text = screen(&mut app, 160, 48);
     assert!(screen_text.contains("Requests of user"), "{screen_text}");
+    assert!(
+        screen_text.contains(&format!("campaign {} → reward {}", pairs[0].0, pairs[0].1)),
+        "{screen_text}"
+    );
     key(&mut app, KeyCode::Esc);
     assert!(app.sessions_tab().detail().is_none());
     // Esc again clears the filters; s sorts by most requests.
@@ -776,4 +791,29 @@ fn the_weekly_tab_filters_by_reward_name_and_charts_the_selected_reward() {
     assert!(app.error().is_none());
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.weekly_tab().result().unwrap().rows.len(), all);
+}
+
+#[test]
+fn slash_finds_a_campaign_by_name_and_a_click_chooses_one() {
+    let (mut app, _tmp) = app();
+    assert_eq!(app.engagement_tab().query().unwrap().campaign_id, 1);
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "CAMPAIGN 3");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.current_tab(), 0, "typed digits switch no tab");
+    assert_eq!(app.engagement_tab().query().unwrap().campaign_id, 3);
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "no such");
+    let text = screen(&mut app, 160, 48);
+    assert!(
+        text.contains("No campaign id or name contains that"),
+        "{text}"
+    );
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.engagement_tab().query().unwrap().campaign_id, 3);
+    // A click on the first campaign of the list shows it.
+    let text = screen(&mut app, 160, 48);
+    let (x, y) = find(&text, "1 Sample Campaign 1");
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), x + 2, y);
+    assert_eq!(app.engagement_tab().query().unwrap().campaign_id, 1);
 }

@@ -87,6 +87,29 @@ pub fn sessionize(events: &[Event], mapping: &HashSet<(i64, i64)>) -> Vec<Sessio
     out
 }
 
+/// The mapping rows (campaign, reward) that make one session's events reward-driven: a
+/// view of the campaign strictly before an issue of the reward. Ascending, distinct; empty
+/// when the session is not reward-driven.
+pub fn driving_pairs(events: &[Event], mapping: &HashSet<(i64, i64)>) -> Vec<(i64, i64)> {
+    let mut pairs: Vec<(i64, i64)> = events
+        .iter()
+        .filter(|v| v.kind == EventKind::View)
+        .flat_map(|v| {
+            events
+                .iter()
+                .filter(move |r| {
+                    r.kind == EventKind::Reward
+                        && v.ts_micros < r.ts_micros
+                        && mapping.contains(&(v.item_id, r.item_id))
+                })
+                .map(move |r| (v.item_id, r.item_id))
+        })
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
 fn close(events: &[&Event], mapping: &HashSet<(i64, i64)>) -> Session {
     let mut campaigns = Vec::new();
     let mut rewards = Vec::new();
@@ -355,5 +378,23 @@ mod tests {
         assert_eq!(out[1].campaigns, vec![8, 7]);
         assert_eq!(out[1].rewards, vec![50]);
         assert_eq!(out[1].events, 4);
+    }
+
+    #[test]
+    fn driving_pairs_name_the_mapping_rows_behind_driven() {
+        use EventKind::{Reward, View};
+        let mapping: HashSet<(i64, i64)> = [(1, 10), (2, 20), (3, 10)].into();
+        let events = [
+            ev("u", 0, View, 1),
+            ev("u", 5, Reward, 10),
+            ev("u", 6, Reward, 20),
+            ev("u", 6, View, 2),
+            ev("u", 7, View, 3),
+        ];
+        // (2, 20): same instant, not before; (3, 10): view after the reward.
+        assert_eq!(driving_pairs(&events, &mapping), vec![(1, 10)]);
+        let session = &sessionize(&events, &mapping)[0];
+        assert_eq!(session.driving_campaigns, vec![1]);
+        assert!(driving_pairs(&events[2..], &mapping).is_empty());
     }
 }

@@ -164,6 +164,10 @@ pub struct SessionEvent {
     pub method: String,
     /// The path.
     pub path: String,
+    /// A reward issue (else a campaign view).
+    pub reward: bool,
+    /// The reward or campaign id.
+    pub item_id: i64,
 }
 
 /// Appends sessions to the cache in batches, on its own connection.
@@ -509,8 +513,36 @@ impl Store {
                     ts: ts.and_utc(),
                     method: r.get(1)?,
                     path: r.get(2)?,
+                    reward: r.get(3)?,
+                    item_id: r.get(4)?,
                 })
             },
         )
+    }
+
+    /// The rows of `campaign_reward_mapping` that make a session with these requests
+    /// reward-driven (see [`crate::core::session::driving_pairs`]).
+    pub fn session_driving_pairs(
+        &self,
+        user_id: &str,
+        events: &[SessionEvent],
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        use crate::core::logline::EventKind;
+        use crate::core::session::{Event, driving_pairs};
+        let mapping = self.mapping_pairs()?;
+        let events: Vec<Event> = events
+            .iter()
+            .map(|e| Event {
+                user_id: user_id.to_owned(),
+                ts_micros: e.ts.timestamp_micros(),
+                kind: if e.reward {
+                    EventKind::Reward
+                } else {
+                    EventKind::View
+                },
+                item_id: e.item_id,
+            })
+            .collect();
+        Ok(driving_pairs(&events, &mapping))
     }
 }

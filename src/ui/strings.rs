@@ -228,7 +228,14 @@ pub mod engagement {
         ("Enter, Enter", "pick the start, then the end day"),
         ("a, w, m", "all data, its last 7 or 30 days"),
         ("t", "type the dates (Esc cancels)"),
+        (
+            "/",
+            "find a campaign by id or name as you type; Enter shows it",
+        ),
+        ("click", "choose a campaign"),
     ];
+    /// `/` found no campaign.
+    pub const NO_MATCH: &str = "No campaign id or name contains that.";
 }
 
 /// Sessions tab.
@@ -279,8 +286,10 @@ pub mod sessions {
     }
     /// Detail popup title.
     pub const DETAIL_TITLE: &str = "Requests of user";
-    /// Before the driving campaigns.
-    pub const DRIVING: &str = "driving campaigns";
+    /// Before the mapping rows that made a session reward-driven.
+    pub const DRIVEN_BY: &str = "reward-driven by mapping rows:";
+    /// Under a session that is not reward-driven.
+    pub const NOT_DRIVEN: &str = " not reward-driven ";
     /// Tab keys.
     pub const KEYS: &[(&str, &str)] = &[
         (

@@ -34,6 +34,8 @@ enum Focus {
     Campaigns,
     Dates,
     Typing,
+    /// Typing a campaign id or part of its name after `/`.
+    Search,
 }
 
 /// The tab's state.
@@ -48,6 +50,10 @@ pub struct EngagementTab {
     message: Option<String>,
     query: Option<EngagementQuery>,
     result: Option<Collected>,
+    search: String,
+    /// The campaign selected before `/`, restored by Esc.
+    before_search: Option<usize>,
+    list_area: Rect,
 }
 
 impl EngagementTab {
@@ -105,9 +111,37 @@ impl EngagementTab {
     }
 }
 
+impl EngagementTab {
+    /// Selects the first campaign whose id or name contains the search text
+    /// (case-insensitive); `false` when none does.
+    fn find(&mut self) -> bool {
+        let needle = self.search.trim().to_lowercase();
+        let hit = self.campaigns.iter().position(|(id, name)| {
+            id.to_string().contains(&needle) || name.to_lowercase().contains(&needle)
+        });
+        if let Some(i) = hit {
+            self.list.select(Some(i));
+        }
+        hit.is_some()
+    }
+}
+
 impl Tab for EngagementTab {
     fn editing(&self) -> bool {
-        self.focus == Focus::Typing
+        matches!(self.focus, Focus::Typing | Focus::Search)
+    }
+
+    fn on_click(&mut self, column: u16, row: u16, store: &Store) -> Outcome {
+        let a = self.list_area;
+        let inside =
+            column > a.x && column + 1 < a.x + a.width && row > a.y && row + 1 < a.y + a.height;
+        let i = self.list.offset() + usize::from(row.saturating_sub(a.y + 1));
+        if !inside || i >= self.campaigns.len() {
+            return Outcome::NotMine;
+        }
+        self.focus = Focus::Campaigns;
+        self.list.select(Some(i));
+        self.run(store)
     }
 
     fn on_show(&mut self, store: &Store) -> Outcome {
@@ -121,9 +155,33 @@ impl Tab for EngagementTab {
     }
 
     fn on_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
+        if self.focus == Focus::Search {
+            match key.code {
+                KeyCode::Char(c) if !c.is_control() => {
+                    self.search.push(c);
+                    self.message = (!self.find()).then(|| s::NO_MATCH.to_owned());
+                }
+                KeyCode::Backspace => {
+                    self.search.pop();
+                    self.message = (!self.find()).then(|| s::NO_MATCH.to_owned());
+                }
+                KeyCode::Esc => {
+                    self.focus = Focus::Campaigns;
+                    self.message = None;
+                    self.list.select(self.before_search);
+                }
+                KeyCode::Enter => {
+                    self.focus = Focus::Campaigns;
+                    self.message = None;
+                    return self.run(store);
+                }
+                _ => {}
+            }
+            return Outcome::Done;
+        }
         if self.focus == Focus::Typing {
             match key.code {
-                KeyCode::Char(c) if c.is_ascii_digit() || c == '-' || c == ' ' => {
+                KeyCode::Char(c) if c.is_ascii_digit() || c == '-' || c == ' ' || c == '.' => {
                     self.typed.push(c);
                 }
                 KeyCode::Backspace => {
@@ -160,6 +218,12 @@ impl Tab for EngagementTab {
                 self.typed.clear();
                 return Outcome::Done;
             }
+            KeyCode::Char('/') if !self.campaigns.is_empty() => {
+                self.focus = Focus::Search;
+                self.search.clear();
+                self.before_search = self.list.selected();
+                return Outcome::Done;
+            }
             _ => {}
         }
         match self.focus {
@@ -191,7 +255,7 @@ impl Tab for EngagementTab {
                     PickerEvent::Ignored => Outcome::NotMine,
                 }
             }
-            Focus::Typing => Outcome::Done,
+            Focus::Typing | Focus::Search => Outcome::Done,
         }
     }
 
@@ -212,13 +276,24 @@ impl Tab for EngagementTab {
             .iter()
             .map(|(id, name)| format!("{id:>3} {name}"))
             .collect();
+        self.list_area = list_area;
+        let title = if self.focus == Focus::Search {
+            format!(" /{}▏ ", self.search)
+        } else {
+            s::CAMPAIGNS_TITLE.to_owned()
+        };
+        let border = if self.focus == Focus::Search {
+            Style::default().fg(Color::Yellow)
+        } else {
+            focused(Focus::Campaigns)
+        };
         frame.render_stateful_widget(
             List::new(items)
                 .block(
                     Block::default()
                         .borders(Borders::ALL)
-                        .title(s::CAMPAIGNS_TITLE)
-                        .border_style(focused(Focus::Campaigns)),
+                        .title(title)
+                        .border_style(border),
                 )
                 .highlight_style(Style::default().add_modifier(Modifier::REVERSED)),
             list_area,
@@ -255,7 +330,7 @@ impl Tab for EngagementTab {
             ));
         }
         lines.push(match (self.focus, &self.message, picker.pending()) {
-            (Focus::Typing, Some(m), _) => m.clone(),
+            (Focus::Typing | Focus::Search, Some(m), _) => m.clone(),
             (Focus::Typing, None, _) => format!("{} {}▏", s::TYPE_PROMPT, self.typed),
             (_, _, Some(start)) => format!("{} {start}", s::PICK_END),
             _ => s::HINT.to_owned(),

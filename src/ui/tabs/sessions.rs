@@ -52,7 +52,8 @@ pub struct SessionsTab {
     total: u64,
     table: TableState,
     typing: Option<(Field, String)>,
-    detail: Option<(SessionRow, Vec<SessionEvent>)>,
+    /// The open session, its requests, and the mapping rows that made it reward-driven.
+    detail: Option<(SessionRow, Vec<SessionEvent>, Vec<(i64, i64)>)>,
     message: Option<String>,
 }
 
@@ -69,7 +70,12 @@ impl SessionsTab {
 
     /// The open session's requests.
     pub fn detail(&self) -> Option<&[SessionEvent]> {
-        self.detail.as_ref().map(|(_, e)| e.as_slice())
+        self.detail.as_ref().map(|(_, e, _)| e.as_slice())
+    }
+
+    /// The open session's driving (campaign, reward) mapping rows.
+    pub fn detail_pairs(&self) -> Option<&[(i64, i64)]> {
+        self.detail.as_ref().map(|(_, _, p)| p.as_slice())
     }
 
     /// Whether the cache is being built in the background.
@@ -426,9 +432,13 @@ impl Tab for SessionsTab {
                 let Some(row) = self.selected().cloned() else {
                     return Outcome::Done;
                 };
-                match store.session_events(&row) {
-                    Ok(events) => {
-                        self.detail = Some((row, events));
+                let read = store.session_events(&row).and_then(|events| {
+                    let pairs = store.session_driving_pairs(&row.user_id, &events)?;
+                    Ok((events, pairs))
+                });
+                match read {
+                    Ok((events, pairs)) => {
+                        self.detail = Some((row, events, pairs));
                         Outcome::Done
                     }
                     Err(e) => Outcome::Error(e.to_string()),
@@ -530,7 +540,7 @@ impl Tab for SessionsTab {
             list,
             &mut self.table,
         );
-        if let Some((row, events)) = &self.detail {
+        if let Some((row, events, pairs)) = &self.detail {
             let area = list.inner(ratatui::layout::Margin::new(2, 1));
             frame.render_widget(Clear, area);
             let mut prev = None;
@@ -547,13 +557,20 @@ impl Tab for SessionsTab {
                 ])
             });
             let title = format!(
-                " {} {} · {} · {} {} ",
+                " {} {} · {} ",
                 s::DETAIL_TITLE,
                 row.user_id,
                 row.start.format("%Y-%m-%d %H:%M:%S"),
-                s::DRIVING,
-                row.driving_campaigns
             );
+            let driven_by = if pairs.is_empty() {
+                s::NOT_DRIVEN.to_owned()
+            } else {
+                let rows: Vec<String> = pairs
+                    .iter()
+                    .map(|(c, r)| format!("campaign {c} → reward {r}"))
+                    .collect();
+                format!(" {} {} ", s::DRIVEN_BY, rows.join("; "))
+            };
             frame.render_widget(
                 Table::new(
                     rows,
@@ -572,6 +589,7 @@ impl Tab for SessionsTab {
                     Block::default()
                         .borders(Borders::ALL)
                         .title(title)
+                        .title_bottom(driven_by)
                         .border_style(Style::default().fg(Color::Yellow)),
                 ),
                 area,
