@@ -37,6 +37,14 @@ enum Field {
     Days,
 }
 
+/// An open session: its requests, and the mapping rows that made it reward-driven.
+#[derive(Debug)]
+struct Detail {
+    row: SessionRow,
+    events: Vec<SessionEvent>,
+    pairs: Vec<(i64, i64)>,
+}
+
 /// The tab's state.
 #[derive(Debug, Default)]
 pub struct SessionsTab {
@@ -52,8 +60,7 @@ pub struct SessionsTab {
     total: u64,
     table: TableState,
     typing: Option<(Field, String)>,
-    /// The open session, its requests, and the mapping rows that made it reward-driven.
-    detail: Option<(SessionRow, Vec<SessionEvent>, Vec<(i64, i64)>)>,
+    detail: Option<Detail>,
     message: Option<String>,
 }
 
@@ -70,12 +77,12 @@ impl SessionsTab {
 
     /// The open session's requests.
     pub fn detail(&self) -> Option<&[SessionEvent]> {
-        self.detail.as_ref().map(|(_, e, _)| e.as_slice())
+        self.detail.as_ref().map(|d| d.events.as_slice())
     }
 
     /// The open session's driving (campaign, reward) mapping rows.
     pub fn detail_pairs(&self) -> Option<&[(i64, i64)]> {
-        self.detail.as_ref().map(|(_, _, p)| p.as_slice())
+        self.detail.as_ref().map(|d| d.pairs.as_slice())
     }
 
     /// Whether the cache is being built in the background.
@@ -438,7 +445,7 @@ impl Tab for SessionsTab {
                 });
                 match read {
                     Ok((events, pairs)) => {
-                        self.detail = Some((row, events, pairs));
+                        self.detail = Some(Detail { row, events, pairs });
                         Outcome::Done
                     }
                     Err(e) => Outcome::Error(e.to_string()),
@@ -540,7 +547,7 @@ impl Tab for SessionsTab {
             list,
             &mut self.table,
         );
-        if let Some((row, events, pairs)) = &self.detail {
+        if let Some(Detail { row, events, pairs }) = &self.detail {
             let area = list.inner(ratatui::layout::Margin::new(2, 1));
             frame.render_widget(Clear, area);
             let mut prev = None;
