@@ -5,6 +5,8 @@
 //! binary (`src/main.rs`, `src/cli/`) sits at the edge and is the only place that prints.
 
 pub mod avro;
+#[cfg(feature = "bigquery")]
+pub mod bigquery;
 pub mod core;
 pub mod exit;
 pub mod fetch;

@@ -1,13 +1,26 @@
 -- BigQuery twin of sql/reports/sessions.sql (report B). Keep the two in step.
--- Named parameters: @utc_from TIMESTAMP or NULL, @utc_to TIMESTAMP or NULL (exclusive, on
--- session_start), @user_id STRING or NULL, @driven_only BOOL.
+-- Named parameters (written without their @ here, as emulators count them in comments too): utc_from TIMESTAMP or NULL, utc_to TIMESTAMP or NULL (exclusive, on
+-- session_start), user_id STRING or NULL, driven_only BOOL.
 -- Gaps are measured with TIMESTAMP_DIFF in MICROSECOND (exact; HOUR/DAY round).
-WITH ordered AS (
+-- http_log is the Avro file of the log as loaded (schemas/http_log.avsc): the event kind
+-- and item id are read from the method and path here.
+-- Each parameter is named once, in p (emulators that map names to positions need it).
+WITH p AS (
+    SELECT @utc_from AS utc_from, @utc_to AS utc_to, @user_id AS only_user,
+           @driven_only AS driven_only
+),
+log AS (
+    SELECT l.line_no, l.`timestamp` AS ts, l.user_id,
+           IF(l.http_method = 'POST', 'reward', 'view') AS event_kind,
+           CAST(SPLIT(l.http_path, '/')[OFFSET(2)] AS INT64) AS item_id
+    FROM {dataset}.http_log l CROSS JOIN p
+    WHERE p.only_user IS NULL OR l.user_id = p.only_user
+),
+ordered AS (
     SELECT user_id, ts, event_kind, item_id,
            ROW_NUMBER() OVER w AS seq,
            IF(TIMESTAMP_DIFF(ts, LAG(ts) OVER w, MICROSECOND) >= 300000000, 1, 0) AS starts_session
-    FROM http_log
-    WHERE @user_id IS NULL OR user_id = @user_id
+    FROM log
     WINDOW w AS (PARTITION BY user_id ORDER BY ts, event_kind = 'reward', item_id, line_no)
 ),
 numbered AS (
@@ -34,7 +47,7 @@ counts AS (
     GROUP BY user_id, session_no
 ),
 mapping AS (
-    SELECT DISTINCT campaign_id, reward_id FROM campaign_reward_mapping
+    SELECT DISTINCT campaign_id, reward_id FROM {dataset}.campaign_reward_mapping
 ),
 driven AS (
     SELECT v.user_id, v.session_no,
@@ -58,9 +71,10 @@ SELECT
 FROM sessions s
 JOIN counts c ON c.user_id = s.user_id AND c.session_no = s.session_no
 LEFT JOIN driven d ON d.user_id = s.user_id AND d.session_no = s.session_no
-WHERE (@utc_from IS NULL OR s.session_start >= @utc_from)
-  AND (@utc_to IS NULL OR s.session_start < @utc_to)
-  AND (NOT @driven_only OR d.user_id IS NOT NULL)
+CROSS JOIN p
+WHERE (p.utc_from IS NULL OR s.session_start >= p.utc_from)
+  AND (p.utc_to IS NULL OR s.session_start < p.utc_to)
+  AND (NOT p.driven_only OR d.user_id IS NOT NULL)
 -- users numerically; spellings with leading zeros after the plain one, in text order
 ORDER BY SAFE_CAST(s.user_id AS BIGNUMERIC),
          IF(LENGTH(s.user_id) > 1 AND STARTS_WITH(s.user_id, '0'), s.user_id, NULL) NULLS FIRST,

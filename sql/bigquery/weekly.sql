@@ -1,20 +1,28 @@
 -- BigQuery twin of sql/reports/weekly.sql (report A2). Keep the two in step.
--- Named parameters: @tz STRING (IANA), @reward STRING or NULL.
+-- Named parameters (written without their @ here, as emulators count them in comments too): tz STRING (IANA), reward STRING or NULL.
 -- Monday of the ISO week via DATE_SUB(..., MOD(DAYOFWEEK + 5, 7)) rather than
 -- DATE_TRUNC(d, WEEK(MONDAY)), which some emulators get wrong.
-WITH redeemed AS (
-    SELECT rt.reward_campaign_id AS reward_id,
-           DATE_SUB(DATE(rt.updated_at, @tz),
-                    INTERVAL MOD(EXTRACT(DAYOFWEEK FROM DATE(rt.updated_at, @tz)) + 5, 7) DAY)
-               AS week_start
-    FROM reward_transaction rt
+-- Each parameter is named once, in p (emulators that map names to positions need it).
+WITH p AS (
+    SELECT @reward AS reward
+),
+-- The zone stays a parameter in DATE (a column there is read as a time of day by some
+-- emulators), named once.
+local_days AS (
+    SELECT rt.reward_campaign_id AS reward_id, DATE(rt.updated_at, @tz) AS d
+    FROM {dataset}.reward_transaction rt
     WHERE rt.status = 'redeemed'
 ),
+redeemed AS (
+    SELECT reward_id,
+           DATE_SUB(d, INTERVAL MOD(EXTRACT(DAYOFWEEK FROM d) + 5, 7) DAY) AS week_start
+    FROM local_days
+),
 rewards AS (
-    SELECT id AS reward_id, MIN(reward_name) AS reward_name
-    FROM reward_campaign
-    WHERE @reward IS NULL OR reward_name = @reward
-    GROUP BY id
+    SELECT rc.id AS reward_id, MIN(rc.reward_name) AS reward_name
+    FROM {dataset}.reward_campaign rc CROSS JOIN p
+    WHERE p.reward IS NULL OR rc.reward_name = p.reward
+    GROUP BY rc.id
 ),
 counts AS (
     SELECT r.reward_id, r.reward_name, d.week_start, COUNT(*) AS n
@@ -40,7 +48,8 @@ SELECT
     reward_name,
     n AS reward_redeemed_count,
     IF(prev IS NULL OR prev = 0, NULL,
-       SIGN(n - prev) * DIV(ABS(n - prev) * 20000 + prev, 2 * prev) / 100.0) AS pct_diff_prev_week,
+       -- DIV's arguments in parentheses: an emulator drops the precedence otherwise.
+       SIGN(n - prev) * DIV((ABS(n - prev) * 20000 + prev), (2 * prev)) / 100.0) AS pct_diff_prev_week,
     week_start,
     FORMAT_DATE('%G-W%V', week_start) AS iso_week,
     reward_id AS reward_campaign_id

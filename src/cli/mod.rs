@@ -2,6 +2,8 @@
 //! layer that prints, and the only one that uses `anyhow`.
 
 pub mod bench;
+#[cfg(feature = "bigquery")]
+mod bigquery;
 pub mod load;
 pub mod movielens;
 mod progress;
@@ -133,6 +135,14 @@ pub enum Command {
     /// Measure speed and memory: load, sessions, recommender, UI (figures, not pass/fail).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Push the tables to another engine: `perx sync bigquery`.
+    #[cfg(feature = "bigquery")]
+    #[command(subcommand)]
+    Sync(bigquery::SyncCommand),
+    /// Check that another engine gives the same reports: `perx verify bigquery`.
+    #[cfg(feature = "bigquery")]
+    #[command(subcommand)]
+    Verify(bigquery::VerifyCommand),
 }
 
 #[derive(Debug, Args)]
@@ -198,6 +208,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Recommend(args) => recommend::recommend(&cli.global, &args),
         Command::Eval(args) => recommend::eval(&cli.global, &args),
         Command::Bench(cmd) => bench::bench(&cli.global, &cmd),
+        #[cfg(feature = "bigquery")]
+        Command::Sync(cmd) => bigquery::sync_cmd(&cli.global, &cmd),
+        #[cfg(feature = "bigquery")]
+        Command::Verify(cmd) => bigquery::verify_cmd(&cli.global, &cmd),
     }
 }
 

@@ -45,6 +45,42 @@ pub enum ReportCommand {
     Sessions(SessionsArgs),
 }
 
+/// Where a report runs.
+#[derive(Debug, Args)]
+pub struct EngineArgs {
+    /// Where the report runs: the local DuckDB database, or the BigQuery dataset filled by
+    /// `perx sync bigquery` (the BigQuery twin of the SQL, sql/bigquery/, with named
+    /// parameters; printed exactly like the DuckDB run).
+    #[arg(long, value_enum, default_value_t = Engine::Duckdb)]
+    pub engine: Engine,
+    #[cfg(feature = "bigquery")]
+    #[command(flatten)]
+    pub bq: super::bigquery::BqArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Engine {
+    /// The embedded DuckDB database (--db).
+    Duckdb,
+    /// BigQuery (--project, --dataset, --endpoint, credentials).
+    Bigquery,
+}
+
+/// Runs `f` on the BigQuery dataset of `e`.
+#[cfg(feature = "bigquery")]
+fn on_bigquery(
+    e: &EngineArgs,
+    f: impl FnOnce(&perx::bigquery::Client, &str) -> Result<u64, perx::bigquery::BigQueryError>,
+) -> Result<u64> {
+    let (client, dataset) = e.bq.connect()?;
+    Ok(f(&client, &dataset)?)
+}
+
+#[cfg(not(feature = "bigquery"))]
+fn no_bigquery() -> Result<u64> {
+    bail!("this perx was built without the bigquery feature; rebuild with `--features bigquery`")
+}
+
 /// Output options shared by every report.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
@@ -101,6 +137,8 @@ pub struct EngagementArgs {
     #[arg(long, value_enum, default_value_t = ByArg::DateHour)]
     pub by: ByArg,
     #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -123,6 +161,8 @@ pub struct WeeklyArgs {
     #[arg(long, value_name = "NAME")]
     pub reward: Option<String>,
     #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -143,6 +183,8 @@ pub struct SessionsArgs {
     /// Only sessions where a reward followed a view of a campaign containing it.
     #[arg(long)]
     pub driven_only: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -172,7 +214,15 @@ pub fn report(global: &Global, cmd: &ReportCommand) -> Result<u8> {
                 }),
                 tz: a.tz.name().to_owned(),
             };
-            let n = emit(&store, &a.output, &prov, |s| Ok(store.engagement(&q, s)?))?;
+            let n = emit(&store, &a.output, &prov, |s| match a.engine.engine {
+                Engine::Duckdb => Ok(store.engagement(&q, s)?),
+                #[cfg(feature = "bigquery")]
+                Engine::Bigquery => on_bigquery(&a.engine, |c, d| {
+                    perx::bigquery::reports::engagement(c, d, &q, s)
+                }),
+                #[cfg(not(feature = "bigquery"))]
+                Engine::Bigquery => no_bigquery(),
+            })?;
             if n == 0 {
                 eprintln!(
                     "note: campaign {} has no transactions in {range}",
@@ -190,7 +240,15 @@ pub fn report(global: &Global, cmd: &ReportCommand) -> Result<u8> {
                 params: json!({ "reward": a.reward }),
                 tz: a.tz.name().to_owned(),
             };
-            let n = emit(&store, &a.output, &prov, |s| Ok(store.weekly(&q, s)?))?;
+            let n = emit(&store, &a.output, &prov, |s| match a.engine.engine {
+                Engine::Duckdb => Ok(store.weekly(&q, s)?),
+                #[cfg(feature = "bigquery")]
+                Engine::Bigquery => on_bigquery(&a.engine, |c, d| {
+                    perx::bigquery::reports::weekly(c, d, &q, s)
+                }),
+                #[cfg(not(feature = "bigquery"))]
+                Engine::Bigquery => no_bigquery(),
+            })?;
             if n == 0 {
                 eprintln!("note: no redeemed transactions");
             }
@@ -217,7 +275,15 @@ pub fn report(global: &Global, cmd: &ReportCommand) -> Result<u8> {
                 }),
                 tz: a.tz.name().to_owned(),
             };
-            let n = emit(&store, &a.output, &prov, |s| Ok(store.sessions(&q, s)?))?;
+            let n = emit(&store, &a.output, &prov, |s| match a.engine.engine {
+                Engine::Duckdb => Ok(store.sessions(&q, s)?),
+                #[cfg(feature = "bigquery")]
+                Engine::Bigquery => on_bigquery(&a.engine, |c, d| {
+                    perx::bigquery::reports::sessions(c, d, &q, s)
+                }),
+                #[cfg(not(feature = "bigquery"))]
+                Engine::Bigquery => no_bigquery(),
+            })?;
             if n == 0 {
                 eprintln!("note: no sessions match");
             }

@@ -4,6 +4,7 @@
 //! records its version. Loading lives in [`load`]. Everything above this layer sees typed
 //! results, never a `duckdb::Connection`.
 
+pub mod export;
 pub mod load;
 pub mod movielens;
 pub mod provenance;
@@ -146,6 +147,9 @@ pub enum StoreError {
         /// What DuckDB said.
         source: duckdb::Error,
     },
+    /// A request the store refuses (a bug in the caller, or an export that failed).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// Adds what perx was doing to a DuckDB error.

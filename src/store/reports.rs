@@ -50,7 +50,7 @@ fn micros(us: i64) -> Cell {
 }
 
 /// Parses the `[1,2]` lists the sessions SQL builds.
-fn parse_id_list(s: &str) -> Vec<i64> {
+pub(crate) fn parse_id_list(s: &str) -> Vec<i64> {
     let inner = s.trim_start_matches('[').trim_end_matches(']');
     inner
         .split(',')
@@ -395,7 +395,7 @@ pub const SESSION_COLUMNS: [&str; 9] = [
     "driving_campaigns",
 ];
 
-fn session_cells(s: &Session) -> Vec<Cell> {
+pub(crate) fn session_cells(s: &Session) -> Vec<Cell> {
     vec![
         Cell::Text(s.user_id.clone()),
         micros(s.start_micros),
@@ -451,7 +451,7 @@ impl<'a> EventColumns<'a> {
     }
 }
 
-fn weekday_name(iso: Option<i64>) -> String {
+pub(crate) fn weekday_name(iso: Option<i64>) -> String {
     match iso {
         Some(1) => "Mon",
         Some(2) => "Tue",

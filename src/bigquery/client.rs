@@ -1,0 +1,666 @@
+//! A small client of the BigQuery v2 REST API over ureq: datasets, tables, load jobs fed by
+//! resumable uploads in chunks, job polling, and queries with named parameters read page by
+//! page. Errors are looked for in both places BigQuery puts them: the HTTP status with an
+//! `error` object, and a 200 answer with `errors` or `status.errorResult`.
+
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::auth::Credentials;
+use super::{BigQueryError, Endpoint};
+use crate::progress::{Progress, Unit};
+
+/// Bytes per upload request: a multiple of 256 KiB, as the resumable protocol requires.
+pub const CHUNK: usize = 8 * 1024 * 1024;
+/// Rows asked for per result page.
+const PAGE_ROWS: u32 = 10_000;
+/// How long a job may run before perx gives up waiting.
+const JOB_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// One column of a table schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// Column name.
+    pub name: String,
+    /// BigQuery type (`INT64`, `STRING`, `TIMESTAMP`, `BOOL`, `FLOAT64`, `DATE`).
+    pub kind: String,
+    /// `NULLABLE` or `REQUIRED`.
+    pub required: bool,
+}
+
+impl Field {
+    fn to_json(&self) -> Value {
+        json!({
+            "name": self.name,
+            "type": self.kind,
+            "mode": if self.required { "REQUIRED" } else { "NULLABLE" },
+        })
+    }
+}
+
+/// The format of an uploaded file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceFormat {
+    /// Avro, logical types honoured (`timestamp-micros` → TIMESTAMP).
+    Avro,
+    /// One JSON object per line.
+    NdJson,
+}
+
+/// A named query parameter; `value` `None` is SQL NULL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    /// Name without `@`.
+    pub name: &'static str,
+    /// BigQuery type.
+    pub kind: &'static str,
+    /// The value as BigQuery reads it (`2024-01-01 00:00:00+00` for TIMESTAMP).
+    pub value: Option<String>,
+}
+
+impl Param {
+    /// A parameter.
+    pub fn new(name: &'static str, kind: &'static str, value: Option<String>) -> Param {
+        Param { name, kind, value }
+    }
+
+    fn to_json(&self) -> Value {
+        let value = match &self.value {
+            Some(v) => json!({ "value": v }),
+            None => json!({}),
+        };
+        json!({"name": self.name, "parameterType": {"type": self.kind}, "parameterValue": value})
+    }
+}
+
+/// A query's result: column names and types, and the rows as BigQuery's strings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryResult {
+    /// (name, type) per column.
+    pub fields: Vec<(String, String)>,
+    /// Cells; `None` is NULL.
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+/// A BigQuery REST client for one project.
+pub struct Client {
+    agent: ureq::Agent,
+    endpoint: Endpoint,
+    credentials: Credentials,
+    chunk: usize,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.endpoint)
+            .field("credentials", &self.credentials)
+            .finish()
+    }
+}
+
+/// The HTTP verbs used.
+#[derive(Debug, Clone, Copy)]
+enum Method {
+    Get,
+    Post,
+    Put,
+}
+
+impl Client {
+    /// A client of `endpoint` authorised by `credentials`.
+    pub fn new(endpoint: Endpoint, credentials: Credentials) -> Client {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(20)))
+            .timeout_recv_response(Some(Duration::from_secs(300)))
+            .build()
+            .into();
+        Client {
+            agent,
+            endpoint,
+            credentials,
+            chunk: CHUNK,
+        }
+    }
+
+    /// Uploads in chunks of about `bytes` (rounded up to a multiple of 256 KiB, as the
+    /// resumable protocol requires) instead of [`CHUNK`].
+    pub fn with_chunk(mut self, bytes: usize) -> Client {
+        const QUANTUM: usize = 256 * 1024;
+        self.chunk = bytes.max(1).div_ceil(QUANTUM) * QUANTUM;
+        self
+    }
+
+    /// The project.
+    pub fn project(&self) -> &str {
+        &self.endpoint.project
+    }
+
+    /// Sends one request; returns the status, the `Location` header and the body.
+    fn send(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> Result<(u16, Option<String>, String), BigQueryError> {
+        let shown = url.split('?').next().unwrap_or(url).to_owned();
+        let mut req = ureq::http::Request::builder()
+            .uri(url)
+            .method(match method {
+                Method::Get => "GET",
+                Method::Post => "POST",
+                Method::Put => "PUT",
+            });
+        if let Some(auth) = self.credentials.header(&self.agent)? {
+            req = req.header("Authorization", auth);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, v.as_str());
+        }
+        let req = req.body(body).map_err(|e| BigQueryError::Protocol {
+            what: shown.clone(),
+            detail: e.to_string(),
+        })?;
+        let mut response = self
+            .agent
+            .run(req)
+            .map_err(|e| BigQueryError::Unreachable {
+                url: shown.clone(),
+                reason: e.to_string(),
+            })?;
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_string()
+            .map_err(|e| BigQueryError::Unreachable {
+                url: shown,
+                reason: e.to_string(),
+            })?;
+        Ok((status, location, text))
+    }
+
+    /// A JSON call; HTTP errors and 200 answers carrying errors become `Err`. `None` for a
+    /// 404 when `missing_ok`.
+    fn call(
+        &self,
+        method: Method,
+        url: &str,
+        what: &str,
+        body: Option<&Value>,
+        missing_ok: bool,
+    ) -> Result<Option<Value>, BigQueryError> {
+        let (headers, bytes) = match body {
+            Some(b) => (
+                vec![("content-type", "application/json".to_owned())],
+                b.to_string().into_bytes(),
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
+        let (status, _, text) = self.send(method, url, &headers, bytes)?;
+        if status == 404 && missing_ok {
+            return Ok(None);
+        }
+        let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if !(200..300).contains(&status) {
+            return Err(BigQueryError::Http {
+                what: what.to_owned(),
+                status,
+                message: error_message(&json).unwrap_or_else(|| snippet(&text)),
+            });
+        }
+        if let Some(message) = body_errors(&json) {
+            return Err(BigQueryError::Job {
+                what: what.to_owned(),
+                message,
+            });
+        }
+        Ok(Some(json))
+    }
+
+    /// `` `project`.dataset ``, for `{dataset}` in the SQL of `sql/bigquery/`; the names are
+    /// checked against BigQuery's rules first, so nothing else can reach the SQL text.
+    fn qualified(&self, dataset: &str) -> Result<String, BigQueryError> {
+        let project_ok = !self.project().is_empty()
+            && self
+                .project()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':' | '_'));
+        if !project_ok {
+            return Err(BigQueryError::Input(format!(
+                "{:?} is not a Google Cloud project id (letters, digits, - . :)",
+                self.project()
+            )));
+        }
+        check_dataset(dataset)?;
+        Ok(format!("`{}`.{dataset}", self.project()))
+    }
+
+    /// Creates the dataset unless it exists.
+    pub fn ensure_dataset(&self, dataset: &str, location: &str) -> Result<(), BigQueryError> {
+        let url = format!("{}/datasets/{dataset}", self.endpoint.api());
+        let what = format!("dataset {dataset}");
+        if self.call(Method::Get, &url, &what, None, true)?.is_some() {
+            return Ok(());
+        }
+        let body = json!({
+            "datasetReference": {"projectId": self.project(), "datasetId": dataset},
+            "location": location,
+        });
+        let url = format!("{}/datasets", self.endpoint.api());
+        self.call(
+            Method::Post,
+            &url,
+            &format!("creating {what}"),
+            Some(&body),
+            false,
+        )?;
+        Ok(())
+    }
+
+    /// Creates the table with `fields` unless it exists.
+    pub fn ensure_table(
+        &self,
+        dataset: &str,
+        table: &str,
+        fields: &[Field],
+    ) -> Result<(), BigQueryError> {
+        let url = format!("{}/datasets/{dataset}/tables/{table}", self.endpoint.api());
+        let what = format!("table {dataset}.{table}");
+        if self.call(Method::Get, &url, &what, None, true)?.is_some() {
+            return Ok(());
+        }
+        let body = json!({
+            "tableReference": {"projectId": self.project(), "datasetId": dataset, "tableId": table},
+            "schema": {"fields": fields.iter().map(Field::to_json).collect::<Vec<_>>()},
+        });
+        let url = format!("{}/datasets/{dataset}/tables", self.endpoint.api());
+        self.call(
+            Method::Post,
+            &url,
+            &format!("creating {what}"),
+            Some(&body),
+            false,
+        )?;
+        Ok(())
+    }
+
+    /// The table's row count, or `None` if it does not exist.
+    pub fn table_rows(&self, dataset: &str, table: &str) -> Result<Option<u64>, BigQueryError> {
+        let url = format!("{}/datasets/{dataset}/tables/{table}", self.endpoint.api());
+        let t = self.call(
+            Method::Get,
+            &url,
+            &format!("table {dataset}.{table}"),
+            None,
+            true,
+        )?;
+        Ok(t.map(|t| {
+            t.get("numRows")
+                .and_then(|n| n.as_str())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        }))
+    }
+
+    /// Replaces the table's rows (WRITE_TRUNCATE) with the `size` bytes of `data`, sent
+    /// through a resumable upload in chunks ([`CHUNK`] by default); waits for the load job; returns the rows
+    /// it loaded.
+    #[allow(clippy::too_many_arguments)]
+    pub fn load(
+        &self,
+        dataset: &str,
+        table: &str,
+        format: SourceFormat,
+        fields: &[Field],
+        data: &mut dyn Read,
+        size: u64,
+        progress: &dyn Progress,
+    ) -> Result<u64, BigQueryError> {
+        let what = format!("loading {dataset}.{table}");
+        let mut load = json!({
+            "destinationTable": {"projectId": self.project(), "datasetId": dataset, "tableId": table},
+            "writeDisposition": "WRITE_TRUNCATE",
+            "createDisposition": "CREATE_IF_NEEDED",
+        });
+        match format {
+            // Avro describes itself; the table was created with the matching schema.
+            SourceFormat::Avro => {
+                load["sourceFormat"] = json!("AVRO");
+                load["useAvroLogicalTypes"] = json!(true);
+            }
+            SourceFormat::NdJson => {
+                load["sourceFormat"] = json!("NEWLINE_DELIMITED_JSON");
+                load["schema"] =
+                    json!({"fields": fields.iter().map(Field::to_json).collect::<Vec<_>>()});
+            }
+        }
+        let config = json!({"configuration": {"load": load}});
+        let url = format!("{}/jobs?uploadType=resumable", self.endpoint.upload());
+        let (status, location, text) = self.send(
+            Method::Post,
+            &url,
+            &[
+                ("content-type", "application/json".to_owned()),
+                (
+                    "X-Upload-Content-Type",
+                    "application/octet-stream".to_owned(),
+                ),
+                ("X-Upload-Content-Length", size.to_string()),
+            ],
+            config.to_string().into_bytes(),
+        )?;
+        if !(200..300).contains(&status) {
+            let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            return Err(BigQueryError::Http {
+                what: format!("starting the upload for {dataset}.{table}"),
+                status,
+                message: error_message(&json).unwrap_or_else(|| snippet(&text)),
+            });
+        }
+        let session = location.ok_or_else(|| BigQueryError::Protocol {
+            what: what.clone(),
+            detail: "no Location header for the upload session".into(),
+        })?;
+        progress.start(&format!("{table} (uploading)"), Some(size), Unit::Bytes);
+        let mut sent: u64 = 0;
+        let mut buf = vec![0u8; self.chunk];
+        let job = loop {
+            let n = read_full(data, &mut buf).map_err(|source| BigQueryError::Io {
+                path: table.into(),
+                source,
+            })?;
+            let last = sent + n as u64 >= size;
+            let range = if n == 0 {
+                format!("bytes */{size}")
+            } else {
+                format!("bytes {}-{}/{size}", sent, sent + n as u64 - 1)
+            };
+            let (status, _, text) = self.send(
+                Method::Put,
+                &session,
+                &[("Content-Range", range)],
+                buf[..n].to_vec(),
+            )?;
+            sent += n as u64;
+            progress.advance(n as u64);
+            match status {
+                308 if !last => continue,
+                200 | 201 => break serde_json::from_str::<Value>(&text).unwrap_or(Value::Null),
+                _ => {
+                    let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                    return Err(BigQueryError::Http {
+                        what: format!("uploading {dataset}.{table} at byte {sent} of {size}"),
+                        status,
+                        message: error_message(&json).unwrap_or_else(|| snippet(&text)),
+                    });
+                }
+            }
+        };
+        progress.finish();
+        let job = self.wait_for_job(job, &what)?;
+        Ok(job
+            .pointer("/statistics/load/outputRows")
+            .and_then(|v| v.as_str())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Polls a job until it is DONE; its `errorResult` becomes `Err`.
+    fn wait_for_job(&self, mut job: Value, what: &str) -> Result<Value, BigQueryError> {
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(100);
+        loop {
+            if let Some(message) = body_errors(&job) {
+                return Err(BigQueryError::Job {
+                    what: what.to_owned(),
+                    message,
+                });
+            }
+            if job.pointer("/status/state").and_then(|s| s.as_str()) == Some("DONE") {
+                return Ok(job);
+            }
+            if started.elapsed() > JOB_TIMEOUT {
+                return Err(BigQueryError::Timeout {
+                    what: what.to_owned(),
+                    seconds: JOB_TIMEOUT.as_secs(),
+                });
+            }
+            let id = job
+                .pointer("/jobReference/jobId")
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| BigQueryError::Protocol {
+                    what: what.to_owned(),
+                    detail: "the job has no jobReference.jobId".into(),
+                })?;
+            let location = job
+                .pointer("/jobReference/location")
+                .and_then(|v| v.as_str())
+                .map(|l| format!("?location={l}"))
+                .unwrap_or_default();
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_secs(2));
+            let url = format!("{}/jobs/{id}{location}", self.endpoint.api());
+            job = self
+                .call(Method::Get, &url, what, None, false)?
+                .unwrap_or(Value::Null);
+        }
+    }
+
+    /// Runs `sql` (standard SQL) with named `params`, tables resolved in `dataset`, and
+    /// reads every page of the result.
+    pub fn query(
+        &self,
+        dataset: &str,
+        sql: &str,
+        params: &[Param],
+    ) -> Result<QueryResult, BigQueryError> {
+        let what = "the query";
+        let sql = sql.replace("{dataset}", &self.qualified(dataset)?);
+        let body = json!({
+            "query": sql,
+            "useLegacySql": false,
+            "parameterMode": "NAMED",
+            "queryParameters": params.iter().map(Param::to_json).collect::<Vec<_>>(),
+            "defaultDataset": {"projectId": self.project(), "datasetId": dataset},
+            "maxResults": PAGE_ROWS,
+            "timeoutMs": 20_000,
+            "formatOptions": {"useInt64Timestamp": true},
+        });
+        let url = format!("{}/queries", self.endpoint.api());
+        let mut page = self
+            .call(Method::Post, &url, what, Some(&body), false)?
+            .unwrap_or(Value::Null);
+        let id = page
+            .pointer("/jobReference/jobId")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        let location = page
+            .pointer("/jobReference/location")
+            .and_then(|v| v.as_str())
+            .map(|l| format!("&location={l}"))
+            .unwrap_or_default();
+        let results = |token: Option<&str>| -> Result<Value, BigQueryError> {
+            let Some(id) = &id else {
+                return Err(BigQueryError::Protocol {
+                    what: what.into(),
+                    detail: "no jobReference.jobId to read the results with".into(),
+                });
+            };
+            let token = token.map(|t| format!("&pageToken={t}")).unwrap_or_default();
+            let url = format!(
+                "{}/queries/{id}?maxResults={PAGE_ROWS}&timeoutMs=20000&formatOptions.useInt64Timestamp=true{location}{token}",
+                self.endpoint.api()
+            );
+            Ok(self
+                .call(Method::Get, &url, what, None, false)?
+                .unwrap_or(Value::Null))
+        };
+        let started = Instant::now();
+        while page.get("jobComplete").and_then(|v| v.as_bool()) == Some(false) {
+            if started.elapsed() > JOB_TIMEOUT {
+                return Err(BigQueryError::Timeout {
+                    what: what.into(),
+                    seconds: JOB_TIMEOUT.as_secs(),
+                });
+            }
+            page = results(None)?;
+        }
+        let mut out = QueryResult {
+            fields: page
+                .pointer("/schema/fields")
+                .and_then(|f| f.as_array())
+                .map(|f| {
+                    f.iter()
+                        .map(|f| {
+                            let s = |k: &str| f.get(k).and_then(|v| v.as_str()).unwrap_or("");
+                            (s("name").to_owned(), s("type").to_owned())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            rows: Vec::new(),
+        };
+        loop {
+            if let Some(rows) = page.get("rows").and_then(|r| r.as_array()) {
+                for r in rows {
+                    let cells = r.get("f").and_then(|f| f.as_array()).ok_or_else(|| {
+                        BigQueryError::Protocol {
+                            what: what.into(),
+                            detail: "a row without its f array".into(),
+                        }
+                    })?;
+                    out.rows.push(
+                        cells
+                            .iter()
+                            .map(|c| match c.get("v") {
+                                Some(Value::String(s)) => Some(s.clone()),
+                                Some(Value::Null) | None => None,
+                                Some(other) => Some(other.to_string()),
+                            })
+                            .collect(),
+                    );
+                }
+            }
+            match page.get("pageToken").and_then(|t| t.as_str()) {
+                Some(token) if !token.is_empty() => {
+                    let token = token.to_owned();
+                    page = results(Some(&token))?;
+                }
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A dataset id is letters, digits and underscores, at most 1024 of them.
+pub fn check_dataset(dataset: &str) -> Result<(), BigQueryError> {
+    let ok = !dataset.is_empty()
+        && dataset.len() <= 1024
+        && dataset
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(BigQueryError::Input(format!(
+            "{dataset:?} is not a BigQuery dataset id: use letters, digits and underscores"
+        )))
+    }
+}
+
+/// Reads until `buf` is full or the input ends.
+fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// `error.message` (with the reasons of `error.errors`) of an HTTP error body.
+fn error_message(json: &Value) -> Option<String> {
+    let e = json.get("error")?;
+    let message = e
+        .get("message")
+        .and_then(|m| m.as_str())
+        .map(str::to_owned)
+        .unwrap_or_else(|| e.to_string());
+    Some(message)
+}
+
+/// The errors a 200 answer can carry: `status.errorResult` of a job, or a top-level
+/// `errors` array.
+fn body_errors(json: &Value) -> Option<String> {
+    if let Some(r) = json.pointer("/status/errorResult") {
+        let message = r.get("message").and_then(|m| m.as_str()).unwrap_or("");
+        let reason = r.get("reason").and_then(|m| m.as_str()).unwrap_or("error");
+        return Some(format!("{reason}: {message}"));
+    }
+    let errors = json.get("errors").and_then(|e| e.as_array())?;
+    if errors.is_empty() {
+        return None;
+    }
+    Some(
+        errors
+            .iter()
+            .map(|e| {
+                e.get("message")
+                    .and_then(|m| m.as_str())
+                    .map_or_else(|| e.to_string(), str::to_owned)
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
+}
+
+/// The start of a non-JSON body, for a message.
+fn snippet(text: &str) -> String {
+    let t: String = text.chars().take(200).collect();
+    if t.is_empty() {
+        "(empty answer)".into()
+    } else {
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_found_in_both_places() {
+        let http = json!({"error": {"code": 400, "message": "Syntax error at [1:1]"}});
+        assert_eq!(error_message(&http).unwrap(), "Syntax error at [1:1]");
+        let job = json!({"status": {"state": "DONE", "errorResult": {"reason": "invalid", "message": "bad row"}}});
+        assert_eq!(body_errors(&job).unwrap(), "invalid: bad row");
+        let query = json!({"errors": [{"message": "no such table"}], "jobComplete": true});
+        assert_eq!(body_errors(&query).unwrap(), "no such table");
+        assert_eq!(body_errors(&json!({"errors": []})), None);
+        assert_eq!(body_errors(&json!({"status": {"state": "DONE"}})), None);
+    }
+
+    #[test]
+    fn null_parameters_have_no_value() {
+        let p = Param::new("user_id", "STRING", None).to_json();
+        assert_eq!(p["parameterValue"], json!({}));
+        let p = Param::new("campaign_id", "INT64", Some("3".into())).to_json();
+        assert_eq!(p["parameterValue"]["value"], "3");
+    }
+}

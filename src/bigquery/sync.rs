@@ -1,0 +1,295 @@
+//! `perx sync bigquery`: the platform tables pushed to one BigQuery dataset. The four CSV
+//! tables go up as newline-delimited JSON with schemas derived from the DuckDB tables; the
+//! HTTP log goes up as the Avro file `perx load` / `perx convert-log` made, logical types
+//! on. Each table is a WRITE_TRUNCATE load, so a rerun never duplicates rows; a table
+//! whose local data have not changed since it was last synced is skipped, so a rerun after
+//! a failure resumes with the table that failed.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::BigQueryError;
+use super::client::{Client, Field, SourceFormat};
+use crate::progress::Progress;
+use crate::store::Store;
+use crate::store::export::{Column, EXPORTABLE};
+
+/// The name of the log's table, locally (a view) and in BigQuery.
+pub const HTTP_LOG: &str = "http_log";
+
+/// Every table a sync can push, in push order.
+pub const TABLES: [&str; 5] = [
+    EXPORTABLE[0],
+    EXPORTABLE[1],
+    EXPORTABLE[2],
+    EXPORTABLE[3],
+    HTTP_LOG,
+];
+
+/// What to push where.
+#[derive(Debug, Clone)]
+pub struct SyncPlan {
+    /// The dataset.
+    pub dataset: String,
+    /// Its location when it has to be created.
+    pub location: String,
+    /// Tables to push (names from [`TABLES`]).
+    pub tables: Vec<String>,
+    /// The log's Avro file.
+    pub avro: Option<PathBuf>,
+    /// Push even tables already synced with the same data.
+    pub force: bool,
+}
+
+/// What happened to one table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Synced {
+    /// The table.
+    pub table: String,
+    /// Rows locally.
+    pub local_rows: u64,
+    /// Rows BigQuery loaded (equal to `local_rows`, or the sync fails).
+    pub remote_rows: u64,
+    /// Bytes uploaded (0 when skipped).
+    pub bytes: u64,
+    /// Seconds it took.
+    pub seconds: f64,
+    /// Skipped: already synced with these data.
+    pub skipped: bool,
+}
+
+/// A sync stopped at `table`; the tables before it were pushed and stay.
+#[derive(Debug, thiserror::Error)]
+#[error("syncing table {table} failed (tables synced before it are in place; rerun to resume)")]
+pub struct SyncError {
+    /// The table that failed.
+    pub table: String,
+    /// Tables pushed before it.
+    pub done: Vec<Synced>,
+    /// Why.
+    #[source]
+    pub source: Box<BigQueryError>,
+}
+
+/// The BigQuery column of a DuckDB column.
+pub fn bigquery_field(c: &Column) -> Field {
+    let t = c.duck_type.to_uppercase();
+    let kind = if t.starts_with("TIMESTAMP") {
+        "TIMESTAMP"
+    } else if t.contains("INT") {
+        "INT64"
+    } else if t == "BOOLEAN" {
+        "BOOL"
+    } else if t == "DOUBLE" || t == "FLOAT" || t == "REAL" {
+        "FLOAT64"
+    } else if t == "DATE" {
+        "DATE"
+    } else {
+        "STRING"
+    };
+    Field {
+        name: c.name.clone(),
+        kind: kind.into(),
+        required: !c.nullable,
+    }
+}
+
+/// The log's BigQuery schema: the fields of `schemas/http_log.avsc`.
+pub fn http_log_fields() -> Vec<Field> {
+    let f = |name: &str, kind: &str| Field {
+        name: name.into(),
+        kind: kind.into(),
+        required: true,
+    };
+    vec![
+        f("line_no", "INT64"),
+        f("timestamp", "TIMESTAMP"),
+        f("http_method", "STRING"),
+        f("http_path", "STRING"),
+        f("user_id", "STRING"),
+    ]
+}
+
+/// Pushes the tables of `plan`; `each` hears about every table as it finishes.
+pub fn sync(
+    client: &Client,
+    store: &Store,
+    plan: &SyncPlan,
+    progress: &dyn Progress,
+    each: &mut dyn FnMut(&Synced),
+) -> Result<Vec<Synced>, SyncError> {
+    let mut done: Vec<Synced> = Vec::new();
+    let destination = format!("{}.{}", client.project(), plan.dataset);
+    let fail = |table: &str, done: &[Synced], source: BigQueryError| SyncError {
+        table: table.to_owned(),
+        done: done.to_vec(),
+        source: Box::new(source),
+    };
+    let ready = super::client::check_dataset(&plan.dataset)
+        .and_then(|()| client.ensure_dataset(&plan.dataset, &plan.location));
+    if let Err(e) = ready {
+        let first = plan.tables.first().cloned().unwrap_or_default();
+        return Err(fail(&first, &done, e));
+    }
+    let counts = store
+        .table_counts()
+        .map_err(|e| fail("(counting local rows)", &done, e.into()))?;
+    for table in &plan.tables {
+        let started = Instant::now();
+        let local_rows = counts
+            .iter()
+            .find(|(t, _)| t == table)
+            .map_or(0, |(_, n)| *n);
+        let result = (|| -> Result<Synced, BigQueryError> {
+            let fingerprint = format!(
+                "{}#{local_rows}",
+                store.table_fingerprint(if table == HTTP_LOG { HTTP_LOG } else { table })?
+            );
+            let unchanged =
+                store.synced_fingerprint(&destination, table)?.as_deref() == Some(&fingerprint);
+            if unchanged && !plan.force {
+                let remote = client.table_rows(&plan.dataset, table)?;
+                if remote == Some(local_rows) {
+                    return Ok(Synced {
+                        table: table.clone(),
+                        local_rows,
+                        remote_rows: local_rows,
+                        bytes: 0,
+                        seconds: started.elapsed().as_secs_f64(),
+                        skipped: true,
+                    });
+                }
+            }
+            let (fields, format, path, _tmp) = if table == HTTP_LOG {
+                let avro = plan.avro.clone().ok_or_else(|| {
+                    BigQueryError::Input(
+                        "no Avro file of the log to upload: pass --avro FILE (made by `perx load` \
+                         beside the database, or by `perx convert-log`)"
+                            .into(),
+                    )
+                })?;
+                let codec = crate::avro::codec_name(&avro)
+                    .map_err(|e| BigQueryError::Input(e.to_string()))?;
+                if READABLE_CODECS.contains(&codec.as_str()) {
+                    (http_log_fields(), SourceFormat::Avro, avro, None)
+                } else {
+                    // BigQuery documents null, deflate and snappy blocks; perx writes
+                    // zstandard by default, so re-encode (records unchanged).
+                    let tmp = temp_file()?;
+                    let path = tmp.path().to_owned();
+                    crate::avro::transcode(&avro, &path, crate::avro::AvroCodec::Snappy, progress)
+                        .map_err(|e| BigQueryError::Input(e.to_string()))?;
+                    (http_log_fields(), SourceFormat::Avro, path, Some(tmp))
+                }
+            } else {
+                let fields: Vec<Field> = store
+                    .table_columns(table)?
+                    .iter()
+                    .map(bigquery_field)
+                    .collect();
+                let tmp = temp_file()?;
+                let path = tmp.path().to_owned();
+                write_json(store, table, &path)?;
+                (fields, SourceFormat::NdJson, path, Some(tmp))
+            };
+            client.ensure_table(&plan.dataset, table, &fields)?;
+            let (mut reader, size) = open(&path)?;
+            let remote_rows = client.load(
+                &plan.dataset,
+                table,
+                format,
+                &fields,
+                &mut reader,
+                size,
+                progress,
+            )?;
+            if remote_rows != local_rows {
+                return Err(BigQueryError::Job {
+                    what: format!("loading {}.{table}", plan.dataset),
+                    message: format!(
+                        "BigQuery loaded {remote_rows} rows, the local table has {local_rows}{}",
+                        if table == HTTP_LOG {
+                            format!(
+                                "; is {} the Avro file of the log loaded now? Reload or pass --avro",
+                                path.display()
+                            )
+                        } else {
+                            String::new()
+                        }
+                    ),
+                });
+            }
+            store.record_sync(&destination, table, &fingerprint, local_rows)?;
+            Ok(Synced {
+                table: table.clone(),
+                local_rows,
+                remote_rows,
+                bytes: size,
+                seconds: started.elapsed().as_secs_f64(),
+                skipped: false,
+            })
+        })();
+        match result {
+            Ok(s) => {
+                each(&s);
+                done.push(s);
+            }
+            Err(e) => return Err(fail(table, &done, e)),
+        }
+    }
+    Ok(done)
+}
+
+/// Avro block codecs BigQuery's loader documents.
+const READABLE_CODECS: [&str; 3] = ["null", "deflate", "snappy"];
+
+fn temp_file() -> Result<tempfile::NamedTempFile, BigQueryError> {
+    tempfile::NamedTempFile::new().map_err(|source| BigQueryError::Io {
+        path: std::env::temp_dir(),
+        source,
+    })
+}
+
+fn write_json(store: &Store, table: &str, path: &Path) -> Result<(), BigQueryError> {
+    let io = |source| BigQueryError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut out = BufWriter::new(File::create(path).map_err(io)?);
+    store.write_ndjson(table, &mut out)?;
+    out.flush().map_err(io)
+}
+
+fn open(path: &Path) -> Result<(BufReader<File>, u64), BigQueryError> {
+    let io = |source| BigQueryError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut f = File::open(path).map_err(io)?;
+    let size = f.seek(std::io::SeekFrom::End(0)).map_err(io)?;
+    f.rewind().map_err(io)?;
+    Ok((BufReader::with_capacity(1 << 20, f), size))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duckdb_types_map_to_bigquery_types() {
+        let c = |t: &str, nullable| Column {
+            name: "c".into(),
+            duck_type: t.into(),
+            nullable,
+        };
+        assert_eq!(bigquery_field(&c("BIGINT", false)).kind, "INT64");
+        assert!(bigquery_field(&c("BIGINT", false)).required);
+        assert_eq!(bigquery_field(&c("TIMESTAMP", true)).kind, "TIMESTAMP");
+        assert!(!bigquery_field(&c("TIMESTAMP", true)).required);
+        assert_eq!(bigquery_field(&c("VARCHAR", true)).kind, "STRING");
+        assert_eq!(bigquery_field(&c("BOOLEAN", true)).kind, "BOOL");
+        assert_eq!(bigquery_field(&c("DOUBLE", true)).kind, "FLOAT64");
+    }
+}
