@@ -2,6 +2,8 @@
 
 mod util;
 
+#[cfg(feature = "bigquery")]
+mod bigquery;
 mod cli;
 mod convert;
 mod load_real;

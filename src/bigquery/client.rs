@@ -114,6 +114,8 @@ impl Client {
     pub fn new(endpoint: Endpoint, credentials: Credentials) -> Client {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // A resumable upload answers 308 "resume incomplete", which is not a redirect.
+            .max_redirects(0)
             .timeout_connect(Some(Duration::from_secs(20)))
             .timeout_recv_response(Some(Duration::from_secs(300)))
             .build()
