@@ -458,6 +458,24 @@ fn form_value<'a>(form: &'a str, key: &str) -> Option<&'a str> {
         .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
 }
 
+/// The throw-away test key (made for these tests only, never used anywhere else).
+const TEST_KEY: &str = include_str!("fixtures/test-service-account-key.pem");
+
+/// A service-account key file for `email` whose tokens come from `root`/token.
+fn key_file(dir: &Path, email: &str, root: &str, project: Option<&str>) -> PathBuf {
+    let key = serde_json::json!({
+        "type": "service_account",
+        "project_id": project,
+        "private_key_id": "kid-1",
+        "private_key": TEST_KEY,
+        "client_email": email,
+        "token_uri": format!("{root}/token"),
+    });
+    let path = dir.join("sa.json");
+    std::fs::write(&path, key.to_string()).unwrap();
+    path
+}
+
 #[test]
 fn a_service_account_key_gets_a_token_by_a_signed_jwt() {
     use base64::Engine;
@@ -467,20 +485,16 @@ fn a_service_account_key_gets_a_token_by_a_signed_jwt() {
     use rsa::sha2::Sha256;
     use rsa::signature::Verifier;
 
-    let pem = include_str!("fixtures/test-service-account-key.pem");
+    let pem = TEST_KEY;
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let root = format!("http://{}", listener.local_addr().unwrap());
     let tmp = tempfile::tempdir().unwrap();
-    let key_file = tmp.path().join("sa.json");
-    let key = serde_json::json!({
-        "type": "service_account",
-        "project_id": "from-key",
-        "private_key_id": "kid-1",
-        "private_key": pem,
-        "client_email": "perx-test@from-key.iam.gserviceaccount.com",
-        "token_uri": format!("{root}/token"),
-    });
-    std::fs::write(&key_file, key.to_string()).unwrap();
+    let key_file = key_file(
+        tmp.path(),
+        "perx-test@from-key.iam.gserviceaccount.com",
+        &root,
+        Some("from-key"),
+    );
 
     let public = rsa::RsaPrivateKey::from_pkcs8_pem(pem)
         .unwrap()
@@ -550,14 +564,7 @@ fn a_refused_token_request_is_a_clear_error() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let root = format!("http://{}", listener.local_addr().unwrap());
     let tmp = tempfile::tempdir().unwrap();
-    let key_file = tmp.path().join("sa.json");
-    let key = serde_json::json!({
-        "type": "service_account",
-        "private_key": include_str!("fixtures/test-service-account-key.pem"),
-        "client_email": "revoked@p.iam.gserviceaccount.com",
-        "token_uri": format!("{root}/token"),
-    });
-    std::fs::write(&key_file, key.to_string()).unwrap();
+    let key_file = key_file(tmp.path(), "revoked@p.iam.gserviceaccount.com", &root, None);
     let server = std::thread::spawn(move || {
         let (mut s, _) = listener.accept().unwrap();
         let _ = read_request(&mut s);

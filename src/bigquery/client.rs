@@ -250,24 +250,16 @@ impl Client {
 
     /// Creates the dataset unless it exists.
     pub fn ensure_dataset(&self, dataset: &str, location: &str) -> Result<(), BigQueryError> {
-        let url = format!("{}/datasets/{dataset}", self.endpoint.api());
-        let what = format!("dataset {dataset}");
-        if self.call(Method::Get, &url, &what, None, true)?.is_some() {
-            return Ok(());
-        }
         let body = json!({
             "datasetReference": {"projectId": self.project(), "datasetId": dataset},
             "location": location,
         });
-        let url = format!("{}/datasets", self.endpoint.api());
-        self.call(
-            Method::Post,
-            &url,
-            &format!("creating {what}"),
-            Some(&body),
-            false,
-        )?;
-        Ok(())
+        self.ensure(
+            &format!("datasets/{dataset}"),
+            "datasets",
+            &format!("dataset {dataset}"),
+            &body,
+        )
     }
 
     /// Creates the table with `fields` unless it exists.
@@ -277,21 +269,39 @@ impl Client {
         table: &str,
         fields: &[Field],
     ) -> Result<(), BigQueryError> {
-        let url = format!("{}/datasets/{dataset}/tables/{table}", self.endpoint.api());
-        let what = format!("table {dataset}.{table}");
-        if self.call(Method::Get, &url, &what, None, true)?.is_some() {
-            return Ok(());
-        }
         let body = json!({
             "tableReference": {"projectId": self.project(), "datasetId": dataset, "tableId": table},
             "schema": {"fields": fields.iter().map(Field::to_json).collect::<Vec<_>>()},
         });
-        let url = format!("{}/datasets/{dataset}/tables", self.endpoint.api());
+        self.ensure(
+            &format!("datasets/{dataset}/tables/{table}"),
+            &format!("datasets/{dataset}/tables"),
+            &format!("table {dataset}.{table}"),
+            &body,
+        )
+    }
+
+    /// GETs the resource at `path`; when it is missing, POSTs `body` to `collection`.
+    fn ensure(
+        &self,
+        path: &str,
+        collection: &str,
+        what: &str,
+        body: &Value,
+    ) -> Result<(), BigQueryError> {
+        let api = self.endpoint.api();
+        if self
+            .call(Method::Get, &format!("{api}/{path}"), what, None, true)?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let creating = format!("creating {what}");
         self.call(
             Method::Post,
-            &url,
-            &format!("creating {what}"),
-            Some(&body),
+            &format!("{api}/{collection}"),
+            &creating,
+            Some(body),
             false,
         )?;
         Ok(())

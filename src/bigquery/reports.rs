@@ -173,13 +173,9 @@ pub fn sessions(
     q: &SessionsQuery,
     sink: &mut dyn RowSink,
 ) -> Result<u64, BigQueryError> {
-    let (from, to) = match &q.range {
-        Some(r) => {
-            let (a, b) = r.to_utc();
-            (Some(ts(a)), Some(ts(b)))
-        }
-        None => (None, None),
-    };
+    let (from, to) = q
+        .utc_bounds()
+        .map_or((None, None), |(a, b)| (Some(ts(a)), Some(ts(b))));
     let params = [
         Param::new("utc_from", "TIMESTAMP", from),
         Param::new("utc_to", "TIMESTAMP", to),

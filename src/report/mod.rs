@@ -130,6 +130,13 @@ pub struct SessionsQuery {
     pub driven_only: bool,
 }
 
+impl SessionsQuery {
+    /// The UTC interval `[from, to)` of `range`, if any.
+    pub fn utc_bounds(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        self.range.map(|r| r.to_utc())
+    }
+}
+
 /// The SQL file behind each report, for provenance.
 pub mod sql_files {
     /// Report A1.

@@ -265,13 +265,9 @@ impl Store {
         q: &SessionsQuery,
         sink: &mut dyn RowSink,
     ) -> Result<u64, ReportError> {
-        let (from, to) = match &q.range {
-            Some(r) => {
-                let (a, b) = r.to_utc();
-                (Some(naive(a)), Some(naive(b)))
-            }
-            None => (None, None),
-        };
+        let (from, to) = q
+            .utc_bounds()
+            .map_or((None, None), |(a, b)| (Some(naive(a)), Some(naive(b))));
         let mut stmt = self
             .conn()
             .prepare(include_str!("../../sql/reports/sessions.sql"))
@@ -411,10 +407,8 @@ pub(crate) fn session_cells(s: &Session) -> Vec<Cell> {
 
 /// The UTC bounds (µs) on session start, if the query has a range.
 fn session_bounds(q: &SessionsQuery) -> Option<(i64, i64)> {
-    q.range.map(|r| {
-        let (a, b) = r.to_utc();
-        (a.timestamp_micros(), b.timestamp_micros())
-    })
+    q.utc_bounds()
+        .map(|(a, b)| (a.timestamp_micros(), b.timestamp_micros()))
 }
 
 fn keep(s: &Session, q: &SessionsQuery, bounds: Option<(i64, i64)>) -> bool {

@@ -15,7 +15,7 @@ use ratatui::widgets::{
 
 use std::path::Path;
 
-use super::{Exporting, Outcome, Tab, export_csv};
+use super::{Edit, Exporting, Outcome, Tab, edit, export_csv};
 use crate::core::timerange::{LocalDateRange, parse_day_range, to_local};
 use crate::report::output::cell_text;
 use crate::report::{Bucket, Cell, Collected, EngagementQuery, sql_files};
@@ -156,26 +156,21 @@ impl Tab for EngagementTab {
 
     fn on_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
         if self.focus == Focus::Search {
-            match key.code {
-                KeyCode::Char(c) if !c.is_control() => {
-                    self.search.push(c);
+            match edit(&mut self.search, &key) {
+                Edit::Changed => {
                     self.message = (!self.find()).then(|| s::NO_MATCH.to_owned());
                 }
-                KeyCode::Backspace => {
-                    self.search.pop();
-                    self.message = (!self.find()).then(|| s::NO_MATCH.to_owned());
-                }
-                KeyCode::Esc => {
+                Edit::Cancelled => {
                     self.focus = Focus::Campaigns;
                     self.message = None;
                     self.list.select(self.before_search);
                 }
-                KeyCode::Enter => {
+                Edit::Submitted => {
                     self.focus = Focus::Campaigns;
                     self.message = None;
                     return self.run(store);
                 }
-                _ => {}
+                Edit::Other => {}
             }
             return Outcome::Done;
         }

@@ -95,6 +95,37 @@ pub enum Exporting {
     Later(Work),
 }
 
+/// What a key did to a text field being typed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    /// The text changed (a character typed or erased).
+    Changed,
+    /// Esc: leave the field.
+    Cancelled,
+    /// Enter: apply the text.
+    Submitted,
+    /// Any other key (ignored while typing).
+    Other,
+}
+
+/// Applies `key` to the text of a field that has focus.
+pub fn edit(text: &mut String, key: &KeyEvent) -> Edit {
+    use ratatui::crossterm::event::KeyCode;
+    match key.code {
+        KeyCode::Char(c) if !c.is_control() => {
+            text.push(c);
+            Edit::Changed
+        }
+        KeyCode::Backspace => {
+            text.pop();
+            Edit::Changed
+        }
+        KeyCode::Esc => Edit::Cancelled,
+        KeyCode::Enter => Edit::Submitted,
+        _ => Edit::Other,
+    }
+}
+
 /// Where the plain list moves (↓ ↑ j k, PgDn PgUp by 10) take a selection at `at` in a
 /// list of `len` rows; `None` for other keys.
 pub fn moved(key: &KeyEvent, at: usize, len: usize) -> Option<usize> {

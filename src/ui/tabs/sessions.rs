@@ -16,7 +16,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState};
 
-use super::{Exported, Exporting, Outcome, Tab, row_at};
+use super::{Edit, Exported, Exporting, Outcome, Tab, edit, row_at};
 use crate::core::timerange::{parse_local_span, to_local};
 use crate::report::output::CsvSink;
 use crate::store::Store;
@@ -350,18 +350,14 @@ impl Tab for SessionsTab {
             };
         }
         if let Some((field, text)) = self.typing.as_mut() {
-            match key.code {
-                KeyCode::Char(c) if !c.is_control() => text.push(c),
-                KeyCode::Backspace => {
-                    text.pop();
-                }
-                KeyCode::Esc => self.typing = None,
-                KeyCode::Enter => {
+            match edit(text, &key) {
+                Edit::Cancelled => self.typing = None,
+                Edit::Submitted => {
                     let (field, text) = (*field, text.clone());
                     self.typing = None;
                     return self.apply_typed(store, field, &text);
                 }
-                _ => {}
+                Edit::Changed | Edit::Other => {}
             }
             return Outcome::Done;
         }

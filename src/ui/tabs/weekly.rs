@@ -13,7 +13,7 @@ use ratatui::widgets::{
 
 use std::path::Path;
 
-use super::{Exporting, Outcome, Tab, export_csv, moved, row_at};
+use super::{Edit, Exporting, Outcome, Tab, edit, export_csv, moved, row_at};
 use crate::report::output::cell_text;
 use crate::report::{Cell, Collected, WeeklyQuery, sql_files};
 use crate::store::Store;
@@ -123,18 +123,14 @@ impl Tab for WeeklyTab {
 
     fn on_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
         if let Some(text) = self.typing.as_mut() {
-            match key.code {
-                KeyCode::Char(c) if !c.is_control() => text.push(c),
-                KeyCode::Backspace => {
-                    text.pop();
-                }
-                KeyCode::Esc => self.typing = None,
-                KeyCode::Enter => {
+            match edit(text, &key) {
+                Edit::Cancelled => self.typing = None,
+                Edit::Submitted => {
                     let name = text.trim().to_owned();
                     self.typing = None;
                     return self.query(store, (!name.is_empty()).then_some(name));
                 }
-                _ => {}
+                Edit::Changed | Edit::Other => {}
             }
             return Outcome::Done;
         }
