@@ -18,6 +18,7 @@ use perx::bigquery::client::Client;
 use perx::bigquery::sync::{SyncPlan, TABLES, sync};
 use perx::bigquery::{Credentials, Endpoint};
 use perx::progress::{NoProgress, Progress, Unit};
+use perx::report::{Collected, SessionsQuery};
 use perx::store::{DbPath, Store};
 
 use crate::util::{real_data, sample_dir};
@@ -191,6 +192,17 @@ fn sync_and_verify(test: &str, data: &Path) {
     assert!(text.contains("same       weekly"), "{text}");
     assert!(text.contains("same       sessions"), "{text}");
     assert!(text.matches("same       engagement").count() >= 3, "{text}");
+
+    // Results read in many pages are the same rows as in one.
+    let store = Store::open(&DbPath::File(db.clone())).unwrap();
+    let (mut paged, mut local_rows) = (Collected::default(), Collected::default());
+    let q = SessionsQuery::default();
+    let client = emu.client().with_page_rows(1000);
+    perx::bigquery::reports::sessions(&client, "perx", &q, &mut paged).unwrap();
+    store.sessions(&q, &mut local_rows).unwrap();
+    drop(store);
+    assert!(local_rows.rows.len() > 1000, "several pages");
+    assert_eq!(paged, local_rows);
 
     // Synced again: nothing changed, nothing sent; forced: replaced, not duplicated.
     let out = bq_args(perx(&db).args(["sync", "bigquery"]), &emu, "perx")

@@ -14,7 +14,7 @@ use crate::progress::{Progress, Unit};
 
 /// Bytes per upload request: a multiple of 256 KiB, as the resumable protocol requires.
 pub const CHUNK: usize = 8 * 1024 * 1024;
-/// Rows asked for per result page.
+/// Rows asked for per result page, by default.
 const PAGE_ROWS: u32 = 10_000;
 /// How long a job may run before perx gives up waiting.
 const JOB_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -90,6 +90,7 @@ pub struct Client {
     endpoint: Endpoint,
     credentials: Credentials,
     chunk: usize,
+    page_rows: u32,
 }
 
 impl std::fmt::Debug for Client {
@@ -125,7 +126,14 @@ impl Client {
             endpoint,
             credentials,
             chunk: CHUNK,
+            page_rows: PAGE_ROWS,
         }
+    }
+
+    /// Reads query results `rows` at a time instead of 10,000.
+    pub fn with_page_rows(mut self, rows: u32) -> Client {
+        self.page_rows = rows.max(1);
+        self
     }
 
     /// Uploads in chunks of about `bytes` (rounded up to a multiple of 256 KiB, as the
@@ -485,7 +493,7 @@ impl Client {
             "parameterMode": "NAMED",
             "queryParameters": params.iter().map(Param::to_json).collect::<Vec<_>>(),
             "defaultDataset": {"projectId": self.project(), "datasetId": dataset},
-            "maxResults": PAGE_ROWS,
+            "maxResults": self.page_rows,
             "timeoutMs": 20_000,
             "formatOptions": {"useInt64Timestamp": true},
         });
@@ -511,8 +519,9 @@ impl Client {
             };
             let token = token.map(|t| format!("&pageToken={t}")).unwrap_or_default();
             let url = format!(
-                "{}/queries/{id}?maxResults={PAGE_ROWS}&timeoutMs=20000&formatOptions.useInt64Timestamp=true{location}{token}",
-                self.endpoint.api()
+                "{}/queries/{id}?maxResults={}&timeoutMs=20000&formatOptions.useInt64Timestamp=true{location}{token}",
+                self.endpoint.api(),
+                self.page_rows
             );
             Ok(self
                 .call(Method::Get, &url, what, None, false)?

@@ -54,8 +54,10 @@ pub struct Synced {
     pub remote_rows: u64,
     /// Bytes uploaded (0 when skipped).
     pub bytes: u64,
-    /// Seconds it took.
+    /// Seconds it took, all in.
     pub seconds: f64,
+    /// Of which re-encoding the log's Avro file (zstandard → snappy).
+    pub reencode_seconds: f64,
     /// Skipped: already synced with these data.
     pub skipped: bool,
 }
@@ -158,10 +160,12 @@ pub fn sync(
                         remote_rows: local_rows,
                         bytes: 0,
                         seconds: started.elapsed().as_secs_f64(),
+                        reencode_seconds: 0.0,
                         skipped: true,
                     });
                 }
             }
+            let mut reencode_seconds = 0.0;
             let (fields, format, path, _tmp) = if table == HTTP_LOG {
                 let avro = plan.avro.clone().ok_or_else(|| {
                     BigQueryError::Input(
@@ -179,8 +183,10 @@ pub fn sync(
                     // zstandard by default, so re-encode (records unchanged).
                     let tmp = temp_file()?;
                     let path = tmp.path().to_owned();
+                    let t = Instant::now();
                     crate::avro::transcode(&avro, &path, crate::avro::AvroCodec::Snappy, progress)
                         .map_err(|e| BigQueryError::Input(e.to_string()))?;
+                    reencode_seconds = t.elapsed().as_secs_f64();
                     (http_log_fields(), SourceFormat::Avro, path, Some(tmp))
                 }
             } else {
@@ -228,6 +234,7 @@ pub fn sync(
                 remote_rows,
                 bytes: size,
                 seconds: started.elapsed().as_secs_f64(),
+                reencode_seconds,
                 skipped: false,
             })
         })();

@@ -169,13 +169,22 @@ pub fn sync_cmd(global: &Global, cmd: &SyncCommand) -> Result<u8> {
                 s.table, s.local_rows
             );
         } else {
+            let sending = (s.seconds - s.reencode_seconds).max(1e-9);
+            let reencoded = if s.reencode_seconds > 0.0 {
+                format!(
+                    "  (after re-encoding zstandard → snappy: {:.1} s)",
+                    s.reencode_seconds
+                )
+            } else {
+                String::new()
+            };
             eprintln!(
-                "  {:<24} {:>10} rows  {:>8.1} MB  {:>6.1} s  {:>6.1} MB/s",
+                "  {:<24} {:>10} rows  {:>8.1} MB  {:>6.1} s  {:>6.1} MB/s{reencoded}",
                 s.table,
                 s.remote_rows,
                 s.bytes as f64 / 1e6,
-                s.seconds,
-                s.bytes as f64 / 1e6 / s.seconds.max(1e-9)
+                sending,
+                s.bytes as f64 / 1e6 / sending
             );
         }
     };
