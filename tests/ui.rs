@@ -817,3 +817,29 @@ fn slash_finds_a_campaign_by_name_and_a_click_chooses_one() {
     mouse(&mut app, MouseEventKind::Down(MouseButton::Left), x + 2, y);
     assert_eq!(app.engagement_tab().query().unwrap().campaign_id, 1);
 }
+
+#[test]
+fn recommendations_are_selectable_and_y_copies_one() {
+    let (mut app, _tmp) = app();
+    key(&mut app, KeyCode::Char('4'));
+    typed(&mut app, "7");
+    key(&mut app, KeyCode::Enter);
+    let movies = app.recommend_tab().shown_movies();
+    assert!(movies.len() >= 2);
+    // Esc leaves the field; ↓ then chooses the second movie.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('y'));
+    let copied = app.take_clipboard().expect("copied");
+    let cells: Vec<&str> = copied.split('\t').collect();
+    assert_eq!(cells[0], "7");
+    assert_eq!(cells[1], "2");
+    assert_eq!(cells[2], movies[1].to_string());
+    // In the Engagement tab, y copies the chosen campaign.
+    key(&mut app, KeyCode::Char('1'));
+    key(&mut app, KeyCode::Char('y'));
+    assert_eq!(
+        app.take_clipboard().as_deref(),
+        Some("1\tSample Campaign 1")
+    );
+}

@@ -472,20 +472,26 @@ impl App {
     }
 
     fn render_help(&self, frame: &mut Frame) {
+        const KEY_WIDTH: u16 = 22;
         let keys: Vec<&(&str, &str)> = self
             .tab()
             .keys()
             .iter()
             .chain(strings::GLOBAL_KEYS)
             .collect();
-        let area = centered(frame.area(), 74, keys.len() as u16 + 2);
+        // As wide as the screen allows up to 100 columns; long descriptions wrap.
+        let width = frame.area().width.saturating_sub(4).clamp(40, 100);
+        let text_width = usize::from(width.saturating_sub(KEY_WIDTH + 3)).max(10);
+        let mut rows = Vec::new();
+        for (k, what) in keys {
+            for (i, line) in wrap(what, text_width).into_iter().enumerate() {
+                rows.push(Row::new([if i == 0 { *k } else { "" }.to_owned(), line]));
+            }
+        }
+        let area = centered(frame.area(), width, rows.len() as u16 + 2);
         frame.render_widget(Clear, area);
         frame.render_widget(
-            Table::new(
-                keys.iter().map(|(k, what)| Row::new([*k, *what])),
-                [Constraint::Length(22), Constraint::Fill(1)],
-            )
-            .block(
+            Table::new(rows, [Constraint::Length(KEY_WIDTH), Constraint::Fill(1)]).block(
                 Block::default()
                     .borders(Borders::ALL)
                     .title(strings::HELP_TITLE),
@@ -493,6 +499,26 @@ impl App {
             area,
         );
     }
+}
+
+/// `text` broken at spaces into lines of at most `width` characters (a longer word gets a
+/// line of its own).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// A `width` × `height` rectangle in the middle of `area` (clipped to it).
@@ -504,4 +530,19 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
         .flex(Flex::Center)
         .areas(v);
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn help_text_wraps_at_spaces() {
+        assert_eq!(wrap("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
+        assert_eq!(
+            wrap("averyveryverylongword x", 5),
+            ["averyveryverylongword", "x"]
+        );
+        assert_eq!(wrap("", 5), [""]);
+    }
 }

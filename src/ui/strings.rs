@@ -136,6 +136,7 @@ pub mod recommend {
         ("Enter", "recommend for the typed user"),
         ("Esc", "leave the field (number keys switch tabs again)"),
         ("i, /", "back into the field"),
+        ("↑↓ j k, click", "choose a movie (y copies it)"),
         ("e", "show or hide why each movie was recommended"),
     ];
 

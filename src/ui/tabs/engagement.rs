@@ -131,6 +131,11 @@ impl Tab for EngagementTab {
         matches!(self.focus, Focus::Typing | Focus::Search)
     }
 
+    fn selected_row(&self) -> Option<Vec<String>> {
+        let (id, name) = self.campaigns.get(self.list.selected()?)?;
+        Some(vec![id.to_string(), name.clone()])
+    }
+
     fn on_click(&mut self, column: u16, row: u16, store: &Store) -> Outcome {
         let a = self.list_area;
         let inside =

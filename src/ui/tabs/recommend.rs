@@ -7,11 +7,11 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState, Wrap};
 
 use std::path::Path;
 
-use super::{Exporting, Outcome, Tab, export_csv};
+use super::{Exporting, Outcome, Tab, export_csv, moved, row_at};
 use crate::core::recommend::{Basis, Params, Recommendation, Recommender};
 use crate::recommender;
 use crate::report::{Cell, Collected};
@@ -37,6 +37,9 @@ pub struct RecommendTab {
     shown: Option<Shown>,
     /// The user to show once the recommender has loaded in the background.
     pending: Option<u32>,
+    /// The selected recommendation (moved with ↑↓ when the field does not have focus).
+    table: TableState,
+    list_area: Rect,
 }
 
 impl std::fmt::Debug for RecommendTab {
@@ -158,6 +161,7 @@ impl RecommendTab {
             Ok(r) => r.into_iter().take(TOP).collect(),
             Err(e) => return Outcome::Error(e.to_string()),
         };
+        self.table.select((!list.items.is_empty()).then_some(0));
         self.shown = Some(Shown {
             user,
             list,
@@ -235,9 +239,47 @@ impl Tab for RecommendTab {
             KeyCode::Char('i') | KeyCode::Char('/') => self.editing = true,
             KeyCode::Char('e') => self.explain = !self.explain,
             KeyCode::Enter => return self.query(store),
-            _ => return Outcome::NotMine,
+            _ => {
+                let len = self.shown.as_ref().map_or(0, |s| s.list.items.len());
+                let at = self.table.selected().unwrap_or(0);
+                match moved(&key, at, len) {
+                    Some(to) if len > 0 => self.table.select(Some(to)),
+                    _ => return Outcome::NotMine,
+                }
+            }
         }
         Outcome::Done
+    }
+
+    fn on_click(&mut self, column: u16, row: u16, _store: &Store) -> Outcome {
+        let len = self.shown.as_ref().map_or(0, |s| s.list.items.len());
+        match row_at(self.list_area, self.table.offset(), column, row) {
+            Some(i) if i < len => {
+                self.editing = false;
+                self.table.select(Some(i));
+                Outcome::Done
+            }
+            _ => Outcome::NotMine,
+        }
+    }
+
+    fn selected_row(&self) -> Option<Vec<String>> {
+        let shown = self.shown.as_ref()?;
+        let i = self.table.selected()?;
+        let item = shown.list.items.get(i)?;
+        let genres = self
+            .movies
+            .get(&item.movie)
+            .map(|m| m.genres.join("|"))
+            .unwrap_or_default();
+        Some(vec![
+            shown.user.to_string(),
+            (i + 1).to_string(),
+            item.movie.to_string(),
+            self.title(item.movie),
+            genres,
+            format!("{:.3}", item.score),
+        ])
     }
 
     fn render(&mut self, frame: &mut Frame, area: Rect) {
@@ -310,12 +352,18 @@ impl Tab for RecommendTab {
         }
         let list = Table::new(rows, widths)
             .header(Row::new(header).style(bold))
+            .row_highlight_style(if self.editing {
+                Style::default()
+            } else {
+                Style::default().add_modifier(Modifier::REVERSED)
+            })
             .block(Block::default().borders(Borders::ALL).title(format!(
                 "{}for user {} ",
                 s::LIST_TITLE,
                 shown.user
             )));
-        frame.render_widget(list, list_area);
+        self.list_area = list_area;
+        frame.render_stateful_widget(list, list_area, &mut self.table);
         let rated = Table::new(
             shown
                 .rated
