@@ -106,7 +106,7 @@ impl JobProgress {
                     format!("{} {}%", s.label, (s.done.min(t) * 100) / t)
                 }
                 (_, Some(Unit::Bytes)) => format!("{} {} MB", s.label, s.done / 1_000_000),
-                _ => format!("{} {} rows", s.label, s.done),
+                _ => format!("{} {} rows", s.label, super::strings::thousands(s.done)),
             }
         })
     }
@@ -263,7 +263,7 @@ mod tests {
         assert_eq!(p.text(), "http_log.txt 25%");
         p.start("ratings", None, Unit::Rows);
         p.advance(1200);
-        assert_eq!(p.text(), "ratings 1200 rows");
+        assert_eq!(p.text(), "ratings 1,200 rows");
         p.finish();
         assert_eq!(p.text(), "");
     }

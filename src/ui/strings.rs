@@ -72,6 +72,19 @@ pub fn exported(e: &super::tabs::Exported) -> String {
     }
 }
 
+/// `n` with thousands separators: 3,661,896.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Title of the help overlay.
 pub const HELP_TITLE: &str = " Keys ";
 /// Title of the error popup.
@@ -318,4 +331,15 @@ pub mod sessions {
         ),
         ("Esc", "close the requests, or clear the filters"),
     ];
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1000), "1,000");
+        assert_eq!(super::thousands(3_661_896), "3,661,896");
+    }
 }

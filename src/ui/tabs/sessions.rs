@@ -469,7 +469,7 @@ impl Tab for SessionsTab {
             None => self.message.clone().unwrap_or_else(|| {
                 format!(
                     "{} {} · {} {} · {}",
-                    self.total,
+                    crate::ui::strings::thousands(self.total),
                     s::MATCHING,
                     s::SORTED_BY,
                     self.sort.label(),
@@ -511,16 +511,17 @@ impl Tab for SessionsTab {
             ])
             .style(style)
         });
+        let n = crate::ui::strings::thousands;
         let title = format!(
             "{}{}–{} of {} ",
             s::TITLE,
-            if self.page.is_empty() {
+            n(if self.page.is_empty() {
                 0
             } else {
                 self.offset + 1
-            },
-            self.offset + self.page.len() as u64,
-            self.total
+            }),
+            n(self.offset + self.page.len() as u64),
+            n(self.total)
         );
         self.list_area = list;
         frame.render_stateful_widget(
