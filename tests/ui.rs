@@ -521,6 +521,38 @@ fn the_session_cache_equals_the_sessions_report() {
         )
         .unwrap();
     assert_eq!(back, next[..2].to_vec());
+    // One user's sessions in another order: ranked on the fly, paged by key.
+    let mut per_user = std::collections::HashMap::<&str, usize>::new();
+    for r in &page {
+        *per_user.entry(r.user_id.as_str()).or_default() += 1;
+    }
+    let (user, sessions) = per_user.iter().max_by_key(|(_, n)| **n).unwrap();
+    assert!(*sessions >= 2);
+    let mine = SessionFilter {
+        user_id: Some(user.to_string()),
+        ..SessionFilter::default()
+    };
+    let by_duration = store
+        .session_page(&mine, SessionSort::Duration, i64::MIN, false, 1000)
+        .unwrap();
+    assert_eq!(by_duration.len(), *sessions);
+    assert!(by_duration.iter().all(|r| r.user_id == *user));
+    assert!(
+        by_duration
+            .windows(2)
+            .all(|w| w[0].duration_s >= w[1].duration_s)
+    );
+    let mut one_by_one = Vec::new();
+    let mut key = i64::MIN;
+    loop {
+        let p = store
+            .session_page(&mine, SessionSort::Duration, key, false, 1)
+            .unwrap();
+        let Some(r) = p.into_iter().next() else { break };
+        key = r.key;
+        one_by_one.push(r);
+    }
+    assert_eq!(one_by_one, by_duration);
     for (row, cells) in page.iter().zip(&report.rows) {
         assert_eq!(perx::report::Cell::Text(row.user_id.clone()), cells[0]);
         assert_eq!(perx::report::Cell::Timestamp(row.start), cells[1]);

@@ -1,9 +1,9 @@
--- A page of the session browser after a key. {key} is the sort's rank column and {table}
--- the copy of the cache stored in that order, from a fixed list in
--- src/store/session_browse.rs (n in ui_session_cache: report order; r_start, r_events,
--- r_duration in ui_session_by_*). The table being in key order, the top-N stops reading
--- row groups once it has its page: ~10 ms on 3.7 M sessions, against ~120 ms when the
--- rows of a page are scattered through the table.
+-- A page of the session browser after a key. {table} is the cache stored in the sort's
+-- order and {key} its key (n in ui_session_cache, the report order; the rank k in the
+-- ui_session_by_* copies; one user's sessions ranked on the fly), from the fixed lists in
+-- src/store/session_browse.rs. The table being in key order, the top-N stops reading row
+-- groups once it has its page: ~10 ms on 3.7 M sessions, against ~120 ms when the rows of
+-- a page are scattered through the table.
 -- $1 user id or NULL; $2 campaign id or NULL; $3 reward id or NULL; $4 driven only;
 -- $5, $6 session start from (inclusive) and to (exclusive), UTC, or NULL;
 -- $7 the key to start after; $8 how many.

@@ -1,7 +1,8 @@
 //! The TUI's session browser: the sessions report materialised once into
-//! `ui_session_cache` (with a rank column per sort order), then read a page at a time by
-//! key with filters, so the screen never holds more than a page whatever the size of the
-//! log, and no page needs a full sort or a deep OFFSET.
+//! `ui_session_cache` (in report order; a copy per other sort order, made when first
+//! asked for), then read a page at a time by key with filters, so the screen never holds
+//! more than a page whatever the size of the log, and no page needs a full sort or a deep
+//! OFFSET.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use duckdb::params;
@@ -11,6 +12,9 @@ use super::{SqlContext, Store, StoreError};
 use crate::progress::{Progress, Unit};
 use crate::report::output::cell_text;
 use crate::report::{Cell, RowSink, SessionsQuery};
+
+/// The layout of `ui_session_cache` and its sorted copies; raise it when they change.
+const CACHE_LAYOUT: u32 = 2;
 
 /// What the browser filters on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -98,33 +102,46 @@ impl SessionSort {
         }
     }
 
-    /// The SQL of `sql/ui/` with this sort's table and rank column (the only identifiers
-    /// ever put into SQL text, always from these fixed lists).
+    /// What this sort orders sessions by (ties by report position).
+    fn order(self) -> &'static str {
+        match self {
+            SessionSort::Report => "n",
+            SessionSort::Start => "session_start, n",
+            SessionSort::Events => "event_count DESC, n",
+            SessionSort::Duration => "duration_s DESC, n",
+        }
+    }
+
+    /// The key column pages are read by: the report position `n`, or the rank `k` of the
+    /// sorted copies.
+    fn key(self) -> &'static str {
+        match self {
+            SessionSort::Report => "n",
+            _ => "k",
+        }
+    }
+
+    /// The SQL of `sql/ui/` with this sort's `{table}`, `{key}` and `{order}` (the only
+    /// text ever put into SQL, always from these fixed lists).
     fn sql(self, text: &str) -> String {
         self.sql_for(text, &SessionFilter::default())
     }
 
-    /// As [`SessionSort::sql`] for a query filtered by `f`: one user's sessions are read
-    /// from `ui_session_cache`, which is in user order, so the scan skips every row group
-    /// but theirs (any order's rank column is there too).
+    /// As [`SessionSort::sql`] for a query filtered by `f`. One user's sessions are read
+    /// from `ui_session_cache` and ranked on the fly: they are few, and the cache is in
+    /// user order, so the scan skips every row group but theirs.
     fn sql_for(self, text: &str, f: &SessionFilter) -> String {
-        let table = if f.user_id.is_some() {
-            SessionSort::Report.table()
-        } else {
-            self.table()
+        let table = match (self, f.user_id.is_some()) {
+            (SessionSort::Report, _) | (_, false) => self.table().to_owned(),
+            (_, true) => format!(
+                "(SELECT *, row_number() OVER (ORDER BY {}) AS k FROM ui_session_cache \
+                 WHERE user_id = $1)",
+                self.order()
+            ),
         };
-        text.replace("{table}", table)
-            .replace("{key}", self.column())
-    }
-
-    /// The rank column of `ui_session_cache` that orders this sort.
-    fn column(self) -> &'static str {
-        match self {
-            SessionSort::Report => "n",
-            SessionSort::Start => "r_start",
-            SessionSort::Events => "r_events",
-            SessionSort::Duration => "r_duration",
-        }
+        text.replace("{table}", &table)
+            .replace("{key}", self.key())
+            .replace("{order}", self.order())
     }
 }
 
@@ -261,7 +278,7 @@ impl CacheSink<'_> {
             Field::new("rewards_key", DataType::Utf8, false),
         ]));
         let batch = RecordBatch::try_new(schema, cols).map_err(|e| io(&e))?;
-        let mut app = self.conn.appender("ui_session_raw").map_err(|e| io(&e))?;
+        let mut app = self.conn.appender("ui_session_cache").map_err(|e| io(&e))?;
         app.append_record_batch(batch).map_err(|e| io(&e))?;
         app.flush().map_err(|e| io(&e))?;
         self.progress.advance(rows.len() as u64);
@@ -303,10 +320,6 @@ impl Store {
         };
         progress.start("sessions", None, Unit::Rows);
         let n = self.sessions(&SessionsQuery::default(), &mut sink)?;
-        progress.start("sorting", None, Unit::Rows);
-        self.conn()
-            .execute_batch(include_str!("../../sql/ui/session_cache_rank.sql"))
-            .ctx("ranking the session cache")?;
         self.conn()
             .execute(
                 include_str!("../../sql/ui/session_cache_mark.sql"),
@@ -368,14 +381,18 @@ impl Store {
             .ctx("sorting the session cache")
     }
 
+    /// The cache's layout version and the loads it is built from: a cache written by a
+    /// perx with another layout, or before a reload, is rebuilt.
     fn session_fingerprint(&self) -> Result<String, StoreError> {
-        self.conn()
+        let loads: String = self
+            .conn()
             .query_row(
                 include_str!("../../sql/ui/session_cache_fingerprint.sql"),
                 [],
                 |r| r.get(0),
             )
-            .ctx("reading what the session cache is built from")
+            .ctx("reading what the session cache is built from")?;
+        Ok(format!("cache v{CACHE_LAYOUT};{loads}"))
     }
 
     /// Writes every cached session matching `f`, in `sort` order, to `sink` (the Sessions
