@@ -367,3 +367,22 @@ fn database_in_a_missing_directory_is_an_error_not_created() {
         .stderr(predicate::str::contains("does its directory exist"));
     assert!(!tmp.path().join("no").exists(), "no directory was created");
 }
+
+#[test]
+fn the_manifest_records_absolute_source_paths() {
+    // Loaded by a relative path, recorded absolute: the Data tab's reload finds the files
+    // from any working directory.
+    let data = data_dir(&[("campaign.csv", CAMPAIGNS)]);
+    let db = data.path().join("p.duckdb");
+    perx(&db)
+        .current_dir(data.path())
+        .args(["load", "--data", "."])
+        .assert()
+        .code(0);
+    let store = perx::store::Store::open(&perx::store::DbPath::File(db)).unwrap();
+    let manifest = store.manifest().unwrap();
+    assert_eq!(manifest.len(), 1);
+    let path = std::path::Path::new(&manifest[0].path);
+    assert!(path.is_absolute(), "{}", path.display());
+    assert!(path.is_file(), "{}", path.display());
+}

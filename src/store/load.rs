@@ -387,6 +387,8 @@ pub(crate) fn forget_table(tx: &Transaction<'_>, table: &str) -> Result<(), Stor
 }
 
 pub(crate) fn record_manifest(tx: &Transaction<'_>, r: &SourceReport) -> Result<(), StoreError> {
+    // Absolute, so the source can be found again (Data tab `r`) from any directory.
+    let path = std::path::absolute(&r.path).unwrap_or_else(|_| r.path.clone());
     tx.execute(
         include_str!("../../sql/load/clear_manifest.sql"),
         [&r.source],
@@ -397,7 +399,7 @@ pub(crate) fn record_manifest(tx: &Transaction<'_>, r: &SourceReport) -> Result<
         params![
             r.source,
             r.table,
-            r.path.display().to_string(),
+            path.display().to_string(),
             r.sha256,
             r.rows as i64,
             r.rejected as i64,
