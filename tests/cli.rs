@@ -386,3 +386,15 @@ fn the_manifest_records_absolute_source_paths() {
     assert!(path.is_absolute(), "{}", path.display());
     assert!(path.is_file(), "{}", path.display());
 }
+
+#[test]
+fn the_ui_without_a_terminal_says_what_to_use_instead() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("p.duckdb");
+    let out = perx(&db).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("needs a terminal"), "{err}");
+    assert!(err.contains("perx --help"), "{err}");
+    assert!(!db.exists(), "nothing was loaded");
+}

@@ -56,6 +56,8 @@ Examples:
   perx recommend --user 42 --explain         top 10 movies for user 42, and why
   perx recommend --all -o recs.csv           user_id,rank,movie_id for every user
   perx eval                                  offline metrics against the most-popular baseline
+  perx sync bigquery --project P --dataset D push the tables to BigQuery (--endpoint URL: an emulator)
+  perx verify bigquery --project P --dataset D   the reports on both engines, compared row by row
 
 Exit status: 0 success, 1 error, 2 bad command line, 3 finished with rejected lines or
 integrity warnings (listed).";

@@ -26,6 +26,13 @@ pub struct UiArgs {
 }
 
 pub fn tui(global: &Global, args: &UiArgs) -> Result<u8> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the terminal UI needs a terminal (stdin and stdout); for scripts use a command: \
+             perx load, perx report …, perx recommend … (see perx --help)"
+        );
+    }
     let db = global.db_path();
     let store = global.open_store()?;
     let counts = store.table_counts()?;
