@@ -75,6 +75,11 @@ impl Param {
     }
 }
 
+/// One page of a query's result: the (name, type) of the columns, and the rows as
+/// BigQuery's strings (`None` is NULL).
+pub type PageFn<'a> =
+    dyn FnMut(&[(String, String)], Vec<Vec<Option<String>>>) -> Result<(), BigQueryError> + 'a;
+
 /// A query's result: column names and types, and the rows as BigQuery's strings.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryResult {
@@ -485,6 +490,27 @@ impl Client {
         sql: &str,
         params: &[Param],
     ) -> Result<QueryResult, BigQueryError> {
+        let mut out = QueryResult::default();
+        self.query_pages(dataset, sql, params, &mut |fields, rows| {
+            if out.fields.is_empty() {
+                out.fields = fields.to_vec();
+            }
+            out.rows.extend(rows);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Like [`Client::query`], handing each page of rows to `page` as it arrives (with the
+    /// columns), so memory holds one page whatever the size of the result. `page` is called
+    /// at least once, with no rows for an empty result.
+    pub fn query_pages(
+        &self,
+        dataset: &str,
+        sql: &str,
+        params: &[Param],
+        on_page: &mut PageFn<'_>,
+    ) -> Result<(), BigQueryError> {
         let what = "the query";
         let sql = sql.replace("{dataset}", &self.qualified(dataset)?);
         let body = json!({
@@ -537,31 +563,30 @@ impl Client {
             }
             page = results(None)?;
         }
-        let mut out = QueryResult {
-            fields: page
-                .pointer("/schema/fields")
-                .and_then(|f| f.as_array())
-                .map(|f| {
-                    f.iter()
-                        .map(|f| {
-                            let s = |k: &str| f.get(k).and_then(|v| v.as_str()).unwrap_or("");
-                            (s("name").to_owned(), s("type").to_owned())
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-            rows: Vec::new(),
-        };
+        let fields: Vec<(String, String)> = page
+            .pointer("/schema/fields")
+            .and_then(|f| f.as_array())
+            .map(|f| {
+                f.iter()
+                    .map(|f| {
+                        let s = |k: &str| f.get(k).and_then(|v| v.as_str()).unwrap_or("");
+                        (s("name").to_owned(), s("type").to_owned())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         loop {
-            if let Some(rows) = page.get("rows").and_then(|r| r.as_array()) {
-                for r in rows {
+            let mut rows = Vec::new();
+            if let Some(list) = page.get("rows").and_then(|r| r.as_array()) {
+                rows.reserve(list.len());
+                for r in list {
                     let cells = r.get("f").and_then(|f| f.as_array()).ok_or_else(|| {
                         BigQueryError::Protocol {
                             what: what.into(),
                             detail: "a row without its f array".into(),
                         }
                     })?;
-                    out.rows.push(
+                    rows.push(
                         cells
                             .iter()
                             .map(|c| match c.get("v") {
@@ -573,6 +598,7 @@ impl Client {
                     );
                 }
             }
+            on_page(&fields, rows)?;
             match page.get("pageToken").and_then(|t| t.as_str()) {
                 Some(token) if !token.is_empty() => {
                     let token = token.to_owned();
@@ -581,7 +607,7 @@ impl Client {
                 _ => break,
             }
         }
-        Ok(out)
+        Ok(())
     }
 }
 

@@ -6,7 +6,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::BigQueryError;
-use super::client::{Client, Param, QueryResult};
+use super::client::{Client, Param};
 use crate::core::session::Session;
 use crate::report::{Bucket, Cell, EngagementQuery, RowSink, SessionsQuery, WeeklyQuery};
 use crate::store::reports::{SESSION_COLUMNS, parse_id_list, session_cells, weekday_name};
@@ -72,8 +72,13 @@ impl RowReader<'_> {
     }
 }
 
-fn write_all(
-    result: &QueryResult,
+/// Runs `sql` and writes its rows through `cells` into `sink` a page at a time.
+#[allow(clippy::too_many_arguments)]
+fn run(
+    client: &Client,
+    dataset: &str,
+    sql: &str,
+    params: &[Param],
     columns: &[&str],
     sink: &mut dyn RowSink,
     what: &'static str,
@@ -84,12 +89,17 @@ fn write_all(
         source: e,
     };
     sink.begin(columns).map_err(io)?;
-    for row in &result.rows {
-        let r = RowReader { row, what };
-        sink.row(&cells(&r)?).map_err(io)?;
-    }
+    let mut n = 0u64;
+    client.query_pages(dataset, sql, params, &mut |_, rows| {
+        for row in &rows {
+            let r = RowReader { row, what };
+            sink.row(&cells(&r)?).map_err(io)?;
+        }
+        n += rows.len() as u64;
+        Ok(())
+    })?;
     sink.end().map_err(io)?;
-    Ok(result.rows.len() as u64)
+    Ok(n)
 }
 
 /// Report A1 in BigQuery.
@@ -108,26 +118,31 @@ pub fn engagement(
         Param::new("status", "STRING", q.status.clone()),
         Param::new("by", "STRING", Some(q.by.as_str().to_owned())),
     ];
-    let result = client.query(
-        dataset,
-        include_str!("../../sql/bigquery/engagement.sql"),
-        &params,
-    )?;
     let columns: &[&str] = match q.by {
         Bucket::DateHour => &["rank", "no_of_transactions", "date", "time"],
         Bucket::HourOfDay => &["rank", "no_of_transactions", "time"],
         Bucket::WeekdayHour => &["rank", "no_of_transactions", "weekday", "time"],
     };
-    write_all(&result, columns, sink, "engagement", |r| {
-        let mut cells = vec![Cell::Int(r.int(0)?), Cell::Int(r.int(1)?)];
-        match q.by {
-            Bucket::DateHour => cells.push(r.opt_date(2)?.map_or(Cell::Null, Cell::Date)),
-            Bucket::HourOfDay => {}
-            Bucket::WeekdayHour => cells.push(Cell::Text(weekday_name(r.opt_int(3)?))),
-        }
-        cells.push(Cell::Text(format!("{:02}:00", r.int(4)?)));
-        Ok(cells)
-    })
+    let sql = include_str!("../../sql/bigquery/engagement.sql");
+    run(
+        client,
+        dataset,
+        sql,
+        &params,
+        columns,
+        sink,
+        "engagement",
+        |r| {
+            let mut cells = vec![Cell::Int(r.int(0)?), Cell::Int(r.int(1)?)];
+            match q.by {
+                Bucket::DateHour => cells.push(r.opt_date(2)?.map_or(Cell::Null, Cell::Date)),
+                Bucket::HourOfDay => {}
+                Bucket::WeekdayHour => cells.push(Cell::Text(weekday_name(r.opt_int(3)?))),
+            }
+            cells.push(Cell::Text(format!("{:02}:00", r.int(4)?)));
+            Ok(cells)
+        },
+    )
 }
 
 /// Report A2 in BigQuery.
@@ -141,11 +156,6 @@ pub fn weekly(
         Param::new("tz", "STRING", Some(q.tz.name().to_owned())),
         Param::new("reward", "STRING", q.reward.clone()),
     ];
-    let result = client.query(
-        dataset,
-        include_str!("../../sql/bigquery/weekly.sql"),
-        &params,
-    )?;
     let columns = [
         "reward_name",
         "reward_redeemed_count",
@@ -154,16 +164,26 @@ pub fn weekly(
         "iso_week",
         "reward_campaign_id",
     ];
-    write_all(&result, &columns, sink, "weekly", |r| {
-        Ok(vec![
-            Cell::Text(r.text(0)?),
-            Cell::Int(r.int(1)?),
-            r.opt_float(2)?.map_or(Cell::Null, Cell::Float),
-            r.opt_date(3)?.map_or(Cell::Null, Cell::Date),
-            Cell::Text(r.text(4)?),
-            Cell::Int(r.int(5)?),
-        ])
-    })
+    let sql = include_str!("../../sql/bigquery/weekly.sql");
+    run(
+        client,
+        dataset,
+        sql,
+        &params,
+        &columns,
+        sink,
+        "weekly",
+        |r| {
+            Ok(vec![
+                Cell::Text(r.text(0)?),
+                Cell::Int(r.int(1)?),
+                r.opt_float(2)?.map_or(Cell::Null, Cell::Float),
+                r.opt_date(3)?.map_or(Cell::Null, Cell::Date),
+                Cell::Text(r.text(4)?),
+                Cell::Int(r.int(5)?),
+            ])
+        },
+    )
 }
 
 /// Report B in BigQuery.
@@ -182,22 +202,27 @@ pub fn sessions(
         Param::new("user_id", "STRING", q.user_id.clone()),
         Param::new("driven_only", "BOOL", Some(q.driven_only.to_string())),
     ];
-    let result = client.query(
+    let sql = include_str!("../../sql/bigquery/sessions.sql");
+    run(
+        client,
         dataset,
-        include_str!("../../sql/bigquery/sessions.sql"),
+        sql,
         &params,
-    )?;
-    write_all(&result, &SESSION_COLUMNS, sink, "sessions", |r| {
-        let s = Session {
-            user_id: r.text(0)?,
-            start_micros: r.int(1)?,
-            end_micros: r.int(2)?,
-            campaigns: parse_id_list(&r.text(3)?),
-            rewards: parse_id_list(&r.text(4)?),
-            driven: r.bool(5)?,
-            events: r.int(6)?.max(0) as u64,
-            driving_campaigns: parse_id_list(&r.text(7)?),
-        };
-        Ok(session_cells(&s))
-    })
+        &SESSION_COLUMNS,
+        sink,
+        "sessions",
+        |r| {
+            let s = Session {
+                user_id: r.text(0)?,
+                start_micros: r.int(1)?,
+                end_micros: r.int(2)?,
+                campaigns: parse_id_list(&r.text(3)?),
+                rewards: parse_id_list(&r.text(4)?),
+                driven: r.bool(5)?,
+                events: r.int(6)?.max(0) as u64,
+                driving_campaigns: parse_id_list(&r.text(7)?),
+            };
+            Ok(session_cells(&s))
+        },
+    )
 }
