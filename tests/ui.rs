@@ -875,3 +875,57 @@ fn recommendations_are_selectable_and_y_copies_one() {
         Some("1\tSample Campaign 1")
     );
 }
+
+#[test]
+fn s_orders_the_weekly_and_engagement_tables_and_r_scrolls_the_results() {
+    use perx::report::Cell;
+    let (mut app, _tmp) = app();
+    // Engagement: by rank, then by time with s; r focuses the results, ↓ and y copy a row.
+    let rows = |app: &App| app.engagement_tab().result().unwrap().rows.clone();
+    let ranked = rows(&app);
+    let rank = |r: &Vec<Cell>| match r[0] {
+        Cell::Int(n) => n,
+        _ => i64::MAX,
+    };
+    assert!(ranked.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])));
+    key(&mut app, KeyCode::Char('s'));
+    let timed = rows(&app);
+    assert_eq!(timed.len(), ranked.len());
+    let when = |r: &Vec<Cell>| {
+        (
+            format!("{:?}", r[2]),
+            perx::report::output::cell_text(&r[3]),
+        )
+    };
+    assert!(timed.windows(2).all(|w| when(&w[0]) <= when(&w[1])));
+    assert_ne!(timed, ranked);
+    key(&mut app, KeyCode::Char('r'));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('y'));
+    let copied = app.take_clipboard().unwrap();
+    let second: Vec<String> = timed[1]
+        .iter()
+        .map(perx::report::output::cell_text)
+        .collect();
+    assert_eq!(copied, second.join("\t"));
+    let text = screen(&mut app, 160, 48);
+    assert!(text.contains("by time, s: by rank"), "{text}");
+    // Weekly: largest change first, then most redeemed first.
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Char('s'));
+    let weekly = app.weekly_tab().result().unwrap().rows.clone();
+    let pct = |r: &Vec<Cell>| match r[2] {
+        Cell::Float(p) => p,
+        _ => f64::NEG_INFINITY,
+    };
+    assert!(weekly.windows(2).all(|w| pct(&w[0]) >= pct(&w[1])));
+    key(&mut app, KeyCode::Char('s'));
+    let weekly = app.weekly_tab().result().unwrap().rows.clone();
+    let count = |r: &Vec<Cell>| match r[1] {
+        Cell::Int(n) => n,
+        _ => 0,
+    };
+    assert!(weekly.windows(2).all(|w| count(&w[0]) >= count(&w[1])));
+    let text = screen(&mut app, 160, 48);
+    assert!(text.contains("most redeemed first"), "{text}");
+}

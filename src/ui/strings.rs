@@ -98,11 +98,17 @@ pub mod weekly {
     /// When the report has no rows.
     pub const EMPTY: &str = "No redeemed reward transactions loaded.";
     /// The key hint.
-    pub const HINT: &str = "/ filter by reward name · ↑↓ choose the reward charted below";
+    pub const HINT: &str = "/ filter by reward name · s order · ↑↓ choose the reward charted below";
     /// Prompt.
     pub const TYPE_REWARD: &str = "Reward name (empty for all), Enter:";
     /// Before the filter.
     pub const FILTERED: &str = "Only";
+    /// Row orders, in the title.
+    pub const BY_REWARD: &str = "by reward and week";
+    /// Row orders, in the title.
+    pub const BY_CHANGE: &str = "largest change first";
+    /// Row orders, in the title.
+    pub const BY_COUNT: &str = "most redeemed first";
     /// Title of the chart.
     pub fn chart_title(reward: &str) -> String {
         format!(" Redeemed per ISO week: {reward} ")
@@ -112,6 +118,7 @@ pub mod weekly {
         ("↑↓, j k", "move (the chart shows the selected reward)"),
         ("PgUp PgDn, Home End", "page"),
         ("/", "filter by reward name (empty for all)"),
+        ("s", "order: by reward, largest change, most redeemed"),
         ("Esc", "clear the filter"),
     ];
 }
@@ -224,9 +231,13 @@ pub mod engagement {
     pub const PICK_END: &str = "Enter on the end day; start:";
     /// The hint under the range.
     pub const HINT: &str =
-        "d: dates · Enter twice: start, end · a all · w 7 days · m 30 days · t type";
+        "d dates · Enter×2 start, end · a w m presets · t type · r results · s order";
     /// Block title of the results.
     pub const TABLE_TITLE: &str = " Busiest date-hours ";
+    /// Result order, in the title.
+    pub const BY_RANK: &str = "by rank, s: by time";
+    /// Result order, in the title.
+    pub const BY_TIME: &str = "by time, s: by rank";
     /// Block title of the chart.
     pub const CHART_TITLE: &str = " Transactions by hour of day (SGT) ";
     /// No transactions loaded.
@@ -246,7 +257,12 @@ pub mod engagement {
             "/",
             "find a campaign by id or name as you type; Enter shows it",
         ),
-        ("click", "choose a campaign"),
+        (
+            "r, then ↑↓ j k",
+            "scroll the results (Esc or ← back to the campaigns)",
+        ),
+        ("s", "results by rank or by date and hour"),
+        ("click", "choose a campaign or a result row"),
     ];
     /// `/` found no campaign.
     pub const NO_MATCH: &str = "No campaign id or name contains that.";

@@ -10,12 +10,12 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{
-    Bar, BarChart, BarGroup, Block, Borders, List, ListState, Paragraph, Row, Table,
+    Bar, BarChart, BarGroup, Block, Borders, List, ListState, Paragraph, Row, Table, TableState,
 };
 
 use std::path::Path;
 
-use super::{Edit, Exporting, Outcome, Tab, edit, export_csv};
+use super::{Edit, Exporting, Outcome, Tab, edit, export_csv, moved, row_at};
 use crate::core::timerange::{LocalDateRange, parse_day_range, to_local};
 use crate::report::output::cell_text;
 use crate::report::{Bucket, Cell, Collected, EngagementQuery, sql_files};
@@ -33,6 +33,8 @@ enum Focus {
     #[default]
     Campaigns,
     Dates,
+    /// The result table (scrolled with the arrows).
+    Results,
     Typing,
     /// Typing a campaign id or part of its name after `/`.
     Search,
@@ -51,6 +53,10 @@ pub struct EngagementTab {
     query: Option<EngagementQuery>,
     result: Option<Collected>,
     search: String,
+    /// Results in time order instead of by rank.
+    chronological: bool,
+    results: TableState,
+    results_area: Rect,
     /// The campaign selected before `/`, restored by Esc.
     before_search: Option<usize>,
     list_area: Rect,
@@ -98,7 +104,9 @@ impl EngagementTab {
         let mut out = Collected::default();
         match store.engagement(&q, &mut out) {
             Ok(_) => {
+                self.results.select((!out.rows.is_empty()).then_some(0));
                 self.result = Some(out);
+                self.order_results();
                 self.query = Some(q);
                 Outcome::Done
             }
@@ -112,6 +120,28 @@ impl EngagementTab {
 }
 
 impl EngagementTab {
+    /// Puts the rows in the chosen order: by rank (the report's order: most transactions,
+    /// then date and hour) or by date and hour.
+    fn order_results(&mut self) {
+        let Some(result) = self.result.as_mut() else {
+            return;
+        };
+        let date = |r: &Vec<Cell>| match r.get(2) {
+            Some(Cell::Date(d)) => Some(*d),
+            _ => None,
+        };
+        let hour = |r: &Vec<Cell>| r.get(3).map(cell_text).unwrap_or_default();
+        let rank = |r: &Vec<Cell>| match r.first() {
+            Some(Cell::Int(n)) => *n,
+            _ => i64::MAX,
+        };
+        if self.chronological {
+            result.rows.sort_by_key(|r| (date(r), hour(r)));
+        } else {
+            result.rows.sort_by_key(|r| (rank(r), date(r), hour(r)));
+        }
+    }
+
     /// Selects the first campaign whose id or name contains the search text
     /// (case-insensitive); `false` when none does.
     fn find(&mut self) -> bool {
@@ -132,11 +162,23 @@ impl Tab for EngagementTab {
     }
 
     fn selected_row(&self) -> Option<Vec<String>> {
+        if self.focus == Focus::Results {
+            let row = self.result.as_ref()?.rows.get(self.results.selected()?)?;
+            return Some(row.iter().map(cell_text).collect());
+        }
         let (id, name) = self.campaigns.get(self.list.selected()?)?;
         Some(vec![id.to_string(), name.clone()])
     }
 
     fn on_click(&mut self, column: u16, row: u16, store: &Store) -> Outcome {
+        let len = self.result.as_ref().map_or(0, |r| r.rows.len());
+        if let Some(i) = row_at(self.results_area, self.results.offset(), column, row)
+            && i < len
+        {
+            self.focus = Focus::Results;
+            self.results.select(Some(i));
+            return Outcome::Done;
+        }
         let a = self.list_area;
         let inside =
             column > a.x && column + 1 < a.x + a.width && row > a.y && row + 1 < a.y + a.height;
@@ -213,6 +255,16 @@ impl Tab for EngagementTab {
                 self.focus = Focus::Dates;
                 return Outcome::Done;
             }
+            KeyCode::Char('r') if self.result.is_some() => {
+                self.focus = Focus::Results;
+                return Outcome::Done;
+            }
+            KeyCode::Char('s') if self.result.is_some() => {
+                self.chronological = !self.chronological;
+                self.order_results();
+                self.results.select(Some(0));
+                return Outcome::Done;
+            }
             KeyCode::Char('t') if self.picker.is_some() => {
                 self.focus = Focus::Typing;
                 self.typed.clear();
@@ -243,6 +295,24 @@ impl Tab for EngagementTab {
                     self.list.select(Some(to));
                     return self.run(store);
                 }
+                Outcome::Done
+            }
+            Focus::Results => {
+                let len = self.result.as_ref().map_or(0, |r| r.rows.len());
+                let at = self.results.selected().unwrap_or(0);
+                let to = match key.code {
+                    KeyCode::Home => 0,
+                    KeyCode::End => len.saturating_sub(1),
+                    KeyCode::Left | KeyCode::Esc => {
+                        self.focus = Focus::Campaigns;
+                        return Outcome::Done;
+                    }
+                    _ => match moved(&key, at, len) {
+                        Some(to) => to,
+                        None => return Outcome::NotMine,
+                    },
+                };
+                self.results.select(Some(to));
                 Outcome::Done
             }
             Focus::Dates => {
@@ -340,7 +410,7 @@ impl Tab for EngagementTab {
                 .block(Block::default().borders(Borders::LEFT | Borders::RIGHT | Borders::TOP)),
             info,
         );
-        let Some(result) = &self.result else {
+        let Some(result) = self.result.as_ref() else {
             return;
         };
         let header = Row::new(["rank", "date (SGT)", "hour", "transactions"])
@@ -361,8 +431,19 @@ impl Tab for EngagementTab {
             ])
             .style(style)
         });
-        let title = format!("{}({} rows) ", s::TABLE_TITLE, result.rows.len());
-        frame.render_widget(
+        let title = format!(
+            "{}({} rows, {}) ",
+            s::TABLE_TITLE,
+            result.rows.len(),
+            if self.chronological {
+                s::BY_TIME
+            } else {
+                s::BY_RANK
+            }
+        );
+        let focused = self.focus == Focus::Results;
+        self.results_area = table_area;
+        frame.render_stateful_widget(
             Table::new(
                 rows,
                 [
@@ -373,8 +454,23 @@ impl Tab for EngagementTab {
                 ],
             )
             .header(header)
-            .block(Block::default().borders(Borders::ALL).title(title)),
+            .row_highlight_style(if focused {
+                Style::default().add_modifier(Modifier::REVERSED)
+            } else {
+                Style::default()
+            })
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(title)
+                    .border_style(if focused {
+                        Style::default().fg(Color::Yellow)
+                    } else {
+                        Style::default()
+                    }),
+            ),
             table_area,
+            &mut self.results,
         );
         if chart_area.height == 0 {
             return;
@@ -421,6 +517,7 @@ impl Tab for EngagementTab {
                 "campaign": q.campaign_id, "from": q.range.from().to_string(),
                 "to": q.range.to().to_string(), "utc_from": utc_from.to_rfc3339(),
                 "utc_to_exclusive": utc_to.to_rfc3339(), "status": q.status, "by": q.by.as_str(),
+                "order": if self.chronological { "date, hour" } else { "rank" },
             }),
             tz: q.range.tz().name().to_owned(),
         };

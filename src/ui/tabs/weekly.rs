@@ -31,6 +31,37 @@ pub struct WeeklyTab {
     typing: Option<String>,
     message: Option<String>,
     table_area: Rect,
+    order: Order,
+}
+
+/// How the rows are ordered (`s` cycles).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Order {
+    /// The report's: reward, then week.
+    #[default]
+    Report,
+    /// Largest change first (first weeks, with no change, last).
+    Change,
+    /// Most redeemed first.
+    Count,
+}
+
+impl Order {
+    fn next(self) -> Order {
+        match self {
+            Order::Report => Order::Change,
+            Order::Change => Order::Count,
+            Order::Count => Order::Report,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Order::Report => s::BY_REWARD,
+            Order::Change => s::BY_CHANGE,
+            Order::Count => s::BY_COUNT,
+        }
+    }
 }
 
 impl WeeklyTab {
@@ -58,6 +89,7 @@ impl WeeklyTab {
             Ok(_) => {
                 self.table.select((!out.rows.is_empty()).then_some(0));
                 self.result = Some(out);
+                self.order_rows();
                 self.reward = reward;
                 self.message = None;
                 Outcome::Done
@@ -71,6 +103,42 @@ impl WeeklyTab {
         }
     }
 
+    /// Puts the rows in the chosen order (ties keep the report's order).
+    fn order_rows(&mut self) {
+        let Some(result) = self.result.as_mut() else {
+            return;
+        };
+        let report = |r: &Vec<Cell>| {
+            (
+                r.first().map(cell_text).unwrap_or_default(),
+                int(r.get(5)),
+                r.get(3).map(cell_text).unwrap_or_default(),
+            )
+        };
+        match self.order {
+            Order::Report => result.rows.sort_by_key(report),
+            Order::Count => result.rows.sort_by(|a, b| {
+                int(b.get(1))
+                    .cmp(&int(a.get(1)))
+                    .then(report(a).cmp(&report(b)))
+            }),
+            Order::Change => result.rows.sort_by(|a, b| {
+                let pct = |r: &Vec<Cell>| match r.get(2) {
+                    Some(Cell::Float(p)) => Some(*p),
+                    _ => None,
+                };
+                // Descending, no change last.
+                match (pct(a), pct(b)) {
+                    (Some(x), Some(y)) => y.total_cmp(&x),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => std::cmp::Ordering::Equal,
+                }
+                .then(report(a).cmp(&report(b)))
+            }),
+        }
+    }
+
     /// The selected reward's weeks, oldest first: (ISO week, redeemed).
     fn selected_weeks(&self) -> Vec<(String, u64)> {
         let (Some(result), Some(at)) = (self.result.as_ref(), self.table.selected()) else {
@@ -79,18 +147,28 @@ impl WeeklyTab {
         let Some(name) = result.rows.get(at).and_then(|r| r.first()) else {
             return Vec::new();
         };
-        result
+        let mut weeks: Vec<(String, String, u64)> = result
             .rows
             .iter()
             .filter(|r| r.first() == Some(name))
             .map(|r| {
-                let n = match r.get(1) {
-                    Some(Cell::Int(n)) => (*n).max(0) as u64,
-                    _ => 0,
-                };
-                (r.get(4).map(cell_text).unwrap_or_default(), n)
+                (
+                    r.get(3).map(cell_text).unwrap_or_default(),
+                    r.get(4).map(cell_text).unwrap_or_default(),
+                    int(r.get(1)).max(0) as u64,
+                )
             })
-            .collect()
+            .collect();
+        weeks.sort();
+        weeks.into_iter().map(|(_, iso, n)| (iso, n)).collect()
+    }
+}
+
+/// An integer cell's value (0 otherwise).
+fn int(c: Option<&Cell>) -> i64 {
+    match c {
+        Some(Cell::Int(n)) => *n,
+        _ => 0,
     }
 }
 
@@ -140,6 +218,12 @@ impl Tab for WeeklyTab {
                 return Outcome::Done;
             }
             KeyCode::Esc if self.reward.is_some() => return self.query(store, None),
+            KeyCode::Char('s') if self.result.is_some() => {
+                self.order = self.order.next();
+                self.order_rows();
+                self.table.select(Some(0));
+                return Outcome::Done;
+            }
             _ => {}
         }
         let at = self.table.selected().unwrap_or(0);
@@ -165,7 +249,11 @@ impl Tab for WeeklyTab {
             (None, None, None) => s::HINT.to_owned(),
         };
         frame.render_widget(Paragraph::new(line), info);
-        let block = Block::default().borders(Borders::ALL).title(s::TITLE);
+        let block = Block::default().borders(Borders::ALL).title(format!(
+            "{}· {} ",
+            s::TITLE,
+            self.order.label()
+        ));
         let Some(result) = self.result.as_ref().filter(|r| !r.rows.is_empty()) else {
             frame.render_widget(Paragraph::new(s::EMPTY).block(block), area);
             return;
@@ -261,7 +349,7 @@ impl Tab for WeeklyTab {
         let rows = self.result.as_ref()?;
         let prov = Provenance {
             sql: sql_files::WEEKLY,
-            params: serde_json::json!({ "reward": self.reward }),
+            params: serde_json::json!({ "reward": self.reward, "order": self.order.label() }),
             tz: Singapore.name().to_owned(),
         };
         Some(Exporting::Now(export_csv(
