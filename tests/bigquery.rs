@@ -351,25 +351,29 @@ fn query_errors_reported_in_a_200_answer_are_errors() {
     assert!(err.contains("not a BigQuery dataset id"), "{err}");
 }
 
+/// `perx sync bigquery` of `db` to project p, dataset d at `endpoint`.
+fn sync_to(db: &Path, endpoint: &str) -> Command {
+    let mut c = perx(db);
+    c.args([
+        "sync",
+        "bigquery",
+        "--project",
+        "p",
+        "--dataset",
+        "d",
+        "--endpoint",
+        endpoint,
+    ]);
+    c
+}
+
 #[test]
 fn unreachable_endpoints_and_bad_credentials_fail_clearly() {
     let tmp = tempfile::tempdir().unwrap();
     let db = loaded_db(tmp.path(), &sample_dir());
     // Nothing listens on a port we just freed.
     let closed = format!("http://127.0.0.1:{}", free_port());
-    let out = perx(&db)
-        .args([
-            "sync",
-            "bigquery",
-            "--project",
-            "p",
-            "--dataset",
-            "d",
-            "--endpoint",
-        ])
-        .arg(&closed)
-        .output()
-        .unwrap();
+    let out = sync_to(&db, &closed).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("cannot reach BigQuery"), "{err}");
@@ -403,17 +407,7 @@ fn unreachable_endpoints_and_bad_credentials_fail_clearly() {
     assert_eq!(out.status.code(), Some(1));
     assert!(err.contains("key.json"), "{err}");
     // A token is never printed, even when the call fails.
-    let out = perx(&db)
-        .args([
-            "sync",
-            "bigquery",
-            "--project",
-            "p",
-            "--dataset",
-            "d",
-            "--endpoint",
-        ])
-        .arg(&closed)
+    let out = sync_to(&db, &closed)
         .args(["--access-token", "s3cr3t-t0ken"])
         .output()
         .unwrap();

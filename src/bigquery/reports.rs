@@ -9,7 +9,9 @@ use super::BigQueryError;
 use super::client::{Client, Param};
 use crate::core::session::Session;
 use crate::report::{Bucket, Cell, EngagementQuery, RowSink, SessionsQuery, WeeklyQuery};
-use crate::store::reports::{SESSION_COLUMNS, parse_id_list, session_cells, weekday_name};
+use crate::store::reports::{
+    SESSION_COLUMNS, WEEKLY_COLUMNS, engagement_columns, parse_id_list, session_cells, weekday_name,
+};
 
 /// A TIMESTAMP parameter's text.
 fn ts(t: DateTime<Utc>) -> String {
@@ -118,11 +120,7 @@ pub fn engagement(
         Param::new("status", "STRING", q.status.clone()),
         Param::new("by", "STRING", Some(q.by.as_str().to_owned())),
     ];
-    let columns: &[&str] = match q.by {
-        Bucket::DateHour => &["rank", "no_of_transactions", "date", "time"],
-        Bucket::HourOfDay => &["rank", "no_of_transactions", "time"],
-        Bucket::WeekdayHour => &["rank", "no_of_transactions", "weekday", "time"],
-    };
+    let columns = engagement_columns(q.by);
     let sql = include_str!("../../sql/bigquery/engagement.sql");
     run(
         client,
@@ -156,14 +154,7 @@ pub fn weekly(
         Param::new("tz", "STRING", Some(q.tz.name().to_owned())),
         Param::new("reward", "STRING", q.reward.clone()),
     ];
-    let columns = [
-        "reward_name",
-        "reward_redeemed_count",
-        "pct_diff_prev_week",
-        "week_start",
-        "iso_week",
-        "reward_campaign_id",
-    ];
+    let columns = WEEKLY_COLUMNS;
     let sql = include_str!("../../sql/bigquery/weekly.sql");
     run(
         client,

@@ -125,12 +125,7 @@ impl Store {
                 q.by.as_str()
             ])
             .ctx("running the engagement report")?;
-        let columns: &[&str] = match q.by {
-            Bucket::DateHour => &["rank", "no_of_transactions", "date", "time"],
-            Bucket::HourOfDay => &["rank", "no_of_transactions", "time"],
-            Bucket::WeekdayHour => &["rank", "no_of_transactions", "weekday", "time"],
-        };
-        sink.begin(columns)?;
+        sink.begin(engagement_columns(q.by))?;
         let mut n = 0;
         while let Some(r) = rows.next().ctx("reading the engagement report")? {
             let rank: i64 = r.get(0).ctx("rank")?;
@@ -175,14 +170,7 @@ impl Store {
         let mut rows = stmt
             .query(params![q.tz.name(), q.reward])
             .ctx("running the weekly report")?;
-        sink.begin(&[
-            "reward_name",
-            "reward_redeemed_count",
-            "pct_diff_prev_week",
-            "week_start",
-            "iso_week",
-            "reward_campaign_id",
-        ])?;
+        sink.begin(&WEEKLY_COLUMNS)?;
         let mut n = 0;
         while let Some(r) = rows.next().ctx("reading the weekly report")? {
             let pct: Option<f64> = r.get(2).ctx("pct_diff_prev_week")?;
@@ -377,6 +365,25 @@ fn scan_sessions(
     let _ = send.send(chunk);
     Ok(())
 }
+
+/// The columns of report A1 for a bucketing, in order.
+pub fn engagement_columns(by: Bucket) -> &'static [&'static str] {
+    match by {
+        Bucket::DateHour => &["rank", "no_of_transactions", "date", "time"],
+        Bucket::HourOfDay => &["rank", "no_of_transactions", "time"],
+        Bucket::WeekdayHour => &["rank", "no_of_transactions", "weekday", "time"],
+    }
+}
+
+/// The columns of report A2, in order.
+pub const WEEKLY_COLUMNS: [&str; 6] = [
+    "reward_name",
+    "reward_redeemed_count",
+    "pct_diff_prev_week",
+    "week_start",
+    "iso_week",
+    "reward_campaign_id",
+];
 
 /// The columns of report B, in order (the six the exercise names first).
 pub const SESSION_COLUMNS: [&str; 9] = [
