@@ -275,13 +275,7 @@ pub fn convert<R: Read + Send, W: Write>(
         path: out_path.to_owned(),
         source: Box::new(e),
     };
-    let mut writer = Writer::builder()
-        .schema(schema())
-        .writer(output)
-        .codec(codec.to_codec())
-        .block_size(BLOCK_SIZE)
-        .build()
-        .map_err(avro_err)?;
+    let mut writer = log_writer(output, codec).map_err(avro_err)?;
     let source_name = in_path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -438,6 +432,19 @@ pub fn open_reader<R: Read>(
     }))
 }
 
+/// A writer of log records with the perx schema, `codec` and block size.
+fn log_writer<W: Write>(
+    out: W,
+    codec: AvroCodec,
+) -> Result<Writer<'static, W>, apache_avro::Error> {
+    Writer::builder()
+        .schema(schema())
+        .writer(out)
+        .codec(codec.to_codec())
+        .block_size(BLOCK_SIZE)
+        .build()
+}
+
 /// The `avro.codec` of an Avro file's header (`null` when absent, as the spec says).
 pub fn codec_name(path: &Path) -> Result<String, AvroError> {
     let mut head = Vec::with_capacity(1 << 16);
@@ -485,13 +492,7 @@ pub fn transcode(
         path: output.to_owned(),
         source: Box::new(e),
     };
-    let mut writer = Writer::builder()
-        .schema(schema())
-        .writer(out)
-        .codec(codec.to_codec())
-        .block_size(BLOCK_SIZE)
-        .build()
-        .map_err(avro_err)?;
+    let mut writer = log_writer(out, codec).map_err(avro_err)?;
     progress.start("re-encoding the log", None, Unit::Rows);
     let mut n = 0u64;
     for r in records {
