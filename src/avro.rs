@@ -454,7 +454,9 @@ pub fn codec_name(path: &Path) -> Result<String, AvroError> {
             path: path.to_owned(),
             source,
         })?;
-    let key = b"avro.codec";
+    // The key as the header's map writes it: its length (10, zig-zag: 0x14), then the
+    // bytes, so `avro.codec.compression_level` does not match.
+    let key = b"\x14avro.codec";
     let Some(at) = head.windows(key.len()).position(|w| w == key) else {
         return Ok("null".into());
     };
@@ -626,5 +628,36 @@ mod tests {
         assert_eq!(recs[1].line_no, 3);
         assert_eq!(recs[1].timestamp, 1_566_864_000_000_000);
         assert_eq!(recs[1].user_id, "7");
+    }
+
+    #[test]
+    fn a_zstandard_log_is_re_encoded_record_for_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("log.txt");
+        std::fs::write(
+            &text,
+            "2019-08-26T16:00:05+00:00 GET /campaigns/11 007\n\
+             bad line\n\
+             2019-08-26T16:00:06+00:00 POST /rewards/3 42\n",
+        )
+        .unwrap();
+        let zstd = dir.path().join("z.avro");
+        convert_file(&text, &zstd, AvroCodec::Zstd, &mut |_| {}, &NoProgress).unwrap();
+        assert_eq!(codec_name(&zstd).unwrap(), "zstandard");
+        let snappy = dir.path().join("s.avro");
+        assert_eq!(
+            transcode(&zstd, &snappy, AvroCodec::Snappy, &NoProgress).unwrap(),
+            2
+        );
+        assert_eq!(codec_name(&snappy).unwrap(), "snappy");
+        let read = |p: &Path| open(p).unwrap().collect::<Result<Vec<_>, _>>().unwrap();
+        assert_eq!(read(&snappy), read(&zstd));
+        assert_eq!(read(&snappy)[0].user_id, "007");
+        assert_eq!(read(&snappy)[1].line_no, 3);
+        for (codec, name) in [(AvroCodec::Null, "null"), (AvroCodec::Deflate, "deflate")] {
+            let p = dir.path().join(format!("{name}.avro"));
+            convert_file(&text, &p, codec, &mut |_| {}, &NoProgress).unwrap();
+            assert_eq!(codec_name(&p).unwrap(), name);
+        }
     }
 }
