@@ -1,9 +1,4 @@
--- How many cached sessions match the filter ($1..$6 as in session_page.sql).
+-- How many cached sessions match the filter ($1..$6, as in session_page.sql).
 SELECT count(*)
-FROM ui_session_cache
-WHERE ($1 IS NULL OR user_id = $1)
-  AND ($2 IS NULL OR campaigns_key LIKE '%,' || CAST($2 AS VARCHAR) || ',%')
-  AND ($3 IS NULL OR rewards_key LIKE '%,' || CAST($3 AS VARCHAR) || ',%')
-  AND (NOT $4 OR reward_driven)
-  AND ($5 IS NULL OR session_start >= $5)
-  AND ($6 IS NULL OR session_start < $6);
+FROM {table}
+WHERE {filter};

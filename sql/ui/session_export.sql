@@ -1,12 +1,7 @@
 -- Every cached session matching the filter, in the browser's order: what the Sessions
--- tab exports. {table}, {key} and $1..$6 as in session_page.sql.
+-- tab exports. {table}, {key} and the filter ($1..$6) as in session_page.sql.
 SELECT user_id, session_start, session_end, campaigns, rewards_issued, reward_driven,
        event_count, duration_s, driving_campaigns
 FROM {table}
-WHERE ($1 IS NULL OR user_id = $1)
-  AND ($2 IS NULL OR campaigns_key LIKE '%,' || CAST($2 AS VARCHAR) || ',%')
-  AND ($3 IS NULL OR rewards_key LIKE '%,' || CAST($3 AS VARCHAR) || ',%')
-  AND (NOT $4 OR reward_driven)
-  AND ($5 IS NULL OR session_start >= $5)
-  AND ($6 IS NULL OR session_start < $6)
+WHERE {filter}
 ORDER BY {key};

@@ -121,8 +121,9 @@ impl SessionSort {
         }
     }
 
-    /// The SQL of `sql/ui/` with this sort's `{table}`, `{key}` and `{order}` (the only
-    /// text ever put into SQL, always from these fixed lists).
+    /// The SQL of `sql/ui/` with this sort's `{table}`, `{key}` and `{order}`, and the
+    /// filter of `sql/ui/session_filter.sql` as `{filter}` (the only text ever put into
+    /// SQL, always from these fixed lists and files).
     fn sql(self, text: &str) -> String {
         self.sql_for(text, &SessionFilter::default())
     }
@@ -142,6 +143,7 @@ impl SessionSort {
         text.replace("{table}", &table)
             .replace("{key}", self.key())
             .replace("{order}", self.order())
+            .replace("{filter}", include_str!("../../sql/ui/session_filter.sql"))
     }
 }
 
@@ -460,14 +462,11 @@ impl Store {
         before: bool,
         limit: u64,
     ) -> Result<Vec<SessionRow>, StoreError> {
-        let sql = sort.sql_for(
-            if before {
-                include_str!("../../sql/ui/session_page_before.sql")
-            } else {
-                include_str!("../../sql/ui/session_page.sql")
-            },
-            f,
-        );
+        let (cmp, dir) = if before { ("<", "DESC") } else { (">", "ASC") };
+        let sql = sort
+            .sql_for(include_str!("../../sql/ui/session_page.sql"), f)
+            .replace("{cmp}", cmp)
+            .replace("{dir}", dir);
         let mut stmt = self
             .conn()
             .prepare(&sql)
@@ -509,7 +508,7 @@ impl Store {
         let all: i64 = self
             .conn()
             .query_row(
-                include_str!("../../sql/ui/session_count.sql"),
+                &SessionSort::Report.sql_for(include_str!("../../sql/ui/session_count.sql"), f),
                 duckdb::params_from_iter(f.params()),
                 |r| r.get(0),
             )
