@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
 use std::path::Path;
 
-use super::{Exporting, Outcome, Tab, export_csv, moved, row_at};
+use super::{Exporting, Outcome, Tab, export_csv, moved, select_clicked};
 use crate::core::Reject;
 use crate::report::{Cell, Collected};
 use crate::store::{ManifestEntry, Store};
@@ -71,12 +71,11 @@ impl Tab for DataTab {
     }
 
     fn on_click(&mut self, column: u16, row: u16, _store: &Store) -> Outcome {
-        match row_at(self.rejects_area, self.table.offset(), column, row) {
-            Some(i) if i < self.rejects.len() => {
-                self.table.select(Some(i));
-                Outcome::Done
-            }
-            _ => Outcome::NotMine,
+        let len = self.rejects.len();
+        if select_clicked(&mut self.table, self.rejects_area, len, column, row) {
+            Outcome::Done
+        } else {
+            Outcome::NotMine
         }
     }
 

@@ -15,7 +15,7 @@ use ratatui::widgets::{
 
 use std::path::Path;
 
-use super::{Edit, Exporting, Outcome, Tab, edit, export_csv, moved, row_at};
+use super::{Edit, Exporting, Outcome, Tab, clicked_row, edit, export_csv, moved, select_clicked};
 use crate::core::timerange::{LocalDateRange, parse_day_range, to_local};
 use crate::report::output::cell_text;
 use crate::report::{Bucket, Cell, Collected, EngagementQuery, sql_files};
@@ -172,20 +172,15 @@ impl Tab for EngagementTab {
 
     fn on_click(&mut self, column: u16, row: u16, store: &Store) -> Outcome {
         let len = self.result.as_ref().map_or(0, |r| r.rows.len());
-        if let Some(i) = row_at(self.results_area, self.results.offset(), column, row)
-            && i < len
-        {
+        if select_clicked(&mut self.results, self.results_area, len, column, row) {
             self.focus = Focus::Results;
-            self.results.select(Some(i));
             return Outcome::Done;
         }
-        let a = self.list_area;
-        let inside =
-            column > a.x && column + 1 < a.x + a.width && row > a.y && row + 1 < a.y + a.height;
-        let i = self.list.offset() + usize::from(row.saturating_sub(a.y + 1));
-        if !inside || i >= self.campaigns.len() {
+        // The campaign list has no heading line.
+        let (offset, len) = (self.list.offset(), self.campaigns.len());
+        let Some(i) = clicked_row(self.list_area, 0, offset, len, column, row) else {
             return Outcome::NotMine;
-        }
+        };
         self.focus = Focus::Campaigns;
         self.list.select(Some(i));
         self.run(store)

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
+use ratatui::widgets::TableState;
 
 use crate::report::output::CsvSink;
 use crate::report::{Collected, RowSink};
@@ -173,13 +174,37 @@ pub trait Tab {
     }
 }
 
-/// The row of a table's body under screen row `row`: `area` is where the bordered table
-/// with a one-line header was drawn, `offset` its first visible row.
-pub fn row_at(area: Rect, offset: usize, column: u16, row: u16) -> Option<usize> {
-    let body_top = area.y + 2;
+/// The row under screen cell (`column`, `row`) of a bordered list drawn in `area` with
+/// `header` heading lines, `offset` its first visible row, `len` its rows.
+pub fn clicked_row(
+    area: Rect,
+    header: u16,
+    offset: usize,
+    len: usize,
+    column: u16,
+    row: u16,
+) -> Option<usize> {
+    let body_top = area.y + 1 + header;
     let inside = column > area.x
         && column < area.x + area.width.saturating_sub(1)
         && row >= body_top
         && row < area.y + area.height.saturating_sub(1);
-    inside.then(|| offset + usize::from(row - body_top))
+    let i = offset + usize::from(row.saturating_sub(body_top));
+    (inside && i < len).then_some(i)
+}
+
+/// Selects the row of a bordered table with a one-line header (drawn in `area`, `len`
+/// rows) under a click; whether there was one.
+pub fn select_clicked(
+    table: &mut TableState,
+    area: Rect,
+    len: usize,
+    column: u16,
+    row: u16,
+) -> bool {
+    let hit = clicked_row(area, 1, table.offset(), len, column, row);
+    if hit.is_some() {
+        table.select(hit);
+    }
+    hit.is_some()
 }

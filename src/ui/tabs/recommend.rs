@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState, Wrap};
 
 use std::path::Path;
 
-use super::{Exporting, Outcome, Tab, export_csv, moved, row_at};
+use super::{Exporting, Outcome, Tab, export_csv, moved, select_clicked};
 use crate::core::recommend::{Basis, Params, Recommendation, Recommender};
 use crate::recommender;
 use crate::report::{Cell, Collected};
@@ -253,13 +253,11 @@ impl Tab for RecommendTab {
 
     fn on_click(&mut self, column: u16, row: u16, _store: &Store) -> Outcome {
         let len = self.shown.as_ref().map_or(0, |s| s.list.items.len());
-        match row_at(self.list_area, self.table.offset(), column, row) {
-            Some(i) if i < len => {
-                self.editing = false;
-                self.table.select(Some(i));
-                Outcome::Done
-            }
-            _ => Outcome::NotMine,
+        if select_clicked(&mut self.table, self.list_area, len, column, row) {
+            self.editing = false;
+            Outcome::Done
+        } else {
+            Outcome::NotMine
         }
     }
 

@@ -16,7 +16,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState};
 
-use super::{Edit, Exported, Exporting, Outcome, Tab, edit, row_at};
+use super::{Edit, Exported, Exporting, Outcome, Tab, edit, select_clicked};
 use crate::core::timerange::{parse_local_span, to_local};
 use crate::report::output::CsvSink;
 use crate::store::Store;
@@ -319,12 +319,11 @@ impl Tab for SessionsTab {
         if self.detail.is_some() {
             return Outcome::Done;
         }
-        match row_at(self.list_area, self.table.offset(), column, row) {
-            Some(i) if i < self.page.len() => {
-                self.table.select(Some(i));
-                Outcome::Done
-            }
-            _ => Outcome::NotMine,
+        let len = self.page.len();
+        if select_clicked(&mut self.table, self.list_area, len, column, row) {
+            Outcome::Done
+        } else {
+            Outcome::NotMine
         }
     }
 

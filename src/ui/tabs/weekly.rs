@@ -13,7 +13,7 @@ use ratatui::widgets::{
 
 use std::path::Path;
 
-use super::{Edit, Exporting, Outcome, Tab, edit, export_csv, moved, row_at};
+use super::{Edit, Exporting, Outcome, Tab, edit, export_csv, moved, select_clicked};
 use crate::report::output::cell_text;
 use crate::report::{Cell, Collected, WeeklyQuery, sql_files};
 use crate::store::Store;
@@ -185,12 +185,11 @@ impl Tab for WeeklyTab {
     }
 
     fn on_click(&mut self, column: u16, row: u16, _store: &Store) -> Outcome {
-        match row_at(self.table_area, self.table.offset(), column, row) {
-            Some(i) if i < self.rows() => {
-                self.table.select(Some(i));
-                Outcome::Done
-            }
-            _ => Outcome::NotMine,
+        let len = self.rows();
+        if select_clicked(&mut self.table, self.table_area, len, column, row) {
+            Outcome::Done
+        } else {
+            Outcome::NotMine
         }
     }
 
