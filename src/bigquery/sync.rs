@@ -145,10 +145,7 @@ pub fn sync(
             .find(|(t, _)| t == table)
             .map_or(0, |(_, n)| *n);
         let result = (|| -> Result<Synced, BigQueryError> {
-            let fingerprint = format!(
-                "{}#{local_rows}",
-                store.table_fingerprint(if table == HTTP_LOG { HTTP_LOG } else { table })?
-            );
+            let fingerprint = format!("{}#{local_rows}", store.table_fingerprint(table)?);
             let unchanged =
                 store.synced_fingerprint(&destination, table)?.as_deref() == Some(&fingerprint);
             if unchanged && !plan.force {
