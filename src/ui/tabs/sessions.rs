@@ -37,6 +37,19 @@ enum Field {
     Days,
 }
 
+impl Field {
+    /// The filter a key starts typing.
+    fn for_key(c: char) -> Option<Field> {
+        match c {
+            '/' => Some(Field::User),
+            'c' => Some(Field::Campaign),
+            'w' => Some(Field::Reward),
+            't' => Some(Field::Days),
+            _ => None,
+        }
+    }
+}
+
 /// An open session: its requests, and the mapping rows that made it reward-driven.
 #[derive(Debug)]
 struct Detail {
@@ -376,20 +389,8 @@ impl Tab for SessionsTab {
             KeyCode::PageUp => self.step(store, -20),
             KeyCode::Home => self.first_page(store),
             KeyCode::End => self.last_page(store),
-            KeyCode::Char('/') => {
-                self.typing = Some((Field::User, String::new()));
-                Outcome::Done
-            }
-            KeyCode::Char('c') => {
-                self.typing = Some((Field::Campaign, String::new()));
-                Outcome::Done
-            }
-            KeyCode::Char('w') => {
-                self.typing = Some((Field::Reward, String::new()));
-                Outcome::Done
-            }
-            KeyCode::Char('t') => {
-                self.typing = Some((Field::Days, String::new()));
+            KeyCode::Char(c) if Field::for_key(c).is_some() => {
+                self.typing = Field::for_key(c).map(|f| (f, String::new()));
                 Outcome::Done
             }
             KeyCode::Char('u') => {
