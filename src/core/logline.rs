@@ -57,6 +57,11 @@ pub enum RejectReason {
     BadSeparator,
     /// The timestamp is not ISO-8601 with seconds and an explicit offset.
     BadTimestamp(String),
+    /// The timestamp reads, but lies outside the accepted years (see
+    /// [`crate::core::timestamp::in_range`]).
+    TimestampOutOfRange(String),
+    /// The line is longer than the limit the reader was given; it was skipped unread.
+    TooLong(u64),
     /// The user id is not a non-empty run of ASCII digits.
     BadUserId(String),
     /// The user id has more digits than [`MAX_USER_ID_DIGITS`].
@@ -76,6 +81,8 @@ impl RejectReason {
             RejectReason::FieldCount(_) => "field-count",
             RejectReason::BadSeparator => "bad-separator",
             RejectReason::BadTimestamp(_) => "bad-timestamp",
+            RejectReason::TimestampOutOfRange(_) => "timestamp-out-of-range",
+            RejectReason::TooLong(_) => "line-too-long",
             RejectReason::BadUserId(_) => "bad-user-id",
             RejectReason::UserIdTooLong(_) => "bad-user-id",
             RejectReason::IdOutOfRange(_) => "id-out-of-range",
@@ -100,23 +107,37 @@ impl fmt::Display for RejectReason {
             ),
             RejectReason::BadTimestamp(t) => write!(
                 f,
-                "{code}: timestamp {t:?} is not ISO-8601 with seconds and an offset, e.g. 2019-08-27T00:07:05+00:00"
+                "{code}: timestamp {} is not ISO-8601 with seconds and an offset, e.g. 2019-08-27T00:07:05+00:00",
+                Shown(t)
+            ),
+            RejectReason::TimestampOutOfRange(t) => write!(
+                f,
+                "{code}: timestamp {t:?} is outside the accepted {}",
+                crate::core::timestamp::RANGE_TEXT
+            ),
+            RejectReason::TooLong(n) => write!(
+                f,
+                "{code}: line too long ({n} bytes); the limit is set with --max-line-bytes"
             ),
             RejectReason::BadUserId(u) => {
-                let shown: String = u.chars().take(40).collect();
-                let more = if shown.len() < u.len() { "…" } else { "" };
-                write!(f, "{code}: user id {shown:?}{more} is not a run of digits")
+                write!(f, "{code}: user id {} is not a run of digits", Shown(u))
             }
             RejectReason::UserIdTooLong(n) => write!(
                 f,
                 "{code}: user id has {n} digits; at most {MAX_USER_ID_DIGITS} are accepted"
             ),
             RejectReason::IdOutOfRange(p) => {
-                write!(f, "{code}: the id in path {p:?} does not fit in 64 bits")
+                write!(
+                    f,
+                    "{code}: the id in path {} does not fit in 64 bits",
+                    Shown(p)
+                )
             }
             RejectReason::NotTracked { method, path } => write!(
                 f,
-                "{code}: `{method} {path}` is not a campaign view (GET /campaigns/<id>) or reward issue (POST /rewards/<id>)"
+                "{code}: `{} {}` is not a campaign view (GET /campaigns/<id>) or reward issue (POST /rewards/<id>)",
+                Bare(method),
+                Bare(path)
             ),
         }
     }
@@ -124,6 +145,34 @@ impl fmt::Display for RejectReason {
 
 /// User ids longer than this are rejected, so that every id still sorts numerically
 /// (as a 128-bit integer) in the reports.
+/// A field quoted in a reason: Rust's debug quoting (control characters escaped) and at
+/// most 40 characters, so a reason stays one short line whatever the field holds.
+struct Shown<'a>(&'a str);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const MAX: usize = 40;
+        match self.0.char_indices().nth(MAX) {
+            Some((cut, _)) => write!(f, "{:?}…", &self.0[..cut]),
+            None => write!(f, "{:?}", self.0),
+        }
+    }
+}
+
+/// Like [`Shown`] without the quotes (control characters still escaped).
+struct Bare<'a>(&'a str);
+
+impl fmt::Display for Bare<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const MAX: usize = 80;
+        let (text, more) = match self.0.char_indices().nth(MAX) {
+            Some((cut, _)) => (&self.0[..cut], "…"),
+            None => (self.0, ""),
+        };
+        write!(f, "{}{more}", text.escape_debug())
+    }
+}
+
 pub const MAX_USER_ID_DIGITS: usize = 38;
 
 /// Parses one line (without its `\n`; a trailing `\r` is tolerated).
@@ -217,9 +266,13 @@ fn parse_timestamp(s: &str) -> Result<DateTime<Utc>, RejectReason> {
     if s.as_bytes().get(10) != Some(&b'T') {
         return Err(bad());
     }
-    DateTime::parse_from_rfc3339(s)
+    let t = DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| bad())
+        .map_err(|_| bad())?;
+    if !crate::core::timestamp::in_range(t) {
+        return Err(RejectReason::TimestampOutOfRange(s.to_owned()));
+    }
+    Ok(t)
 }
 
 #[cfg(test)]
@@ -359,5 +412,33 @@ mod tests {
             r.to_string(),
             "not-tracked: `GET /health` is not a campaign view (GET /campaigns/<id>) or reward issue (POST /rewards/<id>)"
         );
+    }
+
+    #[test]
+    fn far_years_parse_but_are_out_of_range() {
+        check_reject(
+            b"1899-12-31T23:59:59Z GET /campaigns/1 1",
+            "timestamp-out-of-range",
+        );
+        check_reject(
+            b"9999-12-31T23:59:59-23:59 GET /campaigns/1 1",
+            "timestamp-out-of-range",
+        );
+        ok("1900-01-01T00:00:00Z GET /campaigns/1 1");
+        ok("2200-12-31T23:59:59Z GET /campaigns/1 1");
+    }
+
+    #[test]
+    fn reasons_escape_control_characters_in_quoted_fields() {
+        let r = parse_line(b"2019-08-27T00:07:05Z GET /x\x1b]0;pwned\x07 1").unwrap_err();
+        let text = r.to_string();
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text}"
+        );
+        let r = parse_line("2019-08-27T00:07:05Z GET /campaigns/1 1\u{1b}[2J".as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(!r.contains('\u{1b}'), "{r}");
     }
 }

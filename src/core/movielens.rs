@@ -76,10 +76,15 @@ fn fields<'a>(line: &'a str, sep: &str, n: usize, what: &str) -> Result<Vec<&'a 
     Ok(parts)
 }
 
+/// The largest id: the tables store ids as 32-bit signed integers.
+pub const MAX_ID: u32 = i32::MAX as u32;
+
 fn id(s: &str, name: &str) -> Result<u32, MlReject> {
     match s.parse::<u32>() {
-        Ok(v) if v > 0 => Ok(v),
-        _ => reject(format!("{name} {s:?} is not a positive integer")),
+        Ok(v) if v > 0 && v <= MAX_ID => Ok(v),
+        _ => reject(format!(
+            "{name} {s:?} is not a positive integer up to {MAX_ID}"
+        )),
     }
 }
 
@@ -90,10 +95,22 @@ fn rating(parts: &[&str]) -> Result<Rating, MlReject> {
     };
     let ts = match parts[3] {
         "" => None,
-        t => Some(
-            t.parse::<i64>()
-                .or_else(|_| reject(format!("timestamp {t:?} is not a number of seconds")))?,
-        ),
+        t => {
+            let secs = t
+                .parse::<i64>()
+                .or_else(|_| reject(format!("timestamp {t:?} is not a number of seconds")))?;
+            let in_range = secs
+                .checked_mul(1_000_000)
+                .and_then(super::timestamp::from_micros)
+                .is_some();
+            if !in_range {
+                return reject(format!(
+                    "timestamp {t:?} is outside the accepted {}",
+                    super::timestamp::RANGE_TEXT
+                ));
+            }
+            Some(secs)
+        }
     };
     Ok(Rating {
         user_id: id(parts[0], "user id")?,
@@ -245,6 +262,10 @@ mod tests {
         assert!(why("x::2::3::0").contains("user id \"x\""));
         assert!(why("1::0::3::0").contains("movie id \"0\""));
         assert!(why("1::2::3::soon").contains("timestamp \"soon\""));
+        assert!(why("1::2::3::9223372036854775807").contains("outside the accepted years"));
+        assert!(why("1::2::3::-9000000000").contains("outside the accepted years"));
+        assert!(why("2147483648::2::3::").contains("positive integer up to 2147483647"));
+        assert!(why("1::4294967295::3::").contains("movie id"));
         assert!(why("").contains("expected 4 fields"));
     }
 

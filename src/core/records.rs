@@ -233,9 +233,14 @@ impl HeaderMap {
             cells.push(match c.ty {
                 ColumnType::Int => Cell::Int(value.parse().map_err(|_| err(CellProblem::NotInt))?),
                 ColumnType::Text => Cell::Text(value.to_owned()),
-                ColumnType::Timestamp => Cell::Timestamp(
-                    timestamp::parse_utc(value).ok_or_else(|| err(CellProblem::NotTimestamp))?,
-                ),
+                ColumnType::Timestamp => {
+                    let t = timestamp::parse_utc(value)
+                        .ok_or_else(|| err(CellProblem::NotTimestamp))?;
+                    if !timestamp::in_range(t) {
+                        return Err(err(CellProblem::TimestampOutOfRange));
+                    }
+                    Cell::Timestamp(t)
+                }
             });
         }
         Ok(cells)
@@ -251,6 +256,8 @@ pub enum CellProblem {
     NotInt,
     /// Not a UTC timestamp.
     NotTimestamp,
+    /// A UTC timestamp outside the accepted years.
+    TimestampOutOfRange,
 }
 
 /// A cell that cannot be parsed; the row is rejected.
@@ -284,6 +291,11 @@ impl fmt::Display for CellError {
                 f,
                 "column {column_no} ({column}): {value:?} is not a UTC timestamp ({})",
                 timestamp::EXPECTED_FORMAT
+            ),
+            CellProblem::TimestampOutOfRange => write!(
+                f,
+                "column {column_no} ({column}): timestamp {value:?} is outside the accepted {}",
+                timestamp::RANGE_TEXT
             ),
         }
     }
@@ -360,5 +372,19 @@ mod tests {
             .parse(&["1", "", "2019-08-18 11:04:10 UTC", "1"])
             .unwrap_err();
         assert_eq!(e.to_string(), "column 2 (status) is empty");
+    }
+
+    #[test]
+    fn far_timestamps_parse_but_are_refused() {
+        let h = header(
+            CsvSource::RewardTransaction,
+            "id,status,updated_at,reward_campaign_id",
+        )
+        .unwrap();
+        for far in ["+200000-01-01 00:00:00 UTC", "1066-10-14 09:00:00 UTC"] {
+            let e = h.parse(&["1", "redeemed", far, "1"]).unwrap_err();
+            assert_eq!(e.problem, CellProblem::TimestampOutOfRange, "{far}");
+            assert!(e.to_string().contains("years 1900 to 2200"), "{e}");
+        }
     }
 }

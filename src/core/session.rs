@@ -16,6 +16,15 @@ use super::logline::EventKind;
 /// A gap of this many seconds or more between two requests of a user starts a new session.
 pub const GAP_SECS: i64 = 300;
 
+/// Whether the time from `earlier` to `later` (µs) is a session gap. Checked arithmetic:
+/// instants are validated at load, but a database can be filled by other means, and far
+/// instants must not overflow (a difference that does not fit is a gap).
+pub fn is_gap(earlier: i64, later: i64) -> bool {
+    later
+        .checked_sub(earlier)
+        .is_none_or(|d| d >= GAP_SECS * 1_000_000)
+}
+
 /// One request of the log, as the rules see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
@@ -72,9 +81,9 @@ pub fn sessionize(events: &[Event], mapping: &HashSet<(i64, i64)>) -> Vec<Sessio
     let mut out: Vec<Session> = Vec::new();
     let mut current: Vec<&Event> = Vec::new();
     for e in sorted {
-        let split = current.last().is_some_and(|last| {
-            last.user_id != e.user_id || e.ts_micros - last.ts_micros >= GAP_SECS * 1_000_000
-        });
+        let split = current
+            .last()
+            .is_some_and(|last| last.user_id != e.user_id || is_gap(last.ts_micros, e.ts_micros));
         if split {
             out.push(close(&current, mapping));
             current.clear();
@@ -249,7 +258,7 @@ impl<'m> Sessionizer<'m> {
     /// Takes the next event; returns the session it closed, if any.
     pub fn push(&mut self, e: &StreamEvent<'_>) -> Option<Session> {
         let closed = match &self.current {
-            Some(b) if b.user_id == e.user_id && e.ts_micros - b.end < GAP_SECS * 1_000_000 => None,
+            Some(b) if b.user_id == e.user_id && !is_gap(b.end, e.ts_micros) => None,
             Some(_) => self.current.take().map(Building::into_session),
             None => None,
         };

@@ -7,8 +7,10 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
+
+use super::timestamp;
 
 /// The zone report dates are typed in unless the user says otherwise.
 pub const DEFAULT_TZ: Tz = chrono_tz::Asia::Singapore;
@@ -21,23 +23,36 @@ pub struct LocalDateRange {
     tz: Tz,
 }
 
-/// A range whose end is before its start.
+/// A date range that cannot be queried.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "--from {from} is after --to {to}; the range is inclusive, so use --from {to} --to {from}?"
-)]
-pub struct InvertedRange {
-    /// The start given.
-    pub from: NaiveDate,
-    /// The end given.
-    pub to: NaiveDate,
+pub enum RangeError {
+    /// The end is before the start.
+    #[error(
+        "--from {from} is after --to {to}; the range is inclusive, so use --from {to} --to {from}?"
+    )]
+    Inverted {
+        /// The start given.
+        from: NaiveDate,
+        /// The end given.
+        to: NaiveDate,
+    },
+    /// A date outside the years perx stores.
+    #[error("date {0} is outside the accepted {range}", range = timestamp::RANGE_TEXT)]
+    OutOfRange(NaiveDate),
 }
 
 impl LocalDateRange {
-    /// Both ends inclusive; `from` must not be after `to`.
-    pub fn new(from: NaiveDate, to: NaiveDate, tz: Tz) -> Result<Self, InvertedRange> {
+    /// Both ends inclusive; `from` must not be after `to`, and both must lie in the
+    /// accepted years ([`timestamp::MIN_YEAR`]..=[`timestamp::MAX_YEAR`]), so every
+    /// conversion of the range is exact and cannot overflow.
+    pub fn new(from: NaiveDate, to: NaiveDate, tz: Tz) -> Result<Self, RangeError> {
+        for d in [from, to] {
+            if !timestamp::date_in_range(d) {
+                return Err(RangeError::OutOfRange(d));
+            }
+        }
         if from > to {
-            return Err(InvertedRange { from, to });
+            return Err(RangeError::Inverted { from, to });
         }
         Ok(LocalDateRange { from, to, tz })
     }
@@ -85,10 +100,15 @@ impl fmt::Display for LocalDateRange {
 
 /// The first instant of a local day. Where midnight does not exist (a DST gap at 00:00), the
 /// day starts at the first local minute that does.
+///
+/// Callers pass days in the accepted years; at chrono's own limits the search stops early
+/// rather than overflow.
 pub fn start_of_day(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
     let midnight = day.and_hms_opt(0, 0, 0).unwrap_or(NaiveDateTime::MIN);
     for minutes in (0..=24 * 60).step_by(15) {
-        let t = midnight + chrono::Duration::minutes(minutes);
+        let Some(t) = midnight.checked_add_signed(chrono::Duration::minutes(minutes)) else {
+            break;
+        };
         match tz.from_local_datetime(&t) {
             LocalResult::Single(x) => return x.with_timezone(&Utc),
             LocalResult::Ambiguous(earliest, _) => return earliest.with_timezone(&Utc),
@@ -97,7 +117,10 @@ pub fn start_of_day(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
     }
     // No zone skips a whole day's quarter-hours but one (Pacific/Apia 2011-12-30);
     // take the next day's start.
-    start_of_day(day.succ_opt().unwrap_or(day), tz)
+    match day.succ_opt() {
+        Some(next) if timestamp::date_in_range(day) => start_of_day(next, tz),
+        _ => midnight.and_utc(),
+    }
 }
 
 /// Reads a typed range of days: `2024-01-01` (one day), `2024-01-01 2024-01-07` or
@@ -105,7 +128,11 @@ pub fn start_of_day(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
 pub fn parse_day_range(text: &str) -> Option<(NaiveDate, NaiveDate)> {
     let text = text.replace("..", " ");
     let mut parts = text.split_whitespace();
-    let day = |p: &str| NaiveDate::parse_from_str(p, "%Y-%m-%d").ok();
+    let day = |p: &str| {
+        NaiveDate::parse_from_str(p, "%Y-%m-%d")
+            .ok()
+            .filter(|d| timestamp::date_in_range(*d))
+    };
     let a = day(parts.next()?)?;
     let b = match parts.next() {
         Some(p) => day(p)?,
@@ -118,19 +145,25 @@ pub fn parse_day_range(text: &str) -> Option<(NaiveDate, NaiveDate)> {
 /// (`2024-01-01`: a start takes its first instant, an end its whole day) or a local time
 /// (`2024-01-01 08:30` or `2024-01-01T08:30`, exact). Returns the UTC interval
 /// `[from, to)`; `None` when it does not read or is empty. A local time that does not
-/// exist (a DST gap) reads as the first valid instant after it.
+/// exist (a DST gap) reads as the first valid instant after it. Dates outside the
+/// accepted years do not read.
 pub fn parse_local_span(text: &str, tz: Tz) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let (a, b) = match text.split_once("..") {
         Some((a, b)) => (a.trim(), b.trim()),
         None => (text.trim(), text.trim()),
     };
-    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let day = |s: &str| {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .filter(|d| timestamp::date_in_range(*d))
+    };
     let time = |s: &str| {
         let t = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
             .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
-            .ok()?;
+            .ok()
+            .filter(|t| timestamp::date_in_range(t.date()))?;
         (0..=24 * 4).find_map(|q| {
-            let t = t + chrono::Duration::minutes(15 * q);
+            let t = t.checked_add_signed(chrono::Duration::minutes(15 * q))?;
             tz.from_local_datetime(&t)
                 .earliest()
                 .map(|x| x.with_timezone(&Utc))
@@ -154,9 +187,25 @@ pub fn parse_tz(name: &str) -> Result<Tz, String> {
     })
 }
 
-/// The local wall-clock time of a UTC instant.
-pub fn to_local(t: DateTime<Utc>, tz: Tz) -> NaiveDateTime {
-    t.with_timezone(&tz).naive_local()
+/// The local wall-clock time of a UTC instant; `None` only at chrono's own limits (years
+/// beyond ±262,000), where the local time cannot be represented. Never panics, unlike
+/// chrono's `naive_local`.
+pub fn to_local(t: DateTime<Utc>, tz: Tz) -> Option<NaiveDateTime> {
+    let offset = tz.offset_from_utc_datetime(&t.naive_utc()).fix();
+    t.naive_utc().checked_add_offset(offset)
+}
+
+/// The local date of a UTC instant, clamped into the accepted years: for showing and
+/// querying the span of stored data, which a database loaded by an older perx may hold
+/// outside them.
+pub fn local_date_clamped(t: DateTime<Utc>, tz: Tz) -> NaiveDate {
+    let first = NaiveDate::from_ymd_opt(timestamp::MIN_YEAR, 1, 1).unwrap_or(NaiveDate::MIN);
+    let last = NaiveDate::from_ymd_opt(timestamp::MAX_YEAR, 12, 31).unwrap_or(NaiveDate::MAX);
+    match to_local(t, tz) {
+        Some(local) => local.date().clamp(first, last),
+        None if t.timestamp() < 0 => first,
+        None => last,
+    }
 }
 
 #[cfg(test)]
@@ -279,5 +328,42 @@ mod tests {
         assert_eq!(span("2024-01-03..2024-01-02"), None, "empty");
         assert_eq!(span("2024-02-30"), None);
         assert_eq!(span("yesterday"), None);
+    }
+
+    #[test]
+    fn far_dates_are_refused_and_nothing_overflows() {
+        let far = NaiveDate::MAX;
+        assert_eq!(
+            LocalDateRange::new(d("2019-01-01"), far, DEFAULT_TZ),
+            Err(RangeError::OutOfRange(far))
+        );
+        assert!(LocalDateRange::new(d("1899-12-31"), d("2019-01-01"), DEFAULT_TZ).is_err());
+        assert!(parse_day_range("+200000-01-01").is_none());
+        assert!(parse_local_span("2019-01-01..+262142-12-31", DEFAULT_TZ).is_none());
+        assert!(parse_local_span("+262142-12-31 23:59", DEFAULT_TZ).is_none());
+        // At chrono's limits the local time does not exist: None, not a panic.
+        assert_eq!(to_local(DateTime::<Utc>::MAX_UTC, DEFAULT_TZ), None);
+        assert_eq!(
+            to_local(DateTime::<Utc>::MIN_UTC, chrono_tz::America::New_York),
+            None
+        );
+        let t = DateTime::parse_from_rfc3339("2019-08-21T16:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            to_local(t, DEFAULT_TZ).unwrap().to_string(),
+            "2019-08-22 00:00:00"
+        );
+        assert_eq!(
+            local_date_clamped(DateTime::<Utc>::MAX_UTC, DEFAULT_TZ),
+            d("2200-12-31")
+        );
+        assert_eq!(
+            local_date_clamped(DateTime::<Utc>::MIN_UTC, DEFAULT_TZ),
+            d("1900-01-01")
+        );
+        // start_of_day at chrono's last day stops instead of overflowing.
+        let _ = start_of_day(NaiveDate::MAX, DEFAULT_TZ);
+        let _ = start_of_day(NaiveDate::MIN, chrono_tz::Pacific::Apia);
     }
 }

@@ -168,6 +168,70 @@ impl<T> SqlContext<T> for Result<T, duckdb::Error> {
 
 /// Runs `sql` with `params` and collects every row mapped by `row`; `what` names the work
 /// in errors.
+/// Reads a TIMESTAMP column as an instant. The duckdb crate's own chrono conversion
+/// unwraps, and panics on a value past chrono's range (years beyond ±262,000), which a
+/// database filled by other means may hold: here such a value is an error instead.
+pub(crate) fn instant(r: &duckdb::Row<'_>, i: usize) -> duckdb::Result<Option<DateTime<Utc>>> {
+    match micros_of(r, i)? {
+        None => Ok(None),
+        Some(us) => DateTime::from_timestamp_micros(us)
+            .map(Some)
+            .ok_or_else(|| {
+                duckdb::Error::FromSqlConversionFailure(
+                    i,
+                    duckdb::types::Type::Timestamp,
+                    format!(
+                        "the database holds an instant ({us} µs) outside the range perx can show; \
+                     load the data again with `perx load` (it accepts {})",
+                        crate::core::timestamp::RANGE_TEXT
+                    )
+                    .into(),
+                )
+            }),
+    }
+}
+
+/// Like [`instant`], but an instant outside the accepted years is clamped into them (for
+/// showing the span of the data, e.g. the date picker's bounds).
+pub(crate) fn instant_clamped(
+    r: &duckdb::Row<'_>,
+    i: usize,
+) -> duckdb::Result<Option<DateTime<Utc>>> {
+    use chrono::TimeZone;
+    let first = Utc
+        .with_ymd_and_hms(crate::core::timestamp::MIN_YEAR, 1, 1, 0, 0, 0)
+        .single();
+    let last = Utc
+        .with_ymd_and_hms(crate::core::timestamp::MAX_YEAR, 12, 31, 23, 59, 59)
+        .single();
+    Ok(micros_of(r, i)?.and_then(|us| {
+        let (lo, hi) = (first?, last?);
+        Some(
+            DateTime::from_timestamp_micros(us)
+                .map_or(if us < 0 { lo } else { hi }, |t| t.clamp(lo, hi)),
+        )
+    }))
+}
+
+/// A TIMESTAMP column in microseconds since the epoch (saturating).
+fn micros_of(r: &duckdb::Row<'_>, i: usize) -> duckdb::Result<Option<i64>> {
+    use duckdb::types::{TimeUnit, ValueRef};
+    match r.get_ref(i)? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Timestamp(unit, v) => Ok(Some(match unit {
+            TimeUnit::Second => v.saturating_mul(1_000_000),
+            TimeUnit::Millisecond => v.saturating_mul(1_000),
+            TimeUnit::Microsecond => v,
+            TimeUnit::Nanosecond => v.div_euclid(1_000),
+        })),
+        other => Err(duckdb::Error::FromSqlConversionFailure(
+            i,
+            other.data_type(),
+            "expected a TIMESTAMP".into(),
+        )),
+    }
+}
+
 pub(crate) fn query_all<T, C, P>(
     conn: &Connection,
     sql: &str,
@@ -380,9 +444,11 @@ impl Store {
 
     /// Runs a `SELECT min(..), max(..)` of instants: both, or `None` when there are none.
     fn time_span(&self, sql: &str, what: &str) -> Result<Option<UtcSpan>, StoreError> {
-        let (min, max): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = self
+        let (min, max) = self
             .conn
-            .query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(sql, [], |r| {
+                Ok((instant_clamped(r, 0)?, instant_clamped(r, 1)?))
+            })
             .ctx(what)?;
         Ok(min.zip(max))
     }

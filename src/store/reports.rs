@@ -407,7 +407,7 @@ pub(crate) fn session_cells(s: &Session) -> Vec<Cell> {
         Cell::IdList(s.rewards.clone()),
         Cell::Bool(s.driven),
         Cell::Int(s.events as i64),
-        Cell::Float((s.end_micros - s.start_micros) as f64 / 1e6),
+        Cell::Float((s.end_micros as f64 - s.start_micros as f64) / 1e6),
         Cell::IdList(s.driving_campaigns.clone()),
     ]
 }

@@ -4,7 +4,7 @@
 //! more than a page whatever the size of the log, and no page needs a full sort or a deep
 //! OFFSET.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use duckdb::params;
 
 use super::reports::ReportError;
@@ -428,8 +428,8 @@ impl Store {
         let mut n = 0;
         while let Some(r) = rows.next().ctx("reading the sessions to export")? {
             let ts = |i: usize| -> Result<Cell, StoreError> {
-                let t: NaiveDateTime = r.get(i).ctx("session time")?;
-                Ok(Cell::Timestamp(t.and_utc()))
+                let t = super::instant(r, i).ctx("session time")?;
+                Ok(t.map_or(Cell::Null, Cell::Timestamp))
             };
             let text = |i: usize| -> Result<Cell, StoreError> {
                 Ok(Cell::Text(r.get(i).ctx("session text")?))
@@ -481,13 +481,24 @@ impl Store {
             .ctx("reading a page of sessions")?;
         let mut page = Vec::new();
         while let Some(r) = rows.next().ctx("reading a page of sessions")? {
-            let start: NaiveDateTime = r.get(2).ctx("session_start")?;
-            let end: NaiveDateTime = r.get(3).ctx("session_end")?;
+            let at = |i: usize, what: &str| -> Result<DateTime<Utc>, StoreError> {
+                super::instant(r, i)
+                    .and_then(|t| {
+                        t.ok_or_else(|| {
+                            duckdb::Error::FromSqlConversionFailure(
+                                i,
+                                duckdb::types::Type::Null,
+                                "a session time is NULL".into(),
+                            )
+                        })
+                    })
+                    .ctx(what.to_owned())
+            };
             page.push(SessionRow {
                 n: r.get(0).ctx("n")?,
                 user_id: r.get(1).ctx("user_id")?,
-                start: start.and_utc(),
-                end: end.and_utc(),
+                start: at(2, "session_start")?,
+                end: at(3, "session_end")?,
                 campaigns: r.get(4).ctx("campaigns")?,
                 rewards: r.get(5).ctx("rewards")?,
                 driven: r.get(6).ctx("driven")?,
@@ -524,9 +535,15 @@ impl Store {
             params![s.user_id, s.start.naive_utc(), s.end.naive_utc()],
             "reading a session's requests",
             |r| {
-                let ts: NaiveDateTime = r.get(0)?;
+                let ts = super::instant(r, 0)?.ok_or_else(|| {
+                    duckdb::Error::FromSqlConversionFailure(
+                        0,
+                        duckdb::types::Type::Null,
+                        "a request time is NULL".into(),
+                    )
+                })?;
                 Ok(SessionEvent {
-                    ts: ts.and_utc(),
+                    ts,
                     method: r.get(1)?,
                     path: r.get(2)?,
                     reward: r.get(3)?,

@@ -50,7 +50,8 @@ impl VArrowScalar for LocalTime {
             };
             let utc = DateTime::from_timestamp_micros(ts.value(i))
                 .ok_or("perx_local: timestamp out of range")?;
-            let local = utc.with_timezone(&tz).naive_local();
+            let local = crate::core::timerange::to_local(utc, tz)
+                .ok_or("perx_local: timestamp out of range for a local time")?;
             out.push(Some(local.and_utc().timestamp_micros()));
         }
         Ok(Arc::new(TimestampMicrosecondArray::from(out)))

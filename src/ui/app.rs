@@ -243,7 +243,11 @@ impl App {
             }
             Ended::Lost => {
                 self.tab_mut(job.tab).on_cancelled();
-                self.error = Some(strings::job_lost(job.label()));
+                self.error = Some(strings::job_lost(job.label(), None));
+            }
+            Ended::Panicked(why) => {
+                self.tab_mut(job.tab).on_cancelled();
+                self.error = Some(strings::job_lost(job.label(), Some(&why)));
             }
         }
     }

@@ -139,7 +139,7 @@ pub struct Running {
     started: Instant,
     progress: JobProgress,
     interrupt: Interrupt,
-    rx: Receiver<Done>,
+    rx: Receiver<Result<Done, String>>,
     thread: std::thread::JoinHandle<()>,
 }
 
@@ -157,8 +157,20 @@ impl std::fmt::Debug for Running {
 pub enum Ended {
     /// It finished (successfully or not: the result says).
     Finished(Done),
-    /// Its thread died without a result (a bug: it panicked).
+    /// Its thread died without a result.
     Lost,
+    /// It panicked (a bug); the text is the panic's message. The UI keeps running and
+    /// shows it as an error.
+    Panicked(String),
+}
+
+/// The message of a caught panic.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned())
 }
 
 /// Spinner frames, one per 100 ms.
@@ -185,7 +197,12 @@ impl Running {
                 for earlier in after {
                     let _ = earlier.join();
                 }
-                let done = run(&mut own, &shared);
+                // A panic in a job is caught here and shown by the UI as an error; the
+                // panic hook (`ui::run`) leaves the terminal to the UI for this thread.
+                let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    run(&mut own, &shared)
+                }))
+                .map_err(|p| panic_text(p.as_ref()));
                 // The UI may have cancelled and gone: then nobody wants the result.
                 let _ = tx.send(done);
             })
@@ -204,7 +221,8 @@ impl Running {
     /// The result, if the job has ended.
     pub fn poll(&self) -> Option<Ended> {
         match self.rx.try_recv() {
-            Ok(done) => Some(Ended::Finished(done)),
+            Ok(Ok(done)) => Some(Ended::Finished(done)),
+            Ok(Err(why)) => Some(Ended::Panicked(why)),
             Err(TryRecvError::Empty) => None,
             Err(TryRecvError::Disconnected) => Some(Ended::Lost),
         }
@@ -213,7 +231,8 @@ impl Running {
     /// Waits up to `timeout` for the job to end.
     pub fn wait(&self, timeout: Duration) -> Option<Ended> {
         match self.rx.recv_timeout(timeout) {
-            Ok(done) => Some(Ended::Finished(done)),
+            Ok(Ok(done)) => Some(Ended::Finished(done)),
+            Ok(Err(why)) => Some(Ended::Panicked(why)),
             Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => Some(Ended::Lost),
         }
@@ -289,5 +308,21 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         assert!(job.status().contains("counting"));
+    }
+
+    #[test]
+    fn a_panicking_job_is_reported_not_lost() {
+        let store = Store::open(&crate::store::DbPath::Memory).unwrap();
+        let job = Running::start(
+            1,
+            Work::new("exploding", |_, _| panic!("boom at line 7")),
+            &store,
+            Vec::new(),
+        )
+        .unwrap();
+        match job.wait(Duration::from_secs(30)) {
+            Some(Ended::Panicked(why)) => assert_eq!(why, "boom at line 7"),
+            other => panic!("unexpected {other:?}"),
+        }
     }
 }

@@ -25,7 +25,13 @@ pub use app::{Action, App};
 pub fn run(mut app: App) -> std::io::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let ratatui_hook = std::panic::take_hook();
+    let ui_thread = std::thread::current().id();
     std::panic::set_hook(Box::new(move |info| {
+        // A job's panic is caught on its thread and shown by the UI as an error: the
+        // terminal stays the UI's, and nothing is printed under it.
+        if std::thread::current().id() != ui_thread {
+            return;
+        }
         let _ = execute!(std::io::stdout(), DisableMouseCapture);
         ratatui_hook(info);
     }));

@@ -41,9 +41,10 @@ pub fn cancelled(label: &str) -> String {
 }
 
 /// A job's thread died without a result.
-pub fn job_lost(label: &str) -> String {
+pub fn job_lost(label: &str, why: Option<&str>) -> String {
+    let why = why.map_or(String::new(), |w| format!(" ({w})"));
     format!(
-        "The background job ({label}) stopped without a result. This is a bug in perx; \
+        "The background job ({label}) stopped without a result{why}. This is a bug in perx; \
          please report it. Switching tabs or pressing the key again retries."
     )
 }

@@ -16,7 +16,7 @@ use ratatui::widgets::{
 use std::path::Path;
 
 use super::{Edit, Exporting, Outcome, Tab, clicked_row, edit, export_csv, moved, select_clicked};
-use crate::core::timerange::{LocalDateRange, parse_day_range, to_local};
+use crate::core::timerange::{LocalDateRange, local_date_clamped, parse_day_range};
 use crate::report::output::cell_text;
 use crate::report::{Bucket, Cell, Collected, EngagementQuery, sql_files};
 use crate::store::Store;
@@ -77,8 +77,9 @@ impl EngagementTab {
         self.campaigns = store.campaign_ids().map_err(|e| e.to_string())?;
         self.list.select((!self.campaigns.is_empty()).then_some(0));
         let span = store.transaction_time_range().map_err(|e| e.to_string())?;
-        self.picker = span
-            .map(|(a, b)| DatePicker::new((to_local(a, ZONE).date(), to_local(b, ZONE).date())));
+        self.picker = span.map(|(a, b)| {
+            DatePicker::new((local_date_clamped(a, ZONE), local_date_clamped(b, ZONE)))
+        });
         self.loaded = true;
         Ok(())
     }
