@@ -27,6 +27,9 @@ pub const SCHEMA_JSON: &str = include_str!("../schemas/http_log.avsc");
 /// cannot fail at run time in a released build.
 pub fn schema() -> &'static Schema {
     static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+        // Every Avro read goes through the schema first: set the reader's allocation cap
+        // before any file is decoded.
+        crate::limits::apply_library_limits();
         Schema::parse_str(SCHEMA_JSON).unwrap_or_else(|e| panic!("schemas/http_log.avsc: {e}"))
     });
     &SCHEMA
@@ -140,6 +143,38 @@ const CHUNK: usize = 1 << 20;
 /// Target size of an Avro block before compression (bigger blocks compress and decode
 /// faster; one block is the unit of memory on both sides).
 const BLOCK_SIZE: usize = 1 << 20;
+/// The longest log line accepted by default (`--max-line-bytes`): a real line is under
+/// 100 bytes; a longer one is rejected and skipped without being held in memory.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 64 * 1024;
+/// How much of an over-long line is kept as its `raw` text in the rejects.
+const TOO_LONG_RAW: usize = 256;
+
+/// How to convert a text log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvertOptions {
+    /// Compression of the Avro blocks.
+    pub codec: AvroCodec,
+    /// Lines longer than this (in bytes, without the newline) are rejected as too long.
+    pub max_line_bytes: usize,
+}
+
+impl Default for ConvertOptions {
+    fn default() -> Self {
+        ConvertOptions {
+            codec: AvroCodec::default(),
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+        }
+    }
+}
+
+impl From<AvroCodec> for ConvertOptions {
+    fn from(codec: AvroCodec) -> Self {
+        ConvertOptions {
+            codec,
+            ..ConvertOptions::default()
+        }
+    }
+}
 
 /// An accepted line, as offsets into its chunk (so it can cross threads without copying).
 struct Parsed {
@@ -163,23 +198,40 @@ fn offset_in(data: &[u8], part: &str) -> Range<usize> {
     start..start + part.len()
 }
 
-/// Parses the lines of `data` (the last one may lack its `\n`), numbering from `first`.
-fn parse_chunk(data: Vec<u8>, first: u64) -> (Batch, u64) {
-    let mut parsed = Vec::with_capacity(data.len() / 50);
-    let mut rejects = Vec::new();
+/// The reject of a line of `len` bytes beginning with `start`.
+fn too_long(line_no: u64, len: u64, start: &[u8]) -> Reject {
+    let shown = &start[..start.len().min(TOO_LONG_RAW)];
+    Reject {
+        line_no,
+        reason: crate::core::logline::RejectReason::TooLong(len).to_string(),
+        raw: format!("{}…", String::from_utf8_lossy(shown)),
+    }
+}
+
+/// Parses the lines of `data` (the last one may lack its `\n`), numbering from `first`,
+/// into `batch`; returns the next line number.
+fn parse_chunk(data: Vec<u8>, first: u64, max_line: usize, batch: &mut Batch) -> u64 {
+    batch.parsed.reserve(data.len() / 50);
     let body = data.strip_suffix(b"\n").unwrap_or(&data);
     let mut line_no = first;
     if !data.is_empty() {
         for line in body.split(|b| *b == b'\n') {
+            if line.len() > max_line {
+                batch
+                    .rejects
+                    .push(too_long(line_no, line.len() as u64, line));
+                line_no += 1;
+                continue;
+            }
             match parse_line(line) {
-                Ok(ev) => parsed.push(Parsed {
+                Ok(ev) => batch.parsed.push(Parsed {
                     line_no: line_no as i64,
                     timestamp: ev.ts.timestamp_micros(),
                     method: offset_in(&data, ev.http_method),
                     path: offset_in(&data, ev.http_path),
                     user: offset_in(&data, ev.user_id),
                 }),
-                Err(reason) => rejects.push(Reject {
+                Err(reason) => batch.rejects.push(Reject {
                     line_no,
                     reason: reason.to_string(),
                     raw: String::from_utf8_lossy(line.strip_suffix(b"\r").unwrap_or(line))
@@ -189,68 +241,105 @@ fn parse_chunk(data: Vec<u8>, first: u64) -> (Batch, u64) {
             line_no += 1;
         }
     }
-    let bytes = data.len() as u64;
-    (
-        Batch {
-            data,
-            parsed,
-            rejects,
-            bytes,
-        },
-        line_no,
-    )
+    batch.data = data;
+    line_no
+}
+
+/// A line longer than the limit, being skipped: its length so far and its first bytes.
+struct Skipping {
+    len: u64,
+    start: Vec<u8>,
 }
 
 /// Reads `input` in chunks of whole lines and parses them, sending each batch on.
+///
+/// Memory is bounded whatever the input: the unfinished end of a chunk is carried into
+/// the next one only while it is shorter than `max_line`; past that the line is skipped
+/// (counted, its first bytes kept for the reject) until its newline. Each byte is scanned
+/// for newlines once.
 fn read_and_parse<R: Read>(
     mut input: R,
     send: SyncSender<Batch>,
     in_path: &Path,
+    max_line: usize,
 ) -> Result<R, AvroError> {
     let io_err = |source| AvroError::Io {
         path: in_path.to_owned(),
         source,
     };
     let mut carry: Vec<u8> = Vec::new();
+    let mut skipping: Option<Skipping> = None;
     let mut next_line = 1u64;
+    let mut buf = vec![0u8; CHUNK];
     loop {
-        let mut buf = std::mem::take(&mut carry);
-        let old = buf.len();
-        buf.resize(old + CHUNK, 0);
         let n = loop {
-            match input.read(&mut buf[old..]) {
+            match input.read(&mut buf) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 other => break other.map_err(io_err)?,
             }
         };
-        buf.truncate(old + n);
-        let whole = if n == 0 {
-            // End of input: what is left is the last line, with or without its newline.
-            buf
-        } else {
-            match buf.iter().rposition(|b| *b == b'\n') {
-                Some(i) => {
-                    carry = buf[i + 1..].to_vec();
-                    buf.truncate(i + 1);
-                    buf
-                }
-                // A line longer than a chunk: keep reading until it ends.
-                None => {
-                    carry = buf;
-                    continue;
-                }
-            }
+        let read = &buf[..n];
+        let mut batch = Batch {
+            data: Vec::new(),
+            parsed: Vec::new(),
+            rejects: Vec::new(),
+            bytes: n as u64,
         };
-        let done = n == 0;
-        if !whole.is_empty() {
-            let (batch, next) = parse_chunk(whole, next_line);
-            next_line = next;
-            if send.send(batch).is_err() {
-                // The writer stopped (and will report why).
-                return Ok(input);
+        let mut rest = read;
+        if let Some(skip) = skipping.as_mut() {
+            match read.iter().position(|b| *b == b'\n') {
+                Some(i) => {
+                    skip.len += i as u64;
+                    batch
+                        .rejects
+                        .push(too_long(next_line, skip.len, &skip.start));
+                    next_line += 1;
+                    skipping = None;
+                    rest = &read[i + 1..];
+                }
+                None => {
+                    skip.len += n as u64;
+                    rest = &[];
+                    if n == 0 {
+                        // The log ends inside the long line.
+                        batch
+                            .rejects
+                            .push(too_long(next_line, skip.len, &skip.start));
+                        next_line += 1;
+                        skipping = None;
+                    }
+                }
             }
         }
-        if done {
+        if n == 0 {
+            // End of input: what is left is the last line, without its newline.
+            let last = std::mem::take(&mut carry);
+            next_line = parse_chunk(last, next_line, max_line, &mut batch);
+        } else {
+            match rest.iter().rposition(|b| *b == b'\n') {
+                Some(j) => {
+                    let mut whole = std::mem::take(&mut carry);
+                    whole.extend_from_slice(&rest[..=j]);
+                    next_line = parse_chunk(whole, next_line, max_line, &mut batch);
+                    carry.extend_from_slice(&rest[j + 1..]);
+                }
+                None => carry.extend_from_slice(rest),
+            }
+            if carry.len() > max_line {
+                // The unfinished line is already too long: skip the rest of it unread.
+                let start = carry[..carry.len().min(TOO_LONG_RAW)].to_vec();
+                skipping = Some(Skipping {
+                    len: carry.len() as u64,
+                    start,
+                });
+                carry = Vec::new();
+            }
+        }
+        if send.send(batch).is_err() {
+            // The writer stopped (and will report why).
+            return Ok(input);
+        }
+        if n == 0 {
             return Ok(input);
         }
     }
@@ -265,11 +354,14 @@ fn read_and_parse<R: Read>(
 pub fn convert<R: Read + Send, W: Write>(
     input: R,
     output: W,
-    codec: AvroCodec,
+    opts: impl Into<ConvertOptions>,
     names: (&Path, &Path),
     on_reject: &mut dyn FnMut(Reject) -> io::Result<()>,
     progress: &dyn Progress,
 ) -> Result<(ConvertStats, W, R), AvroError> {
+    let opts: ConvertOptions = opts.into();
+    let codec = opts.codec;
+    let max_line = opts.max_line_bytes;
     let (in_path, out_path) = names;
     let avro_err = |e: apache_avro::Error| AvroError::Avro {
         path: out_path.to_owned(),
@@ -287,7 +379,7 @@ pub fn convert<R: Read + Send, W: Write>(
     let mut stats = ConvertStats::default();
     let (send, recv) = sync_channel::<Batch>(4);
     let (written, input) = std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_and_parse(input, send, in_path));
+        let reader = scope.spawn(move || read_and_parse(input, send, in_path, max_line));
         let written = (|| -> Result<(), AvroError> {
             for batch in recv.iter() {
                 // Accepted lines are valid UTF-8. Checking the whole chunk once is cheaper
@@ -349,13 +441,46 @@ pub fn sidecar_path(avro: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// Where a conversion to `output` is written until [`publish`] moves it into place:
+/// `<output>.partial`, and its rejects in `<output>.partial.rejects.csv`.
+pub fn staged_path(output: &Path) -> PathBuf {
+    let mut s = output.as_os_str().to_owned();
+    s.push(".partial");
+    PathBuf::from(s)
+}
+
 /// Converts the text log at `input` into the Avro file `output`, writing its rejects to the
-/// sidecar (see [`sidecar_path`]) and handing each to `on_reject` as well. Returns the
-/// counts and the SHA-256 of the text log.
+/// sidecar (see [`sidecar_path`]) and handing each to `on_reject` as well. Both files are
+/// written under temporary names and moved into place together at the end, so a failed
+/// conversion leaves the earlier ones as they were. Returns the counts and the SHA-256 of
+/// the text log.
 pub fn convert_file(
     input: &Path,
     output: &Path,
-    codec: AvroCodec,
+    opts: impl Into<ConvertOptions>,
+    on_reject: &mut dyn FnMut(&Reject),
+    progress: &dyn Progress,
+) -> Result<(ConvertStats, String), AvroError> {
+    let done = convert_staged(input, output, opts.into(), on_reject, progress);
+    match done {
+        Ok(d) => {
+            publish(output)?;
+            Ok(d)
+        }
+        Err(e) => {
+            discard(output);
+            Err(e)
+        }
+    }
+}
+
+/// Like [`convert_file`], but leaves the result in the staged files of `output` (see
+/// [`staged_path`]): a load reads them inside its transaction and publishes them only
+/// after the commit, so a failed load never leaves a new Avro copy beside old tables.
+pub fn convert_staged(
+    input: &Path,
+    output: &Path,
+    opts: ConvertOptions,
     on_reject: &mut dyn FnMut(&Reject),
     progress: &dyn Progress,
 ) -> Result<(ConvertStats, String), AvroError> {
@@ -367,11 +492,9 @@ pub fn convert_file(
     let total = file.metadata().map(|m| m.len()).ok();
     progress.start("converting log to Avro", total, Unit::Bytes);
     let reader = HashingReader::new(file);
-    // Write to a temporary name and rename, so a failed run never leaves a truncated file
-    // that looks complete.
-    let tmp = output.with_extension("avro.partial");
+    let tmp = staged_path(output);
     let out = BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(io_err(&tmp))?);
-    let side = sidecar_path(output);
+    let side = sidecar_path(&tmp);
     let mut rejects = csv::Writer::from_path(&side).map_err(|e| AvroError::Io {
         path: side.clone(),
         source: e.into(),
@@ -385,17 +508,41 @@ pub fn convert_file(
         on_reject(&r);
         Ok(())
     };
-    let (stats, out, reader) = convert(reader, out, codec, (input, output), &mut sink, progress)?;
+    let (stats, out, reader) = convert(reader, out, opts, (input, output), &mut sink, progress)?;
     progress.finish();
     let (sha256, _) = reader.finish().map_err(io_err(input))?;
     rejects.flush().map_err(io_err(&side))?;
+    let side_file = rejects.into_inner().map_err(|e| AvroError::Io {
+        path: side.clone(),
+        source: e.into_error(),
+    })?;
+    side_file.sync_all().map_err(io_err(&side))?;
     let file = out.into_inner().map_err(|e| AvroError::Io {
         path: tmp.clone(),
         source: e.into_error(),
     })?;
     file.sync_all().map_err(io_err(&tmp))?;
-    std::fs::rename(&tmp, output).map_err(io_err(output))?;
     Ok((stats, sha256))
+}
+
+/// Moves the staged Avro file of `output` and its rejects sidecar into place.
+pub fn publish(output: &Path) -> Result<(), AvroError> {
+    let tmp = staged_path(output);
+    for (from, to) in [
+        (sidecar_path(&tmp), sidecar_path(output)),
+        (tmp, output.to_owned()),
+    ] {
+        crate::atomic::rename_into_place(&from, &to)
+            .map_err(|source| AvroError::Io { path: to, source })?;
+    }
+    Ok(())
+}
+
+/// Removes the staged files of `output`, if any (a failed or in-memory load).
+pub fn discard(output: &Path) {
+    let tmp = staged_path(output);
+    let _ = std::fs::remove_file(sidecar_path(&tmp));
+    let _ = std::fs::remove_file(tmp);
 }
 
 /// Opens an Avro file written by [`convert`], checking its schema.
@@ -524,37 +671,47 @@ fn same_fields(a: &Schema, b: &Schema) -> bool {
     a.canonical_form() == b.canonical_form()
 }
 
-/// Reads a rejects sidecar back (for loading an Avro file converted earlier).
-pub fn read_sidecar(path: &Path) -> Result<Vec<Reject>, AvroError> {
+/// Reads a rejects sidecar back (for loading an Avro file converted earlier), handing each
+/// reject to `each` as it is read, so memory holds one line whatever the file's size.
+pub fn read_sidecar<E: From<AvroError>>(
+    path: &Path,
+    each: &mut dyn FnMut(Reject) -> Result<(), E>,
+) -> Result<(), E> {
     let bad = |line: u64, problem: String| AvroError::Sidecar {
         path: path.to_owned(),
         line,
         problem,
     };
-    let mut rdr = csv::Reader::from_path(path).map_err(|e| AvroError::Io {
+    let file = File::open(path).map_err(|source| AvroError::Io {
         path: path.to_owned(),
-        source: e.into(),
+        source,
     })?;
-    let mut out = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            bad(line, e.to_string())
-        })?;
+    let capped =
+        crate::limits::LineCap::new(BufReader::new(file), crate::limits::MAX_CSV_LINE_BYTES);
+    let mut rdr = csv::Reader::from_reader(capped);
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                return Err(bad(line, e.to_string()).into());
+            }
+        }
         let line = rec.position().map_or(0, |p| p.line());
         let (Some(n), Some(reason), Some(raw)) = (rec.get(0), rec.get(1), rec.get(2)) else {
-            return Err(bad(line, "expected 3 fields: line_no,reason,raw".into()));
+            return Err(bad(line, "expected 3 fields: line_no,reason,raw".into()).into());
         };
         let line_no = n
             .parse()
             .map_err(|_| bad(line, format!("line_no {n:?} is not a number")))?;
-        out.push(Reject {
+        each(Reject {
             line_no,
             reason: reason.to_owned(),
             raw: raw.to_owned(),
-        });
+        })?;
     }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -594,6 +751,65 @@ mod tests {
             .unwrap();
         assert_eq!(recs[0].user_id, "11");
         assert_eq!(recs[1].http_path, "/rewards/2");
+    }
+
+    /// Hands out its bytes a few at a time, as a pipe might.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn over_long_lines_are_rejected_with_their_length_however_they_arrive() {
+        let good = "2019-08-27T00:07:05Z GET /campaigns/1 11";
+        let long = format!("2019-08-27T00:07:05Z GET /campaigns/1 {}", "9".repeat(300));
+        let text = format!("{good}\n{long}\n{good}\n{}", "x".repeat(500));
+        for piece in [1, 3, 64, 100, 1 << 20] {
+            let mut rejects = Vec::new();
+            let opts = ConvertOptions {
+                codec: AvroCodec::Null,
+                max_line_bytes: 100,
+            };
+            let (stats, bytes, _) = convert(
+                Trickle(text.as_bytes(), piece),
+                Vec::new(),
+                opts,
+                (Path::new("in.txt"), Path::new("out.avro")),
+                &mut |r| {
+                    rejects.push(r);
+                    Ok(())
+                },
+                &NoProgress,
+            )
+            .unwrap();
+            assert_eq!(
+                (stats.lines, stats.records, stats.rejected),
+                (4, 2, 2),
+                "{piece}"
+            );
+            assert_eq!(rejects[0].line_no, 2);
+            assert_eq!(
+                rejects[0].reason,
+                format!(
+                    "line-too-long: line too long ({} bytes); the limit is set with --max-line-bytes",
+                    long.len()
+                )
+            );
+            assert!(rejects[0].raw.len() <= TOO_LONG_RAW + 3);
+            assert_eq!(rejects[1].line_no, 4);
+            assert!(rejects[1].reason.contains("(500 bytes)"));
+            let recs: Vec<_> = open_reader(&bytes[..], Path::new("out.avro"))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(recs.iter().map(|r| r.line_no).collect::<Vec<_>>(), [1, 3]);
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! [`avro`], [`sample`] and [`hashing`] read and write files; [`store`] owns DuckDB. The
 //! binary (`src/main.rs`, `src/cli/`) sits at the edge and is the only place that prints.
 
+pub mod atomic;
 pub mod avro;
 #[cfg(feature = "bigquery")]
 pub mod bigquery;
@@ -11,9 +12,11 @@ pub mod core;
 pub mod exit;
 pub mod fetch;
 pub mod hashing;
+pub mod limits;
 pub mod progress;
 pub mod recommender;
 pub mod report;
 pub mod sample;
 pub mod store;
+pub mod term;
 pub mod ui;

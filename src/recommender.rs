@@ -100,10 +100,19 @@ pub fn default_model_path(db: &DbPath) -> Option<PathBuf> {
 
 /// Reads a model file.
 pub fn load(path: &Path) -> Result<Model, ModelError> {
-    let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+    let io = |source| ModelError::Io {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    // A model is read whole: refuse a file larger than any model could be before reading.
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    if len > crate::limits::MAX_MODEL_BYTES {
+        return Err(io(std::io::Error::other(format!(
+            "{len} bytes is larger than any perx model ({} at most); train again with `perx train`",
+            crate::limits::MAX_MODEL_BYTES
+        ))));
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
     codec::from_bytes(&bytes).map_err(|source| ModelError::File {
         path: path.to_owned(),
         source,

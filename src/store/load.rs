@@ -28,6 +28,7 @@ use crate::core::Reject;
 use crate::core::logline::{EventKind, check_user_id, classify_request};
 use crate::core::records::{Cell, CsvSource, HeaderMap};
 use crate::hashing::HashingReader;
+use crate::limits::{LineCap, MAX_CSV_LINE_BYTES};
 use crate::progress::{Progress, Unit};
 
 /// The standard name of the text log in a data directory.
@@ -150,6 +151,33 @@ pub struct LoadOptions {
     pub codec: AvroCodec,
     /// How many rejected lines to keep in the report for display (all are in `load_reject`).
     pub preview: usize,
+    /// Log lines longer than this many bytes are rejected as too long.
+    pub max_line_bytes: usize,
+    /// Whether the Avro copy is kept at `avro_out` after the load (false for an in-memory
+    /// database's default temporary copy, which is removed).
+    pub keep_avro: bool,
+}
+
+impl LoadOptions {
+    /// Writes the Avro copy to `avro_out` and keeps it, with the default limits.
+    pub fn new(avro_out: PathBuf) -> Self {
+        LoadOptions {
+            avro_out,
+            codec: AvroCodec::default(),
+            preview: 0,
+            max_line_bytes: avro::DEFAULT_MAX_LINE_BYTES,
+            keep_avro: true,
+        }
+    }
+
+    /// The options of a load into `db` that writes its Avro copy to the default place:
+    /// kept beside a database file, removed after the load for `:memory:`.
+    pub fn for_db(db: &super::DbPath) -> Self {
+        LoadOptions {
+            keep_avro: !matches!(db, super::DbPath::Memory),
+            ..LoadOptions::new(default_avro_path(db))
+        }
+    }
 }
 
 /// What happened to one source file.
@@ -274,84 +302,199 @@ pub enum LoadError {
 }
 
 /// Keeps the first few rejects for the report.
-struct Preview<'a> {
-    limit: usize,
-    items: &'a mut Vec<(String, Reject)>,
+pub(crate) struct Preview<'a> {
+    pub(crate) limit: usize,
+    pub(crate) items: &'a mut Vec<(String, Reject)>,
 }
 
 impl Preview<'_> {
-    fn offer(&mut self, source: &str, r: &Reject) {
+    pub(crate) fn offer(&mut self, source: &str, r: &Reject) {
         if self.items.len() < self.limit {
             self.items.push((source.to_owned(), r.clone()));
         }
     }
 }
 
+/// Rejected lines of one source, appended to `load_reject` as they come (the appender
+/// writes in bounded chunks), so a file of only bad lines loads in the memory of a clean one.
+pub(crate) struct RejectSink<'t> {
+    app: duckdb::Appender<'t>,
+    source: String,
+    count: u64,
+}
+
+impl<'t> RejectSink<'t> {
+    pub(crate) fn open(tx: &'t Transaction<'_>, source: &str) -> Result<Self, StoreError> {
+        Ok(RejectSink {
+            app: tx.appender("load_reject").ctx("opening load_reject")?,
+            source: source.to_owned(),
+            count: 0,
+        })
+    }
+
+    /// Appends one reject, and offers it to the preview.
+    pub(crate) fn push(&mut self, r: &Reject, preview: &mut Preview<'_>) -> Result<(), StoreError> {
+        preview.offer(&self.source, r);
+        self.append(r)
+    }
+
+    /// Appends one reject.
+    pub(crate) fn append(&mut self, r: &Reject) -> Result<(), StoreError> {
+        self.app
+            .append_row(params![self.source, r.line_no as i64, r.reason, r.raw])
+            .ctx("writing load_reject")?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Flushes; returns how many were appended.
+    pub(crate) fn finish(mut self) -> Result<u64, StoreError> {
+        self.app.flush().ctx("writing load_reject")?;
+        Ok(self.count)
+    }
+}
+
+/// The staged Avro copy of a load: published (moved into place) after the commit, or
+/// removed if the load fails or the copy is not to be kept.
+struct Staged<'a> {
+    opts: &'a LoadOptions,
+    /// Set once this load has converted a text log into the staged files.
+    converted: bool,
+    published: bool,
+}
+
+impl Staged<'_> {
+    fn publish(mut self) -> Result<(), LoadError> {
+        self.published = true;
+        if self.converted && self.opts.keep_avro {
+            avro::publish(&self.opts.avro_out)?;
+        } else if self.converted {
+            avro::discard(&self.opts.avro_out);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staged<'_> {
+    fn drop(&mut self) {
+        if self.converted && !self.published {
+            avro::discard(&self.opts.avro_out);
+        }
+    }
+}
+
 impl Store {
-    /// Loads every file of `data` in one transaction (see the module docs).
+    /// Loads every file of `data` in one transaction (see the module docs). A text log is
+    /// converted into staged Avro files that are moved into place only after the commit:
+    /// a load that fails leaves the tables, the Avro copy and its rejects sidecar as they
+    /// were.
     pub fn load(
         &mut self,
         data: &DataDir,
         opts: &LoadOptions,
         progress: &dyn Progress,
     ) -> Result<LoadReport, LoadError> {
-        let started = Instant::now();
-        let mut report = LoadReport::default();
-        let mut preview = Preview {
-            limit: opts.preview,
-            items: &mut report.preview,
-        };
-
-        // Convert first, outside the transaction: it only writes the Avro file.
-        let log = match &data.log {
-            None => None,
-            Some(LogFile::Text(text)) => {
-                let t = Instant::now();
-                let avro_path = opts.avro_out.clone();
-                let source = file_name(text);
-                let (stats, sha256) = avro::convert_file(
-                    text,
-                    &avro_path,
-                    opts.codec,
-                    &mut |r| preview.offer(&source, r),
-                    progress,
-                )?;
-                Some(LogSource {
-                    source,
-                    path: text.clone(),
-                    avro: avro_path,
-                    sha256: Some(sha256),
-                    expected: Some(stats.records),
-                    convert_seconds: t.elapsed().as_secs_f64(),
-                })
-            }
-            Some(LogFile::Avro(path)) => Some(LogSource {
-                source: file_name(path),
-                path: path.clone(),
-                avro: path.clone(),
-                sha256: None,
-                expected: None,
-                convert_seconds: 0.0,
-            }),
-        };
-
-        let tx = self.conn_mut().transaction().ctx("starting the load")?;
-        for (source, path) in &data.csvs {
-            let r = load_csv(&tx, *source, path, &mut preview, progress)?;
-            report.sources.push(r);
-        }
-        if let Some(log) = &log {
-            let r = load_log(&tx, log, &mut preview, progress)?;
-            report.avro = Some(log.avro.clone());
-            report.sources.push(r);
-        }
-        tx.execute_batch(include_str!("../../sql/load/checks.sql"))
-            .ctx("checking foreign keys and duplicate ids")?;
-        report.warnings = read_warnings(&tx)?;
-        tx.commit().ctx("committing the load")?;
-        report.seconds = started.elapsed().as_secs_f64();
-        Ok(report)
+        self.load_all(std::slice::from_ref(data), opts, progress, &mut |_| Ok(()))
+            .map(|mut r| r.swap_remove(0))
     }
+
+    /// Loads several data directories, then whatever `also` loads, in one transaction (the
+    /// Data tab's reload): all of it, or nothing. Returns one report per directory.
+    pub fn load_all(
+        &mut self,
+        dirs: &[DataDir],
+        opts: &LoadOptions,
+        progress: &dyn Progress,
+        also: &mut dyn FnMut(&Transaction<'_>) -> Result<(), LoadError>,
+    ) -> Result<Vec<LoadReport>, LoadError> {
+        let mut staged = Staged {
+            opts,
+            converted: false,
+            published: false,
+        };
+        let tx = self.conn_mut().transaction().ctx("starting the load")?;
+        let mut reports = Vec::with_capacity(dirs.len());
+        for data in dirs {
+            reports.push(load_in(&tx, data, opts, progress, &mut staged)?);
+        }
+        also(&tx)?;
+        tx.commit().ctx("committing the load")?;
+        staged.publish()?;
+        Ok(reports)
+    }
+}
+
+/// Loads `data` inside `tx` (the caller commits). A text log is converted into the staged
+/// files of `opts.avro_out`.
+fn load_in(
+    tx: &Transaction<'_>,
+    data: &DataDir,
+    opts: &LoadOptions,
+    progress: &dyn Progress,
+    staged: &mut Staged<'_>,
+) -> Result<LoadReport, LoadError> {
+    let started = Instant::now();
+    let mut report = LoadReport::default();
+    let mut preview = Preview {
+        limit: opts.preview,
+        items: &mut report.preview,
+    };
+
+    let log = match &data.log {
+        None => None,
+        Some(LogFile::Text(text)) => {
+            let t = Instant::now();
+            let source = file_name(text);
+            let convert = avro::ConvertOptions {
+                codec: opts.codec,
+                max_line_bytes: opts.max_line_bytes,
+            };
+            // From here on the staged files are this load's: removed if it fails.
+            staged.converted = true;
+            let (stats, sha256) = avro::convert_staged(
+                text,
+                &opts.avro_out,
+                convert,
+                &mut |r| preview.offer(&source, r),
+                progress,
+            )?;
+            Some(LogSource {
+                source,
+                path: text.clone(),
+                avro: opts.avro_out.clone(),
+                read_from: avro::staged_path(&opts.avro_out),
+                sha256: Some(sha256),
+                expected: Some(stats.records),
+                convert_seconds: t.elapsed().as_secs_f64(),
+            })
+        }
+        Some(LogFile::Avro(path)) => Some(LogSource {
+            source: file_name(path),
+            path: path.clone(),
+            avro: path.clone(),
+            read_from: path.clone(),
+            sha256: None,
+            expected: None,
+            convert_seconds: 0.0,
+        }),
+    };
+
+    for (source, path) in &data.csvs {
+        let r = load_csv(tx, *source, path, &mut preview, progress)?;
+        report.sources.push(r);
+    }
+    if let Some(log) = &log {
+        let r = load_log(tx, log, &mut preview, progress)?;
+        // A converted copy that is not kept is gone after the load: name none.
+        let kept = log.sha256.is_none() || opts.keep_avro;
+        report.avro = kept.then(|| log.avro.clone());
+        report.sources.push(r);
+    }
+    tx.execute_batch(include_str!("../../sql/load/checks.sql"))
+        .ctx("checking foreign keys and duplicate ids")?;
+    report.warnings = read_warnings(tx)?;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
 }
 
 fn file_name(p: &Path) -> String {
@@ -403,27 +546,17 @@ pub(crate) fn record_manifest(tx: &Transaction<'_>, r: &SourceReport) -> Result<
             r.sha256,
             r.rows as i64,
             r.rejected as i64,
-            r.seconds
+            r.seconds,
+            // The clock, not the transaction's start: sources loaded in one transaction
+            // (a reload) keep their load order.
+            Value::Timestamp(
+                DuckTimeUnit::Microsecond,
+                chrono::Utc::now().timestamp_micros()
+            )
         ],
     )
     .ctx("updating load_manifest")?;
     Ok(())
-}
-
-pub(crate) fn append_rejects<'r>(
-    tx: &Transaction<'_>,
-    source: &str,
-    rejects: impl IntoIterator<Item = &'r Reject>,
-) -> Result<u64, StoreError> {
-    let mut app = tx.appender("load_reject").ctx("opening load_reject")?;
-    let mut n = 0;
-    for r in rejects {
-        app.append_row(params![source, r.line_no as i64, r.reason, r.raw])
-            .ctx("writing load_reject")?;
-        n += 1;
-    }
-    app.flush().ctx("writing load_reject")?;
-    Ok(n)
 }
 
 fn load_csv(
@@ -445,9 +578,13 @@ fn load_csv(
         file.metadata().ok().map(|m| m.len()),
         Unit::Bytes,
     );
+    // A giant line stops the load with its number instead of filling memory.
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_reader(HashingReader::new(BufReader::new(file)));
+        .from_reader(LineCap::new(
+            HashingReader::new(BufReader::new(file)),
+            MAX_CSV_LINE_BYTES,
+        ));
     let header = rdr.byte_headers().map_err(|e| LoadError::Csv {
         path: path.to_owned(),
         line: 1,
@@ -466,7 +603,7 @@ fn load_csv(
     let width = header_text.len();
 
     clear(tx, source.table(), &name)?;
-    let mut rejects = Vec::new();
+    let mut rejects = RejectSink::open(tx, &name)?;
     let mut rows = 0u64;
     {
         let mut app = tx
@@ -516,19 +653,16 @@ fn load_csv(
                         .ctx(format!("{}:{line}: writing row", path.display()))?;
                     rows += 1;
                 }
-                Err(r) => {
-                    preview.offer(&name, &r);
-                    rejects.push(r);
-                }
+                Err(r) => rejects.push(&r, preview)?,
             }
-            let read = rdr.get_ref().bytes();
+            let read = rdr.get_ref().get_ref().bytes();
             progress.advance(read - last_bytes);
             last_bytes = read;
         }
         app.flush().ctx(format!("writing {}", source.table()))?;
     }
-    let rejected = append_rejects(tx, &name, &rejects)?;
-    let (sha256, _) = rdr.into_inner().finish().map_err(io_err)?;
+    let rejected = rejects.finish()?;
+    let (sha256, _) = rdr.into_inner().into_inner().finish().map_err(io_err)?;
     progress.finish();
     let report = SourceReport {
         source: name,
@@ -559,11 +693,13 @@ struct LogSource {
     source: String,
     /// The file the user gave.
     path: PathBuf,
-    /// The Avro file read.
+    /// The Avro form's final name (shown, and recorded in the report).
     avro: PathBuf,
-    /// SHA-256 of the text log when it was converted by this load.
+    /// The Avro file read now: the staged conversion, or the Avro file given.
+    read_from: PathBuf,
+    /// SHA-256 of the text log, when this load converted it.
     sha256: Option<String>,
-    /// Records written by the conversion (for the progress bar).
+    /// Records the conversion wrote (for the progress bar).
     expected: Option<u64>,
     convert_seconds: f64,
 }
@@ -622,6 +758,14 @@ impl BatchBuilder {
         let (kind, item) = classify_request(&r.http_method, &r.http_path)
             .and_then(|k| check_user_id(&r.user_id).map(|()| k))
             .map_err(|e| format!("Avro record of line {}: {e}", r.line_no))?;
+        if crate::core::timestamp::from_micros(r.timestamp).is_none() {
+            return Err(format!(
+                "timestamp-out-of-range: Avro record of line {}: timestamp {} µs is outside the accepted {}",
+                r.line_no,
+                r.timestamp,
+                crate::core::timestamp::RANGE_TEXT
+            ));
+        }
         self.line_no.append_value(r.line_no);
         self.ts.append_value(r.timestamp);
         self.item.append_value(item);
@@ -694,27 +838,30 @@ fn load_log(
         Unit::Rows,
     );
 
-    // Rejects found when the text was converted (by this load or an earlier convert-log).
-    let sidecar = avro::sidecar_path(&log.avro);
-    let mut rejected = 0;
+    // Rejects found when the text was converted (by this load or an earlier convert-log),
+    // streamed from the sidecar; this load's own were shown while converting.
+    let sidecar = avro::sidecar_path(&log.read_from);
+    let mut rejects = RejectSink::open(tx, &log.source)?;
     if sidecar.is_file() {
-        let earlier = avro::read_sidecar(&sidecar)?;
-        if log.sha256.is_none() {
-            for r in &earlier {
-                preview.offer(&log.source, r);
+        let converted_now = log.sha256.is_some();
+        avro::read_sidecar(&sidecar, &mut |r| -> Result<(), LoadError> {
+            if converted_now {
+                rejects.append(&r)?;
+            } else {
+                rejects.push(&r, preview)?;
             }
-        }
-        rejected += append_rejects(tx, &log.source, &earlier)?;
+            Ok(())
+        })?;
     }
 
     // Decode Avro and build Arrow batches on one thread, append on this one.
-    let file = File::open(&log.avro).map_err(|source| LoadError::Io {
+    let file = File::open(&log.read_from).map_err(|source| LoadError::Io {
         path: log.avro.clone(),
         source,
     })?;
     let (send, recv) = sync_channel::<Msg>(2);
     let avro_path = log.avro.clone();
-    let (rows, late_rejects, sha) = std::thread::scope(|scope| {
+    let (rows, sha) = std::thread::scope(|scope| {
         // The decoder decodes Avro and builds Arrow batches; this thread appends them.
         // (Records stay on the thread that allocated them: handing them over to be freed
         // here made the allocator the bottleneck.)
@@ -755,11 +902,10 @@ fn load_log(
             })?;
             Ok(sha)
         });
-        let appended = (|| -> Result<(u64, Vec<Reject>), LoadError> {
+        let appended = (|| -> Result<u64, LoadError> {
             let mut app = tx.appender(HTTP_LOG_TABLE).ctx("opening http_log_data")?;
             let mut text_app = tx.appender(HTTP_LOG_TEXT).ctx("opening http_log_text")?;
             let mut rows = 0u64;
-            let mut rejects = Vec::new();
             for msg in recv.iter() {
                 match msg {
                     Msg::Batch(b, texts) => {
@@ -773,25 +919,22 @@ fn load_log(
                         rows += n;
                         progress.advance(n);
                     }
-                    Msg::Reject(r) => rejects.push(r),
+                    Msg::Reject(r) => rejects.push(&r, preview)?,
                 }
             }
             app.flush().ctx("writing http_log")?;
             text_app.flush().ctx("writing http_log_text")?;
-            Ok((rows, rejects))
+            Ok(rows)
         })();
         // On an append error the receiver is dropped, so the decoder stops at its next send.
         drop(recv);
         let decoded = decoder
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        let (rows, rejects) = appended?;
-        Ok::<_, LoadError>((rows, rejects, decoded?))
+        let rows = appended?;
+        Ok::<_, LoadError>((rows, decoded?))
     })?;
-    for r in &late_rejects {
-        preview.offer(&log.source, r);
-    }
-    rejected += append_rejects(tx, &log.source, &late_rejects)?;
+    let rejected = rejects.finish()?;
     progress.finish();
     let report = SourceReport {
         source: log.source.clone(),

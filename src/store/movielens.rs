@@ -5,7 +5,7 @@
 //! Empty timestamps (the shipped ML-1M copy has 199,435) are kept as NULL and counted.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -21,6 +21,7 @@ use crate::core::movielens::{
     parse_ml100k_rating, parse_ml100k_user,
 };
 use crate::hashing::HashingReader;
+use crate::limits::{CappedLine, MAX_ML_LINE_BYTES, read_line_capped};
 use crate::progress::{Progress, Unit};
 
 /// Which MovieLens release a directory holds.
@@ -155,6 +156,24 @@ impl Store {
         preview: usize,
         progress: &dyn Progress,
     ) -> Result<MlLoadReport, LoadError> {
+        let tx = self
+            .conn_mut()
+            .transaction()
+            .ctx("starting the MovieLens load")?;
+        let report = load_movielens_in(&tx, files, preview, progress)?;
+        tx.commit().ctx("committing the MovieLens load")?;
+        Ok(report)
+    }
+}
+
+/// Loads the MovieLens files inside `tx` (the caller commits).
+pub(crate) fn load_movielens_in(
+    tx: &Transaction<'_>,
+    files: &MlFiles,
+    preview: usize,
+    progress: &dyn Progress,
+) -> Result<MlLoadReport, LoadError> {
+    {
         let started = Instant::now();
         let one_m = files.format == MlFormat::OneMillion;
         let (rating, movie, user): (Parser, Parser, Parser) = if one_m {
@@ -171,10 +190,6 @@ impl Store {
             )
         };
         let mut report = MlLoadReport::default();
-        let tx = self
-            .conn_mut()
-            .transaction()
-            .ctx("starting the MovieLens load")?;
         let jobs = [
             (Some(&files.ratings), "ml_rating", rating),
             (files.movies.as_ref(), "ml_movie", movie),
@@ -183,7 +198,7 @@ impl Store {
         for (path, table, parse) in jobs {
             let Some(path) = path else { continue };
             let (source, unknown) = load_file(
-                &tx,
+                tx,
                 path,
                 table,
                 parse,
@@ -194,7 +209,6 @@ impl Store {
             report.unknown_timestamps += unknown;
             report.sources.push(source);
         }
-        tx.commit().ctx("committing the MovieLens load")?;
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
     }
@@ -231,15 +245,32 @@ fn load_file(
     let mut app = tx.appender(table).ctx(format!("opening {table}"))?;
     let mut buf = Vec::new();
     let (mut line_no, mut rows, mut unknown) = (0u64, 0u64, 0u64);
-    let mut rejects = Vec::new();
+    let mut rejects = super::load::RejectSink::open(tx, &name)?;
+    let mut shown = super::load::Preview {
+        limit: preview_limit,
+        items: preview,
+    };
     loop {
-        buf.clear();
-        let n = reader.read_until(b'\n', &mut buf).map_err(io_err)?;
-        if n == 0 {
-            break;
-        }
+        let n = match read_line_capped(&mut reader, &mut buf, MAX_ML_LINE_BYTES).map_err(io_err)? {
+            CappedLine::Eof => break,
+            CappedLine::Line(n) => n as u64,
+            CappedLine::TooLong(len) => {
+                line_no += 1;
+                progress.advance(len + 1);
+                let start = &buf[..buf.len().min(256)];
+                let r = Reject {
+                    line_no,
+                    reason: format!(
+                        "line-too-long: line too long ({len} bytes); MovieLens lines are short"
+                    ),
+                    raw: format!("{}…", latin1(start)),
+                };
+                rejects.push(&r, &mut shown)?;
+                continue;
+            }
+        };
         line_no += 1;
-        progress.advance(n as u64);
+        progress.advance(n);
         let raw = buf.strip_suffix(b"\n").unwrap_or(&buf);
         let line = latin1(raw);
         match parse(&line) {
@@ -258,16 +289,13 @@ fn load_file(
                     reason: why.to_string(),
                     raw: line.trim_end_matches('\r').to_owned(),
                 };
-                if preview.len() < preview_limit {
-                    preview.push((name.clone(), r.clone()));
-                }
-                rejects.push(r);
+                rejects.push(&r, &mut shown)?;
             }
         }
     }
     app.flush().ctx(format!("writing {table}"))?;
     drop(app);
-    let rejected = super::load::append_rejects(tx, &name, &rejects)?;
+    let rejected = rejects.finish()?;
     let (sha256, _) = reader.into_inner().finish().map_err(io_err)?;
     progress.finish();
     let report = SourceReport {

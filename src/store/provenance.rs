@@ -67,7 +67,7 @@ impl Store {
             "perx_version": env!("CARGO_PKG_VERSION"),
         });
         let bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
-        std::fs::write(&meta, bytes).map_err(|source| ProvenanceError::Io {
+        crate::atomic::write(&meta, &bytes).map_err(|source| ProvenanceError::Io {
             path: meta.clone(),
             source,
         })?;

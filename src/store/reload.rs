@@ -1,12 +1,12 @@
 //! Reloading the data from the files they were last loaded from (the TUI's Data tab `r`):
-//! the platform exports by their directories, MovieLens by its ratings file, each in its
-//! own transaction as `perx load` and `perx movielens load` do.
+//! the platform exports by their directories, MovieLens by its ratings file, all in one
+//! transaction: a reload that fails anywhere changes nothing.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::Store;
-use super::load::{DataDir, LoadError, LoadOptions, default_avro_path};
+use super::load::{DataDir, LoadError, LoadOptions};
 use super::movielens::MlFiles;
 use crate::progress::Progress;
 
@@ -46,24 +46,28 @@ impl Store {
             .find(|m| m.table == "ml_rating")
             .map(|m| PathBuf::from(&m.path));
         let mut done = Reloaded::default();
-        let opts = LoadOptions {
-            avro_out: default_avro_path(self.path()),
-            codec: Default::default(),
-            preview: 0,
-        };
-        for dir in dirs {
-            let data = DataDir::discover(&dir)?;
-            let report = self.load(&data, &opts, progress)?;
+        let opts = LoadOptions::for_db(self.path());
+        let data = dirs
+            .iter()
+            .map(|d| DataDir::discover(d))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ml_files = ratings.as_deref().map(MlFiles::discover).transpose()?;
+        let mut ml_report = None;
+        let reports = self.load_all(&data, &opts, progress, &mut |tx| {
+            if let Some(files) = &ml_files {
+                ml_report = Some(super::movielens::load_movielens_in(tx, files, 0, progress)?);
+            }
+            Ok(())
+        })?;
+        for (report, dir) in reports.iter().zip(dirs) {
             done.rows += report.sources.iter().map(|s| s.rows).sum::<u64>();
             done.rejected += report.rejected();
             done.dirs.push(dir);
         }
-        if let Some(path) = ratings {
-            let files = MlFiles::discover(&path)?;
-            let report = self.load_movielens(&files, 0, progress)?;
+        if let Some(report) = ml_report {
             done.rows += report.sources.iter().map(|s| s.rows).sum::<u64>();
             done.rejected += report.rejected();
-            done.ratings = Some(path);
+            done.ratings = ratings;
         }
         done.seconds = started.elapsed().as_secs_f64();
         Ok(done)

@@ -6,8 +6,6 @@ pub mod recommend;
 pub mod sessions;
 pub mod weekly;
 
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use ratatui::Frame;
@@ -15,6 +13,7 @@ use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::widgets::TableState;
 
+use crate::atomic::AtomicFile;
 use crate::report::output::CsvSink;
 use crate::report::{Collected, RowSink};
 use crate::store::Store;
@@ -33,7 +32,8 @@ pub struct Exported {
 }
 
 /// Writes all of `rows` to `dir/name` as CSV (formula-defused like the CLI's), with the
-/// provenance sidecar when `prov` is given.
+/// provenance sidecar when `prov` is given. The file is written atomically and never
+/// replaces an earlier export: when `name` is taken, `name-2.csv`, `name-3.csv`… is used.
 pub fn export_csv(
     store: &Store,
     dir: &Path,
@@ -41,32 +41,51 @@ pub fn export_csv(
     rows: &Collected,
     prov: Option<&Provenance>,
 ) -> Result<Exported, String> {
-    let path = dir.join(name);
-    let file = File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut sink = CsvSink::new(BufWriter::new(file));
-    let write = |sink: &mut CsvSink<BufWriter<File>>| -> std::io::Result<()> {
+    let path = export_path(dir, name);
+    let shown = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let mut file = AtomicFile::create(&path).map_err(|e| shown(&e))?;
+    {
+        let mut sink = CsvSink::new(&mut file);
         let columns: Vec<&str> = rows.columns.iter().map(String::as_str).collect();
-        sink.begin(&columns)?;
-        for r in &rows.rows {
-            sink.row(r)?;
-        }
-        sink.end()
-    };
-    write(&mut sink).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut write = || -> std::io::Result<()> {
+            sink.begin(&columns)?;
+            for r in &rows.rows {
+                sink.row(r)?;
+            }
+            sink.end()
+        };
+        write().map_err(|e| shown(&e))?;
+    }
     let n = rows.rows.len() as u64;
+    finish_export(store, file, n, prov)
+}
+
+/// A fresh path for an export called `name` (`perx-weekly.csv`) in `dir`.
+pub fn export_path(dir: &Path, name: &str) -> PathBuf {
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, "csv"));
+    crate::atomic::fresh_name(dir, stem, ext)
+}
+
+/// Writes the sidecar (when `prov` is given), then moves the complete export into place,
+/// refusing to replace a file that appeared meanwhile.
+pub fn finish_export(
+    store: &Store,
+    file: AtomicFile,
+    rows: u64,
+    prov: Option<&Provenance>,
+) -> Result<Exported, String> {
+    let path = file.path().to_owned();
     let meta = match prov {
         Some(p) => Some(
             store
-                .write_provenance(&path, p, n)
+                .write_provenance(&path, p, rows)
                 .map_err(|e| e.to_string())?,
         ),
         None => None,
     };
-    Ok(Exported {
-        path,
-        rows: n,
-        meta,
-    })
+    file.commit_new()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Exported { path, rows, meta })
 }
 
 /// What a tab asks the app to do after a key.

@@ -4,8 +4,6 @@
 //! opens the session's user in the Recommend tab. The cache behind it is built in the
 //! background the first time (and again after a reload of the data).
 
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use chrono_tz::Asia::Singapore;
@@ -17,6 +15,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState};
 
 use super::{Edit, Exported, Exporting, Outcome, Tab, edit, select_clicked};
+use crate::atomic::AtomicFile;
 use crate::core::timerange::{parse_local_span, to_local};
 use crate::report::output::CsvSink;
 use crate::store::Store;
@@ -260,7 +259,12 @@ impl SessionsTab {
             parts.push("reward-driven".to_owned());
         }
         if let Some((from, to)) = f.span {
-            let local = |t| to_local(t, Singapore).format("%Y-%m-%d %H:%M");
+            let local = |t| {
+                to_local(t, Singapore).map_or_else(
+                    || "?".to_owned(),
+                    |l| l.format("%Y-%m-%d %H:%M").to_string(),
+                )
+            };
             parts.push(format!("started {}..{} SGT", local(from), local(to)));
         }
         if parts.is_empty() {
@@ -610,7 +614,7 @@ impl Tab for SessionsTab {
             return None;
         }
         let (filter, sort) = (self.filter.clone(), self.sort);
-        let path = dir.join("perx-sessions.csv");
+        let path = super::export_path(dir, "perx-sessions.csv");
         Some(Exporting::Later(Work::new(
             s::EXPORTING,
             move |store, _| Done::Exported(export_sessions(store, &filter, sort, path)),
@@ -627,10 +631,9 @@ fn export_sessions(
     path: PathBuf,
 ) -> Result<Exported, String> {
     let shown = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
-    let file = File::create(&path).map_err(|e| shown(&e))?;
-    let mut sink = CsvSink::new(BufWriter::new(file));
+    let mut file = AtomicFile::create(&path).map_err(|e| shown(&e))?;
     let rows = store
-        .session_export(filter, sort, &mut sink)
+        .session_export(filter, sort, &mut CsvSink::new(&mut file))
         .map_err(|e| shown(&e))?;
     let (utc_from, utc_to) = match filter.span {
         Some((a, b)) => (Some(a.to_rfc3339()), Some(b.to_rfc3339())),
@@ -646,12 +649,5 @@ fn export_sessions(
         }),
         tz: Singapore.name().to_owned(),
     };
-    let meta = store
-        .write_provenance(&path, &prov, rows)
-        .map_err(|e| e.to_string())?;
-    Ok(Exported {
-        path,
-        rows,
-        meta: Some(meta),
-    })
+    super::finish_export(store, file, rows, Some(&prov))
 }
