@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         Err(err) if cli::is_broken_pipe(&err) => perx::exit::OK,
         Err(err) => {
             // `{:#}` prints the whole cause chain: "what: where: why".
-            eprintln!("error: {err:#}");
+            cli::term::err_line(format_args!("error: {err:#}"));
             perx::exit::ERROR
         }
     };

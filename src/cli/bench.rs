@@ -52,10 +52,65 @@ pub struct BenchArgs {
     /// Lines of the generated log.
     #[arg(long, default_value_t = 10_000_000)]
     pub lines: u64,
+    /// What the log looks like (`bench load`): the generated platform log, every line
+    /// bad, or one giant line without a newline (hostile inputs; memory must stay flat).
+    #[arg(long, value_enum, default_value_t = Shape::Clean)]
+    pub shape: Shape,
+    /// Size of the giant line of `--shape giant-line`, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 500_000_000)]
+    pub giant_bytes: u64,
     /// Working directory for the generated files [default: a fresh temporary directory,
     /// removed afterwards].
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+}
+
+/// The log `bench load` measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shape {
+    /// The generated platform log (a few deliberately bad lines).
+    Clean,
+    /// `--lines` lines, every one rejected.
+    BadLines,
+    /// One line of `--giant-bytes` bytes and no newline.
+    GiantLine,
+}
+
+/// Writes the log of `args.shape` into `text_dir` (the whole generated data set for
+/// [`Shape::Clean`], only `http_log.txt` for the hostile shapes).
+fn generate_shape(args: &BenchArgs, text_dir: &Path) -> Result<()> {
+    if args.shape == Shape::Clean {
+        return generate(args.lines, text_dir);
+    }
+    std::fs::create_dir_all(text_dir)?;
+    let path = text_dir.join("http_log.txt");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    match args.shape {
+        Shape::Clean => {}
+        Shape::BadLines => {
+            errln!("writing {} bad lines to {} …", args.lines, path.display());
+            for i in 0..args.lines {
+                writeln!(out, "2019-08-27 07:05 GET /campaigns/{i} not-a-user")?;
+            }
+        }
+        Shape::GiantLine => {
+            errln!(
+                "writing one {}-byte line to {} …",
+                args.giant_bytes,
+                path.display()
+            );
+            let block = vec![b'7'; 1 << 20];
+            out.write_all(b"2019-08-27T00:07:05Z GET /campaigns/")?;
+            let mut left = args.giant_bytes;
+            while left > 0 {
+                let n = left.min(block.len() as u64) as usize;
+                out.write_all(&block[..n])?;
+                left -= n as u64;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
 }
 
 /// Writes this process's peak RSS to `$PERX_PEAK_RSS_FILE`, when set (used by `bench`).
@@ -136,7 +191,7 @@ pub fn bench(global: &super::Global, cmd: &BenchCommand) -> Result<u8> {
 }
 
 fn generate(lines: u64, text_dir: &Path) -> Result<()> {
-    eprintln!("generating a {lines}-line log in {} …", text_dir.display());
+    errln!("generating a {lines}-line log in {} …", text_dir.display());
     let t = Instant::now();
     sample::generate(
         &SampleOptions {
@@ -145,7 +200,7 @@ fn generate(lines: u64, text_dir: &Path) -> Result<()> {
         },
         text_dir,
     )?;
-    eprintln!("  generated in {:.1} s", t.elapsed().as_secs_f64());
+    errln!("  generated in {:.1} s", t.elapsed().as_secs_f64());
     Ok(())
 }
 
@@ -190,28 +245,28 @@ fn bench_sessions(args: &BenchArgs, dir: &Path) -> Result<u8> {
     let t = Instant::now();
     store.plain_sessions_baseline(&dir.join("plain.csv"))?;
     let plain = t.elapsed().as_secs_f64();
-    println!(
+    outln!(
         "perx bench sessions: {} log lines → {sessions} sessions",
         args.lines
-    );
-    println!(
+    )?;
+    outln!(
         "load (text → Avro → DuckDB)   {:7.2} s  peak RSS {}",
         load.seconds,
         rss(&load)
-    );
-    println!(
+    )?;
+    outln!(
         "report sessions -o csv        {:7.2} s  peak RSS {}",
         report.seconds,
         rss(&report)
-    );
-    println!(
+    )?;
+    outln!(
         "end to end                    {:7.2} s",
         load.seconds + report.seconds
-    );
-    println!(
+    )?;
+    outln!(
         "sessions step in-process      {ours:7.2} s  vs plain DuckDB query {plain:.2} s  (ratio {:.2})",
         ours / plain
-    );
+    )?;
     Ok(perx::exit::OK)
 }
 
@@ -220,7 +275,7 @@ fn bench_load(args: &BenchArgs, dir: &Path) -> Result<u8> {
     let text_dir = dir.join("text");
     let avro_dir = dir.join("avro");
     std::fs::create_dir_all(&avro_dir)?;
-    generate(args.lines, &text_dir)?;
+    generate_shape(args, &text_dir)?;
     let log = text_dir.join("http_log.txt");
     let avro = avro_dir.join("http_log.avro");
     let bytes = std::fs::metadata(&log)?.len();
@@ -250,27 +305,54 @@ fn bench_load(args: &BenchArgs, dir: &Path) -> Result<u8> {
             "json",
         ],
     )?;
+    // What users run: text → Avro → DuckDB in one command.
+    let db_text = dir.join("bench-text.duckdb");
+    let _ = std::fs::remove_file(&db_text);
+    let load_text = run_stage(
+        &dir,
+        "load-text",
+        &[
+            "--db",
+            &db_text.to_string_lossy(),
+            "load",
+            "--data",
+            &text_dir.to_string_lossy(),
+            "--format",
+            "json",
+        ],
+    )?;
     let avro_bytes = std::fs::metadata(&avro)?.len();
-    let n = args.lines as f64;
-    println!(
-        "perx bench load: {} log lines, {:.0} MB of text",
-        args.lines,
+    let n = match args.shape {
+        Shape::GiantLine => 1.0,
+        _ => args.lines as f64,
+    };
+    outln!(
+        "perx bench load ({:?}): {} log lines, {:.0} MB of text",
+        args.shape,
+        n,
         bytes as f64 / 1e6
-    );
-    println!(
+    )?;
+    outln!(
+        "load (text)  {:7.2} s  {:>6.2} M lines/s  {:>6.0} MB/s  peak RSS {}  (goal < 300 MB)",
+        load_text.seconds,
+        n / load_text.seconds / 1e6,
+        bytes as f64 / load_text.seconds / 1e6,
+        rss(&load_text)
+    )?;
+    outln!(
         "convert-log  {:7.2} s  {:>6.2} M lines/s  {:>6.0} MB/s  peak RSS {}  (Avro {:.0} MB)",
         conv.seconds,
         n / conv.seconds / 1e6,
         bytes as f64 / conv.seconds / 1e6,
         rss(&conv),
         avro_bytes as f64 / 1e6
-    );
-    println!(
+    )?;
+    outln!(
         "load (Avro)  {:7.2} s  {:>6.2} M rows/s                peak RSS {}",
         load.seconds,
         n / load.seconds / 1e6,
         rss(&load)
-    );
+    )?;
     Ok(perx::exit::OK)
 }
 
@@ -337,7 +419,7 @@ fn bench_recommend(args: &RecommendBenchArgs) -> Result<u8> {
     let pct = |p: f64| per_user[((per_user.len() - 1) as f64 * p) as usize];
     let mean = per_user.iter().sum::<f64>() / per_user.len().max(1) as f64;
     let m = rec.model().matrix();
-    println!(
+    outln!(
         "perx bench recommend: {} ({} ratings, {} users × {} movies), {} factors, {} threads",
         files.ratings.display(),
         m.nnz(),
@@ -345,30 +427,30 @@ fn bench_recommend(args: &RecommendBenchArgs) -> Result<u8> {
         m.n_items(),
         rec.model().factors(),
         rayon::current_num_threads()
-    );
-    println!("read + parse ratings          {read:8.3} s");
-    println!("train: randomized SVD         {fit:8.3} s");
-    println!("train: item weights from SVD  {build:8.3} s");
-    println!(
+    )?;
+    outln!("read + parse ratings          {read:8.3} s")?;
+    outln!("train: randomized SVD         {fit:8.3} s")?;
+    outln!("train: item weights from SVD  {build:8.3} s")?;
+    outln!(
         "train total                   {:8.3} s   (goal < 1.5 s on ML-1M)",
         fit + build
-    );
-    println!(
+    )?;
+    outln!(
         "top-10 for all {} users     {all:8.3} s   (goal < 0.2 s)",
         users.len()
-    );
-    println!("B (item × item) for single queries {dense:8.3} s   (built once, on the first query)");
-    println!(
+    )?;
+    outln!("B (item × item) for single queries {dense:8.3} s   (built once, on the first query)")?;
+    outln!(
         "top-10 for one user           {mean:8.1} µs mean, {:.1} µs median, {:.1} µs p99   (goal < 100 µs)",
         pct(0.5),
         pct(0.99)
-    );
+    )?;
     match peak_rss_kb() {
-        Some(kb) => println!(
+        Some(kb) => outln!(
             "peak RSS                      {:8.0} MB   (goal < 300 MB)",
             kb as f64 / 1024.0
-        ),
-        None => println!("peak RSS                      n/a"),
+        )?,
+        None => outln!("peak RSS                      n/a")?,
     }
     Ok(perx::exit::OK)
 }

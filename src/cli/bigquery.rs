@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use perx::bigquery::client::Client;
 use perx::bigquery::sync::{SyncPlan, Synced, TABLES, sync};
 use perx::bigquery::{Credentials, Endpoint, reports as bq};
-use perx::core::timerange::{LocalDateRange, to_local};
+use perx::core::timerange::{LocalDateRange, local_date_clamped};
 use perx::exit;
 use perx::report::{Bucket, Collected, EngagementQuery, SessionsQuery, WeeklyQuery};
 use perx::store::Store;
@@ -74,10 +74,14 @@ impl BqArgs {
             bail!("which BigQuery dataset? pass --dataset (or BIGQUERY_DATASET)");
         };
         let root = self.endpoint.as_deref().unwrap_or(Endpoint::GOOGLE);
-        Ok((
-            Client::new(Endpoint::new(root, &project), credentials),
-            dataset,
-        ))
+        let client = Client::new(Endpoint::new(root, &project), credentials);
+        if client.credentials_ignored() {
+            errln!(
+                "note: {root} is not https: the credentials given are not sent to it \
+                 (perx sends credentials only over https to the API's own host)"
+            );
+        }
+        Ok((client, dataset))
     }
 }
 
@@ -160,13 +164,14 @@ pub fn sync_cmd(global: &Global, cmd: &SyncCommand) -> Result<u8> {
         avro,
         force: args.force,
     };
-    eprintln!("syncing to {}.{dataset}", client.project());
+    errln!("syncing to {}.{dataset}", client.project());
     let started = std::time::Instant::now();
     let mut each = |s: &Synced| {
         if s.skipped {
-            eprintln!(
+            errln!(
                 "  {:<24} {:>10} rows  unchanged since the last sync, skipped",
-                s.table, s.local_rows
+                s.table,
+                s.local_rows
             );
         } else {
             let sending = (s.seconds - s.reencode_seconds).max(1e-9);
@@ -178,7 +183,7 @@ pub fn sync_cmd(global: &Global, cmd: &SyncCommand) -> Result<u8> {
             } else {
                 String::new()
             };
-            eprintln!(
+            errln!(
                 "  {:<24} {:>10} rows  {:>8.1} MB  {:>6.1} s  {:>6.1} MB/s{reencoded}",
                 s.table,
                 s.remote_rows,
@@ -192,7 +197,7 @@ pub fn sync_cmd(global: &Global, cmd: &SyncCommand) -> Result<u8> {
         .with_context(|| format!("syncing to {}.{dataset}", client.project()))?;
     let bytes: u64 = done.iter().map(|s| s.bytes).sum();
     let secs = started.elapsed().as_secs_f64();
-    eprintln!(
+    errln!(
         "synced {} table(s), {:.1} MB in {secs:.1} s ({:.1} MB/s)",
         done.len(),
         bytes as f64 / 1e6,
@@ -229,7 +234,10 @@ pub fn verify_cmd(global: &Global, cmd: &VerifyCommand) -> Result<u8> {
     };
     // A1: every campaign, on the whole data range, its first day and its last 7 days.
     if let Some((a, b)) = store.transaction_time_range()? {
-        let (first, last) = (to_local(a, Singapore).date(), to_local(b, Singapore).date());
+        let (first, last) = (
+            local_date_clamped(a, Singapore),
+            local_date_clamped(b, Singapore),
+        );
         let week = last
             .checked_sub_days(Days::new(6))
             .unwrap_or(first)
@@ -274,36 +282,36 @@ pub fn verify_cmd(global: &Global, cmd: &VerifyCommand) -> Result<u8> {
             &|s| Ok(bq::sessions(&client, &dataset, &q, s)?),
         )?;
     }
-    Ok(report_checks(&store, &checks))
+    Ok(report_checks(&store, &checks)?)
 }
 
 /// Prints each check's outcome; the exit status.
-fn report_checks(_store: &Store, checks: &[Check]) -> u8 {
+fn report_checks(_store: &Store, checks: &[Check]) -> std::io::Result<u8> {
     let mut differing = 0;
     for c in checks {
         let diffs = differences(&c.local, &c.remote);
         if diffs.is_empty() {
-            println!("same       {} ({} rows)", c.what, c.local.rows.len());
+            outln!("same       {} ({} rows)", c.what, c.local.rows.len())?;
         } else {
             differing += 1;
-            println!(
+            outln!(
                 "DIFFERENT  {}: DuckDB {} rows, BigQuery {} rows, {} differences",
                 c.what,
                 c.local.rows.len(),
                 c.remote.rows.len(),
                 diffs.len()
-            );
+            )?;
             for d in diffs.iter().take(5) {
-                println!("    {d}");
+                outln!("    {d}")?;
             }
         }
     }
-    println!("{} check(s), {} with differences", checks.len(), differing);
-    if differing == 0 {
+    outln!("{} check(s), {} with differences", checks.len(), differing)?;
+    Ok(if differing == 0 {
         exit::OK
     } else {
         exit::DATA_PROBLEMS
-    }
+    })
 }
 
 /// Row-by-row differences of two results.

@@ -35,6 +35,22 @@ pub struct LoadArgs {
     /// Summary format.
     #[arg(long, value_enum, default_value_t)]
     pub format: SummaryFormat,
+    /// Log lines longer than this many bytes are rejected ("line too long") and skipped
+    /// without being held in memory.
+    #[arg(long, value_name = "BYTES", default_value_t = avro::DEFAULT_MAX_LINE_BYTES, value_parser = line_limit)]
+    pub max_line_bytes: usize,
+}
+
+/// `--max-line-bytes`: at least a minimal log line, at most 1 GiB.
+fn line_limit(s: &str) -> std::result::Result<usize, String> {
+    let n: usize = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of bytes"))?;
+    if (64..=1 << 30).contains(&n) {
+        Ok(n)
+    } else {
+        Err("give a number of bytes from 64 to 1073741824".to_owned())
+    }
 }
 
 #[derive(Debug, Args)]
@@ -48,6 +64,10 @@ pub struct ConvertArgs {
     /// Compression codec.
     #[arg(long, value_enum, default_value_t)]
     pub codec: CodecArg,
+    /// Lines longer than this many bytes are rejected ("line too long") and skipped
+    /// without being held in memory.
+    #[arg(long, value_name = "BYTES", default_value_t = avro::DEFAULT_MAX_LINE_BYTES, value_parser = line_limit)]
+    pub max_line_bytes: usize,
 }
 
 /// The data directory used when none is given: `./data` if present, else the sample that
@@ -81,13 +101,17 @@ pub fn load(global: &Global, args: &LoadArgs) -> Result<u8> {
         avro_out,
         codec: AvroCodec::from(args.codec),
         preview: SHOWN_REJECTS,
+        max_line_bytes: args.max_line_bytes,
+        // The default copy of an in-memory database is a temporary file: removed after.
+        keep_avro: args.avro.is_some() || !matches!(db, DbPath::Memory),
     };
     let report = store
         .load(&data, &opts, &Bar::new())
         .with_context(|| format!("loading {} into {}", data_dir.display(), db.display()))?;
 
     show_rejects(&report, &data);
-    let mut out = std::io::stdout().lock();
+    // The summary names files and columns from the data: shown through `Visible`.
+    let mut out = perx::term::Visible::new(std::io::stdout().lock());
     let printed = match args.format {
         SummaryFormat::Table => print_summary(&mut out, &report, &data, &db),
         SummaryFormat::Json => writeln!(out, "{}", summary_json(&report, &db)),
@@ -111,7 +135,7 @@ fn show_rejects(report: &LoadReport, data: &DataDir) {
         return;
     }
     let shown = report.preview.len() as u64;
-    eprintln!(
+    errln!(
         "{total} line(s) rejected{}; all are in the load_reject table:",
         if shown < total {
             format!(", first {shown} shown")
@@ -120,7 +144,7 @@ fn show_rejects(report: &LoadReport, data: &DataDir) {
         }
     );
     for (source, r) in &report.preview {
-        eprintln!("  {}", reject_line(&data.dir, source, r));
+        errln!("  {}", reject_line(&data.dir, source, r));
     }
 }
 
@@ -255,16 +279,19 @@ pub fn convert_log(args: &ConvertArgs) -> Result<u8> {
     let (stats, _sha) = avro::convert_file(
         &args.log,
         &args.out,
-        AvroCodec::from(args.codec),
+        avro::ConvertOptions {
+            codec: AvroCodec::from(args.codec),
+            max_line_bytes: args.max_line_bytes,
+        },
         &mut |r| {
             if shown < SHOWN_REJECTS {
-                eprintln!("  {}", reject_line(dir, &source, r));
+                errln!("  {}", reject_line(dir, &source, r));
                 shown += 1;
             }
         },
         &Bar::new(),
     )?;
-    eprintln!(
+    errln!(
         "{}: {} lines → {} records in {}; {} rejected (listed in {})",
         args.log.display(),
         stats.lines,

@@ -1,6 +1,8 @@
 //! The command line: argument definitions and one handler per subcommand. This is the only
 //! layer that prints, and the only one that uses `anyhow`.
 
+#[macro_use]
+pub mod term;
 pub mod bench;
 #[cfg(feature = "bigquery")]
 mod bigquery;
@@ -225,6 +227,12 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// Whether an error comes from an I/O operation (a write to a full disk, a closed pipe).
+pub fn is_io_error(err: &anyhow::Error) -> bool {
+    err.chain()
+        .any(|c| c.downcast_ref::<std::io::Error>().is_some())
+}
+
 fn gen_sample(args: &GenSampleArgs) -> Result<u8> {
     let opts = SampleOptions {
         seed: args.seed,
@@ -232,7 +240,7 @@ fn gen_sample(args: &GenSampleArgs) -> Result<u8> {
     };
     sample::generate(&opts, &args.out)
         .with_context(|| format!("writing sample data to {}", args.out.display()))?;
-    eprintln!(
+    errln!(
         "wrote sample data (seed {}, {} log lines) to {}",
         args.seed,
         args.log_lines,

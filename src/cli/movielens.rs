@@ -70,23 +70,26 @@ pub fn movielens(global: &Global, cmd: &MovielensCommand) -> Result<u8> {
         MlFormat::OneMillion => "MovieLens 1M",
         MlFormat::HundredK => "MovieLens 100K",
     };
-    println!(
+    outln!(
         "Loaded {release} from {} into {} in {:.2} s",
         args.dir.display(),
         db.display(),
         report.seconds
-    );
+    )?;
     for s in &report.sources {
-        println!(
+        outln!(
             "  {:<45} -> {:<10} {:>9} rows {:>6} rejected",
-            s.source, s.table, s.rows, s.rejected
-        );
+            s.source,
+            s.table,
+            s.rows,
+            s.rejected
+        )?;
     }
     if report.unknown_timestamps > 0 {
-        println!(
+        outln!(
             "  {} rating(s) have an empty timestamp: kept, with an unknown (NULL) time",
             report.unknown_timestamps
-        );
+        )?;
     }
     let dir = files
         .ratings
@@ -95,9 +98,9 @@ pub fn movielens(global: &Global, cmd: &MovielensCommand) -> Result<u8> {
         .unwrap_or_default();
     let rejected = report.rejected();
     if rejected > 0 {
-        eprintln!("{rejected} line(s) rejected; all are in the load_reject table:");
+        errln!("{rejected} line(s) rejected; all are in the load_reject table:");
         for (source, r) in &report.preview {
-            eprintln!(
+            errln!(
                 "  {}:{}: {} (line: {:?})",
                 dir.join(source).display(),
                 r.line_no,
@@ -112,20 +115,20 @@ pub fn movielens(global: &Global, cmd: &MovielensCommand) -> Result<u8> {
 
 fn fetch(args: &FetchArgs) -> Result<u8> {
     let report = perx::fetch::fetch(&args.url, &args.dest, args.sha256.as_deref(), &Bar::new())?;
-    println!(
+    outln!(
         "Downloaded {} ({} bytes, sha256 {})",
         report.zip.display(),
         report.bytes,
         report.sha256
-    );
-    println!(
+    )?;
+    outln!(
         "Unpacked {} file(s) into {}",
         report.files.len(),
         args.dest.display()
-    );
-    println!(
+    )?;
+    outln!(
         "Next: perx movielens load --dir {}",
         report.data_dir.display()
-    );
+    )?;
     Ok(exit::OK)
 }

@@ -46,7 +46,8 @@ impl Progress for Bar {
         if let Ok(style) = ProgressStyle::with_template(template) {
             bar.set_style(style.progress_chars("=> "));
         }
-        bar.set_message(label.to_owned());
+        // Labels name files, which may hold anything.
+        bar.set_message(perx::term::visible(label).into_owned());
         bar.enable_steady_tick(Duration::from_millis(200));
         self.with(|cur| {
             if let Some(old) = cur.replace(bar) {

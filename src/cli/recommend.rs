@@ -2,7 +2,6 @@
 //! line.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -11,6 +10,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
+use perx::atomic::AtomicFile;
 use perx::core::eval::{Interaction, Metrics, Popularity, by_user, evaluate_lists, split};
 use perx::core::recommend::ease::Ease;
 use perx::core::recommend::{
@@ -20,6 +20,7 @@ use perx::exit;
 use perx::recommender::{self, Origin, TrainReason};
 use perx::store::Store;
 use perx::store::recommend::MovieInfo;
+use perx::term::Visible;
 
 use super::Global;
 
@@ -127,20 +128,20 @@ pub fn train(global: &Global, args: &TrainArgs) -> Result<u8> {
         None => recommender::default_model_path(store.path())
             .context("an in-memory database has no place for the model: give --out FILE")?,
     };
-    eprintln!("training the recommender ({} factors)…", args.model.factors);
+    errln!("training the recommender ({} factors)…", args.model.factors);
     let started = Instant::now();
     let model = recommender::train(&store, args.model.params())?;
     let seconds = started.elapsed().as_secs_f64();
     recommender::save(&out, &model)?;
     let m = model.matrix();
-    println!(
+    outln!(
         "Trained on {} ratings ({} users × {} movies), {} factors, in {seconds:.2} s",
         m.nnz(),
         m.n_users(),
         m.n_items(),
         model.factors()
-    );
-    println!("Saved {} ({})", out.display(), model.data_id);
+    )?;
+    outln!("Saved {} ({})", out.display(), model.data_id)?;
     Ok(exit::OK)
 }
 
@@ -160,7 +161,7 @@ fn model_for(store: &Store, path: Option<&Path>, params: Params) -> Result<Model
             TrainReason::Unreadable(e) => format!("the saved model was unusable: {e}"),
         };
         let saved = saved.map_or(String::new(), |p| format!(", saved to {}", p.display()));
-        eprintln!("trained the recommender in {seconds:.2} s ({why}){saved}");
+        errln!("trained the recommender in {seconds:.2} s ({why}){saved}");
     }
     Ok(model)
 }
@@ -174,11 +175,20 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     } else {
         RecFormat::Csv
     });
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(BufWriter::new(
-            File::create(p).with_context(|| format!("creating {}", p.display()))?,
-        )),
-        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    // `-o` is written under a temporary name and moved into place when complete; the
+    // table format is for people, so control characters in titles are shown, not obeyed.
+    let mut file = match &args.output {
+        Some(p) => {
+            Some(AtomicFile::create(p).with_context(|| format!("creating {}", p.display()))?)
+        }
+        None => None,
+    };
+    let stdout = || BufWriter::new(std::io::stdout().lock());
+    let mut out: Box<dyn Write + '_> = match (file.as_mut(), format) {
+        (Some(f), RecFormat::Table) => Box::new(Visible::new(f)),
+        (Some(f), _) => Box::new(f),
+        (None, RecFormat::Table) => Box::new(Visible::new(stdout())),
+        (None, _) => Box::new(stdout()),
     };
     if args.all {
         if format != RecFormat::Csv {
@@ -198,8 +208,10 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
                 writeln!(out, "{user},{},{}", rank + 1, s.movie)?;
             }
         }
-        out.flush()?;
-        eprintln!(
+        out.flush().with_context(|| written_to(&args.output))?;
+        drop(out);
+        commit(file)?;
+        errln!(
             "{} users, top {k} each, in {:.3} s{}",
             all.len(),
             started.elapsed().as_secs_f64(),
@@ -231,7 +243,7 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
         Err(_) => rec.recommend_for(&[], k),
     };
     if result.basis == Basis::Popularity {
-        eprintln!(
+        errln!(
             "user {user} has {} rating(s), too few for the model: showing the most popular movies they have not rated",
             result.ratings
         );
@@ -255,8 +267,27 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
         args.explain,
         &explain,
     )?;
-    out.flush()?;
+    out.flush().with_context(|| written_to(&args.output))?;
+    drop(out);
+    commit(file)?;
     Ok(exit::OK)
+}
+
+fn written_to(out: &Option<PathBuf>) -> String {
+    match out {
+        Some(p) => format!("writing {}", p.display()),
+        None => "writing to stdout".to_owned(),
+    }
+}
+
+/// Moves a complete `-o` file into place.
+fn commit(file: Option<AtomicFile>) -> Result<()> {
+    if let Some(f) = file {
+        let path = f.path().to_owned();
+        f.commit()
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -475,7 +506,7 @@ fn tune(train: &[Interaction], base: Params, seed: u64, k: usize) -> Result<(Par
                     let m = model.with_filter(lambda, params.tail, gamma)?;
                     let p = m.params;
                     let ndcg = evaluate_recommender(&Recommender::new(m), &val, k).ndcg;
-                    eprintln!(
+                    errln!(
                         "  β={beta:<4} α={alpha:<4} λ={lambda:<4} γ={gamma:<4}  validation NDCG@{k} {ndcg:.4}"
                     );
                     trials.push(Trial {
@@ -511,7 +542,7 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
     let (params, tuning) = if args.no_tune {
         (base, Vec::new())
     } else {
-        eprintln!(
+        errln!(
             "tuning on a validation split of train (seed {}), never on test…",
             args.validation_seed
         );
@@ -528,7 +559,7 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
     let ease = if args.no_ease {
         None
     } else {
-        eprintln!("fitting the EASE reference (λ = {})…", args.ease_lambda);
+        errln!("fitting the EASE reference (λ = {})…", args.ease_lambda);
         let e = Ease::fit(&train, args.ease_lambda)?;
         Some(list_metrics(&e.recommend_all(k), &train, &test, k))
     };
@@ -550,9 +581,9 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
     };
     match args.format {
         super::SummaryFormat::Json => {
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            outln!("{}", serde_json::to_string_pretty(&report)?)?;
         }
-        super::SummaryFormat::Table => print_eval(&report),
+        super::SummaryFormat::Table => print_eval(&report)?,
     }
     Ok(exit::OK)
 }
@@ -580,12 +611,16 @@ fn list_metrics(
     evaluate_lists(lists, test, k, train_movies)
 }
 
-fn print_eval(r: &EvalReport) {
+fn print_eval(r: &EvalReport) -> std::io::Result<()> {
     let k = r.k;
-    println!(
+    outln!(
         "Evaluation: {} ratings, split seed {} → {} train / {} test; metrics @{k} over {} users",
-        r.ratings, r.seed, r.train, r.test, r.model.users
-    );
+        r.ratings,
+        r.seed,
+        r.train,
+        r.test,
+        r.model.users
+    )?;
     let mut t = comfy_table::Table::new();
     t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
     t.set_header(vec![
@@ -614,9 +649,9 @@ fn print_eval(r: &EvalReport) {
             format!("{:.4}", m.coverage),
         ]);
     }
-    println!("{t}");
+    outln!("{t}")?;
     let p = &r.params;
-    println!(
+    outln!(
         "Parameters{}: factors {}, β (user exponent) {}, α (movie exponent) {}, λ {}, τ {}, γ (popularity) {}, oversample {}, power iterations {}, SVD seed {}",
         if r.validation_seed.is_some() {
             " (chosen on validation)"
@@ -632,9 +667,11 @@ fn print_eval(r: &EvalReport) {
         p.oversample,
         p.power_iters,
         p.seed
-    );
-    println!(
+    )?;
+    outln!(
         "Training {:.2} s; top-{k} for every user {:.3} s. (A ranking model: it predicts no rating values, so no RMSE/MAE.)",
-        r.train_seconds, r.recommend_all_seconds
-    );
+        r.train_seconds,
+        r.recommend_all_seconds
+    )?;
+    Ok(())
 }

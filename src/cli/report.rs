@@ -1,7 +1,6 @@
 //! `perx report …`: the three reports, written as a table, CSV or JSON, to stdout or a file,
 //! with an optional provenance sidecar.
 
-use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -11,12 +10,14 @@ use chrono_tz::Tz;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
+use perx::atomic::AtomicFile;
 use perx::core::timerange::{LocalDateRange, parse_tz};
 use perx::exit;
 use perx::report::output::{CsvSink, JsonSink, TableSink};
 use perx::report::{Bucket, EngagementQuery, RowSink, SessionsQuery, WeeklyQuery, sql_files};
 use perx::store::Store;
 use perx::store::provenance::Provenance;
+use perx::term::Visible;
 
 use super::Global;
 
@@ -224,7 +225,7 @@ pub fn report(global: &Global, cmd: &ReportCommand) -> Result<u8> {
                 Engine::Bigquery => no_bigquery(),
             })?;
             if n == 0 {
-                eprintln!(
+                errln!(
                     "note: campaign {} has no transactions in {range}",
                     a.campaign
                 );
@@ -250,7 +251,7 @@ pub fn report(global: &Global, cmd: &ReportCommand) -> Result<u8> {
                 Engine::Bigquery => no_bigquery(),
             })?;
             if n == 0 {
-                eprintln!("note: no redeemed transactions");
+                errln!("note: no redeemed transactions");
             }
         }
         ReportCommand::Sessions(a) => {
@@ -285,7 +286,7 @@ pub fn report(global: &Global, cmd: &ReportCommand) -> Result<u8> {
                 Engine::Bigquery => no_bigquery(),
             })?;
             if n == 0 {
-                eprintln!("note: no sessions match");
+                errln!("note: no sessions match");
             }
         }
     }
@@ -309,6 +310,11 @@ fn choose_format(out: &OutputArgs) -> Format {
 }
 
 /// Runs `run` into the chosen sink and destination; returns the row count.
+///
+/// A file named with `-o` is written under a temporary name and moved into place only when
+/// the whole report (and its provenance sidecar) is written, so a failure leaves an
+/// existing file as it was. The table format is for people: its text goes through
+/// [`Visible`], so control characters from the data are shown, not obeyed.
 fn emit(
     store: &Store,
     out: &OutputArgs,
@@ -316,24 +322,35 @@ fn emit(
     run: impl FnOnce(&mut (dyn RowSink + Send)) -> Result<u64>,
 ) -> Result<u64> {
     let format = choose_format(out);
-    let writer: Box<dyn Write + Send> = match &out.out {
-        Some(p) => Box::new(BufWriter::new(
-            File::create(p).with_context(|| format!("creating {}", p.display()))?,
-        )),
-        None => Box::new(BufWriter::new(std::io::stdout())),
+    let mut file = match &out.out {
+        Some(p) => {
+            Some(AtomicFile::create(p).with_context(|| format!("creating {}", p.display()))?)
+        }
+        None => None,
     };
-    let mut sink: Box<dyn RowSink + Send> = match format {
-        Format::Table => Box::new(TableSink::new(writer)),
-        Format::Csv => Box::new(CsvSink::new(writer)),
-        Format::Json => Box::new(JsonSink::new(writer)),
+    let n = {
+        let writer: Box<dyn Write + Send + '_> = match file.as_mut() {
+            Some(f) => Box::new(f),
+            None => Box::new(BufWriter::new(std::io::stdout())),
+        };
+        let mut sink: Box<dyn RowSink + Send + '_> = match format {
+            Format::Table => Box::new(TableSink::new(Visible::new(writer))),
+            Format::Csv => Box::new(CsvSink::new(writer)),
+            Format::Json => Box::new(JsonSink::new(writer)),
+        };
+        run(sink.as_mut()).map_err(|e| match &out.out {
+            Some(p) if super::is_io_error(&e) => e.context(format!("writing {}", p.display())),
+            _ => e,
+        })?
     };
-    let n = run(sink.as_mut())?;
-    drop(sink);
-    if let (true, Some(path)) = (out.provenance, &out.out) {
-        store.write_provenance(path, prov, n)?;
-    }
-    if let Some(p) = &out.out {
-        eprintln!("wrote {n} row(s) to {}", p.display());
+    if let Some(f) = file {
+        let path = f.path().to_owned();
+        if out.provenance {
+            store.write_provenance(&path, prov, n)?;
+        }
+        f.commit()
+            .with_context(|| format!("writing {}", path.display()))?;
+        errln!("wrote {n} row(s) to {}", path.display());
     }
     Ok(n)
 }

@@ -46,7 +46,7 @@ pub fn tui(global: &Global, args: &UiArgs) -> Result<u8> {
     // The loaders open the database themselves.
     drop(store);
     if platform == 0 {
-        eprintln!(
+        errln!(
             "{} holds no platform data yet: loading it first",
             db.display()
         );
@@ -57,6 +57,7 @@ pub fn tui(global: &Global, args: &UiArgs) -> Result<u8> {
                 avro: None,
                 codec: Default::default(),
                 format: SummaryFormat::Table,
+                max_line_bytes: perx::avro::DEFAULT_MAX_LINE_BYTES,
             },
         )?;
     }
@@ -65,7 +66,7 @@ pub fn tui(global: &Global, args: &UiArgs) -> Result<u8> {
             .movielens
             .clone()
             .unwrap_or_else(|| default_data_dir().join("movielens"));
-        eprintln!(
+        errln!(
             "{} holds no MovieLens ratings yet: loading {}",
             db.display(),
             dir.display()
