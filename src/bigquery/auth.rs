@@ -150,17 +150,48 @@ pub fn signed_jwt(key: &ServiceAccount, now_secs: u64) -> Result<String, BigQuer
     ))
 }
 
+/// `https://…`, or plain http to a loopback host (`127.0.0.1`, `[::1]`, `localhost`).
+fn token_uri_is_safe(uri: &str) -> bool {
+    if uri.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = uri.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return false;
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 fn fetch_token(agent: &ureq::Agent, key: &ServiceAccount) -> Result<String, BigQueryError> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let jwt = signed_jwt(key, now)?;
     let fail = |why: String| {
         BigQueryError::Auth(format!(
             "could not get a token for {} from {}: {why}",
             key.client_email, key.token_uri
         ))
     };
+    // The signed assertion is a credential too: only over https, or to this machine (a
+    // local mock of the token endpoint).
+    if !token_uri_is_safe(&key.token_uri) {
+        return Err(fail(
+            "the key's token_uri is not https; perx sends credentials only over https \
+             (or to a loopback address)"
+                .into(),
+        ));
+    }
+    let jwt = signed_jwt(key, now)?;
     let mut response = agent
         .post(&key.token_uri)
         .send_form([
@@ -171,6 +202,8 @@ fn fetch_token(agent: &ureq::Agent, key: &ServiceAccount) -> Result<String, BigQ
     let status = response.status().as_u16();
     let body = response
         .body_mut()
+        .with_config()
+        .limit(1 << 20)
         .read_to_string()
         .map_err(|e| fail(e.to_string()))?;
     let json: serde_json::Value =
@@ -193,6 +226,18 @@ fn fetch_token(agent: &ureq::Agent, key: &ServiceAccount) -> Result<String, BigQ
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assertions_go_only_over_https_or_to_this_machine() {
+        assert!(token_uri_is_safe("https://oauth2.googleapis.com/token"));
+        assert!(token_uri_is_safe("http://127.0.0.1:4000/token"));
+        assert!(token_uri_is_safe("http://[::1]:4000/token"));
+        assert!(token_uri_is_safe("http://localhost/token"));
+        assert!(!token_uri_is_safe("http://oauth2.googleapis.com/token"));
+        assert!(!token_uri_is_safe("http://127.0.0.1@evil.example/token"));
+        assert!(!token_uri_is_safe("http://127.0.0.1.evil.example/token"));
+        assert!(!token_uri_is_safe("ftp://127.0.0.1/token"));
+    }
 
     #[test]
     fn debug_never_shows_a_token() {

@@ -122,8 +122,11 @@ impl Client {
             .http_status_as_error(false)
             // A resumable upload answers 308 "resume incomplete", which is not a redirect.
             .max_redirects(0)
+            // Connect and idle timeouts, not a total: a large upload or result may take
+            // minutes, but a connection that stays silent this long is dead.
             .timeout_connect(Some(Duration::from_secs(20)))
-            .timeout_recv_response(Some(Duration::from_secs(300)))
+            .timeout_per_read(Some(IDLE_TIMEOUT))
+            .timeout_per_write(Some(IDLE_TIMEOUT))
             .build()
             .into();
         Client {
@@ -149,6 +152,20 @@ impl Client {
         self
     }
 
+    /// Whether a request to `url` may carry the credentials: `url` is https and on the
+    /// endpoint's own origin (scheme, host and port).
+    fn may_authorize(&self, url: &str) -> bool {
+        url.starts_with("https://")
+            && origin(url).is_some_and(|o| Some(o) == origin(&self.endpoint.root))
+    }
+
+    /// True when credentials were given but will not be sent, because the endpoint is not
+    /// https (an emulator): the CLI says so once.
+    pub fn credentials_ignored(&self) -> bool {
+        !matches!(self.credentials, Credentials::None)
+            && !self.endpoint.root.starts_with("https://")
+    }
+
     /// The project.
     pub fn project(&self) -> &str {
         &self.endpoint.project
@@ -170,7 +187,11 @@ impl Client {
                 Method::Post => "POST",
                 Method::Put => "PUT",
             });
-        if let Some(auth) = self.credentials.header(&self.agent)? {
+        // Credentials go only to the API's own https origin: never over plain http (an
+        // emulator), never to a URL a server handed back that points elsewhere.
+        if self.may_authorize(url)
+            && let Some(auth) = self.credentials.header(&self.agent)?
+        {
             req = req.header("Authorization", auth);
         }
         for (k, v) in headers {
@@ -196,7 +217,7 @@ impl Client {
         let text = response
             .body_mut()
             .with_config()
-            .limit(1 << 30)
+            .limit(crate::limits::MAX_HTTP_BODY_BYTES)
             .read_to_string()
             .map_err(|e| BigQueryError::Unreachable {
                 url: shown,
@@ -322,7 +343,12 @@ impl Client {
 
     /// The table's row count, or `None` if it does not exist.
     pub fn table_rows(&self, dataset: &str, table: &str) -> Result<Option<u64>, BigQueryError> {
-        let url = format!("{}/datasets/{dataset}/tables/{table}", self.endpoint.api());
+        let url = format!(
+            "{}/datasets/{}/tables/{}",
+            self.endpoint.api(),
+            encode(dataset),
+            encode(table)
+        );
         let t = self.call(
             Method::Get,
             &url,
@@ -471,11 +497,11 @@ impl Client {
             let location = job
                 .pointer("/jobReference/location")
                 .and_then(|v| v.as_str())
-                .map(|l| format!("?location={l}"))
+                .map(|l| format!("?location={}", encode(l)))
                 .unwrap_or_default();
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_secs(2));
-            let url = format!("{}/jobs/{id}{location}", self.endpoint.api());
+            let url = format!("{}/jobs/{}{location}", self.endpoint.api(), encode(id));
             job = self
                 .call(Method::Get, &url, what, None, false)?
                 .unwrap_or(Value::Null);
@@ -534,7 +560,7 @@ impl Client {
         let location = page
             .pointer("/jobReference/location")
             .and_then(|v| v.as_str())
-            .map(|l| format!("&location={l}"))
+            .map(|l| format!("&location={}", encode(l)))
             .unwrap_or_default();
         let results = |token: Option<&str>| -> Result<Value, BigQueryError> {
             let Some(id) = &id else {
@@ -543,10 +569,13 @@ impl Client {
                     detail: "no jobReference.jobId to read the results with".into(),
                 });
             };
-            let token = token.map(|t| format!("&pageToken={t}")).unwrap_or_default();
+            let token = token
+                .map(|t| format!("&pageToken={}", encode(t)))
+                .unwrap_or_default();
             let url = format!(
-                "{}/queries/{id}?maxResults={}&timeoutMs=20000&formatOptions.useInt64Timestamp=true{location}{token}",
+                "{}/queries/{}?maxResults={}&timeoutMs=20000&formatOptions.useInt64Timestamp=true{location}{token}",
                 self.endpoint.api(),
+                encode(id),
                 self.page_rows
             );
             Ok(self
@@ -628,6 +657,32 @@ pub fn check_dataset(dataset: &str) -> Result<(), BigQueryError> {
 }
 
 /// Reads until `buf` is full or the input ends.
+/// How long a connection may stay silent (no byte read or written) before it is dropped.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// `scheme://host:port` of a URL, lower-cased; `None` when it has no scheme.
+fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    // Userinfo (`user@host`) is not part of the origin.
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    Some(format!("{}://{}", scheme, host).to_ascii_lowercase())
+}
+
+/// Percent-encodes a value from a response (a job id, a location, a page token) so it is
+/// one URL component whatever it holds.
+fn encode(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
@@ -701,6 +756,35 @@ mod tests {
         assert_eq!(body_errors(&query).unwrap(), "no such table");
         assert_eq!(body_errors(&json!({"errors": []})), None);
         assert_eq!(body_errors(&json!({"status": {"state": "DONE"}})), None);
+    }
+
+    #[test]
+    fn values_from_responses_are_one_url_component() {
+        assert_eq!(encode("job_1-a.b~"), "job_1-a.b~");
+        assert_eq!(encode("a/../b?x=1&y#z"), "a%2F..%2Fb%3Fx%3D1%26y%23z");
+        assert_eq!(encode("tok en+/="), "tok%20en%2B%2F%3D");
+    }
+
+    #[test]
+    fn credentials_go_only_to_the_https_api_origin() {
+        let client = |root: &str| {
+            Client::new(
+                crate::bigquery::Endpoint::new(root, "p"),
+                Credentials::Token("t".into()),
+            )
+        };
+        let google = client("https://bigquery.googleapis.com");
+        assert!(google.may_authorize("https://bigquery.googleapis.com/bigquery/v2/projects/p"));
+        assert!(google.may_authorize("https://BigQuery.googleapis.com/upload/x?y=1"));
+        assert!(!google.may_authorize("http://bigquery.googleapis.com/bigquery/v2"));
+        assert!(!google.may_authorize("https://evil.example/upload"));
+        assert!(!google.may_authorize("https://bigquery.googleapis.com.evil.example/x"));
+        assert!(!google.may_authorize("https://bigquery.googleapis.com:8443/x"));
+        assert!(!google.may_authorize("https://user@evil.example/x"));
+        assert!(!google.credentials_ignored());
+        let emulator = client("127.0.0.1:9050");
+        assert!(!emulator.may_authorize("http://127.0.0.1:9050/bigquery/v2/projects/p"));
+        assert!(emulator.credentials_ignored());
     }
 
     #[test]
