@@ -44,8 +44,9 @@ impl Emulator {
                 std::env::var_os("PERX_REQUIRE_BQ_EMULATOR").is_none(),
                 "{test}: PERX_REQUIRE_BQ_EMULATOR is set but the emulator is not installed"
             );
-            eprintln!(
-                "SKIPPED {test}: no BigQuery emulator installed (scripts/bq-emulator.sh install)"
+            crate::util::skip(
+                test,
+                "no BigQuery emulator installed (scripts/bq-emulator.sh install)",
             );
             return None;
         }
@@ -533,7 +534,7 @@ fn a_service_account_key_gets_a_token_by_a_signed_jwt() {
             "200 OK",
             r#"{"access_token":"tok-123","expires_in":3599,"token_type":"Bearer"}"#,
         );
-        // 2: the API call, with the token as bearer.
+        // 2: an API call over plain http: no credentials at all.
         let (mut s, _) = listener.accept().unwrap();
         let api = read_request(&mut s);
         let auth = api
@@ -548,7 +549,17 @@ fn a_service_account_key_gets_a_token_by_a_signed_jwt() {
     let credentials = Credentials::from_key_file(&key_file).unwrap();
     assert_eq!(credentials.project(), Some("from-key"));
     assert!(!format!("{credentials:?}").contains("PRIVATE KEY"));
+    // The token exchange with the key's (loopback) token_uri.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    assert_eq!(
+        credentials.header(&agent).unwrap().as_deref(),
+        Some("Bearer tok-123")
+    );
     let client = Client::new(Endpoint::new(&root, "from-key"), credentials);
+    assert!(client.credentials_ignored());
     client.ensure_dataset("perx", "US").unwrap();
     let (claims, line, auth) = server.join().unwrap();
     assert_eq!(claims["iss"], "perx-test@from-key.iam.gserviceaccount.com");
@@ -562,7 +573,7 @@ fn a_service_account_key_gets_a_token_by_a_signed_jwt() {
         line.starts_with("GET /bigquery/v2/projects/from-key/datasets/perx"),
         "{line}"
     );
-    assert_eq!(auth.as_deref(), Some("Bearer tok-123"));
+    assert_eq!(auth, None, "a bearer token never goes over plain http");
 }
 
 #[test]
@@ -580,11 +591,15 @@ fn a_refused_token_request_is_a_clear_error() {
             r#"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#,
         );
     });
-    let client = Client::new(
-        Endpoint::new(&root, "p"),
-        Credentials::from_key_file(&key_file).unwrap(),
-    );
-    let err = client.ensure_dataset("perx", "US").unwrap_err().to_string();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let err = Credentials::from_key_file(&key_file)
+        .unwrap()
+        .header(&agent)
+        .unwrap_err()
+        .to_string();
     server.join().unwrap();
     assert!(err.contains("revoked@p.iam.gserviceaccount.com"), "{err}");
     assert!(err.contains("Invalid JWT Signature"), "{err}");

@@ -80,7 +80,15 @@ fn sample_log_round_trips_and_sidecar_lists_bad_lines() {
     .unwrap();
     assert_eq!(stats.records, good);
     assert_eq!(stats.records + stats.rejected, stats.lines);
-    let sidecar = avro::read_sidecar(&avro::sidecar_path(&out)).unwrap();
+    let mut sidecar = Vec::new();
+    avro::read_sidecar(&avro::sidecar_path(&out), &mut |r| -> Result<
+        (),
+        avro::AvroError,
+    > {
+        sidecar.push(r);
+        Ok(())
+    })
+    .unwrap();
     let numbers: Vec<u64> = sidecar.iter().map(|r| r.line_no).collect();
     assert_eq!(numbers, seen);
     assert_eq!(

@@ -6,6 +6,7 @@ mod util;
 mod bigquery;
 mod cli;
 mod convert;
+mod hostile;
 mod load_real;
 mod load_sample;
 mod movielens;

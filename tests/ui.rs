@@ -299,10 +299,9 @@ fn the_binary_runs_in_a_pseudo_terminal() {
     use std::process::Command;
     use std::time::{Duration, Instant};
     if Command::new("tmux").arg("-V").output().is_err() {
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED the_binary_runs_in_a_pseudo_terminal: tmux is not installed"
+        crate::util::skip(
+            "the_binary_runs_in_a_pseudo_terminal",
+            "tmux is not installed",
         );
         return;
     }
@@ -785,8 +784,9 @@ fn r_in_the_data_tab_reloads_from_the_recorded_files_in_the_background() {
     // The other tabs start afresh on the reloaded data.
     key(&mut app, KeyCode::Char('3'));
     assert!(app.sessions_tab().total() > 1000);
-    // An in-memory database's reload writes the log's Avro form to the temporary directory.
+    // An in-memory database's reload leaves no Avro copy in the temporary directory.
     let avro = std::env::temp_dir().join(format!("perx-{}.http_log.avro", std::process::id()));
+    assert!(!avro.exists(), "{} was left behind", avro.display());
     let _ = std::fs::remove_file(avro.with_extension("avro.rejects.csv"));
     let _ = std::fs::remove_file(avro);
 }

@@ -10,8 +10,28 @@ use perx::store::{DbPath, Store};
 /// The variable `.ci/run` sets to the folder holding `perx/`, `ml-1m/` and `ml-100k/`.
 pub const SHARED_DATA_ENV: &str = "PERX_SHARED_DATA";
 
+/// The variable that turns every skip into a failure (`.ci/run` sets it): CI must not pass
+/// on fewer tests because data, the emulator or tmux are missing.
+pub const NO_SKIP_ENV: &str = "PERX_NO_SKIP";
+
+/// Says plainly that `test` is skipped and why; fails the test instead when
+/// [`NO_SKIP_ENV`] is set. Every skip of the suite goes through here.
+pub fn skip(test: &str, why: &str) {
+    let forbidden = std::env::var_os(NO_SKIP_ENV).is_some_and(|v| !v.is_empty() && v != "0");
+    skip_or_fail(test, why, forbidden);
+}
+
+/// [`skip`] with the switch given.
+pub fn skip_or_fail(test: &str, why: &str, forbidden: bool) {
+    if forbidden {
+        panic!("{test} cannot run: {why}, and {NO_SKIP_ENV} forbids skipping");
+    }
+    // Straight to stderr, so the test harness does not swallow it.
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
+
 /// A folder of the real data (e.g. `perx`), or `None` after saying plainly that the test
-/// is skipped. The note goes straight to stderr so the test harness does not swallow it.
+/// is skipped (see [`skip`]).
 pub fn real_data(sub: &str, test: &str) -> Option<PathBuf> {
     let dir = std::env::var_os(SHARED_DATA_ENV).map(|d| PathBuf::from(d).join(sub));
     match dir {
@@ -21,9 +41,9 @@ pub fn real_data(sub: &str, test: &str) -> Option<PathBuf> {
                 Some(d) => format!("{} does not exist", d.display()),
                 None => format!("{SHARED_DATA_ENV} is not set"),
             };
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED {test}: real data not available ({why}); .ci/run sets {SHARED_DATA_ENV}"
+            skip(
+                test,
+                &format!("real data not available ({why}); .ci/run sets {SHARED_DATA_ENV}"),
             );
             None
         }
@@ -39,9 +59,8 @@ pub fn sample_dir() -> PathBuf {
 pub fn load(store: &mut Store, dir: &Path, avro_dir: &Path) -> LoadReport {
     let data = DataDir::discover(dir).expect("discover");
     let opts = LoadOptions {
-        avro_out: avro_dir.join("http_log.avro"),
-        codec: Default::default(),
         preview: 10,
+        ..LoadOptions::new(avro_dir.join("http_log.avro"))
     };
     store.load(&data, &opts, &NoProgress).expect("load")
 }
