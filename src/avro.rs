@@ -753,6 +753,27 @@ mod tests {
         assert_eq!(recs[1].http_path, "/rewards/2");
     }
 
+    /// Converts `input` into memory, collecting the rejects.
+    fn converted(
+        input: impl Read + Send,
+        opts: impl Into<ConvertOptions>,
+        rejects: &mut Vec<Reject>,
+    ) -> (ConvertStats, Vec<u8>) {
+        let (stats, bytes, _) = convert(
+            input,
+            Vec::new(),
+            opts,
+            (Path::new("in.txt"), Path::new("out.avro")),
+            &mut |r| {
+                rejects.push(r);
+                Ok(())
+            },
+            &NoProgress,
+        )
+        .unwrap();
+        (stats, bytes)
+    }
+
     /// Hands out its bytes a few at a time, as a pipe might.
     struct Trickle<'a>(&'a [u8], usize);
 
@@ -776,18 +797,7 @@ mod tests {
                 codec: AvroCodec::Null,
                 max_line_bytes: 100,
             };
-            let (stats, bytes, _) = convert(
-                Trickle(text.as_bytes(), piece),
-                Vec::new(),
-                opts,
-                (Path::new("in.txt"), Path::new("out.avro")),
-                &mut |r| {
-                    rejects.push(r);
-                    Ok(())
-                },
-                &NoProgress,
-            )
-            .unwrap();
+            let (stats, bytes) = converted(Trickle(text.as_bytes(), piece), opts, &mut rejects);
             assert_eq!(
                 (stats.lines, stats.records, stats.rejected),
                 (4, 2, 2),
@@ -818,18 +828,7 @@ mod tests {
                      garbage\n\
                      2019-08-27T08:00:00+08:00 GET /campaigns/11 7\r\n";
         let mut rejects = Vec::new();
-        let (stats, bytes, _) = convert(
-            &text[..],
-            Vec::new(),
-            AvroCodec::Zstd,
-            (Path::new("in.txt"), Path::new("out.avro")),
-            &mut |r| {
-                rejects.push(r);
-                Ok(())
-            },
-            &NoProgress,
-        )
-        .unwrap();
+        let (stats, bytes) = converted(&text[..], AvroCodec::Zstd, &mut rejects);
         assert_eq!(stats.lines, 3);
         assert_eq!(stats.records, 2);
         assert_eq!(rejects.len(), 1);
