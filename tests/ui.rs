@@ -727,12 +727,13 @@ fn sessions_filter_by_sgt_days_and_export_every_match() {
     );
     let csv = std::fs::read_to_string(out.join("perx-sessions.csv")).unwrap();
     let mut lines = csv.lines();
-    assert!(
-        lines
-            .next()
-            .unwrap()
-            .starts_with("user_id,session_start,session_end")
+    // Session exports have the same header on every surface (the TUI wrote
+    // `reward_driven` where the CLI writes `reward_driven_by_campaign_view`).
+    assert_eq!(
+        lines.next(),
+        Some(perx::store::reports::SESSION_COLUMNS.join(",").as_str())
     );
+    assert!(perx::store::reports::SESSION_COLUMNS.contains(&"reward_driven_by_campaign_view"));
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len() as u64, some);
     for r in &rows {

@@ -413,17 +413,8 @@ impl Store {
         let mut rows = stmt
             .query(duckdb::params_from_iter(f.params()))
             .ctx("reading the sessions to export")?;
-        let columns = [
-            "user_id",
-            "session_start",
-            "session_end",
-            "campaigns",
-            "rewards_issued",
-            "reward_driven",
-            "event_count",
-            "duration_s",
-            "driving_campaigns",
-        ];
+        // The sessions report's own columns: the CLI and the TUI export the same header.
+        let columns = super::reports::SESSION_COLUMNS;
         sink.begin(&columns).map_err(ReportError::Output)?;
         let mut n = 0;
         while let Some(r) = rows.next().ctx("reading the sessions to export")? {
