@@ -345,7 +345,15 @@ fn report_argument_errors_are_clear() {
                 .map(str::to_owned)
                 .to_vec(),
             1,
-            "a user id is a run of digits",
+            "a user id is a run of at most 38 digits",
+        ),
+        (
+            // The log's own rule: 39 digits is no user id (the CLI accepted it before).
+            ["report", "sessions", "--user", &"1".repeat(39)]
+                .map(str::to_owned)
+                .to_vec(),
+            1,
+            "a user id is a run of at most 38 digits",
         ),
     ];
     for (args, code, message) in cases {

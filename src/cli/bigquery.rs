@@ -5,13 +5,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use chrono::Days;
-use chrono_tz::Asia::Singapore;
 use clap::{Args, Subcommand};
 
 use perx::bigquery::client::Client;
 use perx::bigquery::sync::{SyncPlan, Synced, TABLES, sync};
 use perx::bigquery::{Credentials, Endpoint, reports as bq};
-use perx::core::timerange::{LocalDateRange, local_date_clamped};
+use perx::core::timerange::{DEFAULT_TZ, LocalDateRange, local_date_clamped};
 use perx::exit;
 use perx::report::{Bucket, Collected, EngagementQuery, SessionsQuery, WeeklyQuery};
 use perx::store::Store;
@@ -235,8 +234,8 @@ pub fn verify_cmd(global: &Global, cmd: &VerifyCommand) -> Result<u8> {
     // A1: every campaign, on the whole data range, its first day and its last 7 days.
     if let Some((a, b)) = store.transaction_time_range()? {
         let (first, last) = (
-            local_date_clamped(a, Singapore),
-            local_date_clamped(b, Singapore),
+            local_date_clamped(a, DEFAULT_TZ),
+            local_date_clamped(b, DEFAULT_TZ),
         );
         let week = last
             .checked_sub_days(Days::new(6))
@@ -247,7 +246,7 @@ pub fn verify_cmd(global: &Global, cmd: &VerifyCommand) -> Result<u8> {
             for (from, to) in ranges {
                 let q = EngagementQuery {
                     campaign_id: id,
-                    range: LocalDateRange::new(from, to, Singapore)?,
+                    range: LocalDateRange::new(from, to, DEFAULT_TZ)?,
                     status: None,
                     by: Bucket::DateHour,
                 };
@@ -260,7 +259,7 @@ pub fn verify_cmd(global: &Global, cmd: &VerifyCommand) -> Result<u8> {
         }
     }
     let weekly = WeeklyQuery {
-        tz: Singapore,
+        tz: DEFAULT_TZ,
         reward: None,
     };
     run(

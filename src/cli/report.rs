@@ -11,7 +11,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
 use perx::atomic::AtomicFile;
-use perx::core::timerange::{LocalDateRange, parse_tz};
+use perx::core::logline::{MAX_USER_ID_DIGITS, check_user_id};
+use perx::core::timerange::{DEFAULT_TZ, LocalDateRange, parse_tz};
 use perx::exit;
 use perx::report::output::{CsvSink, JsonSink, TableSink};
 use perx::report::{Bucket, EngagementQuery, RowSink, SessionsQuery, WeeklyQuery, sql_files};
@@ -129,7 +130,7 @@ pub struct EngagementArgs {
     #[arg(long, value_parser = date_arg)]
     pub to: NaiveDate,
     /// IANA time zone of the dates and of the buckets.
-    #[arg(long, default_value = "Asia/Singapore", value_parser = tz_arg)]
+    #[arg(long, default_value_t = DEFAULT_TZ, value_parser = tz_arg)]
     pub tz: Tz,
     /// Only transactions with this status (e.g. redeemed).
     #[arg(long)]
@@ -156,7 +157,7 @@ pub enum ByArg {
 #[derive(Debug, Args)]
 pub struct WeeklyArgs {
     /// IANA time zone of the weeks.
-    #[arg(long, default_value = "Asia/Singapore", value_parser = tz_arg)]
+    #[arg(long, default_value_t = DEFAULT_TZ, value_parser = tz_arg)]
     pub tz: Tz,
     /// Only the reward with this name.
     #[arg(long, value_name = "NAME")]
@@ -179,7 +180,7 @@ pub struct SessionsArgs {
     #[arg(long, value_parser = date_arg, requires = "from")]
     pub to: Option<NaiveDate>,
     /// IANA time zone of --from/--to (session times are always printed in UTC).
-    #[arg(long, default_value = "Asia/Singapore", value_parser = tz_arg)]
+    #[arg(long, default_value_t = DEFAULT_TZ, value_parser = tz_arg)]
     pub tz: Tz,
     /// Only sessions where a reward followed a view of a campaign containing it.
     #[arg(long)]
@@ -259,8 +260,13 @@ pub fn report(global: &Global, cmd: &ReportCommand) -> Result<u8> {
                 (Some(f), Some(t)) => Some(LocalDateRange::new(f, t, a.tz)?),
                 _ => None,
             };
-            if let Some(u) = a.user.as_deref().filter(|u| !is_user_id(u)) {
-                bail!("--user {u:?}: a user id is a run of digits, as in the HTTP log");
+            // The log's own rule for user ids (digits, at most 38 of them).
+            if let Some(u) = a.user.as_deref()
+                && check_user_id(u).is_err()
+            {
+                bail!(
+                    "--user {u:?}: a user id is a run of at most {MAX_USER_ID_DIGITS} digits, as in the HTTP log"
+                );
             }
             let q = SessionsQuery {
                 range,
@@ -291,10 +297,6 @@ pub fn report(global: &Global, cmd: &ReportCommand) -> Result<u8> {
         }
     }
     Ok(exit::OK)
-}
-
-fn is_user_id(u: &str) -> bool {
-    !u.is_empty() && u.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn choose_format(out: &OutputArgs) -> Format {

@@ -3,7 +3,6 @@
 //! transactions by hour of day.
 
 use chrono::{NaiveDate, Timelike};
-use chrono_tz::Asia::Singapore;
 use chrono_tz::Tz;
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -16,7 +15,7 @@ use ratatui::widgets::{
 use std::path::Path;
 
 use super::{Edit, Exporting, Outcome, Tab, clicked_row, edit, export_csv, moved, select_clicked};
-use crate::core::timerange::{LocalDateRange, local_date_clamped, parse_day_range};
+use crate::core::timerange::{DEFAULT_TZ, LocalDateRange, local_date_clamped, parse_day_range};
 use crate::report::output::cell_text;
 use crate::report::{Bucket, Cell, Collected, EngagementQuery, sql_files};
 use crate::store::Store;
@@ -25,7 +24,7 @@ use crate::ui::picker::{DatePicker, PickerEvent};
 use crate::ui::strings::engagement as s;
 
 /// The zone dates are picked in.
-const ZONE: Tz = Singapore;
+const ZONE: Tz = DEFAULT_TZ;
 
 /// What has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -6,8 +6,6 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono_tz::Asia::Singapore;
-
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -16,6 +14,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState}
 
 use super::{Edit, Exported, Exporting, Outcome, Tab, edit, select_clicked};
 use crate::atomic::AtomicFile;
+use crate::core::timerange::DEFAULT_TZ;
 use crate::core::timerange::{parse_local_span, to_local};
 use crate::report::output::CsvSink;
 use crate::store::Store;
@@ -231,7 +230,7 @@ impl SessionsTab {
                 }
             },
             Field::Days if text.is_empty() => self.filter.span = None,
-            Field::Days => match parse_local_span(text, Singapore) {
+            Field::Days => match parse_local_span(text, DEFAULT_TZ) {
                 Some(span) => self.filter.span = Some(span),
                 None => {
                     self.message = Some(s::BAD_DAYS.to_owned());
@@ -260,7 +259,7 @@ impl SessionsTab {
         }
         if let Some((from, to)) = f.span {
             let local = |t| {
-                to_local(t, Singapore).map_or_else(
+                to_local(t, DEFAULT_TZ).map_or_else(
                     || "?".to_owned(),
                     |l| l.format("%Y-%m-%d %H:%M").to_string(),
                 )
@@ -647,7 +646,7 @@ fn export_sessions(
             "utc_from": utc_from,
             "utc_to_exclusive": utc_to, "sort": sort.label(),
         }),
-        tz: Singapore.name().to_owned(),
+        tz: DEFAULT_TZ.name().to_owned(),
     };
     super::finish_export(store, file, rows, Some(&prov))
 }

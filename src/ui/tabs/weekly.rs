@@ -2,7 +2,6 @@
 //! previous week, coloured up (green) or down (red); a bar chart of the selected reward's
 //! weeks; `/` filters by reward name.
 
-use chrono_tz::Asia::Singapore;
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -14,6 +13,7 @@ use ratatui::widgets::{
 use std::path::Path;
 
 use super::{Edit, Exporting, Outcome, Tab, edit, export_csv, moved, select_clicked};
+use crate::core::timerange::DEFAULT_TZ;
 use crate::report::output::cell_text;
 use crate::report::{Cell, Collected, WeeklyQuery, sql_files};
 use crate::store::Store;
@@ -82,7 +82,7 @@ impl WeeklyTab {
     fn query(&mut self, store: &Store, reward: Option<String>) -> Outcome {
         let mut out = Collected::default();
         let q = WeeklyQuery {
-            tz: Singapore,
+            tz: DEFAULT_TZ,
             reward: reward.clone(),
         };
         match store.weekly(&q, &mut out) {
@@ -349,7 +349,7 @@ impl Tab for WeeklyTab {
         let prov = Provenance {
             sql: sql_files::WEEKLY,
             params: serde_json::json!({ "reward": self.reward, "order": self.order.label() }),
-            tz: Singapore.name().to_owned(),
+            tz: DEFAULT_TZ.name().to_owned(),
         };
         Some(Exporting::Now(export_csv(
             store,
