@@ -107,6 +107,19 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// Where and how [`Client::load`] loads.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadTarget<'a> {
+    /// The dataset.
+    pub dataset: &'a str,
+    /// The table (replaced).
+    pub table: &'a str,
+    /// The format of the data sent.
+    pub format: SourceFormat,
+    /// The table's columns (NDJSON loads send them as the schema).
+    pub fields: &'a [Field],
+}
+
 /// The HTTP verbs used.
 #[derive(Debug, Clone, Copy)]
 enum Method {
@@ -364,20 +377,22 @@ impl Client {
         }))
     }
 
-    /// Replaces the table's rows (WRITE_TRUNCATE) with the `size` bytes of `data`, sent
-    /// through a resumable upload in chunks ([`CHUNK`] by default); waits for the load job; returns the rows
-    /// it loaded.
-    #[allow(clippy::too_many_arguments)]
+    /// Replaces the rows of `target` (WRITE_TRUNCATE) with the `size` bytes of `data`, sent
+    /// through a resumable upload in chunks ([`CHUNK`] by default); waits for the load job;
+    /// returns the rows it loaded.
     pub fn load(
         &self,
-        dataset: &str,
-        table: &str,
-        format: SourceFormat,
-        fields: &[Field],
+        target: &LoadTarget<'_>,
         data: &mut dyn Read,
         size: u64,
         progress: &dyn Progress,
     ) -> Result<u64, BigQueryError> {
+        let LoadTarget {
+            dataset,
+            table,
+            format,
+            fields,
+        } = *target;
         let what = format!("loading {dataset}.{table}");
         let mut load = json!({
             "destinationTable": {"projectId": self.project(), "datasetId": dataset, "tableId": table},

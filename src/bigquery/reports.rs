@@ -74,18 +74,34 @@ impl RowReader<'_> {
     }
 }
 
-/// Runs `sql` and writes its rows through `cells` into `sink` a page at a time.
-#[allow(clippy::too_many_arguments)]
+/// One report query on BigQuery: its SQL, parameters and output columns.
+struct Query<'a> {
+    /// The dataset its `{dataset}` names.
+    dataset: &'a str,
+    /// The `sql/bigquery/` text.
+    sql: &'a str,
+    /// Named parameters.
+    params: &'a [Param],
+    /// The columns written (the DuckDB run's).
+    columns: &'a [&'a str],
+    /// The report's name, for errors.
+    what: &'static str,
+}
+
+/// Runs `q` and writes its rows through `cells` into `sink` a page at a time.
 fn run(
     client: &Client,
-    dataset: &str,
-    sql: &str,
-    params: &[Param],
-    columns: &[&str],
+    q: &Query<'_>,
     sink: &mut dyn RowSink,
-    what: &'static str,
     mut cells: impl FnMut(&RowReader<'_>) -> Result<Vec<Cell>, BigQueryError>,
 ) -> Result<u64, BigQueryError> {
+    let Query {
+        dataset,
+        sql,
+        params,
+        columns,
+        what,
+    } = *q;
     let io = |e: std::io::Error| BigQueryError::Io {
         path: "(output)".into(),
         source: e,
@@ -124,12 +140,14 @@ pub fn engagement(
     let sql = include_str!("../../sql/bigquery/engagement.sql");
     run(
         client,
-        dataset,
-        sql,
-        &params,
-        columns,
+        &Query {
+            dataset,
+            sql,
+            params: &params,
+            columns,
+            what: "engagement",
+        },
         sink,
-        "engagement",
         |r| {
             let mut cells = vec![Cell::Int(r.int(0)?), Cell::Int(r.int(1)?)];
             match q.by {
@@ -158,12 +176,14 @@ pub fn weekly(
     let sql = include_str!("../../sql/bigquery/weekly.sql");
     run(
         client,
-        dataset,
-        sql,
-        &params,
-        &columns,
+        &Query {
+            dataset,
+            sql,
+            params: &params,
+            columns: &columns,
+            what: "weekly",
+        },
         sink,
-        "weekly",
         |r| {
             Ok(vec![
                 Cell::Text(r.text(0)?),
@@ -196,12 +216,14 @@ pub fn sessions(
     let sql = include_str!("../../sql/bigquery/sessions.sql");
     run(
         client,
-        dataset,
-        sql,
-        &params,
-        &SESSION_COLUMNS,
+        &Query {
+            dataset,
+            sql,
+            params: &params,
+            columns: &SESSION_COLUMNS,
+            what: "sessions",
+        },
         sink,
-        "sessions",
         |r| {
             let s = Session {
                 user_id: r.text(0)?,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::BigQueryError;
-use super::client::{Client, Field, SourceFormat};
+use super::client::{Client, Field, LoadTarget, SourceFormat};
 use crate::progress::Progress;
 use crate::store::Store;
 use crate::store::export::{Column, EXPORTABLE};
@@ -199,15 +199,13 @@ pub fn sync(
             };
             client.ensure_table(&plan.dataset, table, &fields)?;
             let (mut reader, size) = open(&path)?;
-            let remote_rows = client.load(
-                &plan.dataset,
+            let target = LoadTarget {
+                dataset: &plan.dataset,
                 table,
                 format,
-                &fields,
-                &mut reader,
-                size,
-                progress,
-            )?;
+                fields: &fields,
+            };
+            let remote_rows = client.load(&target, &mut reader, size, progress)?;
             if remote_rows != local_rows {
                 return Err(BigQueryError::Job {
                     what: format!("loading {}.{table}", plan.dataset),
