@@ -8,5 +8,6 @@ pub const ERROR: u8 = 1;
 /// The command line was wrong (clap's usage errors).
 pub const USAGE: u8 = 2;
 /// The command finished, but some input lines were rejected or some loaded rows break an
-/// integrity rule; they are listed in the summary, `load_reject` and `load_warning`.
+/// integrity rule; they are listed in the summary, `load_reject` and `load_warning`. For
+/// `perx verify bigquery`: the two engines' reports differ (the differences are listed).
 pub const DATA_PROBLEMS: u8 = 3;
