@@ -245,6 +245,45 @@ fn sync_and_verify(test: &str, data: &Path) {
         String::from_utf8_lossy(&bq.stdout),
         String::from_utf8_lossy(&duck.stdout)
     );
+
+    // Its provenance names the engine, the SQL that ran there, the dataset and the syncs
+    // the remote tables came from (it recorded the DuckDB SQL and the local loads before).
+    let out_csv = tmp.path().join("weekly-bq.csv");
+    let run = bq_args(
+        perx(&db)
+            .args([
+                "report",
+                "weekly",
+                "--engine",
+                "bigquery",
+                "--provenance",
+                "-o",
+            ])
+            .arg(&out_csv),
+        &emu,
+        "perx",
+    )
+    .output()
+    .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("weekly-bq.csv.meta.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(meta["engine"], "bigquery");
+    assert_eq!(meta["sql_file"], "sql/bigquery/weekly.sql");
+    assert_eq!(meta["bigquery"]["project"], PROJECT);
+    assert_eq!(meta["bigquery"]["dataset"], "perx");
+    let synced = meta["bigquery"]["sync_state"].as_array().unwrap();
+    assert_eq!(synced.len(), 5, "{synced:?}");
+    assert!(
+        meta.get("sources").is_none(),
+        "no local manifest for a remote run"
+    );
 }
 
 #[test]

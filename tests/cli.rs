@@ -406,3 +406,87 @@ fn the_ui_without_a_terminal_says_what_to_use_instead() {
     assert!(err.contains("perx --help"), "{err}");
     assert!(!db.exists(), "nothing was loaded");
 }
+
+/// The CLI and the TUI build provenance the same way: the same parameter keys for the same
+/// report (the CLI wrote `user` where the TUI wrote `user_id`).
+#[test]
+fn provenance_has_the_same_keys_on_every_surface() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.duckdb");
+    load_dir(&db, sample_dir()).code(3);
+    let keys = |path: &std::path::Path| -> Vec<String> {
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert_eq!(meta["engine"], "duckdb");
+        let mut k: Vec<String> = meta["parameters"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| *k != "order")
+            .cloned()
+            .collect();
+        k.sort();
+        k
+    };
+    let cli = dir.path().join("e.csv");
+    perx(&db)
+        .args([
+            "report",
+            "engagement",
+            "--campaign",
+            "1",
+            "--from",
+            "2019-07-01",
+            "--to",
+            "2019-08-31",
+            "--provenance",
+            "-o",
+        ])
+        .arg(&cli)
+        .assert()
+        .code(0);
+    let sessions = dir.path().join("s.csv");
+    perx(&db)
+        .args([
+            "report",
+            "sessions",
+            "--user",
+            "2000000024108",
+            "--provenance",
+            "-o",
+        ])
+        .arg(&sessions)
+        .assert()
+        .code(0);
+    let s_keys = keys(&dir.path().join("s.csv.meta.json"));
+    assert!(s_keys.contains(&"user_id".to_owned()), "{s_keys:?}");
+    assert!(!s_keys.contains(&"user".to_owned()), "{s_keys:?}");
+
+    let store = Store::open(&DbPath::File(db.clone())).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut app = perx::ui::App::new(store).with_export_dir(out.path().to_owned());
+    for c in "t2019-07-01 2019-08-31".chars() {
+        app.update(perx::ui::Action::Key(
+            ratatui::crossterm::event::KeyEvent::new(
+                ratatui::crossterm::event::KeyCode::Char(c),
+                ratatui::crossterm::event::KeyModifiers::NONE,
+            ),
+        ));
+    }
+    for code in [
+        ratatui::crossterm::event::KeyCode::Enter,
+        ratatui::crossterm::event::KeyCode::Char('x'),
+    ] {
+        app.update(perx::ui::Action::Key(
+            ratatui::crossterm::event::KeyEvent::new(
+                code,
+                ratatui::crossterm::event::KeyModifiers::NONE,
+            ),
+        ));
+        app.wait_idle(std::time::Duration::from_secs(60));
+    }
+    let tui = out
+        .path()
+        .join("perx-engagement-1-2019-07-01-2019-08-31.csv.meta.json");
+    assert_eq!(keys(&dir.path().join("e.csv.meta.json")), keys(&tui));
+}

@@ -8,14 +8,13 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use clap::{Args, Subcommand, ValueEnum};
-use serde_json::json;
 
 use perx::atomic::AtomicFile;
 use perx::core::logline::{MAX_USER_ID_DIGITS, check_user_id};
 use perx::core::timerange::{DEFAULT_TZ, LocalDateRange, parse_tz};
 use perx::exit;
 use perx::report::output::{CsvSink, JsonSink, TableSink};
-use perx::report::{Bucket, EngagementQuery, RowSink, SessionsQuery, WeeklyQuery, sql_files};
+use perx::report::{Bucket, EngagementQuery, RowSink, SessionsQuery, WeeklyQuery};
 use perx::store::Store;
 use perx::store::provenance::Provenance;
 use perx::term::Visible;
@@ -68,13 +67,15 @@ pub enum Engine {
     Bigquery,
 }
 
-/// Runs `f` on the BigQuery dataset of `e`.
+/// Runs `f` on the BigQuery dataset of `e`, and says so in `prov`.
 #[cfg(feature = "bigquery")]
 fn on_bigquery(
     e: &EngineArgs,
+    prov: &mut Provenance,
     f: impl FnOnce(&perx::bigquery::Client, &str) -> Result<u64, perx::bigquery::BigQueryError>,
 ) -> Result<u64> {
     let (client, dataset) = e.bq.connect()?;
+    prov.ran_on_bigquery(client.project(), &dataset);
     Ok(f(&client, &dataset)?)
 }
 
@@ -206,20 +207,11 @@ pub fn report(global: &Global, cmd: &ReportCommand) -> Result<u8> {
                     ByArg::WeekdayHour => Bucket::WeekdayHour,
                 },
             };
-            let (utc_from, utc_to) = range.to_utc();
-            let prov = Provenance {
-                sql: sql_files::ENGAGEMENT,
-                params: json!({
-                    "campaign": a.campaign, "from": a.from.to_string(), "to": a.to.to_string(),
-                    "utc_from": utc_from.to_rfc3339(), "utc_to_exclusive": utc_to.to_rfc3339(),
-                    "status": a.status, "by": q.by.as_str(),
-                }),
-                tz: a.tz.name().to_owned(),
-            };
-            let n = emit(&store, &a.output, &prov, |s| match a.engine.engine {
+            let prov = Provenance::engagement(&q);
+            let n = emit(&store, &a.output, prov, |s, prov| match a.engine.engine {
                 Engine::Duckdb => Ok(store.engagement(&q, s)?),
                 #[cfg(feature = "bigquery")]
-                Engine::Bigquery => on_bigquery(&a.engine, |c, d| {
+                Engine::Bigquery => on_bigquery(&a.engine, prov, |c, d| {
                     perx::bigquery::reports::engagement(c, d, &q, s)
                 }),
                 #[cfg(not(feature = "bigquery"))]
@@ -237,15 +229,11 @@ pub fn report(global: &Global, cmd: &ReportCommand) -> Result<u8> {
                 tz: a.tz,
                 reward: a.reward.clone(),
             };
-            let prov = Provenance {
-                sql: sql_files::WEEKLY,
-                params: json!({ "reward": a.reward }),
-                tz: a.tz.name().to_owned(),
-            };
-            let n = emit(&store, &a.output, &prov, |s| match a.engine.engine {
+            let prov = Provenance::weekly(&q);
+            let n = emit(&store, &a.output, prov, |s, prov| match a.engine.engine {
                 Engine::Duckdb => Ok(store.weekly(&q, s)?),
                 #[cfg(feature = "bigquery")]
-                Engine::Bigquery => on_bigquery(&a.engine, |c, d| {
+                Engine::Bigquery => on_bigquery(&a.engine, prov, |c, d| {
                     perx::bigquery::reports::weekly(c, d, &q, s)
                 }),
                 #[cfg(not(feature = "bigquery"))]
@@ -273,19 +261,11 @@ pub fn report(global: &Global, cmd: &ReportCommand) -> Result<u8> {
                 user_id: a.user.clone(),
                 driven_only: a.driven_only,
             };
-            let prov = Provenance {
-                sql: sql_files::SESSIONS,
-                params: json!({
-                    "user": a.user, "from": a.from.map(|d| d.to_string()),
-                    "to": a.to.map(|d| d.to_string()), "driven_only": a.driven_only,
-                    "range_utc": range.map(|r| { let (x, y) = r.to_utc(); [x.to_rfc3339(), y.to_rfc3339()] }),
-                }),
-                tz: a.tz.name().to_owned(),
-            };
-            let n = emit(&store, &a.output, &prov, |s| match a.engine.engine {
+            let prov = Provenance::sessions(&q, a.tz);
+            let n = emit(&store, &a.output, prov, |s, prov| match a.engine.engine {
                 Engine::Duckdb => Ok(store.sessions(&q, s)?),
                 #[cfg(feature = "bigquery")]
-                Engine::Bigquery => on_bigquery(&a.engine, |c, d| {
+                Engine::Bigquery => on_bigquery(&a.engine, prov, |c, d| {
                     perx::bigquery::reports::sessions(c, d, &q, s)
                 }),
                 #[cfg(not(feature = "bigquery"))]
@@ -320,8 +300,8 @@ fn choose_format(out: &OutputArgs) -> Format {
 fn emit(
     store: &Store,
     out: &OutputArgs,
-    prov: &Provenance,
-    run: impl FnOnce(&mut (dyn RowSink + Send)) -> Result<u64>,
+    mut prov: Provenance,
+    run: impl FnOnce(&mut (dyn RowSink + Send), &mut Provenance) -> Result<u64>,
 ) -> Result<u64> {
     let format = choose_format(out);
     let mut file = match &out.out {
@@ -340,7 +320,7 @@ fn emit(
             Format::Csv => Box::new(CsvSink::new(writer)),
             Format::Json => Box::new(JsonSink::new(writer)),
         };
-        run(sink.as_mut()).map_err(|e| match &out.out {
+        run(sink.as_mut(), &mut prov).map_err(|e| match &out.out {
             Some(p) if super::is_io_error(&e) => e.context(format!("writing {}", p.display())),
             _ => e,
         })?
@@ -348,7 +328,7 @@ fn emit(
     if let Some(f) = file {
         let path = f.path().to_owned();
         if out.provenance {
-            store.write_provenance(&path, prov, n)?;
+            store.write_provenance(&path, &prov, n)?;
         }
         f.commit()
             .with_context(|| format!("writing {}", path.display()))?;

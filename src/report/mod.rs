@@ -145,4 +145,10 @@ pub mod sql_files {
     pub const WEEKLY: &str = "sql/reports/weekly.sql";
     /// Report B.
     pub const SESSIONS: &str = "sql/reports/sessions.sql";
+    /// Report A1's BigQuery twin.
+    pub const BQ_ENGAGEMENT: &str = "sql/bigquery/engagement.sql";
+    /// Report A2's BigQuery twin.
+    pub const BQ_WEEKLY: &str = "sql/bigquery/weekly.sql";
+    /// Report B's BigQuery twin.
+    pub const BQ_SESSIONS: &str = "sql/bigquery/sessions.sql";
 }

@@ -110,6 +110,27 @@ impl Store {
         Ok(found.into_iter().next())
     }
 
+    /// Every table synced to `destination` (`project.dataset`), by table name.
+    pub fn sync_state(&self, destination: &str) -> Result<Vec<Synced>, StoreError> {
+        self.conn()
+            .execute_batch(include_str!("../../sql/export/sync_state_create.sql"))
+            .ctx("creating the sync state")?;
+        query_all(
+            self.conn(),
+            include_str!("../../sql/export/sync_state_all.sql"),
+            [destination],
+            "reading the sync state",
+            |r| {
+                Ok(Synced {
+                    table: r.get(0)?,
+                    fingerprint: r.get(1)?,
+                    rows: r.get(2)?,
+                    synced_at: r.get(3)?,
+                })
+            },
+        )
+    }
+
     /// Records that `table` was synced to `destination` with `fingerprint` and `rows`.
     pub fn record_sync(
         &self,
@@ -135,6 +156,19 @@ impl Store {
             .ctx("updating the sync state")?;
         Ok(())
     }
+}
+
+/// One table as last synced to a destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Synced {
+    /// The table.
+    pub table: String,
+    /// The fingerprint of the local data sent.
+    pub fingerprint: String,
+    /// Rows sent.
+    pub rows: i64,
+    /// When (UTC, as DuckDB writes it).
+    pub synced_at: String,
 }
 
 /// A DuckDB value as JSON (what BigQuery's JSON loader reads).

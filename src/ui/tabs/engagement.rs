@@ -17,7 +17,7 @@ use std::path::Path;
 use super::{Edit, Exporting, Outcome, Tab, clicked_row, edit, export_csv, moved, select_clicked};
 use crate::core::timerange::{DEFAULT_TZ, LocalDateRange, local_date_clamped, parse_day_range};
 use crate::report::output::cell_text;
-use crate::report::{Bucket, Cell, Collected, EngagementQuery, sql_files};
+use crate::report::{Bucket, Cell, Collected, EngagementQuery};
 use crate::store::Store;
 use crate::store::provenance::Provenance;
 use crate::ui::picker::{DatePicker, PickerEvent};
@@ -505,17 +505,14 @@ impl Tab for EngagementTab {
 
     fn export(&self, store: &Store, dir: &Path) -> Option<Exporting> {
         let (rows, q) = (self.result.as_ref()?, self.query.as_ref()?);
-        let (utc_from, utc_to) = q.range.to_utc();
-        let prov = Provenance {
-            sql: sql_files::ENGAGEMENT,
-            params: serde_json::json!({
-                "campaign": q.campaign_id, "from": q.range.from().to_string(),
-                "to": q.range.to().to_string(), "utc_from": utc_from.to_rfc3339(),
-                "utc_to_exclusive": utc_to.to_rfc3339(), "status": q.status, "by": q.by.as_str(),
-                "order": if self.chronological { "date, hour" } else { "rank" },
-            }),
-            tz: q.range.tz().name().to_owned(),
-        };
+        let prov = Provenance::engagement(q).with(
+            "order",
+            if self.chronological {
+                "date, hour"
+            } else {
+                "rank"
+            },
+        );
         let name = format!(
             "perx-engagement-{}-{}-{}.csv",
             q.campaign_id,

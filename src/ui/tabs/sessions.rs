@@ -634,19 +634,6 @@ fn export_sessions(
     let rows = store
         .session_export(filter, sort, &mut CsvSink::new(&mut file))
         .map_err(|e| shown(&e))?;
-    let (utc_from, utc_to) = match filter.span {
-        Some((a, b)) => (Some(a.to_rfc3339()), Some(b.to_rfc3339())),
-        None => (None, None),
-    };
-    let prov = Provenance {
-        sql: "sql/ui/session_export.sql",
-        params: serde_json::json!({
-            "user_id": filter.user_id, "campaign_id": filter.campaign_id,
-            "reward_id": filter.reward_id, "driven_only": filter.driven_only,
-            "utc_from": utc_from,
-            "utc_to_exclusive": utc_to, "sort": sort.label(),
-        }),
-        tz: DEFAULT_TZ.name().to_owned(),
-    };
+    let prov = Provenance::session_export(filter, sort);
     super::finish_export(store, file, rows, Some(&prov))
 }

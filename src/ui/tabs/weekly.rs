@@ -15,7 +15,7 @@ use std::path::Path;
 use super::{Edit, Exporting, Outcome, Tab, edit, export_csv, moved, select_clicked};
 use crate::core::timerange::DEFAULT_TZ;
 use crate::report::output::cell_text;
-use crate::report::{Cell, Collected, WeeklyQuery, sql_files};
+use crate::report::{Cell, Collected, WeeklyQuery};
 use crate::store::Store;
 use crate::store::provenance::Provenance;
 use crate::ui::strings::weekly as s;
@@ -346,11 +346,11 @@ impl Tab for WeeklyTab {
 
     fn export(&self, store: &Store, dir: &Path) -> Option<Exporting> {
         let rows = self.result.as_ref()?;
-        let prov = Provenance {
-            sql: sql_files::WEEKLY,
-            params: serde_json::json!({ "reward": self.reward, "order": self.order.label() }),
-            tz: DEFAULT_TZ.name().to_owned(),
-        };
+        let prov = Provenance::weekly(&WeeklyQuery {
+            tz: DEFAULT_TZ,
+            reward: self.reward.clone(),
+        })
+        .with("order", self.order.label());
         Some(Exporting::Now(export_csv(
             store,
             dir,
