@@ -10,7 +10,7 @@ use super::client::{Client, Param};
 use crate::core::session::Session;
 use crate::report::{Bucket, Cell, EngagementQuery, RowSink, SessionsQuery, WeeklyQuery};
 use crate::store::reports::{
-    SESSION_COLUMNS, WEEKLY_COLUMNS, engagement_columns, parse_id_list, session_cells, weekday_name,
+    SESSION_COLUMNS, WEEKLY_COLUMNS, engagement_columns, parse_id_list, session_cells,
 };
 
 /// A TIMESTAMP parameter's text.
@@ -153,7 +153,9 @@ pub fn engagement(
             match q.by {
                 Bucket::DateHour => cells.push(r.opt_date(2)?.map_or(Cell::Null, Cell::Date)),
                 Bucket::HourOfDay => {}
-                Bucket::WeekdayHour => cells.push(Cell::Text(weekday_name(r.opt_int(3)?))),
+                Bucket::WeekdayHour => cells.push(Cell::Text(
+                    crate::report::weekday_name(r.opt_int(3)?).to_owned(),
+                )),
             }
             cells.push(Cell::Text(format!("{:02}:00", r.int(4)?)));
             Ok(cells)

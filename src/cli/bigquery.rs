@@ -288,7 +288,7 @@ pub fn verify_cmd(global: &Global, cmd: &VerifyCommand) -> Result<u8> {
 fn report_checks(_store: &Store, checks: &[Check]) -> std::io::Result<u8> {
     let mut differing = 0;
     for c in checks {
-        let diffs = differences(&c.local, &c.remote);
+        let diffs = c.local.differences(&c.remote, ("DuckDB", "BigQuery"));
         if diffs.is_empty() {
             outln!("same       {} ({} rows)", c.what, c.local.rows.len())?;
         } else {
@@ -311,19 +311,4 @@ fn report_checks(_store: &Store, checks: &[Check]) -> std::io::Result<u8> {
     } else {
         exit::DATA_PROBLEMS
     })
-}
-
-/// Row-by-row differences of two results.
-fn differences(a: &Collected, b: &Collected) -> Vec<String> {
-    let mut out = Vec::new();
-    if a.columns != b.columns {
-        out.push(format!("columns {:?} vs {:?}", a.columns, b.columns));
-    }
-    for i in 0..a.rows.len().max(b.rows.len()) {
-        match (a.rows.get(i), b.rows.get(i)) {
-            (Some(x), Some(y)) if x == y => {}
-            (x, y) => out.push(format!("row {}: DuckDB {x:?} / BigQuery {y:?}", i + 1)),
-        }
-    }
-    out
 }

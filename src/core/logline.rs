@@ -247,6 +247,15 @@ pub fn check_user_id(user: &str) -> Result<(), RejectReason> {
     Ok(())
 }
 
+/// The number written by `digits` when it is its own canonical form (no sign, no leading
+/// zero, fits a u64), so that printing the number gives back exactly `digits`.
+pub fn canonical_number(digits: &str) -> Option<u64> {
+    if digits.len() > 1 && digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
 fn not_tracked(method: &str, path: &str) -> RejectReason {
     RejectReason::NotTracked {
         method: method.to_owned(),
@@ -440,5 +449,19 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!r.contains('\u{1b}'), "{r}");
+    }
+
+    #[test]
+    fn only_canonical_digits_become_numbers() {
+        assert_eq!(canonical_number("2000020076516"), Some(2_000_020_076_516));
+        assert_eq!(canonical_number("0"), Some(0));
+        assert_eq!(
+            canonical_number("007"),
+            None,
+            "leading zeros are kept as text"
+        );
+        assert_eq!(canonical_number("18446744073709551616"), None, "beyond u64");
+        assert_eq!(canonical_number("+7"), None);
+        assert_eq!(canonical_number(""), None);
     }
 }

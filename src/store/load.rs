@@ -25,7 +25,7 @@ use duckdb::{Transaction, params};
 use super::{SqlContext, Store, StoreError, query_all};
 use crate::avro::{self, AvroCodec, AvroError, HttpLogRecord};
 use crate::core::Reject;
-use crate::core::logline::{EventKind, check_user_id, classify_request};
+use crate::core::logline::{EventKind, canonical_number, check_user_id, classify_request};
 use crate::core::records::{Cell, CsvSource, HeaderMap};
 use crate::hashing::HashingReader;
 use crate::limits::{LineCap, MAX_CSV_LINE_BYTES};
@@ -806,15 +806,6 @@ impl BatchBuilder {
     }
 }
 
-/// The number written by `digits` when it is its own canonical form (no sign, no leading
-/// zero, fits a u64), so that printing the number gives back exactly `digits`.
-fn canonical_number(digits: &str) -> Option<u64> {
-    if digits.len() > 1 && digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
-}
-
 /// What the decoding thread sends to the appending one.
 enum Msg {
     Batch(RecordBatch, Vec<TextRow>),
@@ -971,23 +962,4 @@ fn read_warnings(tx: &Transaction<'_>) -> Result<Vec<Warning>, StoreError> {
             })
         },
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::canonical_number;
-
-    #[test]
-    fn only_canonical_digits_become_numbers() {
-        assert_eq!(canonical_number("2000020076516"), Some(2_000_020_076_516));
-        assert_eq!(canonical_number("0"), Some(0));
-        assert_eq!(
-            canonical_number("007"),
-            None,
-            "leading zeros are kept as text"
-        );
-        assert_eq!(canonical_number("18446744073709551616"), None, "beyond u64");
-        assert_eq!(canonical_number("+7"), None);
-        assert_eq!(canonical_number(""), None);
-    }
 }

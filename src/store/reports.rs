@@ -138,7 +138,9 @@ impl Store {
             match q.by {
                 Bucket::DateHour => cells.push(date.map_or(Cell::Null, Cell::Date)),
                 Bucket::HourOfDay => {}
-                Bucket::WeekdayHour => cells.push(Cell::Text(weekday_name(weekday))),
+                Bucket::WeekdayHour => {
+                    cells.push(Cell::Text(crate::report::weekday_name(weekday).to_owned()))
+                }
             }
             cells.push(time);
             sink.row(&cells)?;
@@ -450,18 +452,4 @@ impl<'a> EventColumns<'a> {
     fn user_num(&self, i: usize) -> u64 {
         self.user_num.value(i)
     }
-}
-
-pub(crate) fn weekday_name(iso: Option<i64>) -> String {
-    match iso {
-        Some(1) => "Mon",
-        Some(2) => "Tue",
-        Some(3) => "Wed",
-        Some(4) => "Thu",
-        Some(5) => "Fri",
-        Some(6) => "Sat",
-        Some(7) => "Sun",
-        _ => "?",
-    }
-    .to_owned()
 }
