@@ -18,16 +18,17 @@ pub const NO_SKIP_ENV: &str = "PERX_NO_SKIP";
 /// [`NO_SKIP_ENV`] is set. Every skip of the suite goes through here.
 pub fn skip(test: &str, why: &str) {
     let forbidden = std::env::var_os(NO_SKIP_ENV).is_some_and(|v| !v.is_empty() && v != "0");
-    skip_or_fail(test, why, forbidden);
+    let note = skip_or_fail(test, why, forbidden);
+    // Straight to stderr, so the test harness does not swallow it.
+    let _ = writeln!(std::io::stderr(), "{note}");
 }
 
-/// [`skip`] with the switch given.
-pub fn skip_or_fail(test: &str, why: &str, forbidden: bool) {
+/// The note of a skip, or a panic when skipping is `forbidden`.
+pub fn skip_or_fail(test: &str, why: &str, forbidden: bool) -> String {
     if forbidden {
         panic!("{test} cannot run: {why}, and {NO_SKIP_ENV} forbids skipping");
     }
-    // Straight to stderr, so the test harness does not swallow it.
-    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+    format!("SKIPPED {test}: {why}")
 }
 
 /// A folder of the real data (e.g. `perx`), or `None` after saying plainly that the test
