@@ -378,10 +378,12 @@ pub fn convert<R: Read + Send, W: Write>(
 
     let mut stats = ConvertStats::default();
     let (send, recv) = sync_channel::<Batch>(4);
-    let (written, input) = std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_and_parse(input, send, in_path, max_line));
-        let written = (|| -> Result<(), AvroError> {
-            for batch in recv.iter() {
+    // One thread reads and parses; this one encodes. The receiver is moved into the
+    // encoder, so an encoding error stops the reader at its next send.
+    let (input, written) = crate::pipeline::side_by_side(
+        move || read_and_parse(input, send, in_path, max_line),
+        || -> Result<(), AvroError> {
+            for batch in recv {
                 // Accepted lines are valid UTF-8. Checking the whole chunk once is cheaper
                 // than checking every field; a chunk holding a rejected non-UTF-8 line falls
                 // back to checking the fields.
@@ -420,14 +422,8 @@ pub fn convert<R: Read + Send, W: Write>(
                 }
             }
             Ok(())
-        })();
-        // On a write error the receiver goes, so the reader stops at its next send.
-        drop(recv);
-        let input = reader
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (written, input)
-    });
+        },
+    );
     written?;
     let input = input?;
     let out = writer.into_inner().map_err(avro_err)?;

@@ -13,6 +13,7 @@ pub mod exit;
 pub mod fetch;
 pub mod hashing;
 pub mod limits;
+pub mod pipeline;
 pub mod progress;
 pub mod recommender;
 pub mod report;

@@ -852,11 +852,12 @@ fn load_log(
     })?;
     let (send, recv) = sync_channel::<Msg>(2);
     let avro_path = log.avro.clone();
-    let (rows, sha) = std::thread::scope(|scope| {
-        // The decoder decodes Avro and builds Arrow batches; this thread appends them.
-        // (Records stay on the thread that allocated them: handing them over to be freed
-        // here made the allocator the bottleneck.)
-        let decoder = scope.spawn(move || -> Result<String, LoadError> {
+    // The decoder decodes Avro and builds Arrow batches; this thread appends them.
+    // (Records stay on the thread that allocated them: handing them over to be freed here
+    // made the allocator the bottleneck.) The appender owns the receiver, so an append error
+    // stops the decoder at its next send.
+    let (decoded, appended) = crate::pipeline::side_by_side(
+        move || -> Result<String, LoadError> {
             let mut reader = HashingReader::new(BufReader::with_capacity(1 << 20, file));
             let records = avro::open_reader(&mut reader, &avro_path)?;
             let mut batch = BatchBuilder::new(http_log_schema());
@@ -892,12 +893,12 @@ fn load_log(
                 source,
             })?;
             Ok(sha)
-        });
-        let appended = (|| -> Result<u64, LoadError> {
+        },
+        || -> Result<u64, LoadError> {
             let mut app = tx.appender(HTTP_LOG_TABLE).ctx("opening http_log_data")?;
             let mut text_app = tx.appender(HTTP_LOG_TEXT).ctx("opening http_log_text")?;
             let mut rows = 0u64;
-            for msg in recv.iter() {
+            for msg in recv {
                 match msg {
                     Msg::Batch(b, texts) => {
                         let n = b.num_rows() as u64;
@@ -916,15 +917,11 @@ fn load_log(
             app.flush().ctx("writing http_log")?;
             text_app.flush().ctx("writing http_log_text")?;
             Ok(rows)
-        })();
-        // On an append error the receiver is dropped, so the decoder stops at its next send.
-        drop(recv);
-        let decoded = decoder
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        let rows = appended?;
-        Ok::<_, LoadError>((rows, decoded?))
-    })?;
+        },
+    );
+    // An append error is the cause when both failed.
+    let rows = appended?;
+    let sha = decoded?;
     let rejected = rejects.finish()?;
     progress.finish();
     let report = SourceReport {

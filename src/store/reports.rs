@@ -223,9 +223,11 @@ impl Store {
             .ctx("running the sessions report")?;
         sink.begin(&SESSION_COLUMNS)?;
         let (send, recv) = sync_channel::<Vec<Session>>(4);
-        let (scanned, written) = std::thread::scope(|scope| {
-            let out = &mut *sink;
-            let writer = scope.spawn(move || -> std::io::Result<u64> {
+        // The writer formats and writes on a thread while this one scans (DuckDB's batches
+        // stay on the thread that runs the statement).
+        let out = &mut *sink;
+        let (written, scanned) = crate::pipeline::side_by_side(
+            move || -> std::io::Result<u64> {
                 let mut n = 0;
                 for chunk in recv {
                     for s in chunk.iter().filter(|s| keep(s, q, bounds)) {
@@ -234,13 +236,9 @@ impl Store {
                     }
                 }
                 Ok(n)
-            });
-            let scanned = scan_sessions(batches, &mapping, send);
-            let written = writer
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p));
-            (scanned, written)
-        });
+            },
+            move || scan_sessions(batches, &mapping, send),
+        );
         // A writer error (say, a closed pipe) is the cause when both failed.
         let written = written?;
         scanned?;
