@@ -6,7 +6,7 @@
 
 #[path = "../../src/atomic.rs"]
 pub mod atomic;
-#[path = "../../src/avro.rs"]
+#[path = "../../src/avro/mod.rs"]
 pub mod avro;
 #[path = "../../src/core/mod.rs"]
 pub mod core;
@@ -14,6 +14,8 @@ pub mod core;
 pub mod hashing;
 #[path = "../../src/limits.rs"]
 pub mod limits;
+#[path = "../../src/pipeline.rs"]
+pub mod pipeline;
 #[path = "../../src/progress.rs"]
 pub mod progress;
 #[path = "../../src/term.rs"]
