@@ -46,7 +46,7 @@ pub enum FetchError {
         message: String,
     },
     /// A file could not be written or read.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// The file.
         path: PathBuf,

@@ -21,3 +21,22 @@ pub mod sample;
 pub mod store;
 pub mod term;
 pub mod ui;
+
+/// An error and its causes as one line, "what: why: the OS's reason", the way the CLI
+/// prints errors (`{:#}`) and the TUI's popup shows them. A cause already spelled out by
+/// the message before it is not repeated.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut last = out.clone();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !last.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+            last = text;
+        }
+        cause = c.source();
+    }
+    out
+}

@@ -17,7 +17,7 @@ use crate::store::{DbPath, Store, StoreError};
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     /// Reading or writing the model file failed.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// The model file.
         path: PathBuf,
@@ -25,7 +25,7 @@ pub enum ModelError {
         source: std::io::Error,
     },
     /// The model file is not usable.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     File {
         /// The model file.
         path: PathBuf,
@@ -181,7 +181,7 @@ pub fn open_or_train(
             }
             Ok(model) if model.data_id == data_id => TrainReason::ParamsChanged,
             Ok(_) => TrainReason::DataChanged,
-            Err(e) => TrainReason::Unreadable(e.to_string()),
+            Err(e) => TrainReason::Unreadable(crate::error_chain(&e)),
         },
         _ => TrainReason::FirstUse,
     };

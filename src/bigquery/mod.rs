@@ -61,7 +61,7 @@ pub enum BigQueryError {
     #[error("{0}")]
     Input(String),
     /// A local file could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// The file.
         path: PathBuf,

@@ -126,7 +126,7 @@ pub enum ProvenanceError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Writing the file failed.
-    #[error("writing {path}: {source}")]
+    #[error("writing {path}")]
     Io {
         /// The sidecar.
         path: PathBuf,

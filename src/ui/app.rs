@@ -21,6 +21,7 @@ use super::tabs::sessions::SessionsTab;
 use super::tabs::weekly::WeeklyTab;
 use super::tabs::{Exporting, Outcome, Tab};
 use crate::store::Store;
+use crate::ui::UiError;
 
 /// Everything that can happen to the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,7 +190,7 @@ impl App {
     fn apply(&mut self, tab: usize, outcome: Outcome) {
         match outcome {
             Outcome::Done | Outcome::NotMine => {}
-            Outcome::Error(e) => self.error = Some(e),
+            Outcome::Error(e) => self.error = Some(e.to_string()),
             Outcome::Spawn(work) => self.start_job(tab, work),
             Outcome::DataChanged(summary) => {
                 self.engagement = EngagementTab::default();
@@ -217,7 +218,7 @@ impl App {
         match Running::start(tab, work, &self.store, after) {
             Ok(job) => self.job = Some(job),
             Err(e) => {
-                self.error = Some(e);
+                self.error = Some(e.to_string());
                 self.tab_mut(tab).on_cancelled();
             }
         }
@@ -252,10 +253,10 @@ impl App {
         }
     }
 
-    fn exported(&mut self, result: Result<super::tabs::Exported, String>) {
+    fn exported(&mut self, result: Result<super::tabs::Exported, UiError>) {
         match result {
             Ok(e) => self.status = Some(strings::exported(&e)),
-            Err(e) => self.error = Some(e),
+            Err(e) => self.error = Some(e.to_string()),
         }
     }
 

@@ -12,6 +12,7 @@ use crate::core::recommend::Recommender;
 use crate::progress::{Progress, Unit};
 use crate::store::recommend::MovieInfo;
 use crate::store::{Interrupt, Store};
+use crate::ui::UiError;
 use crate::ui::tabs::Exported;
 
 /// A recommender ready to answer, with the titles of the movies.
@@ -20,15 +21,15 @@ pub type LoadedRecommender = (Recommender, HashMap<u32, MovieInfo>);
 /// What a finished job hands back to the tab that started it.
 pub enum Done {
     /// The session browser's cache is ready.
-    Sessions(Result<(), String>),
+    Sessions(Result<(), UiError>),
     /// The session cache is stored in the order asked for.
-    SessionsSorted(Result<(), String>),
+    SessionsSorted(Result<(), UiError>),
     /// The recommender and the movie titles.
-    Recommender(Result<Box<LoadedRecommender>, String>),
+    Recommender(Result<Box<LoadedRecommender>, UiError>),
     /// The data were reloaded from their sources; the text says what was loaded.
-    Reloaded(Result<String, String>),
+    Reloaded(Result<String, UiError>),
     /// An export was written.
-    Exported(Result<Exported, String>),
+    Exported(Result<Exported, UiError>),
 }
 
 impl std::fmt::Debug for Done {
@@ -184,8 +185,8 @@ impl Running {
         work: Work,
         store: &Store,
         after: Vec<std::thread::JoinHandle<()>>,
-    ) -> Result<Running, String> {
-        let mut own = store.try_clone().map_err(|e| e.to_string())?;
+    ) -> Result<Running, UiError> {
+        let mut own = store.try_clone().map_err(UiError::from)?;
         let interrupt = own.interrupt_handle();
         let progress = JobProgress::default();
         let (tx, rx) = mpsc::channel();
@@ -206,7 +207,7 @@ impl Running {
                 // The UI may have cancelled and gone: then nobody wants the result.
                 let _ = tx.send(done);
             })
-            .map_err(|e| format!("could not start a worker thread: {e}"))?;
+            .map_err(|e| UiError::context("could not start a worker thread", e))?;
         Ok(Running {
             tab,
             label: work.label,
@@ -296,7 +297,7 @@ mod tests {
                 Done::Reloaded(
                     s.table_counts()
                         .map(|c| c.len().to_string())
-                        .map_err(|e| e.to_string()),
+                        .map_err(UiError::from),
                 )
             }),
             &store,

@@ -4,6 +4,7 @@
 //! the CLI and adds no logic of its own.
 
 pub mod app;
+pub mod error;
 pub mod jobs;
 pub mod picker;
 pub mod strings;
@@ -19,6 +20,7 @@ use ratatui::crossterm::event::{
 use ratatui::crossterm::execute;
 
 pub use app::{Action, App};
+pub use error::UiError;
 
 /// Runs the UI on the terminal until the user quits. The terminal is restored on the way
 /// out, and by the panic hook (ratatui's, plus mouse capture off) if something panics.

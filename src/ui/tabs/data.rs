@@ -13,6 +13,7 @@ use super::{Exporting, Outcome, Tab, export_csv, moved, select_clicked};
 use crate::core::Reject;
 use crate::report::{Cell, Collected};
 use crate::store::{ManifestEntry, Store};
+use crate::ui::UiError;
 use crate::ui::jobs::{Done, Work};
 use crate::ui::strings::data as s;
 
@@ -46,7 +47,7 @@ impl DataTab {
                 self.loaded = true;
                 Outcome::Done
             }
-            Err(e) => Outcome::Error(e.to_string()),
+            Err(e) => Outcome::Error(e.into()),
         }
     }
 }
@@ -62,7 +63,7 @@ impl Tab for DataTab {
                 Outcome::Done => Outcome::DataChanged(summary),
                 other => other,
             },
-            Err(e) => Outcome::Error(s::reload_failed(&e)),
+            Err(e) => Outcome::Error(UiError::msg(s::reload_failed(&e.to_string()))),
         }
     }
 
@@ -103,7 +104,7 @@ impl Tab for DataTab {
                 return Outcome::Done;
             }
             if self.sources.is_empty() {
-                return Outcome::Error(s::NOTHING_TO_RELOAD.to_owned());
+                return Outcome::Error(UiError::msg(s::NOTHING_TO_RELOAD));
             }
             self.reloading = true;
             return Outcome::Spawn(Work::new(s::RELOADING, |store, progress| {
@@ -111,7 +112,7 @@ impl Tab for DataTab {
                     store
                         .reload_sources(progress)
                         .map(|r| s::reloaded(&r))
-                        .map_err(|e| e.to_string()),
+                        .map_err(UiError::from),
                 )
             }));
         }

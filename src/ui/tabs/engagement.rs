@@ -20,6 +20,7 @@ use crate::report::output::cell_text;
 use crate::report::{Bucket, Cell, Collected, EngagementQuery};
 use crate::store::Store;
 use crate::store::provenance::Provenance;
+use crate::ui::UiError;
 use crate::ui::picker::{DatePicker, PickerEvent};
 use crate::ui::strings::engagement as s;
 
@@ -72,10 +73,10 @@ impl EngagementTab {
         self.result.as_ref()
     }
 
-    fn load(&mut self, store: &Store) -> Result<(), String> {
-        self.campaigns = store.campaign_ids().map_err(|e| e.to_string())?;
+    fn load(&mut self, store: &Store) -> Result<(), UiError> {
+        self.campaigns = store.campaign_ids().map_err(UiError::from)?;
         self.list.select((!self.campaigns.is_empty()).then_some(0));
-        let span = store.transaction_time_range().map_err(|e| e.to_string())?;
+        let span = store.transaction_time_range().map_err(UiError::from)?;
         self.picker = span.map(|(a, b)| {
             DatePicker::new((local_date_clamped(a, ZONE), local_date_clamped(b, ZONE)))
         });
@@ -93,7 +94,7 @@ impl EngagementTab {
         let (from, to) = picker.range();
         let range = match LocalDateRange::new(from, to, ZONE) {
             Ok(r) => r,
-            Err(e) => return Outcome::Error(e.to_string()),
+            Err(e) => return Outcome::Error(e.into()),
         };
         let q = EngagementQuery {
             campaign_id,
@@ -110,7 +111,7 @@ impl EngagementTab {
                 self.query = Some(q);
                 Outcome::Done
             }
-            Err(e) => Outcome::Error(e.to_string()),
+            Err(e) => Outcome::Error(e.into()),
         }
     }
 

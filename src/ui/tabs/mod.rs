@@ -18,6 +18,7 @@ use crate::report::output::CsvSink;
 use crate::report::{Collected, RowSink};
 use crate::store::Store;
 use crate::store::provenance::Provenance;
+use crate::ui::UiError;
 use crate::ui::jobs::{Done, Work};
 
 /// A finished export: the CSV and its provenance sidecar, if any.
@@ -40,10 +41,10 @@ pub fn export_csv(
     name: &str,
     rows: &Collected,
     prov: Option<&Provenance>,
-) -> Result<Exported, String> {
+) -> Result<Exported, UiError> {
     let path = export_path(dir, name);
-    let shown = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
-    let mut file = AtomicFile::create(&path).map_err(|e| shown(&e))?;
+    let shown = |e: std::io::Error| UiError::context(path.display(), e);
+    let mut file = AtomicFile::create(&path).map_err(shown)?;
     {
         let mut sink = CsvSink::new(&mut file);
         let columns: Vec<&str> = rows.columns.iter().map(String::as_str).collect();
@@ -54,7 +55,7 @@ pub fn export_csv(
             }
             sink.end()
         };
-        write().map_err(|e| shown(&e))?;
+        write().map_err(shown)?;
     }
     let n = rows.rows.len() as u64;
     finish_export(store, file, n, prov)
@@ -73,18 +74,18 @@ pub fn finish_export(
     file: AtomicFile,
     rows: u64,
     prov: Option<&Provenance>,
-) -> Result<Exported, String> {
+) -> Result<Exported, UiError> {
     let path = file.path().to_owned();
     let meta = match prov {
         Some(p) => Some(
             store
                 .write_provenance(&path, p, rows)
-                .map_err(|e| e.to_string())?,
+                .map_err(UiError::from)?,
         ),
         None => None,
     };
     file.commit_new()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(|e| UiError::context(path.display(), e))?;
     Ok(Exported { path, rows, meta })
 }
 
@@ -96,7 +97,7 @@ pub enum Outcome {
     /// The tab did not use the key: the app may (tab switching, quitting…).
     NotMine,
     /// Show an error.
-    Error(String),
+    Error(UiError),
     /// Run this in the background; the result comes back to the tab's `on_done`.
     Spawn(Work),
     /// Open this MovieLens user in the Recommend tab.
@@ -110,7 +111,7 @@ pub enum Outcome {
 #[derive(Debug)]
 pub enum Exporting {
     /// Written.
-    Now(Result<Exported, String>),
+    Now(Result<Exported, UiError>),
     /// To be written by this job.
     Later(Work),
 }

@@ -17,6 +17,7 @@ use crate::recommender;
 use crate::report::{Cell, Collected};
 use crate::store::Store;
 use crate::store::recommend::MovieInfo;
+use crate::ui::UiError;
 use crate::ui::jobs::{Done, Work};
 use crate::ui::strings::recommend as s;
 
@@ -99,7 +100,7 @@ impl RecommendTab {
                 return Outcome::Done;
             }
             Ok(Some(_)) => store.ml_user_known(user),
-            Err(e) => return Outcome::Error(e.to_string()),
+            Err(e) => return Outcome::Error(e.into()),
         };
         match known {
             Ok(true) => {}
@@ -108,15 +109,15 @@ impl RecommendTab {
                 self.message = Some(s::unknown_user(user));
                 return Outcome::Done;
             }
-            Err(e) => return Outcome::Error(e.to_string()),
+            Err(e) => return Outcome::Error(e.into()),
         }
         if self.recommender.is_none() {
             self.pending = Some(user);
             return Outcome::Spawn(Work::new(s::LOADING, |store, _| {
-                let load = || -> Result<_, String> {
+                let load = || -> Result<_, UiError> {
                     let (model, _) = recommender::open_or_train(store, None, Params::default())
-                        .map_err(|e| e.to_string())?;
-                    let movies = store.ml_movies().map_err(|e| e.to_string())?;
+                        .map_err(UiError::from)?;
+                    let movies = store.ml_movies().map_err(UiError::from)?;
                     Ok(Box::new((Recommender::new(model), movies)))
                 };
                 Done::Recommender(load())
@@ -159,7 +160,7 @@ impl RecommendTab {
             .collect();
         let rated = match store.ml_user_ratings(user) {
             Ok(r) => r.into_iter().take(TOP).collect(),
-            Err(e) => return Outcome::Error(e.to_string()),
+            Err(e) => return Outcome::Error(e.into()),
         };
         self.table.select((!list.items.is_empty()).then_some(0));
         self.shown = Some(Shown {

@@ -20,6 +20,7 @@ use crate::report::output::CsvSink;
 use crate::store::Store;
 use crate::store::provenance::Provenance;
 use crate::store::session_browse::{SessionEvent, SessionFilter, SessionRow, SessionSort};
+use crate::ui::UiError;
 use crate::ui::jobs::{Done, Work};
 use crate::ui::strings::sessions as s;
 
@@ -115,7 +116,7 @@ impl SessionsTab {
                 store
                     .build_session_cache(progress)
                     .map(|_| ())
-                    .map_err(|e| e.to_string()),
+                    .map_err(UiError::from),
             )
         }))
     }
@@ -124,7 +125,7 @@ impl SessionsTab {
     fn reload(&mut self, store: &Store) -> Outcome {
         match store.session_count(&self.filter) {
             Ok(total) => self.total = total,
-            Err(e) => return Outcome::Error(e.to_string()),
+            Err(e) => return Outcome::Error(e.into()),
         }
         self.first_page(store)
     }
@@ -136,7 +137,7 @@ impl SessionsTab {
                 self.show(page, 0, 0);
                 Outcome::Done
             }
-            Err(e) => Outcome::Error(e.to_string()),
+            Err(e) => Outcome::Error(e.into()),
         }
     }
 
@@ -177,7 +178,7 @@ impl SessionsTab {
                 self.show(page, offset, select);
                 Outcome::Done
             }
-            Err(e) => Outcome::Error(e.to_string()),
+            Err(e) => Outcome::Error(e.into()),
         }
     }
 
@@ -198,7 +199,7 @@ impl SessionsTab {
                 self.show(page, offset, last);
                 Outcome::Done
             }
-            Err(e) => Outcome::Error(e.to_string()),
+            Err(e) => Outcome::Error(e.into()),
         }
     }
 
@@ -289,7 +290,7 @@ impl Tab for SessionsTab {
                 self.reload(store)
             }
             Ok(false) => self.build(),
-            Err(e) => Outcome::Error(e.to_string()),
+            Err(e) => Outcome::Error(e.into()),
         }
     }
 
@@ -423,11 +424,11 @@ impl Tab for SessionsTab {
                         self.sorting = Some(next);
                         Outcome::Spawn(Work::new(s::SORTING, move |store, _| {
                             Done::SessionsSorted(
-                                store.prepare_session_sort(next).map_err(|e| e.to_string()),
+                                store.prepare_session_sort(next).map_err(UiError::from),
                             )
                         }))
                     }
-                    Err(e) => Outcome::Error(e.to_string()),
+                    Err(e) => Outcome::Error(e.into()),
                 }
             }
             KeyCode::Esc if !self.filter.is_empty() => {
@@ -447,7 +448,7 @@ impl Tab for SessionsTab {
                         self.detail = Some(Detail { row, events, pairs });
                         Outcome::Done
                     }
-                    Err(e) => Outcome::Error(e.to_string()),
+                    Err(e) => Outcome::Error(e.into()),
                 }
             }
             _ => Outcome::NotMine,
@@ -628,12 +629,11 @@ fn export_sessions(
     filter: &SessionFilter,
     sort: SessionSort,
     path: PathBuf,
-) -> Result<Exported, String> {
-    let shown = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
-    let mut file = AtomicFile::create(&path).map_err(|e| shown(&e))?;
+) -> Result<Exported, UiError> {
+    let mut file = AtomicFile::create(&path).map_err(|e| UiError::context(path.display(), e))?;
     let rows = store
         .session_export(filter, sort, &mut CsvSink::new(&mut file))
-        .map_err(|e| shown(&e))?;
+        .map_err(|e| UiError::context(path.display(), e))?;
     let prov = Provenance::session_export(filter, sort);
     super::finish_export(store, file, rows, Some(&prov))
 }

@@ -99,7 +99,7 @@ impl WeeklyTab {
                 self.message = Some(e.to_string());
                 Outcome::Done
             }
-            Err(e) => Outcome::Error(e.to_string()),
+            Err(e) => Outcome::Error(e.into()),
         }
     }
 
