@@ -39,6 +39,13 @@ pub enum ReportError {
     /// Writing the output failed.
     #[error("writing the report")]
     Output(#[from] std::io::Error),
+    /// A query returned columns of other types than the code reads (a bug, or a database
+    /// changed by hand).
+    #[error("{query} returned columns of unexpected types; is the database from this perx?")]
+    Columns {
+        /// The SQL file.
+        query: &'static str,
+    },
 }
 
 fn naive(t: DateTime<Utc>) -> chrono::NaiveDateTime {
@@ -315,10 +322,8 @@ fn scan_sessions(
     let mut user = String::new();
     let mut last_num: Option<u64> = None;
     for batch in batches {
-        let cols = EventColumns::new(&batch).ok_or_else(|| {
-            ReportError::Output(std::io::Error::other(
-                "internal: session_events.sql returned unexpected column types",
-            ))
+        let cols = EventColumns::new(&batch).ok_or(ReportError::Columns {
+            query: "sql/reports/session_events.sql",
         })?;
         for i in 0..batch.num_rows() {
             match cols.user_text(i) {
