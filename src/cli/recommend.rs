@@ -1,7 +1,7 @@
 //! `perx train`, `perx recommend` and `perx eval`: the movie recommender from the command
 //! line.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -11,8 +11,9 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use perx::atomic::AtomicFile;
-use perx::core::eval::{Interaction, Metrics, Popularity, by_user, evaluate_lists, split};
+use perx::core::eval::{Metrics, split};
 use perx::core::recommend::ease::Ease;
+use perx::core::recommend::tune::{Trial, list_metrics, popularity_metrics, take, tune};
 use perx::core::recommend::{
     Basis, Model, Params, Recommendation, Recommender, evaluate_recommender,
 };
@@ -423,21 +424,6 @@ fn write_one(
     Ok(())
 }
 
-/// The tuning grid: the spectrum depends on (β, α), the filter on (λ, γ).
-const TUNE_USER_EXPONENTS: [f32; 3] = [0.0, 0.25, 0.5];
-const TUNE_ITEM_EXPONENTS: [f32; 1] = [0.25];
-const TUNE_LAMBDAS: [f32; 5] = [5.0, 7.0, 10.0, 14.0, 20.0];
-const TUNE_POPULARITY: [f32; 3] = [0.0, 0.05, 0.1];
-
-#[derive(Serialize)]
-struct Trial {
-    user_exponent: f32,
-    item_exponent: f32,
-    lambda: f32,
-    popularity: f32,
-    validation_ndcg: f64,
-}
-
 #[derive(Serialize)]
 struct EvalReport {
     seed: u64,
@@ -482,50 +468,6 @@ impl From<Metrics> for MetricsOut {
     }
 }
 
-fn take(ratings: &[Interaction], idx: &[usize]) -> Vec<Interaction> {
-    idx.iter().map(|&i| ratings[i]).collect()
-}
-
-/// Tunes (β, α, λ, γ) on a validation split of `train`; returns the best and every trial.
-fn tune(train: &[Interaction], base: Params, seed: u64, k: usize) -> Result<(Params, Vec<Trial>)> {
-    let s = split(train, seed);
-    let fit = take(train, &s.train);
-    let val = take(train, &s.test);
-    let mut trials = Vec::new();
-    let mut best: Option<(f64, Params)> = None;
-    for &beta in &TUNE_USER_EXPONENTS {
-        for &alpha in &TUNE_ITEM_EXPONENTS {
-            let params = Params {
-                user_exponent: beta,
-                item_exponent: alpha,
-                ..base
-            };
-            let model = Model::fit(&fit, params, "validation")?;
-            for &lambda in &TUNE_LAMBDAS {
-                for &gamma in &TUNE_POPULARITY {
-                    let m = model.with_filter(lambda, params.tail, gamma)?;
-                    let p = m.params;
-                    let ndcg = evaluate_recommender(&Recommender::new(m), &val, k).ndcg;
-                    errln!(
-                        "  β={beta:<4} α={alpha:<4} λ={lambda:<4} γ={gamma:<4}  validation NDCG@{k} {ndcg:.4}"
-                    );
-                    trials.push(Trial {
-                        user_exponent: beta,
-                        item_exponent: alpha,
-                        lambda,
-                        popularity: gamma,
-                        validation_ndcg: ndcg,
-                    });
-                    if best.as_ref().is_none_or(|(b, _)| ndcg > *b) {
-                        best = Some((ndcg, p));
-                    }
-                }
-            }
-        }
-    }
-    Ok((best.map_or(base, |(_, p)| p), trials))
-}
-
 pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
     let store = global.open_store()?;
     let ratings = store.ml_interactions()?;
@@ -546,7 +488,16 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
             "tuning on a validation split of train (seed {}), never on test…",
             args.validation_seed
         );
-        tune(&train, base, args.validation_seed, k)?
+        tune(&train, base, args.validation_seed, k, &mut |t| {
+            errln!(
+                "  β={:<4} α={:<4} λ={:<4} γ={:<4}  validation NDCG@{k} {:.4}",
+                t.user_exponent,
+                t.item_exponent,
+                t.lambda,
+                t.popularity,
+                t.validation_ndcg
+            )
+        })?
     };
     let started = Instant::now();
     let model = Model::fit(&train, params, "evaluation")?;
@@ -586,29 +537,6 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
         super::SummaryFormat::Table => print_eval(&report)?,
     }
     Ok(exit::OK)
-}
-
-fn popularity_metrics(train: &[Interaction], test: &[Interaction], k: usize) -> Metrics {
-    let model = Popularity::fit(train);
-    let seen = by_user(train);
-    let empty = HashSet::new();
-    let users: HashSet<u32> = test.iter().map(|r| r.user).collect();
-    let lists: Vec<(u32, Vec<u32>)> = users
-        .into_iter()
-        .map(|u| (u, model.recommend(seen.get(&u).unwrap_or(&empty), k)))
-        .collect();
-    list_metrics(&lists, train, test, k)
-}
-
-/// Scores ranked lists against the test items; coverage is over the movies in train.
-fn list_metrics(
-    lists: &[(u32, Vec<u32>)],
-    train: &[Interaction],
-    test: &[Interaction],
-    k: usize,
-) -> Metrics {
-    let train_movies = train.iter().map(|r| r.movie).collect::<HashSet<_>>().len();
-    evaluate_lists(lists, test, k, train_movies)
 }
 
 fn print_eval(r: &EvalReport) -> std::io::Result<()> {

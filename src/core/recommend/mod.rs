@@ -7,6 +7,7 @@ mod kernels;
 pub mod matrix;
 pub mod model;
 pub mod svd;
+pub mod tune;
 
 pub use matrix::InteractionMatrix;
 pub use model::{

@@ -1,0 +1,140 @@
+//! `perx eval`'s tuning and baselines: the grid of (β, α, λ, γ) tuned on a validation split
+//! carved out of train (never test), and the metrics of ranked lists and of the popularity
+//! baseline. Pure: the CLI parses, calls and prints.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use super::{Model, Params, RecommendError, Recommender, evaluate_recommender};
+use crate::core::eval::{Interaction, Metrics, Popularity, by_user, evaluate_lists, split};
+
+/// The tuning grid: the spectrum depends on (β, α), the filter on (λ, γ).
+pub const TUNE_USER_EXPONENTS: [f32; 3] = [0.0, 0.25, 0.5];
+pub const TUNE_ITEM_EXPONENTS: [f32; 1] = [0.25];
+pub const TUNE_LAMBDAS: [f32; 5] = [5.0, 7.0, 10.0, 14.0, 20.0];
+pub const TUNE_POPULARITY: [f32; 3] = [0.0, 0.05, 0.1];
+
+/// One point of the grid and its validation score.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Trial {
+    pub user_exponent: f32,
+    pub item_exponent: f32,
+    pub lambda: f32,
+    pub popularity: f32,
+    pub validation_ndcg: f64,
+}
+
+/// The interactions at `idx`.
+pub fn take(ratings: &[Interaction], idx: &[usize]) -> Vec<Interaction> {
+    idx.iter().map(|&i| ratings[i]).collect()
+}
+
+/// Tunes (β, α, λ, γ) on a validation split of `train` (never the test split); returns the
+/// best and every trial, each also handed to `on_trial` as it is scored.
+pub fn tune(
+    train: &[Interaction],
+    base: Params,
+    seed: u64,
+    k: usize,
+    on_trial: &mut dyn FnMut(&Trial),
+) -> Result<(Params, Vec<Trial>), RecommendError> {
+    let s = split(train, seed);
+    let fit = take(train, &s.train);
+    let val = take(train, &s.test);
+    let mut trials = Vec::new();
+    let mut best: Option<(f64, Params)> = None;
+    for &beta in &TUNE_USER_EXPONENTS {
+        for &alpha in &TUNE_ITEM_EXPONENTS {
+            let params = Params {
+                user_exponent: beta,
+                item_exponent: alpha,
+                ..base
+            };
+            let model = Model::fit(&fit, params, "validation")?;
+            for &lambda in &TUNE_LAMBDAS {
+                for &gamma in &TUNE_POPULARITY {
+                    let m = model.with_filter(lambda, params.tail, gamma)?;
+                    let p = m.params;
+                    let ndcg = evaluate_recommender(&Recommender::new(m), &val, k).ndcg;
+                    let trial = Trial {
+                        user_exponent: beta,
+                        item_exponent: alpha,
+                        lambda,
+                        popularity: gamma,
+                        validation_ndcg: ndcg,
+                    };
+                    on_trial(&trial);
+                    trials.push(trial);
+                    if best.as_ref().is_none_or(|(b, _)| ndcg > *b) {
+                        best = Some((ndcg, p));
+                    }
+                }
+            }
+        }
+    }
+    Ok((best.map_or(base, |(_, p)| p), trials))
+}
+
+/// The most-popular baseline's metrics on `test`.
+pub fn popularity_metrics(train: &[Interaction], test: &[Interaction], k: usize) -> Metrics {
+    let model = Popularity::fit(train);
+    let seen = by_user(train);
+    let empty = HashSet::new();
+    let users: HashSet<u32> = test.iter().map(|r| r.user).collect();
+    let lists: Vec<(u32, Vec<u32>)> = users
+        .into_iter()
+        .map(|u| (u, model.recommend(seen.get(&u).unwrap_or(&empty), k)))
+        .collect();
+    list_metrics(&lists, train, test, k)
+}
+
+/// Scores ranked lists against the test items; coverage is over the movies in train.
+pub fn list_metrics(
+    lists: &[(u32, Vec<u32>)],
+    train: &[Interaction],
+    test: &[Interaction],
+    k: usize,
+) -> Metrics {
+    let train_movies = train.iter().map(|r| r.movie).collect::<HashSet<_>>().len();
+    evaluate_lists(lists, test, k, train_movies)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tuning_scores_every_grid_point_on_validation_and_keeps_the_best() {
+        // 40 users with overlapping tastes over 30 movies.
+        let ratings: Vec<Interaction> = (0..40u32)
+            .flat_map(|u| {
+                (0..12u32).map(move |j| Interaction {
+                    user: u + 1,
+                    movie: (u * 7 + j * 3) % 30 + 1,
+                })
+            })
+            .collect();
+        let base = Params {
+            factors: 4,
+            oversample: 4,
+            ..Params::default()
+        };
+        let mut seen = 0;
+        let (best, trials) = tune(&ratings, base, 7, 5, &mut |_| seen += 1).unwrap();
+        let grid = TUNE_USER_EXPONENTS.len()
+            * TUNE_ITEM_EXPONENTS.len()
+            * TUNE_LAMBDAS.len()
+            * TUNE_POPULARITY.len();
+        assert_eq!((trials.len(), seen), (grid, grid));
+        let top = trials
+            .iter()
+            .map(|t| t.validation_ndcg)
+            .fold(f64::MIN, f64::max);
+        let chosen = trials.iter().find(|t| t.validation_ndcg == top).unwrap();
+        assert_eq!(
+            (best.user_exponent, best.lambda, best.popularity),
+            (chosen.user_exponent, chosen.lambda, chosen.popularity)
+        );
+    }
+}
