@@ -3,22 +3,25 @@
 //! with `s`; Enter shows a session's requests with the gap since the previous one; `u`
 //! opens the session's user in the Recommend tab. The cache behind it is built in the
 //! background the first time (and again after a reload of the data).
+//!
+//! `mod.rs` holds the state and paging, `input` the filters typed into it, `render` the
+//! drawing and `export` the background export of every match.
 
-use std::path::{Path, PathBuf};
+mod export;
+mod input;
+mod render;
+
+use input::Field;
+
+use std::path::Path;
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState};
+use ratatui::layout::Rect;
+use ratatui::widgets::TableState;
 
-use super::{Edit, Exported, Exporting, Outcome, Tab, edit, select_clicked};
-use crate::atomic::AtomicFile;
-use crate::core::timerange::DEFAULT_TZ;
-use crate::core::timerange::{parse_local_span, to_local};
-use crate::report::output::CsvSink;
+use super::{Edit, Exporting, Outcome, Tab, edit, select_clicked};
 use crate::store::Store;
-use crate::store::provenance::Provenance;
 use crate::store::session_browse::{SessionEvent, SessionFilter, SessionRow, SessionSort};
 use crate::ui::UiError;
 use crate::ui::jobs::{Done, Work};
@@ -26,28 +29,6 @@ use crate::ui::strings::sessions as s;
 
 /// Sessions fetched per query.
 const PAGE: u64 = 200;
-
-/// Which filter is being typed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Field {
-    User,
-    Campaign,
-    Reward,
-    Days,
-}
-
-impl Field {
-    /// The filter a key starts typing.
-    fn for_key(c: char) -> Option<Field> {
-        match c {
-            '/' => Some(Field::User),
-            'c' => Some(Field::Campaign),
-            'w' => Some(Field::Reward),
-            't' => Some(Field::Days),
-            _ => None,
-        }
-    }
-}
 
 /// An open session: its requests, and the mapping rows that made it reward-driven.
 #[derive(Debug)]
@@ -200,77 +181,6 @@ impl SessionsTab {
                 Outcome::Done
             }
             Err(e) => Outcome::Error(e.into()),
-        }
-    }
-
-    fn apply_typed(&mut self, store: &Store, field: Field, text: &str) -> Outcome {
-        let text = text.trim();
-        let id = |t: &str| -> Result<Option<i64>, ()> {
-            if t.is_empty() {
-                Ok(None)
-            } else {
-                t.parse::<i64>().map(Some).map_err(|_| ())
-            }
-        };
-        match field {
-            Field::User => {
-                self.filter.user_id = (!text.is_empty()).then(|| text.to_owned());
-            }
-            Field::Campaign => match id(text) {
-                Ok(v) => self.filter.campaign_id = v,
-                Err(()) => {
-                    self.message = Some(s::BAD_ID.to_owned());
-                    return Outcome::Done;
-                }
-            },
-            Field::Reward => match id(text) {
-                Ok(v) => self.filter.reward_id = v,
-                Err(()) => {
-                    self.message = Some(s::BAD_ID.to_owned());
-                    return Outcome::Done;
-                }
-            },
-            Field::Days if text.is_empty() => self.filter.span = None,
-            Field::Days => match parse_local_span(text, DEFAULT_TZ) {
-                Some(span) => self.filter.span = Some(span),
-                None => {
-                    self.message = Some(s::BAD_DAYS.to_owned());
-                    return Outcome::Done;
-                }
-            },
-        }
-        self.message = None;
-        self.reload(store)
-    }
-
-    fn filter_text(&self) -> String {
-        let f = &self.filter;
-        let mut parts = Vec::new();
-        if let Some(u) = &f.user_id {
-            parts.push(format!("user {u}"));
-        }
-        if let Some(c) = f.campaign_id {
-            parts.push(format!("campaign {c}"));
-        }
-        if let Some(r) = f.reward_id {
-            parts.push(format!("reward {r}"));
-        }
-        if f.driven_only {
-            parts.push("reward-driven".to_owned());
-        }
-        if let Some((from, to)) = f.span {
-            let local = |t| {
-                to_local(t, DEFAULT_TZ).map_or_else(
-                    || "?".to_owned(),
-                    |l| l.format("%Y-%m-%d %H:%M").to_string(),
-                )
-            };
-            parts.push(format!("started {}..{} SGT", local(from), local(to)));
-        }
-        if parts.is_empty() {
-            s::NO_FILTER.to_owned()
-        } else {
-            parts.join(", ")
         }
     }
 }
@@ -456,153 +366,7 @@ impl Tab for SessionsTab {
     }
 
     fn render(&mut self, frame: &mut Frame, area: Rect) {
-        let [info, list] =
-            Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);
-        let line1 = match &self.typing {
-            Some((field, text)) => {
-                let what = match field {
-                    Field::User => s::TYPE_USER,
-                    Field::Campaign => s::TYPE_CAMPAIGN,
-                    Field::Reward => s::TYPE_REWARD,
-                    Field::Days => s::TYPE_DAYS,
-                };
-                format!("{what} {text}▏")
-            }
-            None if self.building => s::BUILDING_NOTE.to_owned(),
-            None if self.sorting.is_some() => s::SORTING_NOTE.to_owned(),
-            None => self.message.clone().unwrap_or_else(|| {
-                format!(
-                    "{} {} · {} {} · {}",
-                    crate::ui::strings::thousands(self.total),
-                    s::MATCHING,
-                    s::SORTED_BY,
-                    self.sort.label(),
-                    self.filter_text()
-                )
-            }),
-        };
-        frame.render_widget(Paragraph::new(format!("{line1}\n{}", s::HINT)), info);
-        let header = Row::new([
-            "#",
-            "user",
-            "start (UTC)",
-            "min",
-            "req",
-            "campaigns",
-            "rewards",
-            "driven",
-        ])
-        .style(Style::default().add_modifier(Modifier::BOLD));
-        let rows = self.page.iter().map(|r| {
-            let style = if r.driven {
-                Style::default().fg(Color::Green)
-            } else {
-                Style::default()
-            };
-            Row::new([
-                r.n.to_string(),
-                r.user_id.clone(),
-                r.start.format("%Y-%m-%d %H:%M:%S").to_string(),
-                format!("{:.1}", r.duration_s / 60.0),
-                r.events.to_string(),
-                r.campaigns.clone(),
-                r.rewards.clone(),
-                if r.driven {
-                    "yes".to_owned()
-                } else {
-                    String::new()
-                },
-            ])
-            .style(style)
-        });
-        let n = crate::ui::strings::thousands;
-        let title = format!(
-            "{}{}–{} of {} ",
-            s::TITLE,
-            n(if self.page.is_empty() {
-                0
-            } else {
-                self.offset + 1
-            }),
-            n(self.offset + self.page.len() as u64),
-            n(self.total)
-        );
-        self.list_area = list;
-        frame.render_stateful_widget(
-            Table::new(
-                rows,
-                [
-                    Constraint::Length(7),
-                    Constraint::Length(14),
-                    Constraint::Length(19),
-                    Constraint::Length(5),
-                    Constraint::Length(4),
-                    Constraint::Fill(1),
-                    Constraint::Fill(1),
-                    Constraint::Length(6),
-                ],
-            )
-            .header(header)
-            .block(Block::default().borders(Borders::ALL).title(title))
-            .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED)),
-            list,
-            &mut self.table,
-        );
-        if let Some(Detail { row, events, pairs }) = &self.detail {
-            let area = list.inner(ratatui::layout::Margin::new(2, 1));
-            frame.render_widget(Clear, area);
-            let mut prev = None;
-            let rows = events.iter().map(|e| {
-                let gap = prev.map_or(String::new(), |p: chrono::DateTime<chrono::Utc>| {
-                    format!("+{}s", (e.ts - p).num_seconds())
-                });
-                prev = Some(e.ts);
-                Row::new([
-                    e.ts.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
-                    e.method.clone(),
-                    e.path.clone(),
-                    gap,
-                ])
-            });
-            let title = format!(
-                " {} {} · {} ",
-                s::DETAIL_TITLE,
-                row.user_id,
-                row.start.format("%Y-%m-%d %H:%M:%S"),
-            );
-            let driven_by = if pairs.is_empty() {
-                s::NOT_DRIVEN.to_owned()
-            } else {
-                let rows: Vec<String> = pairs
-                    .iter()
-                    .map(|(c, r)| format!("campaign {c} → reward {r}"))
-                    .collect();
-                format!(" {} {} ", s::DRIVEN_BY, rows.join("; "))
-            };
-            frame.render_widget(
-                Table::new(
-                    rows,
-                    [
-                        Constraint::Length(23),
-                        Constraint::Length(5),
-                        Constraint::Fill(1),
-                        Constraint::Length(8),
-                    ],
-                )
-                .header(
-                    Row::new(["time (UTC)", "", "path", "gap"])
-                        .style(Style::default().add_modifier(Modifier::BOLD)),
-                )
-                .block(
-                    Block::default()
-                        .borders(Borders::ALL)
-                        .title(title)
-                        .title_bottom(driven_by)
-                        .border_style(Style::default().fg(Color::Yellow)),
-                ),
-                area,
-            );
-        }
+        self.draw(frame, area);
     }
 
     fn keys(&self) -> &'static [(&'static str, &'static str)] {
@@ -617,23 +381,7 @@ impl Tab for SessionsTab {
         let path = super::export_path(dir, "perx-sessions.csv");
         Some(Exporting::Later(Work::new(
             s::EXPORTING,
-            move |store, _| Done::Exported(export_sessions(store, &filter, sort, path)),
+            move |store, _| Done::Exported(export::export_sessions(store, &filter, sort, path)),
         )))
     }
-}
-
-/// Writes the sessions matching `filter` in `sort` order to `path`, with the provenance
-/// sidecar.
-fn export_sessions(
-    store: &Store,
-    filter: &SessionFilter,
-    sort: SessionSort,
-    path: PathBuf,
-) -> Result<Exported, UiError> {
-    let mut file = AtomicFile::create(&path).map_err(|e| UiError::context(path.display(), e))?;
-    let rows = store
-        .session_export(filter, sort, &mut CsvSink::new(&mut file))
-        .map_err(|e| UiError::context(path.display(), e))?;
-    let prov = Provenance::session_export(filter, sort);
-    super::finish_export(store, file, rows, Some(&prov))
 }
