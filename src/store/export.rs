@@ -97,9 +97,7 @@ impl Store {
         destination: &str,
         table: &str,
     ) -> Result<Option<String>, StoreError> {
-        self.conn()
-            .execute_batch(include_str!("../../sql/export/sync_state_create.sql"))
-            .ctx("creating the sync state")?;
+        self.ensure_sync_state()?;
         let found: Vec<String> = query_all(
             self.conn(),
             include_str!("../../sql/export/sync_state_get.sql"),
@@ -110,11 +108,17 @@ impl Store {
         Ok(found.into_iter().next())
     }
 
-    /// Every table synced to `destination` (`project.dataset`), by table name.
-    pub fn sync_state(&self, destination: &str) -> Result<Vec<Synced>, StoreError> {
+    /// Creates `bq_sync_state` when this database has never been synced.
+    fn ensure_sync_state(&self) -> Result<(), StoreError> {
         self.conn()
             .execute_batch(include_str!("../../sql/export/sync_state_create.sql"))
             .ctx("creating the sync state")?;
+        Ok(())
+    }
+
+    /// Every table synced to `destination` (`project.dataset`), by table name.
+    pub fn sync_state(&self, destination: &str) -> Result<Vec<Synced>, StoreError> {
+        self.ensure_sync_state()?;
         query_all(
             self.conn(),
             include_str!("../../sql/export/sync_state_all.sql"),
@@ -139,9 +143,7 @@ impl Store {
         fingerprint: &str,
         rows: u64,
     ) -> Result<(), StoreError> {
-        self.conn()
-            .execute_batch(include_str!("../../sql/export/sync_state_create.sql"))
-            .ctx("creating the sync state")?;
+        self.ensure_sync_state()?;
         self.conn()
             .execute(
                 include_str!("../../sql/export/sync_state_forget.sql"),
