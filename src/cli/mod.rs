@@ -8,6 +8,7 @@ pub mod bench;
 mod bigquery;
 pub mod load;
 pub mod movielens;
+mod output;
 mod progress;
 mod recommend;
 mod report;
@@ -221,16 +222,12 @@ pub fn run(cli: Cli) -> Result<u8> {
 
 /// Whether an error comes from writing to a closed pipe.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    io_error(err).is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
-/// Whether an error comes from an I/O operation (a write to a full disk, a closed pipe).
-pub fn is_io_error(err: &anyhow::Error) -> bool {
-    err.chain()
-        .any(|c| c.downcast_ref::<std::io::Error>().is_some())
+/// The I/O error in an error's chain (a write to a full disk, a closed pipe), if any.
+pub fn io_error(err: &anyhow::Error) -> Option<&std::io::Error> {
+    err.chain().find_map(|c| c.downcast_ref::<std::io::Error>())
 }
 
 fn gen_sample(args: &GenSampleArgs) -> Result<u8> {

@@ -2,7 +2,7 @@
 //! line.
 
 use std::collections::HashMap;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -10,7 +10,6 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use perx::atomic::AtomicFile;
 use perx::core::eval::{Metrics, split};
 use perx::core::recommend::ease::Ease;
 use perx::core::recommend::tune::{Trial, list_metrics, popularity_metrics, take, tune};
@@ -21,9 +20,9 @@ use perx::exit;
 use perx::recommender::{self, Origin, TrainReason};
 use perx::store::Store;
 use perx::store::recommend::MovieInfo;
-use perx::term::Visible;
 
 use super::Global;
+use super::output::Destination;
 
 /// Model options shared by train, recommend and eval.
 #[derive(Debug, Args, Clone)]
@@ -178,19 +177,8 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     });
     // `-o` is written under a temporary name and moved into place when complete; the
     // table format is for people, so control characters in titles are shown, not obeyed.
-    let mut file = match &args.output {
-        Some(p) => {
-            Some(AtomicFile::create(p).with_context(|| format!("creating {}", p.display()))?)
-        }
-        None => None,
-    };
-    let stdout = || BufWriter::new(std::io::stdout().lock());
-    let mut out: Box<dyn Write + '_> = match (file.as_mut(), format) {
-        (Some(f), RecFormat::Table) => Box::new(Visible::new(f)),
-        (Some(f), _) => Box::new(f),
-        (None, RecFormat::Table) => Box::new(Visible::new(stdout())),
-        (None, _) => Box::new(stdout()),
-    };
+    let mut dest = Destination::open(args.output.as_deref())?;
+    let mut out = dest.writer(format == RecFormat::Table);
     if args.all {
         if format != RecFormat::Csv {
             bail!(
@@ -209,9 +197,10 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
                 writeln!(out, "{user},{},{}", rank + 1, s.movie)?;
             }
         }
-        out.flush().with_context(|| written_to(&args.output))?;
+        let flushed = out.flush();
         drop(out);
-        commit(file)?;
+        flushed.map_err(|e| dest.context(e.into()))?;
+        dest.commit()?;
         errln!(
             "{} users, top {k} each, in {:.3} s{}",
             all.len(),
@@ -268,27 +257,11 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
         args.explain,
         &explain,
     )?;
-    out.flush().with_context(|| written_to(&args.output))?;
+    let flushed = out.flush();
     drop(out);
-    commit(file)?;
+    flushed.map_err(|e| dest.context(e.into()))?;
+    dest.commit()?;
     Ok(exit::OK)
-}
-
-fn written_to(out: &Option<PathBuf>) -> String {
-    match out {
-        Some(p) => format!("writing {}", p.display()),
-        None => "writing to stdout".to_owned(),
-    }
-}
-
-/// Moves a complete `-o` file into place.
-fn commit(file: Option<AtomicFile>) -> Result<()> {
-    if let Some(f) = file {
-        let path = f.path().to_owned();
-        f.commit()
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    Ok(())
 }
 
 #[derive(Serialize)]

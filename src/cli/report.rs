@@ -1,15 +1,14 @@
 //! `perx report …`: the three reports, written as a table, CSV or JSON, to stdout or a file,
 //! with an optional provenance sidecar.
 
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use clap::{Args, Subcommand, ValueEnum};
 
-use perx::atomic::AtomicFile;
 use perx::core::logline::{MAX_USER_ID_DIGITS, check_user_id};
 use perx::core::timerange::{DEFAULT_TZ, LocalDateRange, parse_tz};
 use perx::exit;
@@ -17,9 +16,9 @@ use perx::report::output::{CsvSink, JsonSink, TableSink};
 use perx::report::{Bucket, EngagementQuery, RowSink, SessionsQuery, WeeklyQuery};
 use perx::store::Store;
 use perx::store::provenance::Provenance;
-use perx::term::Visible;
 
 use super::Global;
+use super::output::Destination;
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
@@ -304,34 +303,21 @@ fn emit(
     run: impl FnOnce(&mut (dyn RowSink + Send), &mut Provenance) -> Result<u64>,
 ) -> Result<u64> {
     let format = choose_format(out);
-    let mut file = match &out.out {
-        Some(p) => {
-            Some(AtomicFile::create(p).with_context(|| format!("creating {}", p.display()))?)
-        }
-        None => None,
-    };
+    let mut dest = Destination::open(out.out.as_deref())?;
     let n = {
-        let writer: Box<dyn Write + Send + '_> = match file.as_mut() {
-            Some(f) => Box::new(f),
-            None => Box::new(BufWriter::new(std::io::stdout())),
-        };
+        let writer = dest.writer(format == Format::Table);
         let mut sink: Box<dyn RowSink + Send + '_> = match format {
-            Format::Table => Box::new(TableSink::new(Visible::new(writer))),
+            Format::Table => Box::new(TableSink::new(writer)),
             Format::Csv => Box::new(CsvSink::new(writer)),
             Format::Json => Box::new(JsonSink::new(writer)),
         };
-        run(sink.as_mut(), &mut prov).map_err(|e| match &out.out {
-            Some(p) if super::is_io_error(&e) => e.context(format!("writing {}", p.display())),
-            _ => e,
-        })?
-    };
-    if let Some(f) = file {
-        let path = f.path().to_owned();
-        if out.provenance {
-            store.write_provenance(&path, &prov, n)?;
-        }
-        f.commit()
-            .with_context(|| format!("writing {}", path.display()))?;
+        run(sink.as_mut(), &mut prov)
+    }
+    .map_err(|e| dest.context(e))?;
+    if let (true, Some(path)) = (out.provenance, dest.path()) {
+        store.write_provenance(path, &prov, n)?;
+    }
+    if let Some(path) = dest.commit()? {
         errln!("wrote {n} row(s) to {}", path.display());
     }
     Ok(n)
