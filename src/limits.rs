@@ -5,6 +5,8 @@
 
 use std::io::{self, BufRead, Read};
 
+/// How much of an over-long line is kept as its `raw` text in `load_reject`.
+pub const MAX_REJECT_RAW_BYTES: usize = 256;
 /// The longest physical line of a CSV export or a rejects sidecar (a real one is a few
 /// hundred bytes; the log's own limit is `--max-line-bytes`).
 pub const MAX_CSV_LINE_BYTES: usize = 1 << 20;

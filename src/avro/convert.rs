@@ -36,7 +36,7 @@ pub(crate) const BLOCK_SIZE: usize = 1 << 20;
 /// 100 bytes; a longer one is rejected and skipped without being held in memory.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 64 * 1024;
 /// How much of an over-long line is kept as its `raw` text in the rejects.
-pub(crate) const TOO_LONG_RAW: usize = 256;
+pub(crate) const TOO_LONG_RAW: usize = crate::limits::MAX_REJECT_RAW_BYTES;
 
 /// How to convert a text log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

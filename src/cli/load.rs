@@ -11,7 +11,7 @@ use serde_json::json;
 use perx::avro::{self, AvroCodec};
 use perx::core::Reject;
 use perx::exit;
-use perx::store::load::{DataDir, LoadOptions, LoadReport, default_avro_path};
+use perx::store::load::{DataDir, LoadOptions, LoadReport};
 use perx::store::{DbPath, Store};
 
 use super::progress::Bar;
@@ -85,7 +85,6 @@ pub fn load(global: &Global, args: &LoadArgs) -> Result<u8> {
     let data_dir = args.data.clone().unwrap_or_else(default_data_dir);
     let data = DataDir::discover(&data_dir)?;
     let db = global.db_path();
-    let avro_out = args.avro.clone().unwrap_or_else(|| default_avro_path(&db));
     // Open first: a mistyped --db directory is an error, not something to create.
     let mut store = Store::open(&db)?;
     if let Some(dir) = args
@@ -97,14 +96,16 @@ pub fn load(global: &Global, args: &LoadArgs) -> Result<u8> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating the Avro directory {}", dir.display()))?;
     }
-    let opts = LoadOptions {
-        avro_out,
-        codec: AvroCodec::from(args.codec),
-        preview: SHOWN_REJECTS,
-        max_line_bytes: args.max_line_bytes,
-        // The default copy of an in-memory database is a temporary file: removed after.
-        keep_avro: args.avro.is_some() || !matches!(db, DbPath::Memory),
-    };
+    // The default Avro copy (kept beside a database file, removed after a `:memory:` load),
+    // or the one asked for with --avro, which is always kept.
+    let mut opts = LoadOptions::for_db(&db);
+    if let Some(a) = &args.avro {
+        opts.avro_out = a.clone();
+        opts.keep_avro = true;
+    }
+    opts.codec = AvroCodec::from(args.codec);
+    opts.preview = SHOWN_REJECTS;
+    opts.max_line_bytes = args.max_line_bytes;
     let report = store
         .load(&data, &opts, &Bar::new())
         .with_context(|| format!("loading {} into {}", data_dir.display(), db.display()))?;

@@ -257,7 +257,7 @@ fn load_file(
             CappedLine::TooLong(len) => {
                 line_no += 1;
                 progress.advance(len + 1);
-                let start = &buf[..buf.len().min(256)];
+                let start = &buf[..buf.len().min(crate::limits::MAX_REJECT_RAW_BYTES)];
                 let r = Reject {
                     line_no,
                     reason: format!(

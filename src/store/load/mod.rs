@@ -205,7 +205,8 @@ impl Preview<'_> {
 }
 
 /// Rejected lines of one source, appended to `load_reject` as they come (the appender
-/// writes in bounded chunks), so a file of only bad lines loads in the memory of a clean one.
+/// writes in bounded chunks), so perx never collects them in memory. (DuckDB itself holds
+/// the uncommitted rows until the load commits: see the bad-lines figure of `bench load`.)
 pub(crate) struct RejectSink<'t> {
     app: duckdb::Appender<'t>,
     source: String,
