@@ -392,7 +392,7 @@ fn query_errors_reported_in_a_200_answer_are_errors() {
 }
 
 /// `perx sync bigquery` of `db` to project p, dataset d at `endpoint`.
-fn sync_to(db: &Path, endpoint: &str) -> Command {
+pub(crate) fn sync_to(db: &Path, endpoint: &str) -> Command {
     let mut c = perx(db);
     c.args([
         "sync",

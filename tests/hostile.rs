@@ -685,17 +685,7 @@ fn credentials_stay_off_plain_http_and_bodies_are_bounded() {
         .arg(sample_dir())
         .assert()
         .code(3);
-    perx(&db)
-        .args([
-            "sync",
-            "bigquery",
-            "--project",
-            "p",
-            "--dataset",
-            "d",
-            "--endpoint",
-        ])
-        .arg(&root)
+    crate::bigquery::sync_to(&db, &root)
         .args(["--access-token", "s3cret-token"])
         .assert()
         .code(1)
