@@ -248,18 +248,19 @@ impl<'t> RejectSink<'t> {
 /// removed if the load fails or the copy is not to be kept.
 struct Staged<'a> {
     opts: &'a LoadOptions,
-    /// Set once this load has converted a text log into the staged files.
+    /// Set once this load has converted a text log into the staged files, until they are
+    /// published (or removed).
     converted: bool,
-    published: bool,
 }
 
 impl Staged<'_> {
     fn publish(mut self) -> Result<(), LoadError> {
-        self.published = true;
-        if self.converted && self.opts.keep_avro {
-            avro::publish(&self.opts.avro_out)?;
-        } else if self.converted {
-            avro::discard(&self.opts.avro_out);
+        if std::mem::take(&mut self.converted) {
+            if self.opts.keep_avro {
+                avro::publish(&self.opts.avro_out)?;
+            } else {
+                avro::discard(&self.opts.avro_out);
+            }
         }
         Ok(())
     }
@@ -267,7 +268,7 @@ impl Staged<'_> {
 
 impl Drop for Staged<'_> {
     fn drop(&mut self) {
-        if self.converted && !self.published {
+        if self.converted {
             avro::discard(&self.opts.avro_out);
         }
     }
@@ -300,7 +301,6 @@ impl Store {
         let mut staged = Staged {
             opts,
             converted: false,
-            published: false,
         };
         let tx = self.conn_mut().transaction().ctx("starting the load")?;
         let mut reports = Vec::with_capacity(dirs.len());
