@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::limits::{MAX_UNZIPPED_ENTRY_BYTES, MAX_UNZIPPED_TOTAL_BYTES};
+use crate::limits::{MAX_DOWNLOAD_BYTES, MAX_UNZIPPED_ENTRY_BYTES, MAX_UNZIPPED_TOTAL_BYTES};
 use crate::progress::{Progress, Unit};
 
 /// Where GroupLens publishes MovieLens 1M.
@@ -29,8 +29,6 @@ pub const ML1M_URL: &str = "https://files.grouplens.org/datasets/movielens/ml-1m
 pub const ML1M_FILES: [&str; 3] = ["ratings.dat", "movies.dat", "users.dat"];
 /// Files of the data set unpacked when present beside them.
 pub const ML1M_OPTIONAL: [&str; 1] = ["README"];
-/// The largest download accepted (ml-1m.zip is 6 MB).
-pub const MAX_DOWNLOAD_BYTES: u64 = 1 << 30;
 
 /// Why a fetch failed.
 #[derive(Debug, thiserror::Error)]

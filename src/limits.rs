@@ -14,6 +14,8 @@ pub const MAX_CSV_LINE_BYTES: usize = 1 << 20;
 pub const MAX_MODEL_BYTES: u64 = 2 << 30;
 /// The largest HTTP response body read into memory (BigQuery JSON, a token response).
 pub const MAX_HTTP_BODY_BYTES: u64 = 64 << 20;
+/// The largest MovieLens archive downloaded (ml-1m.zip is 6 MB).
+pub const MAX_DOWNLOAD_BYTES: u64 = 1 << 30;
 /// The largest single file unpacked from a MovieLens archive (ml-1m's ratings are 24 MB,
 /// ml-25m's 680 MB).
 pub const MAX_UNZIPPED_ENTRY_BYTES: u64 = 1 << 30;
