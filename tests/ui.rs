@@ -393,8 +393,14 @@ fn the_session_browser_pages_filters_sorts_and_opens_a_session() {
     key(&mut app, KeyCode::Char('d'));
     let driven = app.sessions_tab().total();
     assert!(driven > 0 && driven < all);
-    assert!(app.sessions_tab().selected().unwrap().driven);
-    let user = app.sessions_tab().selected().unwrap().user_id.clone();
+    assert!(app.sessions_tab().selected().unwrap().session.driven);
+    let user = app
+        .sessions_tab()
+        .selected()
+        .unwrap()
+        .session
+        .user_id
+        .clone();
     key(&mut app, KeyCode::Char('/'));
     typed(&mut app, &user);
     key(&mut app, KeyCode::Enter);
@@ -403,13 +409,13 @@ fn the_session_browser_pages_filters_sorts_and_opens_a_session() {
         2,
         "digits typed into the filter switch no tab"
     );
-    let s = app.sessions_tab().selected().unwrap().clone();
+    let s = app.sessions_tab().selected().unwrap().session.clone();
     assert_eq!(s.user_id, user);
     assert!(s.driven);
     // Its requests: as many as the session counts, in time order, within its bounds.
     key(&mut app, KeyCode::Enter);
     let events = app.sessions_tab().detail().unwrap();
-    assert_eq!(events.len() as i64, s.events);
+    assert_eq!(events.len() as i64, s.event_count);
     assert!(events.windows(2).all(|w| w[0].ts <= w[1].ts));
     assert_eq!(events[0].ts, s.start);
     assert_eq!(events.last().unwrap().ts, s.end);
@@ -418,11 +424,11 @@ fn the_session_browser_pages_filters_sorts_and_opens_a_session() {
     assert!(!pairs.is_empty());
     for (c, r) in &pairs {
         assert!(
-            s.driving_campaigns.contains(&c.to_string()),
-            "{c} in {}",
+            s.driving_campaigns.contains(c),
+            "{c} in {:?}",
             s.driving_campaigns
         );
-        assert!(s.rewards.contains(&r.to_string()), "{r} in {}", s.rewards);
+        assert!(s.rewards.contains(r), "{r} in {:?}", s.rewards);
     }
     let screen_text = screen(&mut app, 160, 48);
     assert!(screen_text.contains("Requests of user"), "{screen_text}");
@@ -437,9 +443,9 @@ fn the_session_browser_pages_filters_sorts_and_opens_a_session() {
     assert_eq!(app.sessions_tab().total(), all);
     key(&mut app, KeyCode::Char('s'));
     key(&mut app, KeyCode::Char('s'));
-    let top = app.sessions_tab().selected().unwrap().events;
+    let top = app.sessions_tab().selected().unwrap().session.event_count;
     key(&mut app, KeyCode::Down);
-    assert!(app.sessions_tab().selected().unwrap().events <= top);
+    assert!(app.sessions_tab().selected().unwrap().session.event_count <= top);
     // Down past the first page and back up again, by key in this order too.
     let second = app.sessions_tab().selected().unwrap().clone();
     for _ in 0..12 {
@@ -456,12 +462,12 @@ fn the_session_browser_pages_filters_sorts_and_opens_a_session() {
 
 #[test]
 fn the_session_cache_equals_the_sessions_report() {
-    use perx::report::{Collected, SessionsQuery};
+    use perx::report::{Rows, SessionRow, SessionsQuery};
     use perx::store::session_browse::{SessionFilter, SessionSort};
     let tmp = tempfile::tempdir().unwrap();
     let mut store: Store = memory_store();
     load(&mut store, &sample_dir(), tmp.path());
-    let mut report = Collected::default();
+    let mut report: Rows<SessionRow> = Rows::default();
     store
         .sessions_sql(&SessionsQuery::default(), &mut report)
         .unwrap();
@@ -498,8 +504,9 @@ fn the_session_cache_equals_the_sessions_report() {
                 1
             )
             .unwrap()[0]
-            .events,
-        page.iter().map(|r| r.events).max().unwrap()
+            .session
+            .event_count,
+        page.iter().map(|r| r.session.event_count).max().unwrap()
     );
     let next = store
         .session_page(
@@ -523,7 +530,7 @@ fn the_session_cache_equals_the_sessions_report() {
     // One user's sessions in another order: ranked on the fly, paged by key.
     let mut per_user = std::collections::HashMap::<&str, usize>::new();
     for r in &page {
-        *per_user.entry(r.user_id.as_str()).or_default() += 1;
+        *per_user.entry(r.session.user_id.as_str()).or_default() += 1;
     }
     let (user, sessions) = per_user.iter().max_by_key(|(_, n)| **n).unwrap();
     assert!(*sessions >= 2);
@@ -535,11 +542,11 @@ fn the_session_cache_equals_the_sessions_report() {
         .session_page(&mine, SessionSort::Duration, i64::MIN, false, 1000)
         .unwrap();
     assert_eq!(by_duration.len(), *sessions);
-    assert!(by_duration.iter().all(|r| r.user_id == *user));
+    assert!(by_duration.iter().all(|r| r.session.user_id == *user));
     assert!(
         by_duration
             .windows(2)
-            .all(|w| w[0].duration_s >= w[1].duration_s)
+            .all(|w| w[0].session.duration_s >= w[1].session.duration_s)
     );
     let mut one_by_one = Vec::new();
     let mut key = i64::MIN;
@@ -552,11 +559,9 @@ fn the_session_cache_equals_the_sessions_report() {
         one_by_one.push(r);
     }
     assert_eq!(one_by_one, by_duration);
-    for (row, cells) in page.iter().zip(&report.rows) {
-        assert_eq!(perx::report::Cell::Text(row.user_id.clone()), cells[0]);
-        assert_eq!(perx::report::Cell::Timestamp(row.start), cells[1]);
-        assert_eq!(perx::report::Cell::Bool(row.driven), cells[5]);
-    }
+    // The cache gives back exactly the report's rows, every field.
+    let cached: Vec<&SessionRow> = page.iter().map(|b| &b.session).collect();
+    assert_eq!(cached, report.rows.iter().collect::<Vec<_>>());
 }
 
 fn mouse(app: &mut App, kind: MouseEventKind, column: u16, row: u16) {
@@ -649,13 +654,13 @@ fn mouse_clicks_tabs_and_rows_and_the_wheel_scrolls() {
 fn y_copies_the_selected_row_and_u_opens_the_user_in_recommend() {
     let (mut app, _tmp) = app();
     key(&mut app, KeyCode::Char('3'));
-    let row = app.sessions_tab().selected().unwrap().clone();
+    let row = app.sessions_tab().selected().unwrap().session.clone();
     key(&mut app, KeyCode::Char('y'));
     let copied = app.take_clipboard().expect("a row was copied");
     let cells: Vec<&str> = copied.split('\t').collect();
     assert_eq!(cells[0], row.user_id);
     assert_eq!(cells[1], row.start.format("%Y-%m-%d %H:%M:%S").to_string());
-    assert_eq!(cells[6], row.events.to_string());
+    assert_eq!(cells[6], row.event_count.to_string());
     assert!(app.status().unwrap().contains("Copied"));
     assert_eq!(
         perx::ui::osc52("a"),
@@ -699,6 +704,7 @@ fn sessions_filter_by_sgt_days_and_export_every_match() {
         .sessions_tab()
         .selected()
         .unwrap()
+        .session
         .start
         .with_timezone(&sgt)
         .format("%Y-%m-%d %H:00")
@@ -716,7 +722,7 @@ fn sessions_filter_by_sgt_days_and_export_every_match() {
     let some = app.sessions_tab().total();
     assert!(some > 0 && some < all, "{some} of {all}");
     key(&mut app, KeyCode::Home);
-    let first = app.sessions_tab().selected().unwrap().start;
+    let first = app.sessions_tab().selected().unwrap().session.start;
     assert!(first >= from && first < to, "{first}");
     // x exports all matches (in the background), not just the page, with provenance.
     key(&mut app, KeyCode::Char('x'));
@@ -731,9 +737,16 @@ fn sessions_filter_by_sgt_days_and_export_every_match() {
     // `reward_driven` where the CLI writes `reward_driven_by_campaign_view`).
     assert_eq!(
         lines.next(),
-        Some(perx::store::reports::SESSION_COLUMNS.join(",").as_str())
+        Some(
+            <perx::report::SessionRow as perx::report::ReportRow>::columns(())
+                .join(",")
+                .as_str()
+        )
     );
-    assert!(perx::store::reports::SESSION_COLUMNS.contains(&"reward_driven_by_campaign_view"));
+    assert!(
+        <perx::report::SessionRow as perx::report::ReportRow>::columns(())
+            .contains(&"reward_driven_by_campaign_view")
+    );
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len() as u64, some);
     for r in &rows {
@@ -794,11 +807,12 @@ fn r_in_the_data_tab_reloads_from_the_recorded_files_in_the_background() {
 
 #[test]
 fn the_weekly_tab_filters_by_reward_name_and_charts_the_selected_reward() {
-    use perx::report::output::cell_text;
     let (mut app, _tmp) = app();
     key(&mut app, KeyCode::Char('2'));
     let all = app.weekly_tab().result().unwrap().rows.len();
-    let name = cell_text(&app.weekly_tab().result().unwrap().rows[0][0]);
+    let name = app.weekly_tab().result().unwrap().rows[0]
+        .reward_name
+        .clone();
     let text = screen(&mut app, 120, 40);
     assert!(
         text.contains(&format!("Redeemed per ISO week: {name}")),
@@ -810,7 +824,7 @@ fn the_weekly_tab_filters_by_reward_name_and_charts_the_selected_reward() {
     assert_eq!(app.current_tab(), 1, "typed text switches no tab");
     let rows = &app.weekly_tab().result().unwrap().rows;
     assert!(!rows.is_empty() && rows.len() < all);
-    assert!(rows.iter().all(|r| cell_text(&r[0]) == name));
+    assert!(rows.iter().all(|r| r.reward_name == name));
     // An unknown name: the known ones are listed, the table stays.
     key(&mut app, KeyCode::Char('/'));
     typed(&mut app, "no such reward");
@@ -879,25 +893,17 @@ fn recommendations_are_selectable_and_y_copies_one() {
 
 #[test]
 fn s_orders_the_weekly_and_engagement_tables_and_r_scrolls_the_results() {
-    use perx::report::Cell;
+    use perx::report::{EngagementRow, ReportRow, WeeklyRow};
     let (mut app, _tmp) = app();
     // Engagement: by rank, then by time with s; r focuses the results, ↓ and y copy a row.
     let rows = |app: &App| app.engagement_tab().result().unwrap().rows.clone();
     let ranked = rows(&app);
-    let rank = |r: &Vec<Cell>| match r[0] {
-        Cell::Int(n) => n,
-        _ => i64::MAX,
-    };
+    let rank = |r: &EngagementRow| r.rank;
     assert!(ranked.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])));
     key(&mut app, KeyCode::Char('s'));
     let timed = rows(&app);
     assert_eq!(timed.len(), ranked.len());
-    let when = |r: &Vec<Cell>| {
-        (
-            format!("{:?}", r[2]),
-            perx::report::output::cell_text(&r[3]),
-        )
-    };
+    let when = |r: &EngagementRow| (r.slot.date(), r.slot.hour());
     assert!(timed.windows(2).all(|w| when(&w[0]) <= when(&w[1])));
     assert_ne!(timed, ranked);
     key(&mut app, KeyCode::Char('r'));
@@ -905,6 +911,7 @@ fn s_orders_the_weekly_and_engagement_tables_and_r_scrolls_the_results() {
     key(&mut app, KeyCode::Char('y'));
     let copied = app.take_clipboard().unwrap();
     let second: Vec<String> = timed[1]
+        .cells()
         .iter()
         .map(perx::report::output::cell_text)
         .collect();
@@ -915,17 +922,11 @@ fn s_orders_the_weekly_and_engagement_tables_and_r_scrolls_the_results() {
     key(&mut app, KeyCode::Char('2'));
     key(&mut app, KeyCode::Char('s'));
     let weekly = app.weekly_tab().result().unwrap().rows.clone();
-    let pct = |r: &Vec<Cell>| match r[2] {
-        Cell::Float(p) => p,
-        _ => f64::NEG_INFINITY,
-    };
+    let pct = |r: &WeeklyRow| r.pct_diff_prev_week.unwrap_or(f64::NEG_INFINITY);
     assert!(weekly.windows(2).all(|w| pct(&w[0]) >= pct(&w[1])));
     key(&mut app, KeyCode::Char('s'));
     let weekly = app.weekly_tab().result().unwrap().rows.clone();
-    let count = |r: &Vec<Cell>| match r[1] {
-        Cell::Int(n) => n,
-        _ => 0,
-    };
+    let count = |r: &WeeklyRow| r.redeemed;
     assert!(weekly.windows(2).all(|w| count(&w[0]) >= count(&w[1])));
     let text = screen(&mut app, 160, 48);
     assert!(text.contains("most redeemed first"), "{text}");

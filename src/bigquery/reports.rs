@@ -1,16 +1,17 @@
 //! The three reports run in BigQuery: the BigQuery-dialect twins in `sql/bigquery/`, the
-//! same parameters as named query parameters, and the answers turned into the same
-//! [`Cell`]s as the DuckDB run, so the writers print both alike and `perx verify
-//! bigquery` can compare them cell by cell.
+//! same parameters as named query parameters, and the answers turned into the same typed
+//! rows as the DuckDB run, so the writers print both alike and `perx verify bigquery` can
+//! compare them row by row.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::BigQueryError;
 use super::client::{Client, Param};
 use crate::core::session::Session;
-use crate::report::{Bucket, Cell, EngagementQuery, RowSink, SessionsQuery, WeeklyQuery};
-use crate::store::reports::{
-    SESSION_COLUMNS, WEEKLY_COLUMNS, engagement_columns, parse_id_list, session_cells,
+use crate::report::rows::parse_id_list;
+use crate::report::{
+    EngagementQuery, EngagementRow, ReportRow, ReportSink, SessionRow, SessionsQuery, Slot,
+    WeeklyQuery, WeeklyRow,
 };
 
 /// A TIMESTAMP parameter's text.
@@ -65,6 +66,12 @@ impl RowReader<'_> {
             Some(s) => s.parse().map(Some).map_err(|_| self.bad(i, "a date")),
         }
     }
+    fn date(&self, i: usize) -> Result<NaiveDate, BigQueryError> {
+        self.opt_date(i)?.ok_or_else(|| self.bad(i, "a date"))
+    }
+    fn ids(&self, i: usize) -> Result<Vec<i64>, BigQueryError> {
+        parse_id_list(&self.text(i)?).ok_or_else(|| self.bad(i, "a list of ids"))
+    }
     fn bool(&self, i: usize) -> Result<bool, BigQueryError> {
         match self.opt(i) {
             Some("true") | Some("TRUE") => Ok(true),
@@ -83,17 +90,17 @@ struct Query<'a> {
     /// Named parameters.
     params: &'a [Param],
     /// The columns written (the DuckDB run's).
-    columns: &'a [&'a str],
+    columns: &'static [&'static str],
     /// The report's name, for errors.
     what: &'static str,
 }
 
-/// Runs `q` and writes its rows through `cells` into `sink` a page at a time.
-fn run(
+/// Runs `q` and writes its rows, read by `read`, into `sink` a page at a time.
+fn run<R>(
     client: &Client,
     q: &Query<'_>,
-    sink: &mut dyn RowSink,
-    mut cells: impl FnMut(&RowReader<'_>) -> Result<Vec<Cell>, BigQueryError>,
+    sink: &mut dyn ReportSink<R>,
+    mut read: impl FnMut(&RowReader<'_>) -> Result<R, BigQueryError>,
 ) -> Result<u64, BigQueryError> {
     let Query {
         dataset,
@@ -111,7 +118,7 @@ fn run(
     client.query_pages(dataset, sql, params, &mut |_, rows| {
         for row in &rows {
             let r = RowReader { row, what };
-            sink.row(&cells(&r)?).map_err(io)?;
+            sink.row(&read(&r)?).map_err(io)?;
         }
         n += rows.len() as u64;
         Ok(())
@@ -125,7 +132,7 @@ pub fn engagement(
     client: &Client,
     dataset: &str,
     q: &EngagementQuery,
-    sink: &mut dyn RowSink,
+    sink: &mut dyn ReportSink<EngagementRow>,
 ) -> Result<u64, BigQueryError> {
     let (from, to) = q.range.to_utc();
     let params = [
@@ -136,7 +143,7 @@ pub fn engagement(
         Param::new("status", "STRING", q.status.clone()),
         Param::new("by", "STRING", Some(q.by.as_str().to_owned())),
     ];
-    let columns = engagement_columns(q.by);
+    let columns = EngagementRow::columns(q.by);
     let sql = include_str!("../../sql/bigquery/engagement.sql");
     run(
         client,
@@ -149,16 +156,13 @@ pub fn engagement(
         },
         sink,
         |r| {
-            let mut cells = vec![Cell::Int(r.int(0)?), Cell::Int(r.int(1)?)];
-            match q.by {
-                Bucket::DateHour => cells.push(r.opt_date(2)?.map_or(Cell::Null, Cell::Date)),
-                Bucket::HourOfDay => {}
-                Bucket::WeekdayHour => cells.push(Cell::Text(
-                    crate::report::weekday_name(r.opt_int(3)?).to_owned(),
-                )),
-            }
-            cells.push(Cell::Text(format!("{:02}:00", r.int(4)?)));
-            Ok(cells)
+            let slot = Slot::new(q.by, r.opt_date(2)?, r.opt_int(3)?, r.int(4)?)
+                .ok_or_else(|| r.bad(2, "a time slot for the bucketing"))?;
+            Ok(EngagementRow {
+                rank: r.int(0)?,
+                transactions: r.int(1)?,
+                slot,
+            })
         },
     )
 }
@@ -168,13 +172,12 @@ pub fn weekly(
     client: &Client,
     dataset: &str,
     q: &WeeklyQuery,
-    sink: &mut dyn RowSink,
+    sink: &mut dyn ReportSink<WeeklyRow>,
 ) -> Result<u64, BigQueryError> {
     let params = [
         Param::new("tz", "STRING", Some(q.tz.name().to_owned())),
         Param::new("reward", "STRING", q.reward.clone()),
     ];
-    let columns = WEEKLY_COLUMNS;
     let sql = include_str!("../../sql/bigquery/weekly.sql");
     run(
         client,
@@ -182,19 +185,19 @@ pub fn weekly(
             dataset,
             sql,
             params: &params,
-            columns: &columns,
+            columns: WeeklyRow::columns(()),
             what: "weekly",
         },
         sink,
         |r| {
-            Ok(vec![
-                Cell::Text(r.text(0)?),
-                Cell::Int(r.int(1)?),
-                r.opt_float(2)?.map_or(Cell::Null, Cell::Float),
-                r.opt_date(3)?.map_or(Cell::Null, Cell::Date),
-                Cell::Text(r.text(4)?),
-                Cell::Int(r.int(5)?),
-            ])
+            Ok(WeeklyRow {
+                reward_name: r.text(0)?,
+                redeemed: r.int(1)?,
+                pct_diff_prev_week: r.opt_float(2)?,
+                week_start: r.date(3)?,
+                iso_week: r.text(4)?,
+                reward_campaign_id: r.int(5)?,
+            })
         },
     )
 }
@@ -204,7 +207,7 @@ pub fn sessions(
     client: &Client,
     dataset: &str,
     q: &SessionsQuery,
-    sink: &mut dyn RowSink,
+    sink: &mut dyn ReportSink<SessionRow>,
 ) -> Result<u64, BigQueryError> {
     let (from, to) = q
         .utc_bounds()
@@ -222,7 +225,7 @@ pub fn sessions(
             dataset,
             sql,
             params: &params,
-            columns: &SESSION_COLUMNS,
+            columns: SessionRow::columns(()),
             what: "sessions",
         },
         sink,
@@ -231,13 +234,13 @@ pub fn sessions(
                 user_id: r.text(0)?,
                 start_micros: r.int(1)?,
                 end_micros: r.int(2)?,
-                campaigns: parse_id_list(&r.text(3)?),
-                rewards: parse_id_list(&r.text(4)?),
+                campaigns: r.ids(3)?,
+                rewards: r.ids(4)?,
                 driven: r.bool(5)?,
                 events: r.int(6)?.max(0) as u64,
-                driving_campaigns: parse_id_list(&r.text(7)?),
+                driving_campaigns: r.ids(7)?,
             };
-            Ok(session_cells(&s))
+            SessionRow::from_session(s).ok_or_else(|| r.bad(1, "an instant"))
         },
     )
 }

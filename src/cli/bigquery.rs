@@ -12,7 +12,7 @@ use perx::bigquery::sync::{SyncPlan, Synced, TABLES, sync};
 use perx::bigquery::{Credentials, Endpoint, reports as bq};
 use perx::core::timerange::{DEFAULT_TZ, LocalDateRange, local_date_clamped};
 use perx::exit;
-use perx::report::{Bucket, Collected, EngagementQuery, SessionsQuery, WeeklyQuery};
+use perx::report::{Bucket, EngagementQuery, ReportRow, Rows, SessionsQuery, WeeklyQuery};
 use perx::store::Store;
 use perx::store::load::default_avro_path;
 
@@ -208,8 +208,28 @@ pub fn sync_cmd(global: &Global, cmd: &SyncCommand) -> Result<u8> {
 /// One comparison of `perx verify`.
 struct Check {
     what: String,
-    local: Collected,
-    remote: Collected,
+    local_rows: usize,
+    remote_rows: usize,
+    differences: Vec<String>,
+}
+
+impl Check {
+    /// Runs one report on both engines and compares the typed rows.
+    fn run<R: ReportRow>(
+        what: String,
+        local: impl FnOnce(&mut Rows<R>) -> Result<u64>,
+        remote: impl FnOnce(&mut Rows<R>) -> Result<u64>,
+    ) -> Result<Check> {
+        let (mut l, mut r) = (Rows::default(), Rows::default());
+        local(&mut l).with_context(|| format!("{what} on DuckDB"))?;
+        remote(&mut r).with_context(|| format!("{what} on BigQuery"))?;
+        Ok(Check {
+            differences: l.differences(&r, ("DuckDB", "BigQuery")),
+            local_rows: l.rows.len(),
+            remote_rows: r.rows.len(),
+            what,
+        })
+    }
 }
 
 pub fn verify_cmd(global: &Global, cmd: &VerifyCommand) -> Result<u8> {
@@ -217,20 +237,6 @@ pub fn verify_cmd(global: &Global, cmd: &VerifyCommand) -> Result<u8> {
     let store = global.open_store()?;
     let (client, dataset) = args.bq.connect()?;
     let mut checks: Vec<Check> = Vec::new();
-    let mut run = |what: String,
-                   local: &dyn Fn(&mut Collected) -> Result<u64>,
-                   remote: &dyn Fn(&mut Collected) -> Result<u64>|
-     -> Result<()> {
-        let (mut l, mut r) = (Collected::default(), Collected::default());
-        local(&mut l).with_context(|| format!("{what} on DuckDB"))?;
-        remote(&mut r).with_context(|| format!("{what} on BigQuery"))?;
-        checks.push(Check {
-            what,
-            local: l,
-            remote: r,
-        });
-        Ok(())
-    };
     // A1: every campaign, on the whole data range, its first day and its last 7 days.
     if let Some((a, b)) = store.transaction_time_range()? {
         let (first, last) = (
@@ -250,11 +256,11 @@ pub fn verify_cmd(global: &Global, cmd: &VerifyCommand) -> Result<u8> {
                     status: None,
                     by: Bucket::DateHour,
                 };
-                run(
+                checks.push(Check::run(
                     format!("engagement, campaign {id}, {from} to {to} SGT"),
-                    &|s| Ok(store.engagement(&q, s)?),
-                    &|s| Ok(bq::engagement(&client, &dataset, &q, s)?),
-                )?;
+                    |s| Ok(store.engagement(&q, s)?),
+                    |s| Ok(bq::engagement(&client, &dataset, &q, s)?),
+                )?);
             }
         }
     }
@@ -262,24 +268,24 @@ pub fn verify_cmd(global: &Global, cmd: &VerifyCommand) -> Result<u8> {
         tz: DEFAULT_TZ,
         reward: None,
     };
-    run(
+    checks.push(Check::run(
         "weekly, SGT".into(),
-        &|s| Ok(store.weekly(&weekly, s)?),
-        &|s| Ok(bq::weekly(&client, &dataset, &weekly, s)?),
-    )?;
+        |s| Ok(store.weekly(&weekly, s)?),
+        |s| Ok(bq::weekly(&client, &dataset, &weekly, s)?),
+    )?);
     for driven_only in [false, true] {
         let q = SessionsQuery {
             driven_only,
             ..SessionsQuery::default()
         };
-        run(
+        checks.push(Check::run(
             format!(
                 "sessions{}",
                 if driven_only { ", reward-driven" } else { "" }
             ),
-            &|s| Ok(store.sessions(&q, s)?),
-            &|s| Ok(bq::sessions(&client, &dataset, &q, s)?),
-        )?;
+            |s| Ok(store.sessions(&q, s)?),
+            |s| Ok(bq::sessions(&client, &dataset, &q, s)?),
+        )?);
     }
     Ok(report_checks(&store, &checks)?)
 }
@@ -288,16 +294,16 @@ pub fn verify_cmd(global: &Global, cmd: &VerifyCommand) -> Result<u8> {
 fn report_checks(_store: &Store, checks: &[Check]) -> std::io::Result<u8> {
     let mut differing = 0;
     for c in checks {
-        let diffs = c.local.differences(&c.remote, ("DuckDB", "BigQuery"));
+        let diffs = &c.differences;
         if diffs.is_empty() {
-            outln!("same       {} ({} rows)", c.what, c.local.rows.len())?;
+            outln!("same       {} ({} rows)", c.what, c.local_rows)?;
         } else {
             differing += 1;
             outln!(
                 "DIFFERENT  {}: DuckDB {} rows, BigQuery {} rows, {} differences",
                 c.what,
-                c.local.rows.len(),
-                c.remote.rows.len(),
+                c.local_rows,
+                c.remote_rows,
                 diffs.len()
             )?;
             for d in diffs.iter().take(5) {

@@ -13,7 +13,9 @@ use perx::core::logline::{MAX_USER_ID_DIGITS, check_user_id};
 use perx::core::timerange::{DEFAULT_TZ, LocalDateRange, parse_tz};
 use perx::exit;
 use perx::report::output::{CsvSink, JsonSink, TableSink};
-use perx::report::{Bucket, EngagementQuery, RowSink, SessionsQuery, WeeklyQuery};
+use perx::report::{
+    Bucket, EngagementQuery, ReportRow, ReportSink, RowSink, SessionsQuery, WeeklyQuery,
+};
 use perx::store::Store;
 use perx::store::provenance::Provenance;
 
@@ -296,11 +298,11 @@ fn choose_format(out: &OutputArgs) -> Format {
 /// the whole report (and its provenance sidecar) is written, so a failure leaves an
 /// existing file as it was. The table format is for people: its text goes through
 /// [`Visible`], so control characters from the data are shown, not obeyed.
-fn emit(
+fn emit<R: ReportRow>(
     store: &Store,
     out: &OutputArgs,
     mut prov: Provenance,
-    run: impl FnOnce(&mut (dyn RowSink + Send), &mut Provenance) -> Result<u64>,
+    run: impl FnOnce(&mut (dyn ReportSink<R> + Send), &mut Provenance) -> Result<u64>,
 ) -> Result<u64> {
     let format = choose_format(out);
     let mut dest = Destination::open(out.out.as_deref())?;
@@ -311,7 +313,7 @@ fn emit(
             Format::Csv => Box::new(CsvSink::new(writer)),
             Format::Json => Box::new(JsonSink::new(writer)),
         };
-        run(sink.as_mut(), &mut prov)
+        run(&mut sink, &mut prov)
     }
     .map_err(|e| dest.context(e))?;
     if let (true, Some(path)) = (out.provenance, dest.path()) {

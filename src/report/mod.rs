@@ -3,6 +3,9 @@
 //! ([`crate::store::reports`]); writing them out is [`output`]'s.
 
 pub mod output;
+pub mod rows;
+
+pub use rows::{EngagementRow, ReportRow, ReportSink, Rows, SessionRow, Slot, WeeklyRow};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -40,6 +43,18 @@ pub trait RowSink {
     fn end(&mut self) -> std::io::Result<()>;
 }
 
+impl<S: RowSink + ?Sized> RowSink for Box<S> {
+    fn begin(&mut self, columns: &[&str]) -> std::io::Result<()> {
+        (**self).begin(columns)
+    }
+    fn row(&mut self, cells: &[Cell]) -> std::io::Result<()> {
+        (**self).row(cells)
+    }
+    fn end(&mut self) -> std::io::Result<()> {
+        (**self).end()
+    }
+}
+
 /// Collects rows in memory (for tests and small results such as the TUI's pages).
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Collected {
@@ -63,24 +78,25 @@ impl RowSink for Collected {
     }
 }
 
-impl Collected {
-    /// Row-by-row differences from `other` (`names` say which side is which), empty when
-    /// both hold the same columns and rows in the same order.
-    pub fn differences(&self, other: &Collected, names: (&str, &str)) -> Vec<String> {
-        let (a, b) = names;
-        let mut out = Vec::new();
-        if self.columns != other.columns {
-            out.push(format!("columns {:?} vs {:?}", self.columns, other.columns));
-        }
-        for i in 0..self.rows.len().max(other.rows.len()) {
-            match (self.rows.get(i), other.rows.get(i)) {
-                (Some(x), Some(y)) if x == y => {}
-                (x, y) => out.push(format!("row {}: {a} {x:?} / {b} {y:?}", i + 1)),
-            }
-        }
-        out
-    }
+/// Rows held in memory that can be written out whole (an export).
+pub trait RowSource {
+    /// Writes the columns and every row to `sink`; returns how many rows.
+    fn write_to(&self, sink: &mut dyn RowSink) -> std::io::Result<u64>;
+}
 
+impl RowSource for Collected {
+    fn write_to(&self, sink: &mut dyn RowSink) -> std::io::Result<u64> {
+        let columns: Vec<&str> = self.columns.iter().map(String::as_str).collect();
+        sink.begin(&columns)?;
+        for r in &self.rows {
+            sink.row(r)?;
+        }
+        sink.end()?;
+        Ok(self.rows.len() as u64)
+    }
+}
+
+impl Collected {
     /// The cells of one column, by name.
     pub fn column(&self, name: &str) -> Vec<&Cell> {
         let i = self.columns.iter().position(|c| c == name);
@@ -168,50 +184,4 @@ pub mod sql_files {
     pub const BQ_WEEKLY: &str = "sql/bigquery/weekly.sql";
     /// Report B's BigQuery twin.
     pub const BQ_SESSIONS: &str = "sql/bigquery/sessions.sql";
-}
-
-/// The English short name of an ISO weekday (1 = Monday … 7 = Sunday); `?` otherwise.
-pub fn weekday_name(iso: Option<i64>) -> &'static str {
-    match iso {
-        Some(1) => "Mon",
-        Some(2) => "Tue",
-        Some(3) => "Wed",
-        Some(4) => "Thu",
-        Some(5) => "Fri",
-        Some(6) => "Sat",
-        Some(7) => "Sun",
-        _ => "?",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn differences_name_each_differing_row() {
-        let mut a = Collected::default();
-        a.begin(&["n"]).unwrap();
-        a.row(&[Cell::Int(1)]).unwrap();
-        a.row(&[Cell::Int(2)]).unwrap();
-        let mut b = a.clone();
-        assert!(a.differences(&b, ("DuckDB", "BigQuery")).is_empty());
-        b.rows[1] = vec![Cell::Int(3)];
-        b.rows.push(vec![Cell::Int(4)]);
-        assert_eq!(
-            a.differences(&b, ("DuckDB", "BigQuery")),
-            [
-                "row 2: DuckDB Some([Int(2)]) / BigQuery Some([Int(3)])",
-                "row 3: DuckDB None / BigQuery Some([Int(4)])"
-            ]
-        );
-    }
-
-    #[test]
-    fn weekdays_are_iso_numbered() {
-        assert_eq!(weekday_name(Some(1)), "Mon");
-        assert_eq!(weekday_name(Some(7)), "Sun");
-        assert_eq!(weekday_name(Some(0)), "?");
-        assert_eq!(weekday_name(None), "?");
-    }
 }

@@ -25,7 +25,8 @@ pub fn cell_text(c: &Cell) -> String {
     }
 }
 
-fn id_list(ids: &[i64]) -> String {
+/// An id list as the reports write it: `[11,3602]`, `[]`.
+pub fn id_list(ids: &[i64]) -> String {
     let inner: Vec<String> = ids.iter().map(i64::to_string).collect();
     format!("[{}]", inner.join(","))
 }

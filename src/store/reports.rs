@@ -12,7 +12,11 @@ use duckdb::params;
 use super::{SqlContext, Store, StoreError, query_all};
 use crate::core::logline::EventKind;
 use crate::core::session::{Session, Sessionizer, StreamEvent};
-use crate::report::{Bucket, Cell, EngagementQuery, RowSink, SessionsQuery, WeeklyQuery};
+use crate::report::rows::parse_id_list;
+use crate::report::{
+    EngagementQuery, EngagementRow, ReportRow, ReportSink, SessionRow, SessionsQuery, Slot,
+    WeeklyQuery, WeeklyRow,
+};
 
 /// Errors of running a report.
 #[derive(Debug, thiserror::Error)]
@@ -52,20 +56,6 @@ fn naive(t: DateTime<Utc>) -> chrono::NaiveDateTime {
     t.naive_utc()
 }
 
-fn micros(us: i64) -> Cell {
-    DateTime::from_timestamp_micros(us).map_or(Cell::Null, Cell::Timestamp)
-}
-
-/// Parses the `[1,2]` lists the sessions SQL builds.
-pub(crate) fn parse_id_list(s: &str) -> Vec<i64> {
-    let inner = s.trim_start_matches('[').trim_end_matches(']');
-    inner
-        .split(',')
-        .filter(|x| !x.is_empty())
-        .filter_map(|x| x.parse().ok())
-        .collect()
-}
-
 impl Store {
     /// The campaign ids in the database, ascending.
     pub fn campaign_ids(&self) -> Result<Vec<(i64, String)>, StoreError> {
@@ -103,7 +93,7 @@ impl Store {
     pub fn engagement(
         &self,
         q: &EngagementQuery,
-        sink: &mut dyn RowSink,
+        sink: &mut dyn ReportSink<EngagementRow>,
     ) -> Result<u64, ReportError> {
         let campaigns = self.campaign_ids()?;
         if !campaigns.iter().any(|(id, _)| *id == q.campaign_id) {
@@ -132,25 +122,20 @@ impl Store {
                 q.by.as_str()
             ])
             .ctx("running the engagement report")?;
-        sink.begin(engagement_columns(q.by))?;
+        sink.begin(EngagementRow::columns(q.by))?;
         let mut n = 0;
         while let Some(r) = rows.next().ctx("reading the engagement report")? {
-            let rank: i64 = r.get(0).ctx("rank")?;
-            let count: i64 = r.get(1).ctx("count")?;
             let date: Option<NaiveDate> = r.get(2).ctx("date")?;
             let weekday: Option<i64> = r.get(3).ctx("weekday")?;
             let hour: i64 = r.get(4).ctx("hour")?;
-            let time = Cell::Text(format!("{hour:02}:00"));
-            let mut cells = vec![Cell::Int(rank), Cell::Int(count)];
-            match q.by {
-                Bucket::DateHour => cells.push(date.map_or(Cell::Null, Cell::Date)),
-                Bucket::HourOfDay => {}
-                Bucket::WeekdayHour => {
-                    cells.push(Cell::Text(crate::report::weekday_name(weekday).to_owned()))
-                }
-            }
-            cells.push(time);
-            sink.row(&cells)?;
+            let row = EngagementRow {
+                rank: r.get(0).ctx("rank")?,
+                transactions: r.get(1).ctx("count")?,
+                slot: Slot::new(q.by, date, weekday, hour).ok_or(ReportError::Columns {
+                    query: crate::report::sql_files::ENGAGEMENT,
+                })?,
+            };
+            sink.row(&row)?;
             n += 1;
         }
         sink.end()?;
@@ -158,7 +143,11 @@ impl Store {
     }
 
     /// Report A2. Returns the number of rows written.
-    pub fn weekly(&self, q: &WeeklyQuery, sink: &mut dyn RowSink) -> Result<u64, ReportError> {
+    pub fn weekly(
+        &self,
+        q: &WeeklyQuery,
+        sink: &mut dyn ReportSink<WeeklyRow>,
+    ) -> Result<u64, ReportError> {
         if let Some(name) = &q.reward {
             let names = self.reward_names()?;
             if !names.contains(name) {
@@ -179,19 +168,17 @@ impl Store {
         let mut rows = stmt
             .query(params![q.tz.name(), q.reward])
             .ctx("running the weekly report")?;
-        sink.begin(&WEEKLY_COLUMNS)?;
+        sink.begin(WeeklyRow::columns(()))?;
         let mut n = 0;
         while let Some(r) = rows.next().ctx("reading the weekly report")? {
-            let pct: Option<f64> = r.get(2).ctx("pct_diff_prev_week")?;
-            let week: NaiveDate = r.get(3).ctx("week_start")?;
-            sink.row(&[
-                Cell::Text(r.get(0).ctx("reward_name")?),
-                Cell::Int(r.get(1).ctx("count")?),
-                pct.map_or(Cell::Null, Cell::Float),
-                Cell::Date(week),
-                Cell::Text(r.get(4).ctx("iso_week")?),
-                Cell::Int(r.get(5).ctx("reward_campaign_id")?),
-            ])?;
+            sink.row(&WeeklyRow {
+                reward_name: r.get(0).ctx("reward_name")?,
+                redeemed: r.get(1).ctx("count")?,
+                pct_diff_prev_week: r.get(2).ctx("pct_diff_prev_week")?,
+                week_start: r.get(3).ctx("week_start")?,
+                iso_week: r.get(4).ctx("iso_week")?,
+                reward_campaign_id: r.get(5).ctx("reward_campaign_id")?,
+            })?;
             n += 1;
         }
         sink.end()?;
@@ -204,7 +191,7 @@ impl Store {
     pub fn sessions(
         &self,
         q: &SessionsQuery,
-        sink: &mut (dyn RowSink + Send),
+        sink: &mut (dyn ReportSink<SessionRow> + Send),
     ) -> Result<u64, ReportError> {
         let mapping = self.mapping_pairs()?;
         let bounds = session_bounds(q);
@@ -228,7 +215,7 @@ impl Store {
         let batches = stmt
             .query_arrow(params![q.user_id])
             .ctx("running the sessions report")?;
-        sink.begin(&SESSION_COLUMNS)?;
+        sink.begin(SessionRow::columns(()))?;
         let (send, recv) = sync_channel::<Vec<Session>>(4);
         // The writer formats and writes on a thread while this one scans (DuckDB's batches
         // stay on the thread that runs the statement).
@@ -237,8 +224,8 @@ impl Store {
             move || -> std::io::Result<u64> {
                 let mut n = 0;
                 for chunk in recv {
-                    for s in chunk.iter().filter(|s| keep(s, q, bounds)) {
-                        out.row(&session_cells(s))?;
+                    for s in chunk.into_iter().filter(|s| keep(s, q, bounds)) {
+                        out.row(&session_row(s)?)?;
                         n += 1;
                     }
                 }
@@ -258,7 +245,7 @@ impl Store {
     pub fn sessions_sql(
         &self,
         q: &SessionsQuery,
-        sink: &mut dyn RowSink,
+        sink: &mut dyn ReportSink<SessionRow>,
     ) -> Result<u64, ReportError> {
         let (from, to) = q
             .utc_bounds()
@@ -270,12 +257,14 @@ impl Store {
         let mut rows = stmt
             .query(params![from, to, q.user_id, q.driven_only])
             .ctx("running the sessions report")?;
-        sink.begin(&SESSION_COLUMNS)?;
+        sink.begin(SessionRow::columns(()))?;
         let mut n = 0;
         while let Some(r) = rows.next().ctx("reading the sessions report")? {
             let list = |i: usize| -> Result<Vec<i64>, ReportError> {
                 let s: String = r.get(i).ctx("reading a list")?;
-                Ok(parse_id_list(&s))
+                parse_id_list(&s).ok_or(ReportError::Columns {
+                    query: crate::report::sql_files::SESSIONS,
+                })
             };
             let s = Session {
                 user_id: r.get(0).ctx("user_id")?,
@@ -287,7 +276,7 @@ impl Store {
                 events: r.get::<_, i64>(6).ctx("event_count")?.max(0) as u64,
                 driving_campaigns: list(7)?,
             };
-            sink.row(&session_cells(&s))?;
+            sink.row(&session_row(s)?)?;
             n += 1;
         }
         sink.end()?;
@@ -371,50 +360,10 @@ fn scan_sessions(
     Ok(())
 }
 
-/// The columns of report A1 for a bucketing, in order.
-pub fn engagement_columns(by: Bucket) -> &'static [&'static str] {
-    match by {
-        Bucket::DateHour => &["rank", "no_of_transactions", "date", "time"],
-        Bucket::HourOfDay => &["rank", "no_of_transactions", "time"],
-        Bucket::WeekdayHour => &["rank", "no_of_transactions", "weekday", "time"],
-    }
-}
-
-/// The columns of report A2, in order.
-pub const WEEKLY_COLUMNS: [&str; 6] = [
-    "reward_name",
-    "reward_redeemed_count",
-    "pct_diff_prev_week",
-    "week_start",
-    "iso_week",
-    "reward_campaign_id",
-];
-
-/// The columns of report B, in order (the six the exercise names first).
-pub const SESSION_COLUMNS: [&str; 9] = [
-    "user_id",
-    "session_start",
-    "session_end",
-    "campaigns",
-    "rewards_issued",
-    "reward_driven_by_campaign_view",
-    "event_count",
-    "duration_s",
-    "driving_campaigns",
-];
-
-pub(crate) fn session_cells(s: &Session) -> Vec<Cell> {
-    vec![
-        Cell::Text(s.user_id.clone()),
-        micros(s.start_micros),
-        micros(s.end_micros),
-        Cell::IdList(s.campaigns.clone()),
-        Cell::IdList(s.rewards.clone()),
-        Cell::Bool(s.driven),
-        Cell::Int(s.events as i64),
-        Cell::Float((s.end_micros as f64 - s.start_micros as f64) / 1e6),
-        Cell::IdList(s.driving_campaigns.clone()),
-    ]
+/// The report row of a sessionised [`Session`].
+fn session_row(s: Session) -> std::io::Result<SessionRow> {
+    SessionRow::from_session(s)
+        .ok_or_else(|| std::io::Error::other("a session's times are not instants (a bug)"))
 }
 
 /// The UTC bounds (µs) on session start, if the query has a range.

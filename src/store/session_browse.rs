@@ -10,8 +10,9 @@ use duckdb::params;
 use super::reports::ReportError;
 use super::{SqlContext, Store, StoreError};
 use crate::progress::{Progress, Unit};
-use crate::report::output::cell_text;
-use crate::report::{Cell, RowSink, SessionsQuery};
+use crate::report::output::id_list;
+use crate::report::rows::parse_id_list;
+use crate::report::{ReportRow, ReportSink, SessionRow, SessionsQuery};
 
 /// The layout of `ui_session_cache` and its sorted copies; raise it when they change.
 const CACHE_LAYOUT: u32 = 2;
@@ -147,31 +148,15 @@ impl SessionSort {
     }
 }
 
-/// One session as the browser shows it.
+/// One session as the browser pages it: the report's row and where it stands.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SessionRow {
+pub struct BrowsedSession {
     /// Position in the report's order.
     pub n: i64,
-    /// The user id as written.
-    pub user_id: String,
-    /// First request (UTC).
-    pub start: DateTime<Utc>,
-    /// Last request (UTC).
-    pub end: DateTime<Utc>,
-    /// Campaigns viewed, `[..]`.
-    pub campaigns: String,
-    /// Rewards issued, `[..]`.
-    pub rewards: String,
-    /// Reward-driven by a campaign view.
-    pub driven: bool,
-    /// Requests.
-    pub events: i64,
-    /// Seconds from first to last request.
-    pub duration_s: f64,
     /// Its key in the current sort order (what the next page starts after).
     pub key: i64,
-    /// The campaigns whose views drove a reward, `[..]`.
-    pub driving_campaigns: String,
+    /// The session.
+    pub session: SessionRow,
 }
 
 /// One request of a session.
@@ -192,7 +177,7 @@ pub struct SessionEvent {
 /// Appends sessions to the cache in batches, on its own connection.
 struct CacheSink<'a> {
     conn: duckdb::Connection,
-    batch: Vec<Vec<Cell>>,
+    batch: Vec<SessionRow>,
     n: i64,
     progress: &'a dyn Progress,
 }
@@ -214,55 +199,45 @@ impl CacheSink<'_> {
         }
         let io = |e: &dyn std::fmt::Display| std::io::Error::other(e.to_string());
         let rows = std::mem::take(&mut self.batch);
-        // Text and `[..]` id lists as the report writes them; the filter keys as ",3,11,".
-        let text = |row: &[Cell], i: usize| row.get(i).map(cell_text).unwrap_or_default();
-        let key = |row: &[Cell], i: usize| match row.get(i) {
-            Some(Cell::IdList(ids)) => {
-                let v: Vec<String> = ids.iter().map(i64::to_string).collect();
-                format!(",{},", v.join(","))
-            }
-            _ => ",,".to_owned(),
-        };
-        let micros = |row: &[Cell], i: usize| match row.get(i) {
-            Some(Cell::Timestamp(t)) => t.timestamp_micros(),
-            _ => 0,
+        // Id lists as the report writes them (`[3,11]`); the filter keys as `,3,11,`.
+        let key = |ids: &[i64]| {
+            let v: Vec<String> = ids.iter().map(i64::to_string).collect();
+            format!(",{},", v.join(","))
         };
         let first = self.n + 1;
         self.n += rows.len() as i64;
-        let strings = |f: &dyn Fn(&[Cell]) -> String| -> ArrayRef {
+        let strings = |f: &dyn Fn(&SessionRow) -> String| -> ArrayRef {
             Arc::new(rows.iter().map(|r| Some(f(r))).collect::<StringArray>())
         };
         let cols: Vec<ArrayRef> = vec![
             Arc::new(Int64Array::from_iter_values(first..=self.n)),
-            strings(&|r| text(r, 0)),
-            Arc::new(TimestampMicrosecondArray::from_iter_values(
-                rows.iter().map(|r| micros(r, 1)),
-            )),
-            Arc::new(TimestampMicrosecondArray::from_iter_values(
-                rows.iter().map(|r| micros(r, 2)),
-            )),
-            strings(&|r| text(r, 3)),
-            strings(&|r| text(r, 4)),
             Arc::new(
                 rows.iter()
-                    .map(|r| Some(matches!(r.get(5), Some(Cell::Bool(true)))))
+                    .map(|r| Some(r.user_id.as_str()))
+                    .collect::<StringArray>(),
+            ),
+            Arc::new(TimestampMicrosecondArray::from_iter_values(
+                rows.iter().map(|r| r.start.timestamp_micros()),
+            )),
+            Arc::new(TimestampMicrosecondArray::from_iter_values(
+                rows.iter().map(|r| r.end.timestamp_micros()),
+            )),
+            strings(&|r| id_list(&r.campaigns)),
+            strings(&|r| id_list(&r.rewards)),
+            Arc::new(
+                rows.iter()
+                    .map(|r| Some(r.driven))
                     .collect::<BooleanArray>(),
             ),
-            Arc::new(Int64Array::from_iter_values(rows.iter().map(
-                |r| match r.get(6) {
-                    Some(Cell::Int(v)) => *v,
-                    _ => 0,
-                },
-            ))),
-            Arc::new(Float64Array::from_iter_values(rows.iter().map(
-                |r| match r.get(7) {
-                    Some(Cell::Float(v)) => *v,
-                    _ => 0.0,
-                },
-            ))),
-            strings(&|r| text(r, 8)),
-            strings(&|r| key(r, 3)),
-            strings(&|r| key(r, 4)),
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|r| r.event_count),
+            )),
+            Arc::new(Float64Array::from_iter_values(
+                rows.iter().map(|r| r.duration_s),
+            )),
+            strings(&|r| id_list(&r.driving_campaigns)),
+            strings(&|r| key(&r.campaigns)),
+            strings(&|r| key(&r.rewards)),
         ];
         let ts = DataType::Timestamp(TimeUnit::Microsecond, None);
         let schema = Arc::new(Schema::new(vec![
@@ -288,12 +263,12 @@ impl CacheSink<'_> {
     }
 }
 
-impl RowSink for CacheSink<'_> {
+impl ReportSink<SessionRow> for CacheSink<'_> {
     fn begin(&mut self, _columns: &[&str]) -> std::io::Result<()> {
         Ok(())
     }
-    fn row(&mut self, cells: &[Cell]) -> std::io::Result<()> {
-        self.batch.push(cells.to_vec());
+    fn row(&mut self, row: &SessionRow) -> std::io::Result<()> {
+        self.batch.push(row.clone());
         if self.batch.len() >= 50_000 {
             self.flush()?;
         }
@@ -403,7 +378,7 @@ impl Store {
         &self,
         f: &SessionFilter,
         sort: SessionSort,
-        sink: &mut dyn RowSink,
+        sink: &mut dyn ReportSink<SessionRow>,
     ) -> Result<u64, ReportError> {
         let sql = sort.sql_for(include_str!("../../sql/ui/session_export.sql"), f);
         let mut stmt = self
@@ -414,29 +389,12 @@ impl Store {
             .query(duckdb::params_from_iter(f.params()))
             .ctx("reading the sessions to export")?;
         // The sessions report's own columns: the CLI and the TUI export the same header.
-        let columns = super::reports::SESSION_COLUMNS;
-        sink.begin(&columns).map_err(ReportError::Output)?;
+        sink.begin(SessionRow::columns(()))
+            .map_err(ReportError::Output)?;
         let mut n = 0;
         while let Some(r) = rows.next().ctx("reading the sessions to export")? {
-            let ts = |i: usize| -> Result<Cell, StoreError> {
-                let t = super::instant(r, i).ctx("session time")?;
-                Ok(t.map_or(Cell::Null, Cell::Timestamp))
-            };
-            let text = |i: usize| -> Result<Cell, StoreError> {
-                Ok(Cell::Text(r.get(i).ctx("session text")?))
-            };
-            let cells = [
-                text(0)?,
-                ts(1)?,
-                ts(2)?,
-                text(3)?,
-                text(4)?,
-                Cell::Bool(r.get(5).ctx("reward_driven")?),
-                Cell::Int(r.get(6).ctx("event_count")?),
-                Cell::Float(r.get(7).ctx("duration_s")?),
-                text(8)?,
-            ];
-            sink.row(&cells).map_err(ReportError::Output)?;
+            sink.row(&cached_session(r, 0)?)
+                .map_err(ReportError::Output)?;
             n += 1;
         }
         sink.end().map_err(ReportError::Output)?;
@@ -452,7 +410,7 @@ impl Store {
         key: i64,
         before: bool,
         limit: u64,
-    ) -> Result<Vec<SessionRow>, StoreError> {
+    ) -> Result<Vec<BrowsedSession>, StoreError> {
         let (cmp, dir) = if before { ("<", "DESC") } else { (">", "ASC") };
         let sql = sort
             .sql_for(include_str!("../../sql/ui/session_page.sql"), f)
@@ -472,30 +430,9 @@ impl Store {
             .ctx("reading a page of sessions")?;
         let mut page = Vec::new();
         while let Some(r) = rows.next().ctx("reading a page of sessions")? {
-            let at = |i: usize, what: &str| -> Result<DateTime<Utc>, StoreError> {
-                super::instant(r, i)
-                    .and_then(|t| {
-                        t.ok_or_else(|| {
-                            duckdb::Error::FromSqlConversionFailure(
-                                i,
-                                duckdb::types::Type::Null,
-                                "a session time is NULL".into(),
-                            )
-                        })
-                    })
-                    .ctx(what.to_owned())
-            };
-            page.push(SessionRow {
+            page.push(BrowsedSession {
                 n: r.get(0).ctx("n")?,
-                user_id: r.get(1).ctx("user_id")?,
-                start: at(2, "session_start")?,
-                end: at(3, "session_end")?,
-                campaigns: r.get(4).ctx("campaigns")?,
-                rewards: r.get(5).ctx("rewards")?,
-                driven: r.get(6).ctx("driven")?,
-                events: r.get(7).ctx("event_count")?,
-                duration_s: r.get(8).ctx("duration_s")?,
-                driving_campaigns: r.get(9).ctx("driving_campaigns")?,
+                session: cached_session(r, 1)?,
                 key: r.get(10).ctx("key")?,
             });
         }
@@ -569,4 +506,45 @@ impl Store {
             .collect();
         Ok(driving_pairs(&events, &mapping))
     }
+}
+
+/// The session of a cache row whose report columns start at `at` (`user_id` …
+/// `driving_campaigns`, in the report's order).
+fn cached_session(r: &duckdb::Row<'_>, at: usize) -> Result<SessionRow, StoreError> {
+    let when = |i: usize, what: &str| -> Result<DateTime<Utc>, StoreError> {
+        super::instant(r, at + i)
+            .and_then(|t| {
+                t.ok_or_else(|| {
+                    duckdb::Error::FromSqlConversionFailure(
+                        at + i,
+                        duckdb::types::Type::Null,
+                        "a session time is NULL".into(),
+                    )
+                })
+            })
+            .ctx(what.to_owned())
+    };
+    let ids = |i: usize, what: &str| -> Result<Vec<i64>, StoreError> {
+        let text: String = r.get(at + i).ctx(what.to_owned())?;
+        parse_id_list(&text)
+            .ok_or_else(|| {
+                duckdb::Error::FromSqlConversionFailure(
+                    at + i,
+                    duckdb::types::Type::Text,
+                    format!("{what} is not an id list").into(),
+                )
+            })
+            .ctx(what.to_owned())
+    };
+    Ok(SessionRow {
+        user_id: r.get(at).ctx("user_id")?,
+        start: when(1, "session_start")?,
+        end: when(2, "session_end")?,
+        campaigns: ids(3, "campaigns")?,
+        rewards: ids(4, "rewards_issued")?,
+        driven: r.get(at + 5).ctx("reward_driven")?,
+        event_count: r.get(at + 6).ctx("event_count")?,
+        duration_s: r.get(at + 7).ctx("duration_s")?,
+        driving_campaigns: ids(8, "driving_campaigns")?,
+    })
 }

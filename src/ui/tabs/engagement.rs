@@ -2,7 +2,7 @@
 //! the UTC interval it means shown underneath), the ranked date-hours and a chart of
 //! transactions by hour of day.
 
-use chrono::{NaiveDate, Timelike};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -17,7 +17,7 @@ use std::path::Path;
 use super::{Edit, Exporting, Outcome, Tab, clicked_row, edit, export_csv, moved, select_clicked};
 use crate::core::timerange::{DEFAULT_TZ, LocalDateRange, local_date_clamped, parse_day_range};
 use crate::report::output::cell_text;
-use crate::report::{Bucket, Cell, Collected, EngagementQuery};
+use crate::report::{Bucket, EngagementQuery, EngagementRow, ReportRow, Rows};
 use crate::store::Store;
 use crate::store::provenance::Provenance;
 use crate::ui::UiError;
@@ -51,7 +51,7 @@ pub struct EngagementTab {
     typed: String,
     message: Option<String>,
     query: Option<EngagementQuery>,
-    result: Option<Collected>,
+    result: Option<Rows<EngagementRow>>,
     search: String,
     /// Results in time order instead of by rank.
     chronological: bool,
@@ -69,7 +69,7 @@ impl EngagementTab {
     }
 
     /// The rows shown.
-    pub fn result(&self) -> Option<&Collected> {
+    pub fn result(&self) -> Option<&Rows<EngagementRow>> {
         self.result.as_ref()
     }
 
@@ -102,7 +102,7 @@ impl EngagementTab {
             status: None,
             by: Bucket::DateHour,
         };
-        let mut out = Collected::default();
+        let mut out = Rows::default();
         match store.engagement(&q, &mut out) {
             Ok(_) => {
                 self.results.select((!out.rows.is_empty()).then_some(0));
@@ -127,19 +127,11 @@ impl EngagementTab {
         let Some(result) = self.result.as_mut() else {
             return;
         };
-        let date = |r: &Vec<Cell>| match r.get(2) {
-            Some(Cell::Date(d)) => Some(*d),
-            _ => None,
-        };
-        let hour = |r: &Vec<Cell>| r.get(3).map(cell_text).unwrap_or_default();
-        let rank = |r: &Vec<Cell>| match r.first() {
-            Some(Cell::Int(n)) => *n,
-            _ => i64::MAX,
-        };
+        let when = |r: &EngagementRow| (r.slot.date(), r.slot.hour());
         if self.chronological {
-            result.rows.sort_by_key(|r| (date(r), hour(r)));
+            result.rows.sort_by_key(when);
         } else {
-            result.rows.sort_by_key(|r| (rank(r), date(r), hour(r)));
+            result.rows.sort_by_key(|r| (r.rank, when(r)));
         }
     }
 
@@ -165,7 +157,7 @@ impl Tab for EngagementTab {
     fn selected_row(&self) -> Option<Vec<String>> {
         if self.focus == Focus::Results {
             let row = self.result.as_ref()?.rows.get(self.results.selected()?)?;
-            return Some(row.iter().map(cell_text).collect());
+            return Some(row.cells().iter().map(cell_text).collect());
         }
         let (id, name) = self.campaigns.get(self.list.selected()?)?;
         Some(vec![id.to_string(), name.clone()])
@@ -412,7 +404,7 @@ impl Tab for EngagementTab {
         let header = Row::new(["rank", "date (SGT)", "hour", "transactions"])
             .style(Style::default().add_modifier(Modifier::BOLD));
         let rows = result.rows.iter().map(|r| {
-            let style = if matches!(r.first(), Some(Cell::Int(1))) {
+            let style = if r.rank == 1 {
                 Style::default()
                     .fg(Color::Green)
                     .add_modifier(Modifier::BOLD)
@@ -420,10 +412,12 @@ impl Tab for EngagementTab {
                 Style::default()
             };
             Row::new([
-                r.first().map(cell_text).unwrap_or_default(),
-                r.get(2).map(cell_text).unwrap_or_default(),
-                r.get(3).map(cell_text).unwrap_or_default(),
-                r.get(1).map(cell_text).unwrap_or_default(),
+                r.rank.to_string(),
+                r.slot
+                    .date()
+                    .map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string()),
+                r.slot.time_text(),
+                r.transactions.to_string(),
             ])
             .style(style)
         });
@@ -474,10 +468,8 @@ impl Tab for EngagementTab {
         // Transactions by hour of day across the range.
         let mut by_hour = [0u64; 24];
         for r in &result.rows {
-            if let (Some(Cell::Text(t)), Some(Cell::Int(n))) = (r.get(3), r.get(1))
-                && let Ok(time) = chrono::NaiveTime::parse_from_str(t, "%H:%M")
-            {
-                by_hour[time.hour() as usize] += (*n).max(0) as u64;
+            if let Some(n) = by_hour.get_mut(r.slot.hour() as usize) {
+                *n += r.transactions.max(0) as u64;
             }
         }
         let bars: Vec<Bar> = by_hour

@@ -14,8 +14,8 @@ use ratatui::layout::Rect;
 use ratatui::widgets::TableState;
 
 use crate::atomic::AtomicFile;
+use crate::report::RowSource;
 use crate::report::output::CsvSink;
-use crate::report::{Collected, RowSink};
 use crate::store::Store;
 use crate::store::provenance::Provenance;
 use crate::ui::UiError;
@@ -39,25 +39,13 @@ pub fn export_csv(
     store: &Store,
     dir: &Path,
     name: &str,
-    rows: &Collected,
+    rows: &dyn RowSource,
     prov: Option<&Provenance>,
 ) -> Result<Exported, UiError> {
     let path = export_path(dir, name);
     let shown = |e: std::io::Error| UiError::context(path.display(), e);
     let mut file = AtomicFile::create(&path).map_err(shown)?;
-    {
-        let mut sink = CsvSink::new(&mut file);
-        let columns: Vec<&str> = rows.columns.iter().map(String::as_str).collect();
-        let mut write = || -> std::io::Result<()> {
-            sink.begin(&columns)?;
-            for r in &rows.rows {
-                sink.row(r)?;
-            }
-            sink.end()
-        };
-        write().map_err(shown)?;
-    }
-    let n = rows.rows.len() as u64;
+    let n = rows.write_to(&mut CsvSink::new(&mut file)).map_err(shown)?;
     finish_export(store, file, n, prov)
 }
 

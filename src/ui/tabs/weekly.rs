@@ -15,7 +15,7 @@ use std::path::Path;
 use super::{Edit, Exporting, Outcome, Tab, edit, export_csv, moved, select_clicked};
 use crate::core::timerange::DEFAULT_TZ;
 use crate::report::output::cell_text;
-use crate::report::{Cell, Collected, WeeklyQuery};
+use crate::report::{ReportRow, Rows, WeeklyQuery, WeeklyRow};
 use crate::store::Store;
 use crate::store::provenance::Provenance;
 use crate::ui::strings::weekly as s;
@@ -23,7 +23,7 @@ use crate::ui::strings::weekly as s;
 /// The tab's state.
 #[derive(Debug, Default)]
 pub struct WeeklyTab {
-    result: Option<Collected>,
+    result: Option<Rows<WeeklyRow>>,
     table: TableState,
     /// The reward filter applied, if any.
     reward: Option<String>,
@@ -70,7 +70,7 @@ impl WeeklyTab {
     }
 
     /// The rows shown (for tests).
-    pub fn result(&self) -> Option<&Collected> {
+    pub fn result(&self) -> Option<&Rows<WeeklyRow>> {
         self.result.as_ref()
     }
 
@@ -80,7 +80,7 @@ impl WeeklyTab {
     }
 
     fn query(&mut self, store: &Store, reward: Option<String>) -> Outcome {
-        let mut out = Collected::default();
+        let mut out = Rows::default();
         let q = WeeklyQuery {
             tz: DEFAULT_TZ,
             reward: reward.clone(),
@@ -108,27 +108,16 @@ impl WeeklyTab {
         let Some(result) = self.result.as_mut() else {
             return;
         };
-        let report = |r: &Vec<Cell>| {
-            (
-                r.first().map(cell_text).unwrap_or_default(),
-                int(r.get(5)),
-                r.get(3).map(cell_text).unwrap_or_default(),
-            )
-        };
+        // The report's order: reward, reward campaign, week.
+        let report = |r: &WeeklyRow| (r.reward_name.clone(), r.reward_campaign_id, r.week_start);
         match self.order {
             Order::Report => result.rows.sort_by_key(report),
-            Order::Count => result.rows.sort_by(|a, b| {
-                int(b.get(1))
-                    .cmp(&int(a.get(1)))
-                    .then(report(a).cmp(&report(b)))
-            }),
+            Order::Count => result
+                .rows
+                .sort_by(|a, b| b.redeemed.cmp(&a.redeemed).then(report(a).cmp(&report(b)))),
             Order::Change => result.rows.sort_by(|a, b| {
-                let pct = |r: &Vec<Cell>| match r.get(2) {
-                    Some(Cell::Float(p)) => Some(*p),
-                    _ => None,
-                };
                 // Descending, no change last.
-                match (pct(a), pct(b)) {
+                match (a.pct_diff_prev_week, b.pct_diff_prev_week) {
                     (Some(x), Some(y)) => y.total_cmp(&x),
                     (Some(_), None) => std::cmp::Ordering::Less,
                     (None, Some(_)) => std::cmp::Ordering::Greater,
@@ -144,31 +133,19 @@ impl WeeklyTab {
         let (Some(result), Some(at)) = (self.result.as_ref(), self.table.selected()) else {
             return Vec::new();
         };
-        let Some(name) = result.rows.get(at).and_then(|r| r.first()) else {
+        let Some(name) = result.rows.get(at).map(|r| &r.reward_name) else {
             return Vec::new();
         };
-        let mut weeks: Vec<(String, String, u64)> = result
+        let mut weeks: Vec<&WeeklyRow> = result
             .rows
             .iter()
-            .filter(|r| r.first() == Some(name))
-            .map(|r| {
-                (
-                    r.get(3).map(cell_text).unwrap_or_default(),
-                    r.get(4).map(cell_text).unwrap_or_default(),
-                    int(r.get(1)).max(0) as u64,
-                )
-            })
+            .filter(|r| &r.reward_name == name)
             .collect();
-        weeks.sort();
-        weeks.into_iter().map(|(_, iso, n)| (iso, n)).collect()
-    }
-}
-
-/// An integer cell's value (0 otherwise).
-fn int(c: Option<&Cell>) -> i64 {
-    match c {
-        Some(Cell::Int(n)) => *n,
-        _ => 0,
+        weeks.sort_by_key(|r| r.week_start);
+        weeks
+            .into_iter()
+            .map(|r| (r.iso_week.clone(), r.redeemed.max(0) as u64))
+            .collect()
     }
 }
 
@@ -195,7 +172,7 @@ impl Tab for WeeklyTab {
 
     fn selected_row(&self) -> Option<Vec<String>> {
         let row = self.result.as_ref()?.rows.get(self.table.selected()?)?;
-        Some(row.iter().map(cell_text).collect())
+        Some(row.cells().iter().map(cell_text).collect())
     }
 
     fn on_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
@@ -269,21 +246,20 @@ impl Tab for WeeklyTab {
         let header = Row::new(["reward", "redeemed", "% vs prev", "week start", "ISO week"])
             .style(Style::default().add_modifier(Modifier::BOLD));
         let rows = result.rows.iter().map(|r| {
-            let change = match r.get(2) {
-                Some(Cell::Float(p)) if *p > 0.0 => Style::default().fg(Color::Green),
-                Some(Cell::Float(p)) if *p < 0.0 => Style::default().fg(Color::Red),
+            let change = match r.pct_diff_prev_week {
+                Some(p) if p > 0.0 => Style::default().fg(Color::Green),
+                Some(p) if p < 0.0 => Style::default().fg(Color::Red),
                 _ => Style::default(),
             };
-            let pct = match r.get(2) {
-                Some(Cell::Float(p)) => format!("{p:+.2}%"),
-                _ => "–".to_owned(),
-            };
+            let pct = r
+                .pct_diff_prev_week
+                .map_or_else(|| "–".to_owned(), |p| format!("{p:+.2}%"));
             Row::new([
-                ratatui::text::Span::raw(r.first().map(cell_text).unwrap_or_default()),
-                ratatui::text::Span::raw(r.get(1).map(cell_text).unwrap_or_default()),
+                ratatui::text::Span::raw(r.reward_name.clone()),
+                ratatui::text::Span::raw(r.redeemed.to_string()),
                 ratatui::text::Span::styled(pct, change),
-                ratatui::text::Span::raw(r.get(3).map(cell_text).unwrap_or_default()),
-                ratatui::text::Span::raw(r.get(4).map(cell_text).unwrap_or_default()),
+                ratatui::text::Span::raw(r.week_start.format("%Y-%m-%d").to_string()),
+                ratatui::text::Span::raw(r.iso_week.clone()),
             ])
         });
         let table = Table::new(
@@ -306,8 +282,7 @@ impl Tab for WeeklyTab {
                 .table
                 .selected()
                 .and_then(|i| result.rows.get(i))
-                .and_then(|r| r.first())
-                .map(cell_text)
+                .map(|r| r.reward_name.clone())
                 .unwrap_or_default();
             // As many of the latest weeks as fit, 7 columns each (bar and gap).
             let fit = (chart_area.width.saturating_sub(2) / 8).max(1) as usize;

@@ -21,8 +21,10 @@ use ratatui::layout::Rect;
 use ratatui::widgets::TableState;
 
 use super::{Edit, Exporting, Outcome, Tab, edit, select_clicked};
+use crate::report::SessionRow;
+use crate::report::output::id_list;
 use crate::store::Store;
-use crate::store::session_browse::{SessionEvent, SessionFilter, SessionRow, SessionSort};
+use crate::store::session_browse::{BrowsedSession, SessionEvent, SessionFilter, SessionSort};
 use crate::ui::UiError;
 use crate::ui::jobs::{Done, Work};
 use crate::ui::strings::sessions as s;
@@ -49,7 +51,7 @@ pub struct SessionsTab {
     filter: SessionFilter,
     sort: SessionSort,
     offset: u64,
-    page: Vec<SessionRow>,
+    page: Vec<BrowsedSession>,
     total: u64,
     table: TableState,
     typing: Option<(Field, String)>,
@@ -64,7 +66,7 @@ impl SessionsTab {
     }
 
     /// The selected session.
-    pub fn selected(&self) -> Option<&SessionRow> {
+    pub fn selected(&self) -> Option<&BrowsedSession> {
         self.table.selected().and_then(|i| self.page.get(i))
     }
 
@@ -122,7 +124,7 @@ impl SessionsTab {
         }
     }
 
-    fn show(&mut self, page: Vec<SessionRow>, offset: u64, select: usize) {
+    fn show(&mut self, page: Vec<BrowsedSession>, offset: u64, select: usize) {
         self.offset = offset;
         self.table
             .select((!page.is_empty()).then(|| select.min(page.len() - 1)));
@@ -255,15 +257,15 @@ impl Tab for SessionsTab {
     }
 
     fn selected_row(&self) -> Option<Vec<String>> {
-        let r = self.selected()?;
+        let r = &self.selected()?.session;
         Some(vec![
             r.user_id.clone(),
             r.start.format("%Y-%m-%d %H:%M:%S").to_string(),
             r.end.format("%Y-%m-%d %H:%M:%S").to_string(),
-            r.campaigns.clone(),
-            r.rewards.clone(),
+            id_list(&r.campaigns),
+            id_list(&r.rewards),
             r.driven.to_string(),
-            r.events.to_string(),
+            r.event_count.to_string(),
             r.duration_s.to_string(),
         ])
     }
@@ -308,7 +310,7 @@ impl Tab for SessionsTab {
                 Outcome::Done
             }
             KeyCode::Char('u') => {
-                let Some(row) = self.selected() else {
+                let Some(row) = self.selected().map(|b| &b.session) else {
                     return Outcome::Done;
                 };
                 match row.user_id.parse::<u32>() {
@@ -346,7 +348,7 @@ impl Tab for SessionsTab {
                 self.reload(store)
             }
             KeyCode::Enter => {
-                let Some(row) = self.selected().cloned() else {
+                let Some(row) = self.selected().map(|b| b.session.clone()) else {
                     return Outcome::Done;
                 };
                 let read = store.session_events(&row).and_then(|events| {

@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table};
 
 use super::input::Field;
 use super::{Detail, SessionsTab};
+use crate::report::output::id_list;
 use crate::ui::strings::sessions as s;
 
 impl SessionsTab {
@@ -49,20 +50,21 @@ impl SessionsTab {
             "driven",
         ])
         .style(Style::default().add_modifier(Modifier::BOLD));
-        let rows = self.page.iter().map(|r| {
+        let rows = self.page.iter().map(|b| {
+            let r = &b.session;
             let style = if r.driven {
                 Style::default().fg(Color::Green)
             } else {
                 Style::default()
             };
             Row::new([
-                r.n.to_string(),
+                b.n.to_string(),
                 r.user_id.clone(),
                 r.start.format("%Y-%m-%d %H:%M:%S").to_string(),
                 format!("{:.1}", r.duration_s / 60.0),
-                r.events.to_string(),
-                r.campaigns.clone(),
-                r.rewards.clone(),
+                r.event_count.to_string(),
+                id_list(&r.campaigns),
+                id_list(&r.rewards),
                 if r.driven {
                     "yes".to_owned()
                 } else {
