@@ -5,6 +5,7 @@
 use perx::progress::NoProgress;
 use perx::store::Store;
 use perx::store::movielens::MlFiles;
+use perx::ui::tabs::TabId;
 use perx::ui::{Action, App};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -57,10 +58,10 @@ fn every_tab_at_two_sizes() {
     for (w, h) in [(80u16, 24u16), (160, 48)] {
         snapshot(&format!("engagement_{w}x{h}"), &screen(&mut app, w, h));
         key(&mut app, KeyCode::Char('2'));
-        assert_eq!(app.current_tab(), 1);
+        assert_eq!(app.current_tab(), TabId::Weekly);
         snapshot(&format!("weekly_{w}x{h}"), &screen(&mut app, w, h));
         key(&mut app, KeyCode::Char('4'));
-        assert_eq!(app.current_tab(), 3);
+        assert_eq!(app.current_tab(), TabId::Recommend);
         typed(&mut app, "7");
         key(&mut app, KeyCode::Enter);
         snapshot(&format!("recommend_{w}x{h}"), &screen(&mut app, w, h));
@@ -79,7 +80,7 @@ fn every_tab_at_two_sizes() {
         );
         key(&mut app, KeyCode::Char('e'));
         key(&mut app, KeyCode::Char('5'));
-        assert_eq!(app.current_tab(), 4);
+        assert_eq!(app.current_tab(), TabId::Data);
         snapshot(&format!("data_{w}x{h}"), &screen(&mut app, w, h));
         key(&mut app, KeyCode::Char('?'));
         snapshot(&format!("data_help_{w}x{h}"), &screen(&mut app, w, h));
@@ -89,7 +90,7 @@ fn every_tab_at_two_sizes() {
         key(&mut app, KeyCode::Backspace);
         key(&mut app, KeyCode::Esc);
         key(&mut app, KeyCode::Char('1'));
-        assert_eq!(app.current_tab(), 0);
+        assert_eq!(app.current_tab(), TabId::Engagement);
     }
     assert!(app.error().is_none());
 }
@@ -101,7 +102,7 @@ fn typed_digits_go_to_the_user_field_not_to_tab_switching() {
     typed(&mut app, "13");
     assert_eq!(
         app.current_tab(),
-        3,
+        TabId::Recommend,
         "digits typed into the field switch no tab"
     );
     assert_eq!(app.recommend_tab().input(), "13");
@@ -130,11 +131,11 @@ fn typed_digits_go_to_the_user_field_not_to_tab_switching() {
     // Esc leaves the field; then number keys switch tabs again, and q quits.
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('5'));
-    assert_eq!(app.current_tab(), 4);
+    assert_eq!(app.current_tab(), TabId::Data);
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.current_tab(), 0);
+    assert_eq!(app.current_tab(), TabId::Engagement);
     key(&mut app, KeyCode::BackTab);
-    assert_eq!(app.current_tab(), 4);
+    assert_eq!(app.current_tab(), TabId::Data);
     assert!(!app.should_quit());
     key(&mut app, KeyCode::Char('q'));
     assert!(app.should_quit());
@@ -213,11 +214,11 @@ fn the_date_picker_produces_the_utc_bounds_of_the_sgt_days() {
     key(&mut app, KeyCode::Char('t'));
     typed(&mut app, "2019-13-01");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.current_tab(), 0);
+    assert_eq!(app.current_tab(), TabId::Engagement);
     assert!(screen(&mut app, 100, 30).contains("Dates are YYYY-MM-DD"));
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('2'));
-    assert_eq!(app.current_tab(), 1);
+    assert_eq!(app.current_tab(), TabId::Weekly);
 }
 
 #[test]
@@ -378,7 +379,7 @@ fn the_binary_runs_in_a_pseudo_terminal() {
 fn the_session_browser_pages_filters_sorts_and_opens_a_session() {
     let (mut app, _tmp) = app();
     key(&mut app, KeyCode::Char('3'));
-    assert_eq!(app.current_tab(), 2);
+    assert_eq!(app.current_tab(), TabId::Sessions);
     let all = app.sessions_tab().total();
     assert!(all > 1000, "{all}");
     // The cache holds exactly the report's sessions.
@@ -406,7 +407,7 @@ fn the_session_browser_pages_filters_sorts_and_opens_a_session() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(
         app.current_tab(),
-        2,
+        TabId::Sessions,
         "digits typed into the filter switch no tab"
     );
     let s = app.sessions_tab().selected().unwrap().session.clone();
@@ -632,7 +633,7 @@ fn mouse_clicks_tabs_and_rows_and_the_wheel_scrolls() {
     let text = screen(&mut app, 160, 48);
     let (x, y) = find(&text, "3 Sessions");
     mouse(&mut app, MouseEventKind::Down(MouseButton::Left), x + 2, y);
-    assert_eq!(app.current_tab(), 2);
+    assert_eq!(app.current_tab(), TabId::Sessions);
     let text = screen(&mut app, 160, 48);
     assert_eq!(app.sessions_tab().selected().unwrap().n, 1);
     // Click the third session row (rows are in report order, n = 1, 2, 3…).
@@ -647,7 +648,7 @@ fn mouse_clicks_tabs_and_rows_and_the_wheel_scrolls() {
     // Clicking a tab title elsewhere on the bar.
     let (x, y) = find(&text, "5 Data");
     mouse(&mut app, MouseEventKind::Down(MouseButton::Left), x, y);
-    assert_eq!(app.current_tab(), 4);
+    assert_eq!(app.current_tab(), TabId::Data);
 }
 
 #[test]
@@ -669,7 +670,7 @@ fn y_copies_the_selected_row_and_u_opens_the_user_in_recommend() {
     );
     // u: the session's user in the Recommend tab, field filled, list or message shown.
     key(&mut app, KeyCode::Char('u'));
-    assert_eq!(app.current_tab(), 3);
+    assert_eq!(app.current_tab(), TabId::Recommend);
     assert_eq!(app.recommend_tab().input(), row.user_id);
     let user: u32 = row.user_id.parse().unwrap();
     let text = screen(&mut app, 160, 48);
@@ -821,7 +822,11 @@ fn the_weekly_tab_filters_by_reward_name_and_charts_the_selected_reward() {
     key(&mut app, KeyCode::Char('/'));
     typed(&mut app, &name);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.current_tab(), 1, "typed text switches no tab");
+    assert_eq!(
+        app.current_tab(),
+        TabId::Weekly,
+        "typed text switches no tab"
+    );
     let rows = &app.weekly_tab().result().unwrap().rows;
     assert!(!rows.is_empty() && rows.len() < all);
     assert!(rows.iter().all(|r| r.reward_name == name));
@@ -847,7 +852,11 @@ fn slash_finds_a_campaign_by_name_and_a_click_chooses_one() {
     key(&mut app, KeyCode::Char('/'));
     typed(&mut app, "CAMPAIGN 3");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.current_tab(), 0, "typed digits switch no tab");
+    assert_eq!(
+        app.current_tab(),
+        TabId::Engagement,
+        "typed digits switch no tab"
+    );
     assert_eq!(app.engagement_tab().query().unwrap().campaign_id, 3);
     key(&mut app, KeyCode::Char('/'));
     typed(&mut app, "no such");
@@ -930,4 +939,39 @@ fn s_orders_the_weekly_and_engagement_tables_and_r_scrolls_the_results() {
     assert!(weekly.windows(2).all(|w| count(&w[0]) >= count(&w[1])));
     let text = screen(&mut app, 160, 48);
     assert!(text.contains("most redeemed first"), "{text}");
+}
+
+#[test]
+fn help_is_printed_from_the_keymaps_and_scrolls_when_taller_than_the_screen() {
+    let (mut app, _tmp) = app();
+    key(&mut app, KeyCode::Char('?'));
+    let top = screen(&mut app, 80, 24);
+    assert!(top.contains("Keys 1-22 of"), "{top}");
+    assert!(top.contains("choose the campaign"), "{top}");
+    key(&mut app, KeyCode::End);
+    let bottom = screen(&mut app, 80, 24);
+    assert!(bottom.contains("click a tab, a row"), "{bottom}");
+    assert!(!bottom.contains("choose the campaign"), "{bottom}");
+    // Far past the end and back: one step up shows one more row at the top.
+    for _ in 0..5 {
+        key(&mut app, KeyCode::PageDown);
+    }
+    key(&mut app, KeyCode::Home);
+    assert_eq!(screen(&mut app, 80, 24), top);
+    key(&mut app, KeyCode::Esc);
+    assert!(!screen(&mut app, 80, 24).contains("Keys"));
+    // Each tab's help is its own keymap plus the shared keys; the digits follow the tabs.
+    for (i, tab) in TabId::ALL.iter().enumerate() {
+        let digit = char::from_digit(i as u32 + 1, 10).unwrap();
+        key(&mut app, KeyCode::Char(digit));
+        assert_eq!(app.current_tab(), *tab);
+        key(&mut app, KeyCode::Char('?'));
+        let text = screen(&mut app, 200, 60);
+        assert!(text.contains(&format!("{digit} {}", tab.title())), "{text}");
+        key(&mut app, KeyCode::Esc);
+    }
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Char('?'));
+    let text = screen(&mut app, 200, 60);
+    assert!(text.contains("open the selected session's user"), "{text}");
 }

@@ -13,23 +13,24 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::jobs::{Done, Ended, Running, Work};
+use super::keymap::{self, Binding, Key, MOVE_KEYS, Move, ch, ctrl, key};
 use super::strings;
 use super::tabs::data::DataTab;
 use super::tabs::engagement::EngagementTab;
 use super::tabs::recommend::RecommendTab;
 use super::tabs::sessions::SessionsTab;
 use super::tabs::weekly::WeeklyTab;
-use super::tabs::{Exporting, Outcome, Tab};
+use super::tabs::{Exporting, Outcome, Tab, TabId};
 use crate::store::Store;
 use crate::ui::UiError;
 
 /// Everything that can happen to the app.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// A key press.
     Key(KeyEvent),
-    /// Show tab n (0-based).
-    ShowTab(usize),
+    /// Show this tab.
+    ShowTab(TabId),
     /// Next tab.
     NextTab,
     /// Previous tab.
@@ -53,13 +54,15 @@ pub enum Action {
 /// The UI's state: the store, the tabs, what is shown.
 pub struct App {
     store: Store,
-    current: usize,
+    current: TabId,
     engagement: EngagementTab,
     weekly: WeeklyTab,
     sessions: SessionsTab,
     recommend: RecommendTab,
     data: DataTab,
     help: bool,
+    /// Rows of the help overlay scrolled past (it can be taller than the screen).
+    help_scroll: usize,
     error: Option<String>,
     status: Option<String>,
     export_dir: PathBuf,
@@ -87,13 +90,14 @@ impl App {
     pub fn new(store: Store) -> App {
         let mut app = App {
             store,
-            current: 0,
+            current: TabId::Engagement,
             engagement: EngagementTab::default(),
             weekly: WeeklyTab::default(),
             sessions: SessionsTab::default(),
             recommend: RecommendTab::new(),
             data: DataTab::default(),
             help: false,
+            help_scroll: 0,
             error: None,
             status: None,
             export_dir: PathBuf::from("."),
@@ -103,7 +107,7 @@ impl App {
             clipboard: None,
             tab_hits: Vec::new(),
         };
-        app.show(0);
+        app.show(TabId::Engagement);
         app
     }
 
@@ -123,8 +127,8 @@ impl App {
         self.quit
     }
 
-    /// The tab shown (0-based).
-    pub fn current_tab(&self) -> usize {
+    /// The tab shown.
+    pub fn current_tab(&self) -> TabId {
         self.current
     }
 
@@ -138,29 +142,29 @@ impl App {
         &self.recommend
     }
 
-    fn tab_mut(&mut self, n: usize) -> &mut dyn Tab {
-        self.tab_and_store(n).0
+    fn tab_mut(&mut self, id: TabId) -> &mut dyn Tab {
+        self.tab_and_store(id).0
     }
 
-    /// Tab `n` and the store, borrowed together.
-    fn tab_and_store(&mut self, n: usize) -> (&mut dyn Tab, &Store) {
-        let tab: &mut dyn Tab = match n {
-            0 => &mut self.engagement,
-            1 => &mut self.weekly,
-            2 => &mut self.sessions,
-            3 => &mut self.recommend,
-            _ => &mut self.data,
+    /// Tab `id` and the store, borrowed together.
+    fn tab_and_store(&mut self, id: TabId) -> (&mut dyn Tab, &Store) {
+        let tab: &mut dyn Tab = match id {
+            TabId::Engagement => &mut self.engagement,
+            TabId::Weekly => &mut self.weekly,
+            TabId::Sessions => &mut self.sessions,
+            TabId::Recommend => &mut self.recommend,
+            TabId::Data => &mut self.data,
         };
         (tab, &self.store)
     }
 
     fn tab(&self) -> &dyn Tab {
         match self.current {
-            0 => &self.engagement,
-            1 => &self.weekly,
-            2 => &self.sessions,
-            3 => &self.recommend,
-            _ => &self.data,
+            TabId::Engagement => &self.engagement,
+            TabId::Weekly => &self.weekly,
+            TabId::Sessions => &self.sessions,
+            TabId::Recommend => &self.recommend,
+            TabId::Data => &self.data,
         }
     }
 
@@ -179,15 +183,15 @@ impl App {
         &self.engagement
     }
 
-    fn show(&mut self, n: usize) {
-        self.current = n.min(strings::TAB_TITLES.len() - 1);
+    fn show(&mut self, id: TabId) {
+        self.current = id;
         let (tab, store) = self.tab_and_store(self.current);
         let outcome = tab.on_show(store);
         self.apply(self.current, outcome);
     }
 
     /// Carries out what tab `tab` asked for.
-    fn apply(&mut self, tab: usize, outcome: Outcome) {
+    fn apply(&mut self, tab: TabId, outcome: Outcome) {
         match outcome {
             Outcome::Done | Outcome::NotMine => {}
             Outcome::Error(e) => self.error = Some(e.to_string()),
@@ -200,16 +204,16 @@ impl App {
                 self.status = Some(summary);
             }
             Outcome::OpenUser(user) => {
-                self.show(3);
+                self.show(TabId::Recommend);
                 let outcome = self.recommend.open_user(user, &self.store);
-                self.apply(3, outcome);
+                self.apply(TabId::Recommend, outcome);
             }
         }
     }
 
     /// Runs `work` in the background for tab `tab`. One job at a time: a new one cancels
     /// the one running.
-    fn start_job(&mut self, tab: usize, work: Work) {
+    fn start_job(&mut self, tab: TabId, work: Work) {
         self.drop_job();
         let after: Vec<_> = std::mem::take(&mut self.stopping)
             .into_iter()
@@ -299,7 +303,6 @@ impl App {
 
     /// Applies one action.
     pub fn update(&mut self, action: Action) {
-        let n = strings::TAB_TITLES.len();
         match action {
             Action::Key(key) => {
                 // A status line (e.g. where an export went) lasts until the next key.
@@ -309,9 +312,12 @@ impl App {
                 }
             }
             Action::ShowTab(t) => self.show(t),
-            Action::NextTab => self.show((self.current + 1) % n),
-            Action::PrevTab => self.show((self.current + n - 1) % n),
-            Action::ToggleHelp => self.help = !self.help,
+            Action::NextTab => self.show(self.current.next()),
+            Action::PrevTab => self.show(self.current.prev()),
+            Action::ToggleHelp => {
+                self.help = !self.help;
+                self.help_scroll = 0;
+            }
             Action::Dismiss => {
                 self.help = false;
                 self.error = None;
@@ -353,7 +359,7 @@ impl App {
                     .tab_hits
                     .iter()
                     .position(|&(x, w)| m.column >= x && m.column < x + w);
-                if let Some(t) = hit {
+                if let Some(t) = hit.and_then(TabId::at) {
                     self.update(Action::ShowTab(t));
                 }
             }
@@ -374,37 +380,40 @@ impl App {
         }
     }
 
-    /// What a key means: overlays first, then the tab, then the global keys.
+    /// What a key means: overlays first, then the keys that come before the tab's
+    /// (switching tabs, cancelling the job), then the tab, then the other global keys.
     fn key_action(&mut self, key: KeyEvent) -> Option<Action> {
-        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        let global = global_command(&key);
+        if global == Some(Global::Quit) && key.modifiers.contains(KeyModifiers::CONTROL) {
             return Some(Action::Quit);
         }
         if self.error.is_some() || self.help {
-            return match key.code {
-                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?') => Some(Action::Dismiss),
-                KeyCode::Char('q') => Some(Action::Quit),
-                _ => None,
+            return match keymap::command(OVERLAY_KEYMAP, &key)? {
+                Overlay::Dismiss => Some(Action::Dismiss),
+                Overlay::Quit => Some(Action::Quit),
+                Overlay::Scroll => {
+                    let m = Move::of(&key)?;
+                    self.help_scroll = m.apply(self.help_scroll, usize::MAX, 10);
+                    None
+                }
             };
         }
-        match key.code {
-            KeyCode::Tab => return Some(Action::NextTab),
-            KeyCode::BackTab => return Some(Action::PrevTab),
-            KeyCode::Esc if self.job.is_some() => return Some(Action::Cancel),
+        match global {
+            Some(Global::NextTab) => return Some(Action::NextTab),
+            Some(Global::PrevTab) => return Some(Action::PrevTab),
+            Some(Global::Cancel) if self.job.is_some() => return Some(Action::Cancel),
             _ => {}
         }
         let current = self.current;
         let (tab, store) = self.tab_and_store(current);
         match tab.on_key(key, store) {
-            Outcome::NotMine => match key.code {
-                KeyCode::Char('q') => Some(Action::Quit),
-                KeyCode::Char('?') => Some(Action::ToggleHelp),
-                KeyCode::Char('x') => Some(Action::Export),
-                KeyCode::Char('y') => Some(Action::Copy),
-                KeyCode::Char(c @ '1'..='9') => {
-                    let t = c as usize - '1' as usize;
-                    (t < strings::TAB_TITLES.len()).then_some(Action::ShowTab(t))
-                }
-                _ => None,
+            Outcome::NotMine => match global? {
+                Global::Quit => Some(Action::Quit),
+                Global::Help => Some(Action::ToggleHelp),
+                Global::Export => Some(Action::Export),
+                Global::Copy => Some(Action::Copy),
+                Global::Show(t) => Some(Action::ShowTab(t)),
+                Global::NextTab | Global::PrevTab | Global::Cancel => None,
             },
             outcome => {
                 self.apply(current, outcome);
@@ -421,10 +430,10 @@ impl App {
             Constraint::Length(1),
         ])
         .areas(frame.area());
-        let titles: Vec<String> = strings::TAB_TITLES
+        let titles: Vec<String> = TabId::ALL
             .iter()
             .enumerate()
-            .map(|(i, t)| format!(" {} {t} ", i + 1))
+            .map(|(i, t)| format!(" {} {} ", i + 1, t.title()))
             .collect();
         // The Tabs widget pads each title with one space either side and puts a one-column
         // divider between them.
@@ -438,7 +447,7 @@ impl App {
         let titles = titles.into_iter().map(Line::from);
         frame.render_widget(
             Tabs::new(titles)
-                .select(self.current)
+                .select(self.current.index())
                 .highlight_style(Style::default().add_modifier(Modifier::REVERSED))
                 .divider("│"),
             bar,
@@ -452,7 +461,7 @@ impl App {
             ),
             (None, Some(status), _) => (status.clone(), Color::DarkGray),
             (None, None, true) => (strings::EDITING_FOOTER.to_owned(), Color::DarkGray),
-            (None, None, false) => (strings::FOOTER.to_owned(), Color::DarkGray),
+            (None, None, false) => (strings::footer(TabId::ALL.len()), Color::DarkGray),
         };
         frame.render_widget(
             Paragraph::new(footer_text).style(Style::default().fg(color)),
@@ -476,34 +485,163 @@ impl App {
         }
     }
 
-    fn render_help(&self, frame: &mut Frame) {
+    fn render_help(&mut self, frame: &mut Frame) {
         const KEY_WIDTH: u16 = 22;
-        let keys: Vec<&(&str, &str)> = self
-            .tab()
-            .keys()
-            .iter()
-            .chain(strings::GLOBAL_KEYS)
-            .collect();
+        let mut keys = self.tab().help();
+        keys.extend(global_help());
         // As wide as the screen allows up to 100 columns; long descriptions wrap.
         let width = frame.area().width.saturating_sub(4).clamp(40, 100);
         let text_width = usize::from(width.saturating_sub(KEY_WIDTH + 3)).max(10);
         let mut rows = Vec::new();
         for (k, what) in keys {
-            for (i, line) in wrap(what, text_width).into_iter().enumerate() {
-                rows.push(Row::new([if i == 0 { *k } else { "" }.to_owned(), line]));
+            // Both columns wrap at spaces; the row is as tall as the taller.
+            let keys = wrap(&k, usize::from(KEY_WIDTH - 1));
+            let text = wrap(&what, text_width);
+            for i in 0..keys.len().max(text.len()) {
+                rows.push(Row::new([
+                    keys.get(i).cloned().unwrap_or_default(),
+                    text.get(i).cloned().unwrap_or_default(),
+                ]));
             }
         }
-        let area = centered(frame.area(), width, rows.len() as u16 + 2);
+        // Taller than the screen: ↑↓ scroll, and the title says so.
+        let visible = usize::from(frame.area().height.saturating_sub(2)).max(1);
+        let skip = self.help_scroll.min(rows.len().saturating_sub(visible));
+        self.help_scroll = skip;
+        let title = if rows.len() > visible {
+            strings::help_title_scrolled(skip + 1, (skip + visible).min(rows.len()), rows.len())
+        } else {
+            strings::HELP_TITLE.to_owned()
+        };
+        let height = rows.len().min(visible) as u16 + 2;
+        let rows: Vec<Row> = rows.into_iter().skip(skip).collect();
+        let area = centered(frame.area(), width, height);
         frame.render_widget(Clear, area);
         frame.render_widget(
-            Table::new(rows, [Constraint::Length(KEY_WIDTH), Constraint::Fill(1)]).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(strings::HELP_TITLE),
-            ),
+            Table::new(rows, [Constraint::Length(KEY_WIDTH), Constraint::Fill(1)])
+                .block(Block::default().borders(Borders::ALL).title(title)),
             area,
         );
     }
+}
+
+/// What the keys every tab shares do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Global {
+    Quit,
+    Help,
+    Export,
+    Copy,
+    NextTab,
+    PrevTab,
+    Cancel,
+    Show(TabId),
+}
+
+/// The keys every tab shares, except the digits (one per tab, from [`TabId::ALL`]).
+const GLOBAL_KEYMAP: &[Binding<Global>] = &[
+    Binding {
+        keys: &[key(KeyCode::Tab)],
+        command: Global::NextTab,
+        help: "next tab",
+    },
+    Binding {
+        keys: &[key(KeyCode::BackTab)],
+        command: Global::PrevTab,
+        help: "previous tab",
+    },
+    Binding {
+        keys: &[ch('x')],
+        command: Global::Export,
+        help: "export the whole current view to CSV (reports also get FILE.meta.json)",
+    },
+    Binding {
+        keys: &[ch('y')],
+        command: Global::Copy,
+        help: "copy the selected row to the clipboard (OSC 52 terminals)",
+    },
+    Binding {
+        keys: &[key(KeyCode::Esc)],
+        command: Global::Cancel,
+        help: "cancel the background job shown in the footer",
+    },
+    Binding {
+        keys: &[ch('?')],
+        command: Global::Help,
+        help: "this help (Esc closes it)",
+    },
+    Binding {
+        keys: &[ch('q'), ctrl('c')],
+        command: Global::Quit,
+        help: "quit",
+    },
+];
+
+/// What keys do while the help overlay or the error popup is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Overlay {
+    Dismiss,
+    Quit,
+    Scroll,
+}
+
+/// The keys of the help overlay and the error popup.
+const OVERLAY_KEYMAP: &[Binding<Overlay>] = &[
+    Binding {
+        keys: &[key(KeyCode::Esc), key(KeyCode::Enter), ch('?')],
+        command: Overlay::Dismiss,
+        help: "close",
+    },
+    Binding {
+        keys: &[ch('q'), ctrl('c')],
+        command: Overlay::Quit,
+        help: "quit",
+    },
+    Binding {
+        keys: MOVE_KEYS,
+        command: Overlay::Scroll,
+        help: "scroll the help",
+    },
+];
+
+/// The digit keys that show the tabs: `1` the first of [`TabId::ALL`]…
+const DIGITS: [Key; 9] = [
+    ch('1'),
+    ch('2'),
+    ch('3'),
+    ch('4'),
+    ch('5'),
+    ch('6'),
+    ch('7'),
+    ch('8'),
+    ch('9'),
+];
+
+/// The global command of `event`, digits included.
+fn global_command(event: &KeyEvent) -> Option<Global> {
+    keymap::command(GLOBAL_KEYMAP, event).or_else(|| {
+        let i = DIGITS.iter().position(|k| k.matches(event))?;
+        TabId::at(i).map(Global::Show)
+    })
+}
+
+/// The help overlay's rows for the global keys: the digits, then the keymap.
+fn global_help() -> Vec<(String, String)> {
+    let tabs: Vec<String> = TabId::ALL
+        .iter()
+        .zip(DIGITS)
+        .map(|(t, k)| format!("{} {}", k.label(), t.title()))
+        .collect();
+    let mut rows = vec![(
+        format!("1-{}", TabId::ALL.len()),
+        format!("show a tab: {}", tabs.join(", ")),
+    )];
+    rows.extend(keymap::help(GLOBAL_KEYMAP));
+    rows.push((
+        "mouse".to_owned(),
+        "click a tab, a row or a campaign; the wheel scrolls".to_owned(),
+    ));
+    rows
 }
 
 /// `text` broken at spaces into lines of at most `width` characters (a longer word gets a

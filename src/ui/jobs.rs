@@ -13,7 +13,7 @@ use crate::progress::{Progress, Unit};
 use crate::store::recommend::MovieInfo;
 use crate::store::{Interrupt, Store};
 use crate::ui::UiError;
-use crate::ui::tabs::Exported;
+use crate::ui::tabs::{Exported, TabId};
 
 /// A recommender ready to answer, with the titles of the movies.
 pub type LoadedRecommender = (Recommender, HashMap<u32, MovieInfo>);
@@ -135,7 +135,7 @@ impl Progress for JobProgress {
 /// A job on its worker thread.
 pub struct Running {
     /// The tab that started it (gets the result).
-    pub tab: usize,
+    pub tab: TabId,
     label: &'static str,
     started: Instant,
     progress: JobProgress,
@@ -181,7 +181,7 @@ impl Running {
     /// Starts `work` for tab `tab` on a new connection to `store`'s database, once the
     /// cancelled jobs in `after` have stopped (so two jobs never write the same tables).
     pub fn start(
-        tab: usize,
+        tab: TabId,
         work: Work,
         store: &Store,
         after: Vec<std::thread::JoinHandle<()>>,
@@ -292,7 +292,7 @@ mod tests {
     fn a_job_runs_on_its_own_connection_and_reports_back() {
         let store = Store::open(&crate::store::DbPath::Memory).unwrap();
         let job = Running::start(
-            2,
+            TabId::Sessions,
             Work::new("counting", |s, _| {
                 Done::Reloaded(
                     s.table_counts()
@@ -315,7 +315,7 @@ mod tests {
     fn a_panicking_job_is_reported_not_lost() {
         let store = Store::open(&crate::store::DbPath::Memory).unwrap();
         let job = Running::start(
-            1,
+            TabId::Weekly,
             Work::new("exploding", |_, _| panic!("boom at line 7")),
             &store,
             Vec::new(),

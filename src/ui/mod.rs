@@ -6,6 +6,7 @@
 pub mod app;
 pub mod error;
 pub mod jobs;
+pub mod keymap;
 pub mod picker;
 pub mod strings;
 pub mod tabs;

@@ -10,6 +10,63 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+use crate::ui::keymap::{self, Binding, ch, key};
+
+/// What the picker's keys do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    /// Move the cursor by days (which key says how many).
+    Cursor,
+    /// Move the cursor by a month.
+    Month,
+    /// Pick the start, then the end.
+    Mark,
+    /// All days, or the data's last 7 or 30.
+    Preset,
+}
+
+const KEYMAP: &[Binding<Command>] = &[
+    Binding {
+        keys: &[
+            key(KeyCode::Left),
+            key(KeyCode::Right),
+            key(KeyCode::Up),
+            key(KeyCode::Down),
+            ch('h'),
+            ch('l'),
+            ch('k'),
+            ch('j'),
+        ],
+        command: Command::Cursor,
+        help: "calendar: move the day (a week with ↑↓ k j)",
+    },
+    Binding {
+        keys: &[key(KeyCode::PageUp), key(KeyCode::PageDown)],
+        command: Command::Month,
+        help: "calendar: a month earlier, later",
+    },
+    Binding {
+        keys: &[key(KeyCode::Enter)],
+        command: Command::Mark,
+        help: "calendar: pick the start, then (Enter again) the end day",
+    },
+    Binding {
+        keys: &[ch('a'), ch('w'), ch('m')],
+        command: Command::Preset,
+        help: "calendar: all the data's days, its last 7 or 30 days",
+    },
+];
+
+/// The days a cursor key moves by.
+fn days_of(code: KeyCode) -> i64 {
+    match code {
+        KeyCode::Left | KeyCode::Char('h') => -1,
+        KeyCode::Right | KeyCode::Char('l') => 1,
+        KeyCode::Up | KeyCode::Char('k') => -7,
+        _ => 7,
+    }
+}
+
 /// The picker's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatePicker {
@@ -89,14 +146,13 @@ impl DatePicker {
 
     /// Handles a key.
     pub fn on_key(&mut self, key: KeyEvent) -> PickerEvent {
-        match key.code {
-            KeyCode::Left | KeyCode::Char('h') => self.shift_days(-1),
-            KeyCode::Right | KeyCode::Char('l') => self.shift_days(1),
-            KeyCode::Up | KeyCode::Char('k') => self.shift_days(-7),
-            KeyCode::Down | KeyCode::Char('j') => self.shift_days(7),
-            KeyCode::PageUp => self.shift_months(-1),
-            KeyCode::PageDown => self.shift_months(1),
-            KeyCode::Enter => match self.pending.take() {
+        let Some(command) = keymap::command(KEYMAP, &key) else {
+            return PickerEvent::Ignored;
+        };
+        match command {
+            Command::Cursor => self.shift_days(days_of(key.code)),
+            Command::Month => self.shift_months(if key.code == KeyCode::PageUp { -1 } else { 1 }),
+            Command::Mark => match self.pending.take() {
                 None => self.pending = Some(self.cursor),
                 Some(start) => {
                     let end = self.cursor;
@@ -105,24 +161,23 @@ impl DatePicker {
                     return PickerEvent::Chosen;
                 }
             },
-            KeyCode::Char('a') => {
-                self.choose(self.bounds.0, self.bounds.1);
-                return PickerEvent::Chosen;
-            }
-            KeyCode::Char('w') | KeyCode::Char('m') => {
-                let days = if key.code == KeyCode::Char('w') {
-                    6
-                } else {
-                    29
-                };
+            Command::Preset => {
                 let end = self.bounds.1;
-                let start = end.checked_sub_days(Days::new(days)).unwrap_or(end);
-                self.choose(start.max(self.bounds.0), end);
+                let start = match key.code {
+                    KeyCode::Char('w') => end.checked_sub_days(Days::new(6)),
+                    KeyCode::Char('m') => end.checked_sub_days(Days::new(29)),
+                    _ => Some(self.bounds.0),
+                };
+                self.choose(start.unwrap_or(end).max(self.bounds.0), end);
                 return PickerEvent::Chosen;
             }
-            _ => return PickerEvent::Ignored,
         }
         PickerEvent::Moved
+    }
+
+    /// The picker's keys and what they do, for the help overlay.
+    pub fn help() -> Vec<(String, String)> {
+        keymap::help(KEYMAP)
     }
 
     /// Draws the cursor's month, the chosen range highlighted.

@@ -1,31 +1,13 @@
-//! Every string the terminal UI shows, in one place.
+//! Every string the terminal UI shows, in one place, except what the keys do: that is
+//! written beside each key in the keymaps (see `keymap.rs`), from which the help is printed.
 
-/// Tab titles, in tab order.
-pub const TAB_TITLES: [&str; 5] = ["Engagement", "Weekly", "Sessions", "Recommend", "Data"];
-
-/// The footer's reminder of the main keys.
-pub const FOOTER: &str =
-    " 1-5/Tab switch · ↑↓/jk move · x export CSV · y copy row · ? help · q quit ";
+/// The footer's reminder of the main keys, with `tabs` tabs.
+pub fn footer(tabs: usize) -> String {
+    format!(" 1-{tabs}/Tab switch · ↑↓/jk move · x export CSV · y copy row · ? help · q quit ")
+}
 
 /// The footer while a text field has the keys.
 pub const EDITING_FOOTER: &str = " typing · Enter applies · Esc leaves the field · Ctrl-C quits ";
-
-/// Keys every tab understands.
-pub const GLOBAL_KEYS: &[(&str, &str)] = &[
-    ("1-5, Tab, Shift-Tab", "switch tab"),
-    (
-        "x",
-        "export the whole current view to CSV (reports also get FILE.meta.json)",
-    ),
-    (
-        "y",
-        "copy the selected row to the clipboard (OSC 52 terminals)",
-    ),
-    ("Esc", "cancel the background job shown in the footer"),
-    ("mouse", "click a tab or a row; the wheel scrolls"),
-    ("?", "this help (Esc closes it)"),
-    ("q, Ctrl-C", "quit"),
-];
 
 /// After the job's status in the footer.
 pub const ESC_CANCELS: &str = " · Esc cancels";
@@ -88,6 +70,11 @@ pub fn thousands(n: u64) -> String {
 
 /// Title of the help overlay.
 pub const HELP_TITLE: &str = " Keys ";
+
+/// Title of a help overlay taller than the screen.
+pub fn help_title_scrolled(first: usize, last: usize, of: usize) -> String {
+    format!(" Keys {first}-{last} of {of} (↑↓ PgUp PgDn scroll) ")
+}
 /// Title of the error popup.
 pub const ERROR_TITLE: &str = " Error (Esc closes) ";
 
@@ -114,14 +101,6 @@ pub mod weekly {
     pub fn chart_title(reward: &str) -> String {
         format!(" Redeemed per ISO week: {reward} ")
     }
-    /// Tab keys.
-    pub const KEYS: &[(&str, &str)] = &[
-        ("↑↓, j k", "move (the chart shows the selected reward)"),
-        ("PgUp PgDn, Home End", "page"),
-        ("/", "filter by reward name (empty for all)"),
-        ("s", "order: by reward, largest change, most redeemed"),
-        ("Esc", "clear the filter"),
-    ];
 }
 
 /// Recommend tab.
@@ -148,18 +127,6 @@ pub mod recommend {
     /// The database has no ratings.
     pub const NO_RATINGS: &str =
         "No MovieLens ratings loaded: run `perx movielens load --dir DIR` first.";
-    /// Tab keys.
-    pub const KEYS: &[(&str, &str)] = &[
-        (
-            "digits, Backspace",
-            "edit the user id (when the field has focus)",
-        ),
-        ("Enter", "recommend for the typed user"),
-        ("Esc", "leave the field (number keys switch tabs again)"),
-        ("i, /", "back into the field"),
-        ("↑↓ j k, click", "choose a movie (y copies it)"),
-        ("e", "show or hide why each movie was recommended"),
-    ];
 
     /// The unknown-user message.
     pub fn unknown_user(user: u32) -> String {
@@ -184,14 +151,6 @@ pub mod data {
     pub const REJECTS_TITLE: &str = " Rejected lines ";
     /// No rejects.
     pub const NO_REJECTS: &str = "No line was rejected.";
-    /// Tab keys.
-    pub const KEYS: &[(&str, &str)] = &[
-        ("↑↓, j k", "move through the rejected lines"),
-        (
-            "r",
-            "reload every source from the files listed (in the background)",
-        ),
-    ];
     /// The background job of `r`.
     pub const RELOADING: &str = "reloading the data";
     /// `r` with no recorded sources.
@@ -243,28 +202,6 @@ pub mod engagement {
     pub const CHART_TITLE: &str = " Transactions by hour of day (SGT) ";
     /// No transactions loaded.
     pub const NO_DATA: &str = "No reward transactions loaded.";
-    /// Tab keys.
-    pub const KEYS: &[(&str, &str)] = &[
-        ("c, then ↑↓ j k", "choose the campaign"),
-        (
-            "d, then ←→↑↓ h j k l",
-            "move the calendar's day (a week with ↑↓)",
-        ),
-        ("PgUp PgDn", "month"),
-        ("Enter, Enter", "pick the start, then the end day"),
-        ("a, w, m", "all data, its last 7 or 30 days"),
-        ("t", "type the dates (Esc cancels)"),
-        (
-            "/",
-            "find a campaign by id or name as you type; Enter shows it",
-        ),
-        (
-            "r, then ↑↓ j k",
-            "scroll the results (Esc or ← back to the campaigns)",
-        ),
-        ("s", "results by rank or by date and hour"),
-        ("click", "choose a campaign or a result row"),
-    ];
     /// `/` found no campaign.
     pub const NO_MATCH: &str = "No campaign id or name contains that.";
 }
@@ -321,33 +258,6 @@ pub mod sessions {
     pub const DRIVEN_BY: &str = "reward-driven by mapping rows:";
     /// Under a session that is not reward-driven.
     pub const NOT_DRIVEN: &str = " not reward-driven ";
-    /// Tab keys.
-    pub const KEYS: &[(&str, &str)] = &[
-        (
-            "↑↓ j k, PgUp PgDn, Home End",
-            "move (pages are read from DuckDB as needed)",
-        ),
-        (
-            "/, c, w",
-            "filter by user, campaign or reward id (empty clears)",
-        ),
-        (
-            "t",
-            "only sessions starting in this SGT span: 2024-01-01..2024-01-07, 2024-01-01 08:00..2024-01-01 12:00",
-        ),
-        ("d", "reward-driven sessions only, or all"),
-        ("s", "sort: user and start, start, most requests, longest"),
-        (
-            "Enter",
-            "the session's requests, with the gap since the previous one",
-        ),
-        ("u", "open the selected session's user in the Recommend tab"),
-        (
-            "x",
-            "export every matching session (not just this page), in this order",
-        ),
-        ("Esc", "close the requests, or clear the filters"),
-    ];
 }
 
 #[cfg(test)]

@@ -2,20 +2,41 @@
 //! sha256, and the rejected lines with their line numbers and reasons.
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
 use std::path::Path;
 
-use super::{Exporting, Outcome, Tab, export_csv, moved, select_clicked};
+use super::{Exporting, Outcome, Tab, export_csv, select_clicked};
 use crate::core::Reject;
 use crate::report::{Cell, Collected};
 use crate::store::{ManifestEntry, Store};
 use crate::ui::UiError;
 use crate::ui::jobs::{Done, Work};
+use crate::ui::keymap::{self, Binding, MOVE_KEYS, Move, ch};
 use crate::ui::strings::data as s;
+
+/// What the Data tab's keys do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    Move,
+    Reload,
+}
+
+const KEYMAP: &[Binding<Command>] = &[
+    Binding {
+        keys: MOVE_KEYS,
+        command: Command::Move,
+        help: "move through the rejected lines",
+    },
+    Binding {
+        keys: &[ch('r')],
+        command: Command::Reload,
+        help: "reload every source from the files listed (in the background)",
+    },
+];
 
 /// The tab's state.
 #[derive(Debug, Default)]
@@ -49,6 +70,27 @@ impl DataTab {
             }
             Err(e) => Outcome::Error(e.into()),
         }
+    }
+}
+
+impl DataTab {
+    /// Starts reloading every recorded source in the background.
+    fn reload(&mut self) -> Outcome {
+        if self.reloading {
+            return Outcome::Done;
+        }
+        if self.sources.is_empty() {
+            return Outcome::Error(UiError::msg(s::NOTHING_TO_RELOAD));
+        }
+        self.reloading = true;
+        Outcome::Spawn(Work::new(s::RELOADING, |store, progress| {
+            Done::Reloaded(
+                store
+                    .reload_sources(progress)
+                    .map(|r| s::reloaded(&r))
+                    .map_err(UiError::from),
+            )
+        }))
     }
 }
 
@@ -99,29 +141,18 @@ impl Tab for DataTab {
     }
 
     fn on_key(&mut self, key: KeyEvent, _store: &Store) -> Outcome {
-        if key.code == KeyCode::Char('r') {
-            if self.reloading {
-                return Outcome::Done;
-            }
-            if self.sources.is_empty() {
-                return Outcome::Error(UiError::msg(s::NOTHING_TO_RELOAD));
-            }
-            self.reloading = true;
-            return Outcome::Spawn(Work::new(s::RELOADING, |store, progress| {
-                Done::Reloaded(
-                    store
-                        .reload_sources(progress)
-                        .map(|r| s::reloaded(&r))
-                        .map_err(UiError::from),
-                )
-            }));
+        match keymap::command(KEYMAP, &key) {
+            Some(Command::Reload) => self.reload(),
+            Some(Command::Move) => match Move::of(&key) {
+                Some(m) if !self.rejects.is_empty() => {
+                    let at = self.table.selected().unwrap_or(0);
+                    self.table.select(Some(m.apply(at, self.rejects.len(), 10)));
+                    Outcome::Done
+                }
+                _ => Outcome::NotMine,
+            },
+            None => Outcome::NotMine,
         }
-        let at = self.table.selected().unwrap_or(0);
-        let Some(to) = moved(&key, at, self.rejects.len()) else {
-            return Outcome::NotMine;
-        };
-        self.table.select(Some(to));
-        Outcome::Done
     }
 
     fn render(&mut self, frame: &mut Frame, area: Rect) {
@@ -214,8 +245,8 @@ impl Tab for DataTab {
         frame.render_stateful_widget(rejects, bottom, &mut self.table);
     }
 
-    fn keys(&self) -> &'static [(&'static str, &'static str)] {
-        s::KEYS
+    fn help(&self) -> Vec<(String, String)> {
+        keymap::help(KEYMAP)
     }
 
     fn export(&self, store: &Store, dir: &Path) -> Option<Exporting> {

@@ -14,13 +14,14 @@ use ratatui::widgets::{
 
 use std::path::Path;
 
-use super::{Edit, Exporting, Outcome, Tab, clicked_row, edit, export_csv, moved, select_clicked};
+use super::{Edit, Exporting, Outcome, Tab, clicked_row, edit, export_csv, select_clicked};
 use crate::core::timerange::{DEFAULT_TZ, LocalDateRange, local_date_clamped, parse_day_range};
 use crate::report::output::cell_text;
 use crate::report::{Bucket, EngagementQuery, EngagementRow, ReportRow, Rows};
 use crate::store::Store;
 use crate::store::provenance::Provenance;
 use crate::ui::UiError;
+use crate::ui::keymap::{self, Binding, MOVE_KEYS, Move, ch, key};
 use crate::ui::picker::{DatePicker, PickerEvent};
 use crate::ui::strings::engagement as s;
 
@@ -39,6 +40,69 @@ enum Focus {
     /// Typing a campaign id or part of its name after `/`.
     Search,
 }
+
+/// What the Engagement tab's keys do (the calendar has its own keymap, used while the
+/// dates have focus).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    Campaigns,
+    Dates,
+    Results,
+    Order,
+    TypeDates,
+    Search,
+    Move,
+    Open,
+    Back,
+}
+
+const KEYMAP: &[Binding<Command>] = &[
+    Binding {
+        keys: &[ch('c')],
+        command: Command::Campaigns,
+        help: "choose the campaign (then ↑↓ j k)",
+    },
+    Binding {
+        keys: &[ch('d')],
+        command: Command::Dates,
+        help: "the calendar (keys below)",
+    },
+    Binding {
+        keys: &[ch('r')],
+        command: Command::Results,
+        help: "scroll the results (then ↑↓ j k PgUp PgDn Home End)",
+    },
+    Binding {
+        keys: &[ch('s')],
+        command: Command::Order,
+        help: "results by rank or by date and hour",
+    },
+    Binding {
+        keys: &[ch('t')],
+        command: Command::TypeDates,
+        help: "type the dates: 2019-08-27 or 2019-08-27..2019-08-30 (Esc cancels)",
+    },
+    Binding {
+        keys: &[ch('/')],
+        command: Command::Search,
+        help: "find a campaign by id or name as you type; Enter shows it",
+    },
+    Binding {
+        keys: MOVE_KEYS,
+        command: Command::Move,
+        help: "move in the campaigns or the results",
+    },
+    Binding {
+        keys: &[key(KeyCode::Enter), key(KeyCode::Right)],
+        command: Command::Open,
+        help: "from the campaigns to the calendar",
+    },
+    Binding {
+        keys: &[key(KeyCode::Esc), key(KeyCode::Left)],
+        command: Command::Back,
+        help: "from the results back to the campaigns",
+    },
+];
 
 /// The tab's state.
 #[derive(Debug, Default)]
@@ -234,31 +298,32 @@ impl Tab for EngagementTab {
             }
             return Outcome::Done;
         }
-        match key.code {
-            KeyCode::Char('c') => {
+        let command = keymap::command(KEYMAP, &key);
+        match command {
+            Some(Command::Campaigns) => {
                 self.focus = Focus::Campaigns;
                 return Outcome::Done;
             }
-            KeyCode::Char('d') => {
+            Some(Command::Dates) => {
                 self.focus = Focus::Dates;
                 return Outcome::Done;
             }
-            KeyCode::Char('r') if self.result.is_some() => {
+            Some(Command::Results) if self.result.is_some() => {
                 self.focus = Focus::Results;
                 return Outcome::Done;
             }
-            KeyCode::Char('s') if self.result.is_some() => {
+            Some(Command::Order) if self.result.is_some() => {
                 self.chronological = !self.chronological;
                 self.order_results();
                 self.results.select(Some(0));
                 return Outcome::Done;
             }
-            KeyCode::Char('t') if self.picker.is_some() => {
+            Some(Command::TypeDates) if self.picker.is_some() => {
                 self.focus = Focus::Typing;
                 self.typed.clear();
                 return Outcome::Done;
             }
-            KeyCode::Char('/') if !self.campaigns.is_empty() => {
+            Some(Command::Search) if !self.campaigns.is_empty() => {
                 self.focus = Focus::Search;
                 self.search.clear();
                 self.before_search = self.list.selected();
@@ -267,42 +332,43 @@ impl Tab for EngagementTab {
             _ => {}
         }
         match self.focus {
-            Focus::Campaigns => {
-                let last = self.campaigns.len().saturating_sub(1);
-                let at = self.list.selected().unwrap_or(0);
-                let to = match key.code {
-                    KeyCode::Down | KeyCode::Char('j') => (at + 1).min(last),
-                    KeyCode::Up | KeyCode::Char('k') => at.saturating_sub(1),
-                    KeyCode::Enter | KeyCode::Right => {
-                        self.focus = Focus::Dates;
-                        return Outcome::Done;
-                    }
-                    _ => return Outcome::NotMine,
-                };
-                if to != at {
-                    self.list.select(Some(to));
-                    return self.run(store);
+            Focus::Campaigns => match command {
+                Some(Command::Open) => {
+                    self.focus = Focus::Dates;
+                    Outcome::Done
                 }
-                Outcome::Done
-            }
-            Focus::Results => {
-                let len = self.result.as_ref().map_or(0, |r| r.rows.len());
-                let at = self.results.selected().unwrap_or(0);
-                let to = match key.code {
-                    KeyCode::Home => 0,
-                    KeyCode::End => len.saturating_sub(1),
-                    KeyCode::Left | KeyCode::Esc => {
-                        self.focus = Focus::Campaigns;
+                Some(Command::Move) => {
+                    let Some(m) = Move::of(&key) else {
+                        return Outcome::NotMine;
+                    };
+                    let at = self.list.selected().unwrap_or(0);
+                    let to = m.apply(at, self.campaigns.len(), 10);
+                    if to == at {
                         return Outcome::Done;
                     }
-                    _ => match moved(&key, at, len) {
-                        Some(to) => to,
-                        None => return Outcome::NotMine,
-                    },
-                };
-                self.results.select(Some(to));
-                Outcome::Done
-            }
+                    self.list.select(Some(to));
+                    self.run(store)
+                }
+                _ => Outcome::NotMine,
+            },
+            Focus::Results => match command {
+                Some(Command::Back) => {
+                    self.focus = Focus::Campaigns;
+                    Outcome::Done
+                }
+                Some(Command::Move) => {
+                    let len = self.result.as_ref().map_or(0, |r| r.rows.len());
+                    let at = self.results.selected().unwrap_or(0);
+                    match Move::of(&key) {
+                        Some(m) => {
+                            self.results.select(Some(m.apply(at, len, 10)));
+                            Outcome::Done
+                        }
+                        None => Outcome::NotMine,
+                    }
+                }
+                _ => Outcome::NotMine,
+            },
             Focus::Dates => {
                 let Some(p) = self.picker.as_mut() else {
                     return Outcome::NotMine;
@@ -492,8 +558,10 @@ impl Tab for EngagementTab {
         );
     }
 
-    fn keys(&self) -> &'static [(&'static str, &'static str)] {
-        s::KEYS
+    fn help(&self) -> Vec<(String, String)> {
+        let mut rows = keymap::help(KEYMAP);
+        rows.extend(crate::ui::picker::DatePicker::help());
+        rows
     }
 
     fn export(&self, store: &Store, dir: &Path) -> Option<Exporting> {

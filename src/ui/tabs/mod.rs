@@ -21,6 +21,65 @@ use crate::store::provenance::Provenance;
 use crate::ui::UiError;
 use crate::ui::jobs::{Done, Work};
 
+/// The tabs, in the order they are shown and numbered. Adding a tab is adding it here
+/// (and its component to [`crate::ui::App`], whose matches on `TabId` say where).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TabId {
+    /// Report A1 with the date-range picker.
+    Engagement,
+    /// Report A2.
+    Weekly,
+    /// The session browser.
+    Sessions,
+    /// MovieLens recommendations.
+    Recommend,
+    /// Tables, sources and rejected lines.
+    Data,
+}
+
+impl TabId {
+    /// Every tab, in order (the digit keys 1… follow it).
+    pub const ALL: [TabId; 5] = [
+        TabId::Engagement,
+        TabId::Weekly,
+        TabId::Sessions,
+        TabId::Recommend,
+        TabId::Data,
+    ];
+
+    /// The title in the tab bar.
+    pub fn title(self) -> &'static str {
+        match self {
+            TabId::Engagement => "Engagement",
+            TabId::Weekly => "Weekly",
+            TabId::Sessions => "Sessions",
+            TabId::Recommend => "Recommend",
+            TabId::Data => "Data",
+        }
+    }
+
+    /// Its place in [`TabId::ALL`] (0-based).
+    pub fn index(self) -> usize {
+        TabId::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+
+    /// The tab at `i` (0-based), if any.
+    pub fn at(i: usize) -> Option<TabId> {
+        TabId::ALL.get(i).copied()
+    }
+
+    /// The next tab, wrapping around.
+    pub fn next(self) -> TabId {
+        TabId::ALL[(self.index() + 1) % TabId::ALL.len()]
+    }
+
+    /// The previous tab, wrapping around.
+    pub fn prev(self) -> TabId {
+        let n = TabId::ALL.len();
+        TabId::ALL[(self.index() + n - 1) % n]
+    }
+}
+
 /// A finished export: the CSV and its provenance sidecar, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exported {
@@ -135,20 +194,6 @@ pub fn edit(text: &mut String, key: &KeyEvent) -> Edit {
     }
 }
 
-/// Where the plain list moves (↓ ↑ j k, PgDn PgUp by 10) take a selection at `at` in a
-/// list of `len` rows; `None` for other keys.
-pub fn moved(key: &KeyEvent, at: usize, len: usize) -> Option<usize> {
-    use ratatui::crossterm::event::KeyCode;
-    let last = len.saturating_sub(1);
-    Some(match key.code {
-        KeyCode::Down | KeyCode::Char('j') => (at + 1).min(last),
-        KeyCode::Up | KeyCode::Char('k') => at.saturating_sub(1),
-        KeyCode::PageDown => (at + 10).min(last),
-        KeyCode::PageUp => at.saturating_sub(10),
-        _ => return None,
-    })
-}
-
 /// A tab of the UI.
 pub trait Tab {
     /// Whether a text field has focus (then plain keys are typed, not shortcuts).
@@ -161,8 +206,9 @@ pub trait Tab {
     fn on_show(&mut self, store: &Store) -> Outcome;
     /// Draws the tab.
     fn render(&mut self, frame: &mut Frame, area: Rect);
-    /// The tab's own keys, for the help overlay.
-    fn keys(&self) -> &'static [(&'static str, &'static str)];
+    /// The tab's own keys and what they do, for the help overlay: printed from the
+    /// keymap that dispatches them (see [`crate::ui::keymap`]).
+    fn help(&self) -> Vec<(String, String)>;
     /// Writes the whole current view (not just the visible page) to CSV in `dir`;
     /// `None` when there is nothing to export.
     fn export(&self, store: &Store, dir: &Path) -> Option<Exporting>;

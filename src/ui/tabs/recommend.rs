@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState, Wrap};
 
 use std::path::Path;
 
-use super::{Exporting, Outcome, Tab, export_csv, moved, select_clicked};
+use super::{Exporting, Outcome, Tab, export_csv, select_clicked};
 use crate::core::recommend::{Basis, Params, Recommendation, Recommender};
 use crate::recommender;
 use crate::report::{Cell, Collected};
@@ -19,12 +19,45 @@ use crate::store::Store;
 use crate::store::recommend::MovieInfo;
 use crate::ui::UiError;
 use crate::ui::jobs::{Done, Work};
+use crate::ui::keymap::{self, Binding, MOVE_KEYS, Move, ch, key};
 use crate::ui::strings::recommend as s;
 
 /// How many movies are shown.
 const TOP: usize = 10;
 /// Longest user id accepted (MovieLens ids are small; this keeps the field sane).
 const MAX_DIGITS: usize = 9;
+
+/// What the Recommend tab's keys do (outside the user id field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    Recommend,
+    Edit,
+    Move,
+    Explain,
+}
+
+const KEYMAP: &[Binding<Command>] = &[
+    Binding {
+        keys: &[key(KeyCode::Enter)],
+        command: Command::Recommend,
+        help: "recommend for the typed user",
+    },
+    Binding {
+        keys: &[ch('i'), ch('/')],
+        command: Command::Edit,
+        help: "back into the field",
+    },
+    Binding {
+        keys: MOVE_KEYS,
+        command: Command::Move,
+        help: "choose a movie (y copies it; a click too)",
+    },
+    Binding {
+        keys: &[ch('e')],
+        command: Command::Explain,
+        help: "show or hide why each movie was recommended",
+    },
+];
 
 /// The tab's state.
 #[derive(Default)]
@@ -236,18 +269,19 @@ impl Tab for RecommendTab {
             }
             return Outcome::Done;
         }
-        match key.code {
-            KeyCode::Char('i') | KeyCode::Char('/') => self.editing = true,
-            KeyCode::Char('e') => self.explain = !self.explain,
-            KeyCode::Enter => return self.query(store),
-            _ => {
+        match keymap::command(KEYMAP, &key) {
+            Some(Command::Edit) => self.editing = true,
+            Some(Command::Explain) => self.explain = !self.explain,
+            Some(Command::Recommend) => return self.query(store),
+            Some(Command::Move) => {
                 let len = self.shown.as_ref().map_or(0, |s| s.list.items.len());
                 let at = self.table.selected().unwrap_or(0);
-                match moved(&key, at, len) {
-                    Some(to) if len > 0 => self.table.select(Some(to)),
+                match Move::of(&key) {
+                    Some(m) if len > 0 => self.table.select(Some(m.apply(at, len, 10))),
                     _ => return Outcome::NotMine,
                 }
             }
+            None => return Outcome::NotMine,
         }
         Outcome::Done
     }
@@ -374,8 +408,19 @@ impl Tab for RecommendTab {
         frame.render_widget(rated, rated_area);
     }
 
-    fn keys(&self) -> &'static [(&'static str, &'static str)] {
-        s::KEYS
+    fn help(&self) -> Vec<(String, String)> {
+        let mut rows = vec![
+            (
+                "digits Backspace".to_owned(),
+                "edit the user id (while the field has focus)".to_owned(),
+            ),
+            (
+                "Esc".to_owned(),
+                "leave the field (number keys switch tabs again)".to_owned(),
+            ),
+        ];
+        rows.extend(keymap::help(KEYMAP));
+        rows
     }
 
     fn export(&self, store: &Store, dir: &Path) -> Option<Exporting> {

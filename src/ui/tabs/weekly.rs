@@ -12,12 +12,13 @@ use ratatui::widgets::{
 
 use std::path::Path;
 
-use super::{Edit, Exporting, Outcome, Tab, edit, export_csv, moved, select_clicked};
+use super::{Edit, Exporting, Outcome, Tab, edit, export_csv, select_clicked};
 use crate::core::timerange::DEFAULT_TZ;
 use crate::report::output::cell_text;
 use crate::report::{ReportRow, Rows, WeeklyQuery, WeeklyRow};
 use crate::store::Store;
 use crate::store::provenance::Provenance;
+use crate::ui::keymap::{self, Binding, MOVE_KEYS, Move, ch, key};
 use crate::ui::strings::weekly as s;
 
 /// The tab's state.
@@ -63,6 +64,38 @@ impl Order {
         }
     }
 }
+
+/// What the Weekly tab's keys do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    Move,
+    Filter,
+    Clear,
+    Order,
+}
+
+const KEYMAP: &[Binding<Command>] = &[
+    Binding {
+        keys: MOVE_KEYS,
+        command: Command::Move,
+        help: "move (the chart shows the selected reward)",
+    },
+    Binding {
+        keys: &[ch('/')],
+        command: Command::Filter,
+        help: "filter by reward name (empty for all)",
+    },
+    Binding {
+        keys: &[ch('s')],
+        command: Command::Order,
+        help: "order: by reward, largest change, most redeemed",
+    },
+    Binding {
+        keys: &[key(KeyCode::Esc)],
+        command: Command::Clear,
+        help: "clear the filter",
+    },
+];
 
 impl WeeklyTab {
     fn rows(&self) -> usize {
@@ -188,31 +221,28 @@ impl Tab for WeeklyTab {
             }
             return Outcome::Done;
         }
-        match key.code {
-            KeyCode::Char('/') => {
+        match keymap::command(KEYMAP, &key) {
+            Some(Command::Filter) => {
                 self.typing = Some(String::new());
-                return Outcome::Done;
+                Outcome::Done
             }
-            KeyCode::Esc if self.reward.is_some() => return self.query(store, None),
-            KeyCode::Char('s') if self.result.is_some() => {
+            Some(Command::Clear) if self.reward.is_some() => self.query(store, None),
+            Some(Command::Order) if self.result.is_some() => {
                 self.order = self.order.next();
                 self.order_rows();
                 self.table.select(Some(0));
-                return Outcome::Done;
+                Outcome::Done
             }
-            _ => {}
-        }
-        let at = self.table.selected().unwrap_or(0);
-        let to = match key.code {
-            KeyCode::Home => 0,
-            KeyCode::End => self.rows().saturating_sub(1),
-            _ => match moved(&key, at, self.rows()) {
-                Some(to) => to,
-                None => return Outcome::NotMine,
+            Some(Command::Move) => match Move::of(&key) {
+                Some(m) if self.rows() > 0 => {
+                    let at = self.table.selected().unwrap_or(0);
+                    self.table.select(Some(m.apply(at, self.rows(), 10)));
+                    Outcome::Done
+                }
+                _ => Outcome::NotMine,
             },
-        };
-        self.table.select(Some(to));
-        Outcome::Done
+            _ => Outcome::NotMine,
+        }
     }
 
     fn render(&mut self, frame: &mut Frame, area: Rect) {
@@ -315,8 +345,8 @@ impl Tab for WeeklyTab {
         }
     }
 
-    fn keys(&self) -> &'static [(&'static str, &'static str)] {
-        s::KEYS
+    fn help(&self) -> Vec<(String, String)> {
+        keymap::help(KEYMAP)
     }
 
     fn export(&self, store: &Store, dir: &Path) -> Option<Exporting> {

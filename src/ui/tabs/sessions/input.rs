@@ -15,19 +15,6 @@ pub(super) enum Field {
     Days,
 }
 
-impl Field {
-    /// The filter a key starts typing.
-    pub(super) fn for_key(c: char) -> Option<Field> {
-        match c {
-            '/' => Some(Field::User),
-            'c' => Some(Field::Campaign),
-            'w' => Some(Field::Reward),
-            't' => Some(Field::Days),
-            _ => None,
-        }
-    }
-}
-
 impl SessionsTab {
     pub(super) fn apply_typed(&mut self, store: &Store, field: Field, text: &str) -> Outcome {
         let text = text.trim();

@@ -27,6 +27,7 @@ use crate::store::Store;
 use crate::store::session_browse::{BrowsedSession, SessionEvent, SessionFilter, SessionSort};
 use crate::ui::UiError;
 use crate::ui::jobs::{Done, Work};
+use crate::ui::keymap::{self, Binding, MOVE_KEYS, Move, ch, key};
 use crate::ui::strings::sessions as s;
 
 /// Sessions fetched per query.
@@ -39,6 +40,71 @@ struct Detail {
     events: Vec<SessionEvent>,
     pairs: Vec<(i64, i64)>,
 }
+
+/// What the Sessions tab's keys do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    Move,
+    Filter(Field),
+    Driven,
+    Sort,
+    Open,
+    Recommend,
+    Back,
+}
+
+const KEYMAP: &[Binding<Command>] = &[
+    Binding {
+        keys: MOVE_KEYS,
+        command: Command::Move,
+        help: "move (pages are read from DuckDB as needed)",
+    },
+    Binding {
+        keys: &[ch('/')],
+        command: Command::Filter(Field::User),
+        help: "filter by user id (empty clears)",
+    },
+    Binding {
+        keys: &[ch('c')],
+        command: Command::Filter(Field::Campaign),
+        help: "only sessions that viewed this campaign id (empty clears)",
+    },
+    Binding {
+        keys: &[ch('w')],
+        command: Command::Filter(Field::Reward),
+        help: "only sessions that issued this reward id (empty clears)",
+    },
+    Binding {
+        keys: &[ch('t')],
+        command: Command::Filter(Field::Days),
+        help: "only sessions starting in this SGT span: 2024-01-01..2024-01-07, 2024-01-01 08:00..2024-01-01 12:00",
+    },
+    Binding {
+        keys: &[ch('d')],
+        command: Command::Driven,
+        help: "reward-driven sessions only, or all",
+    },
+    Binding {
+        keys: &[ch('s')],
+        command: Command::Sort,
+        help: "sort: user and start, start, most requests, longest",
+    },
+    Binding {
+        keys: &[key(KeyCode::Enter)],
+        command: Command::Open,
+        help: "the session's requests, with the gap since the previous one (build the browser first)",
+    },
+    Binding {
+        keys: &[ch('u')],
+        command: Command::Recommend,
+        help: "open the selected session's user in the Recommend tab",
+    },
+    Binding {
+        keys: &[key(KeyCode::Esc)],
+        command: Command::Back,
+        help: "close the requests, or clear the filters",
+    },
+];
 
 /// The tab's state.
 #[derive(Debug, Default)]
@@ -271,9 +337,10 @@ impl Tab for SessionsTab {
     }
 
     fn on_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
+        let command = keymap::command(KEYMAP, &key);
         if !self.built {
-            return match key.code {
-                KeyCode::Enter if !self.building => self.build(),
+            return match command {
+                Some(Command::Open) if !self.building => self.build(),
                 _ => Outcome::NotMine,
             };
         }
@@ -290,26 +357,29 @@ impl Tab for SessionsTab {
             return Outcome::Done;
         }
         if self.detail.is_some() {
-            return match key.code {
-                KeyCode::Esc | KeyCode::Enter => {
+            return match command {
+                Some(Command::Back | Command::Open) => {
                     self.detail = None;
                     Outcome::Done
                 }
                 _ => Outcome::NotMine,
             };
         }
-        match key.code {
-            KeyCode::Down | KeyCode::Char('j') => self.step(store, 1),
-            KeyCode::Up | KeyCode::Char('k') => self.step(store, -1),
-            KeyCode::PageDown => self.step(store, 20),
-            KeyCode::PageUp => self.step(store, -20),
-            KeyCode::Home => self.first_page(store),
-            KeyCode::End => self.last_page(store),
-            KeyCode::Char(c) if Field::for_key(c).is_some() => {
-                self.typing = Field::for_key(c).map(|f| (f, String::new()));
+        let Some(command) = command else {
+            return Outcome::NotMine;
+        };
+        match command {
+            Command::Move => match Move::of(&key) {
+                Some(Move::First) => self.first_page(store),
+                Some(Move::Last) => self.last_page(store),
+                Some(m) => self.step(store, m.delta(20).unwrap_or(0)),
+                None => Outcome::NotMine,
+            },
+            Command::Filter(field) => {
+                self.typing = Some((field, String::new()));
                 Outcome::Done
             }
-            KeyCode::Char('u') => {
+            Command::Recommend => {
                 let Some(row) = self.selected().map(|b| &b.session) else {
                     return Outcome::Done;
                 };
@@ -321,11 +391,11 @@ impl Tab for SessionsTab {
                     }
                 }
             }
-            KeyCode::Char('d') => {
+            Command::Driven => {
                 self.filter.driven_only = !self.filter.driven_only;
                 self.reload(store)
             }
-            KeyCode::Char('s') => {
+            Command::Sort => {
                 let next = self.sort.next();
                 match store.session_sort_ready(next) {
                     Ok(true) => {
@@ -343,11 +413,11 @@ impl Tab for SessionsTab {
                     Err(e) => Outcome::Error(e.into()),
                 }
             }
-            KeyCode::Esc if !self.filter.is_empty() => {
+            Command::Back if !self.filter.is_empty() => {
                 self.filter = SessionFilter::default();
                 self.reload(store)
             }
-            KeyCode::Enter => {
+            Command::Open => {
                 let Some(row) = self.selected().map(|b| b.session.clone()) else {
                     return Outcome::Done;
                 };
@@ -363,7 +433,7 @@ impl Tab for SessionsTab {
                     Err(e) => Outcome::Error(e.into()),
                 }
             }
-            _ => Outcome::NotMine,
+            Command::Back => Outcome::NotMine,
         }
     }
 
@@ -371,8 +441,8 @@ impl Tab for SessionsTab {
         self.draw(frame, area);
     }
 
-    fn keys(&self) -> &'static [(&'static str, &'static str)] {
-        s::KEYS
+    fn help(&self) -> Vec<(String, String)> {
+        keymap::help(KEYMAP)
     }
 
     fn export(&self, _store: &Store, dir: &Path) -> Option<Exporting> {
