@@ -11,3 +11,6 @@ pub const USAGE: u8 = 2;
 /// integrity rule; they are listed in the summary, `load_reject` and `load_warning`. For
 /// `perx verify bigquery`: the two engines' reports differ (the differences are listed).
 pub const DATA_PROBLEMS: u8 = 3;
+/// `perx query` refused a statement that would change tables perx loaded or keeps; run it
+/// again with `--write` to allow it.
+pub const REFUSED: u8 = 4;

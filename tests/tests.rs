@@ -10,6 +10,7 @@ mod hostile;
 mod load_real;
 mod load_sample;
 mod movielens;
+mod query;
 mod recommend;
 mod reports;
 mod ui;

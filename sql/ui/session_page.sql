@@ -1,5 +1,5 @@
--- A page of the session browser after (or, with {cmp} < and {dir} DESC, before) a key.
--- {table} is the cache stored in the sort's order and {key} its key (n in
+-- A page of the session browser after (or, with <cmp> < and <dir> DESC, before) a key.
+-- <table> is the cache stored in the sort's order and <key> its key (n in
 -- ui_session_cache, the report order; the rank k in the ui_session_by_* copies; one user's
 -- sessions ranked on the fly), from the fixed lists in src/store/session_browse.rs. The
 -- table being in key order, the top-N stops reading row groups once it has its page:

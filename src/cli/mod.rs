@@ -10,6 +10,7 @@ pub mod load;
 pub mod movielens;
 mod output;
 mod progress;
+mod query;
 mod recommend;
 mod report;
 mod tui;
@@ -117,6 +118,19 @@ pub enum Command {
     /// Run a report: engagement, weekly or sessions.
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// Run your own SQL on the database (the TUI's Query tab, headless).
+    ///
+    /// Rows stream to the output, so a result of millions of rows needs little memory.
+    /// Statements that would change the tables perx loaded are refused unless --write is
+    /// given (DuckDB says what a statement is; queries, DESCRIBE, SUMMARIZE, EXPLAIN and
+    /// tables of your own run freely).
+    ///
+    /// Examples:
+    ///   perx query "SELECT event_kind, count(*) FROM http_log GROUP BY ALL"
+    ///   perx query -f analysis.sql --format json -o result.json --provenance
+    ///
+    /// Exit status: 0 done, 1 DuckDB refused or failed the SQL, 4 refused without --write.
+    Query(query::QueryArgs),
     /// Train the movie recommender on the loaded MovieLens ratings and save it.
     ///
     /// The model is a spectral filter on a truncated SVD of the degree-normalised
@@ -208,6 +222,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::ConvertLog(args) => load::convert_log(&args),
         Command::Movielens(cmd) => movielens::movielens(&cli.global, &cmd),
         Command::GenSample(args) => gen_sample(&args),
+        Command::Query(args) => query::query(&cli.global, &args),
         Command::Report(cmd) => report::report(&cli.global, &cmd),
         Command::Train(args) => recommend::train(&cli.global, &args),
         Command::Recommend(args) => recommend::recommend(&cli.global, &args),

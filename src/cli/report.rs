@@ -280,7 +280,7 @@ pub fn report(global: &Global, cmd: &ReportCommand) -> Result<u8> {
     Ok(exit::OK)
 }
 
-fn choose_format(out: &OutputArgs) -> Format {
+pub(super) fn choose_format(out: &OutputArgs) -> Format {
     if let Some(f) = out.format {
         return f;
     }

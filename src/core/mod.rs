@@ -9,6 +9,7 @@ pub mod movielens;
 pub mod recommend;
 pub mod records;
 pub mod session;
+pub mod sql;
 pub mod timerange;
 pub mod timestamp;
 

@@ -8,6 +8,8 @@ pub mod export;
 pub mod load;
 pub mod movielens;
 pub mod provenance;
+pub mod query;
+mod raw;
 pub mod recommend;
 pub mod reload;
 pub mod reports;
@@ -17,7 +19,7 @@ pub mod tz;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use duckdb::{Config, Connection};
+use duckdb::Connection;
 
 use crate::core::Reject;
 
@@ -269,6 +271,9 @@ impl std::fmt::Debug for Interrupt {
 pub struct Store {
     conn: Connection,
     path: DbPath,
+    /// The database handle the connections are made from (declared after `conn`, so it
+    /// is released after it).
+    raw: std::sync::Arc<raw::RawDb>,
 }
 
 impl std::fmt::Debug for Store {
@@ -282,7 +287,7 @@ impl Store {
     pub fn open(path: &DbPath) -> Result<Store, StoreError> {
         let shown = path.display();
         let open_err = |source: duckdb::Error| {
-            let msg = source.to_string();
+            let msg = format!("{source} {source:?}");
             if msg.contains("Could not set lock") || msg.contains("Conflicting lock") {
                 StoreError::Locked {
                     path: shown.clone(),
@@ -294,15 +299,25 @@ impl Store {
                 }
             }
         };
-        // Extensions cannot be downloaded here; fail fast instead of trying.
-        let config = Config::default()
-            .enable_autoload_extension(false)
-            .map_err(open_err)?;
-        let conn = match path {
-            DbPath::File(p) => Connection::open_with_flags(p, config),
-            DbPath::Memory => Connection::open_in_memory_with_flags(config),
+        let c_path = match path {
+            DbPath::File(p) => {
+                use std::os::unix::ffi::OsStrExt;
+                std::ffi::CString::new(p.as_os_str().as_bytes())
+            }
+            DbPath::Memory => std::ffi::CString::new(":memory:"),
         }
-        .map_err(open_err)?;
+        .map_err(|_| {
+            StoreError::Invalid(format!("the database path {shown:?} holds a NUL byte"))
+        })?;
+        // Opened through the C API (extensions off: they cannot be downloaded here) so the
+        // SQL console can ask DuckDB what a statement is; connections come from it.
+        let raw = raw::RawDb::open(&c_path).map_err(|msg| {
+            open_err(duckdb::Error::DuckDBFailure(
+                duckdb::ffi::Error::new(duckdb::ffi::DuckDBError),
+                Some(msg),
+            ))
+        })?;
+        let conn = raw.connect().map_err(open_err)?;
         tz::register(&conn).map_err(|source| StoreError::Sql {
             context: "registering perx_local".into(),
             source,
@@ -310,6 +325,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.clone(),
+            raw: std::sync::Arc::new(raw),
         };
         store.migrate()?;
         Ok(store)
@@ -322,6 +338,7 @@ impl Store {
         Ok(Store {
             conn,
             path: self.path.clone(),
+            raw: self.raw.clone(),
         })
     }
 

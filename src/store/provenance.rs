@@ -96,6 +96,12 @@ impl Provenance {
         Self::duckdb("sql/ui/session_export.sql", params, DEFAULT_TZ)
     }
 
+    /// A statement of the SQL console (`perx query`, the Query tab): the SQL itself is
+    /// the parameter.
+    pub fn query(sql: &str) -> Provenance {
+        Self::duckdb("(SQL console)", json!({ "sql": sql }), DEFAULT_TZ)
+    }
+
     /// Adds a parameter (e.g. the order a view was shown in).
     pub fn with(mut self, key: &str, value: impl serde::Serialize) -> Provenance {
         if let Some(map) = self.params.as_object_mut() {

@@ -1,0 +1,2 @@
+-- Rows of <table> (perx_scratch.result or .view).
+SELECT count(*) FROM {table};

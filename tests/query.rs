@@ -1,0 +1,267 @@
+//! `perx query` and the store's SQL console: formats, the safety rule, statement kinds
+//! from DuckDB, streaming, the stored result the Query tab pages through.
+
+use assert_cmd::Command;
+use perx::report::Collected;
+use perx::store::query::{Held, QueryError, ResultView, StatementKind};
+use predicates::prelude::*;
+
+use crate::util::{load, memory_store, sample_dir};
+
+/// A database file with the sample loaded, and its folder.
+fn loaded_db() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.duckdb");
+    perx(&db)
+        .args(["load", "--data"])
+        .arg(sample_dir())
+        .assert()
+        .code(predicate::in_iter([0, 3]));
+    (dir, db)
+}
+
+fn perx(db: &std::path::Path) -> Command {
+    let mut c = Command::cargo_bin("perx").unwrap();
+    c.arg("--db")
+        .arg(db)
+        .env_remove("PERX_DATA")
+        .env_remove("PERX_DB");
+    c
+}
+
+#[test]
+fn query_writes_every_format() {
+    let (_dir, db) = loaded_db();
+    let sql = "SELECT id, name FROM campaign WHERE id <= 2 ORDER BY id";
+    perx(&db)
+        .args(["query", sql, "--format", "csv"])
+        .assert()
+        .success()
+        .stdout("id,name\n1,Sample Campaign 1\n2,Sample Campaign 2\n");
+    let json = perx(&db)
+        .args(["query", sql, "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(v[1]["id"], 2);
+    assert_eq!(v[1]["name"], "Sample Campaign 2");
+    perx(&db)
+        .args(["query", sql, "--format", "table"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Sample Campaign 2"));
+    // -f FILE, several statements: the last one's rows are written, -o with provenance.
+    let file = db.with_file_name("a.sql");
+    std::fs::write(
+        &file,
+        "CREATE TABLE mine AS SELECT 41 AS x;\n-- a comment; with a semicolon\nUPDATE mine SET x = x + 1;\nSELECT x FROM mine;",
+    )
+    .unwrap();
+    let out = db.with_file_name("out.csv");
+    perx(&db)
+        .args(["query", "-f"])
+        .arg(&file)
+        .arg("-o")
+        .arg(&out)
+        .arg("--provenance")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("statement 1: CREATE"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "x\n42\n");
+    let meta = std::fs::read_to_string(out.with_file_name("out.csv.meta.json")).unwrap();
+    assert!(meta.contains("SELECT x FROM mine"), "{meta}");
+}
+
+#[test]
+fn changes_to_loaded_tables_need_write() {
+    let (_dir, db) = loaded_db();
+    for sql in [
+        "DROP TABLE campaign",
+        "/* just a comment */ DELETE FROM reward_transaction",
+        "UPDATE \"Campaign\" SET name = 'x'",
+        "INSERT INTO ml_movie SELECT * FROM ml_movie",
+        "ALTER TABLE load_reject ADD COLUMN y INT",
+        "CREATE OR REPLACE TABLE campaign AS SELECT 1",
+    ] {
+        perx(&db)
+            .args(["query", sql])
+            .assert()
+            .code(4)
+            .stderr(predicate::str::contains("--write"));
+    }
+    // Nothing changed.
+    perx(&db)
+        .args([
+            "query",
+            "SELECT count(*) AS n FROM campaign",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .stdout("n\n4\n");
+    // Reading, describing and tables of one's own need nothing.
+    for sql in [
+        "DESCRIBE campaign",
+        "SUMMARIZE campaign",
+        "EXPLAIN SELECT * FROM campaign",
+        "CREATE TABLE mine AS SELECT * FROM campaign",
+        "WITH c AS (SELECT 1) SELECT * FROM c",
+    ] {
+        perx(&db).args(["query", sql]).assert().success();
+    }
+    perx(&db)
+        .args(["query", "DELETE FROM campaign WHERE id = 4", "--write"])
+        .assert()
+        .success();
+    perx(&db)
+        .args([
+            "query",
+            "SELECT count(*) AS n FROM campaign",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .stdout("n\n3\n");
+    // DuckDB's error, with the line it points at.
+    perx(&db)
+        .args(["query", "SELECT\n1;\nSELEC 2"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("syntax error").and(predicate::str::contains("LINE 3")));
+}
+
+#[test]
+fn statement_kinds_come_from_duckdb() {
+    let store = memory_store();
+    let kind = |sql: &str| store.check_statement(sql).unwrap().kind;
+    assert_eq!(kind("select 1"), StatementKind::Select);
+    assert_eq!(kind("-- drop table x\nselect 1"), StatementKind::Select);
+    assert_eq!(kind("describe campaign"), StatementKind::Select);
+    assert_eq!(kind("explain select 1"), StatementKind::Explain);
+    assert_eq!(kind("create table t (x int)"), StatementKind::Create);
+    assert_eq!(kind("drop table campaign"), StatementKind::Drop);
+    assert_eq!(kind("delete from campaign"), StatementKind::Delete);
+    let checked = store.check_statement("drop table campaign").unwrap();
+    assert!(checked.needs_confirmation());
+    assert_eq!(checked.touches, ["campaign"]);
+    assert!(
+        !store
+            .check_statement("select * from campaign")
+            .unwrap()
+            .needs_confirmation()
+    );
+    assert!(
+        !store
+            .check_statement("create table mine (x int)")
+            .unwrap()
+            .needs_confirmation()
+    );
+    assert!(matches!(
+        store.check_statement("select 1; select 2"),
+        Err(QueryError::Statements(_))
+    ));
+    assert!(matches!(
+        store.check_statement("select * from no_such_table"),
+        Err(QueryError::Sql { .. })
+    ));
+    let mut sink = Collected::default();
+    assert!(matches!(
+        store.run_statement("drop table campaign", false, &mut sink),
+        Err(QueryError::Refused(_))
+    ));
+}
+
+#[test]
+fn the_stored_result_pages_sorts_filters_and_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = memory_store();
+    load(&mut store, &sample_dir(), dir.path());
+    let (held, summary) = store
+        .run_into_result("SELECT id, name, status FROM campaign ORDER BY id", false)
+        .unwrap();
+    assert_eq!(summary.rows, 4);
+    let Held::Stored { columns } = held else {
+        panic!("a query is stored")
+    };
+    assert_eq!(columns[1], ("name".to_owned(), "VARCHAR".to_owned()));
+    let all = ResultView::default();
+    let page = store.result_page(&all, 1, 2).unwrap();
+    assert_eq!(page.len(), 2);
+    assert_eq!(perx::report::output::cell_text(&page[0][0]), "2");
+    // Sorted by name descending.
+    let sorted = ResultView {
+        sort: Some((1, true)),
+        filter: None,
+    };
+    assert_eq!(store.prepare_view(&sorted).unwrap(), 4);
+    let first = store.result_page(&sorted, 0, 1).unwrap();
+    assert_eq!(
+        perx::report::output::cell_text(&first[0][1]),
+        "Sample Campaign 4"
+    );
+    // A predicate, then text that is not one.
+    let pred = ResultView {
+        sort: None,
+        filter: Some("status = 'inactive'".into()),
+    };
+    assert_eq!(store.prepare_view(&pred).unwrap(), 1);
+    let text = ResultView {
+        sort: None,
+        filter: Some("campaign 3".into()),
+    };
+    assert_eq!(store.prepare_view(&text).unwrap(), 1);
+    // A filter cannot smuggle in a statement.
+    let sneaky = ResultView {
+        sort: None,
+        filter: Some("true); DROP TABLE campaign; --".into()),
+    };
+    let _ = store.prepare_view(&sneaky);
+    assert!(store.check_statement("select * from campaign").is_ok());
+    // Frequency table of status.
+    let freq = store.frequency(&all, 2, 10).unwrap();
+    assert_eq!(freq.distinct, 2);
+    assert_eq!(
+        perx::report::output::cell_text(&freq.values[0].value),
+        "active"
+    );
+    assert_eq!(freq.values[0].rows, 3);
+    assert!((freq.values[0].pct - 75.0).abs() < 1e-9);
+    // Other statements are held in memory; every run is in the history.
+    let (held, _) = store.run_into_result("EXPLAIN SELECT 1", false).unwrap();
+    assert!(matches!(held, Held::InMemory { .. }));
+    let _ = store.run_into_result("SELECT nope", false);
+    let history = store.query_history(10).unwrap();
+    assert_eq!(history[0], "SELECT nope");
+    assert_eq!(history.len(), 3);
+}
+
+#[test]
+fn a_large_result_streams_in_bounded_memory() {
+    // 20 M rows of two columns would take over a gigabyte as cells held whole.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("big.duckdb");
+    let rss = dir.path().join("rss");
+    let out = perx(&db)
+        .args([
+            "query",
+            "SELECT range AS a, range * 2 AS b FROM range(20000000)",
+            "--format",
+            "csv",
+        ])
+        .env("PERX_PEAK_RSS_FILE", &rss)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .len();
+    assert!(out > 200_000_000, "{out} bytes written");
+    let kb: u64 = std::fs::read_to_string(&rss)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(kb < 400_000, "peak RSS {kb} kB");
+}
