@@ -11,6 +11,7 @@ mod load_real;
 mod load_sample;
 mod movielens;
 mod query;
+mod query_tab;
 mod recommend;
 mod reports;
 mod ui;

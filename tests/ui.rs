@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::util::{load, memory_store, sample_dir};
 
 /// An app on an in-memory database holding the shipped sample (platform and MovieLens).
-fn app() -> (App, tempfile::TempDir) {
+pub(crate) fn app() -> (App, tempfile::TempDir) {
     let tmp = tempfile::tempdir().unwrap();
     let mut store: Store = memory_store();
     load(&mut store, &sample_dir(), tmp.path());
@@ -28,26 +28,29 @@ fn app() -> (App, tempfile::TempDir) {
 
 /// Presses a key and waits for any background job it started (building the session
 /// browser, loading the recommender, exports, reloads) to hand back its result.
-fn key(app: &mut App, code: KeyCode) {
+pub(crate) fn key(app: &mut App, code: KeyCode) {
     app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
     app.wait_idle(Duration::from_secs(120));
 }
 
-fn typed(app: &mut App, text: &str) {
+pub(crate) fn typed(app: &mut App, text: &str) {
     for c in text.chars() {
         key(app, KeyCode::Char(c));
     }
 }
 
-fn screen(app: &mut App, width: u16, height: u16) -> String {
+pub(crate) fn screen(app: &mut App, width: u16, height: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
     t.draw(|f| app.render(f)).unwrap();
     t.backend().to_string()
 }
 
-/// Load times change from run to run.
-fn snapshot(name: &str, text: &str) {
-    insta::with_settings!({filters => vec![(r"20[2-9]\d-\d\d-\d\d \d\d:\d\d:\d\d", "[loaded at]")]}, {
+pub(crate) fn snapshot(name: &str, text: &str) {
+    // Load times and run times change from run to run.
+    insta::with_settings!({filters => vec![
+        (r"20[2-9]\d-\d\d-\d\d \d\d:\d\d:\d\d", "[loaded at]"),
+        (r"\d+\.\d{3} s\b", "[t] s"),
+    ]}, {
         insta::assert_snapshot!(name, text);
     });
 }
@@ -133,7 +136,10 @@ fn typed_digits_go_to_the_user_field_not_to_tab_switching() {
     key(&mut app, KeyCode::Char('5'));
     assert_eq!(app.current_tab(), TabId::Data);
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.current_tab(), TabId::Engagement);
+    assert_eq!(app.current_tab(), TabId::Query);
+    // The Query tab's editor completes with Tab; Shift-Tab still goes back.
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.current_tab(), TabId::Query);
     key(&mut app, KeyCode::BackTab);
     assert_eq!(app.current_tab(), TabId::Data);
     assert!(!app.should_quit());

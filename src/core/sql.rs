@@ -335,6 +335,37 @@ pub fn has_keyword(text: &str, word: &str) -> bool {
         .any(|t| t.kind == TokenKind::Keyword && text[t.start..t.end].eq_ignore_ascii_case(word))
 }
 
+/// `text` with each parameter `$n` (outside strings and comments) replaced by
+/// `values[n - 1]`, which are SQL literals: the statement a report runs, written out for
+/// the console. A `$n` without a value stays as it is.
+pub fn inline_params(text: &str, values: &[String]) -> String {
+    let toks = tokens(text);
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for pair in toks.windows(2) {
+        let (dollar, num) = (pair[0], pair[1]);
+        if &text[dollar.start..dollar.end] != "$"
+            || num.kind != TokenKind::Number
+            || num.start != dollar.end
+        {
+            continue;
+        }
+        let Some(value) = text[num.start..num.end]
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| values.get(i))
+        else {
+            continue;
+        };
+        out.push_str(&text[copied..dollar.start]);
+        out.push_str(value);
+        copied = num.end;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
 /// The word being typed at byte `at` (letters, digits, `_`, `.`): its start and text.
 pub fn word_before(text: &str, at: usize) -> (usize, &str) {
     let at = at.min(text.len());
@@ -512,6 +543,15 @@ mod tests {
         assert_eq!(completions(word, &names), ["http_log", "http_log_data"]);
         assert!(completions("", &names).is_empty());
         assert!(completions("campaign", &names).is_empty(), "already whole");
+    }
+
+    #[test]
+    fn parameters_are_written_in_outside_strings_and_comments() {
+        let values = ["14".to_owned(), "'a''b'".to_owned()];
+        assert_eq!(
+            inline_params("-- $1 is the id\nSELECT $1, '$2', $2, $3, $10", &values),
+            "-- $1 is the id\nSELECT 14, '$2', 'a''b', $3, $10"
+        );
     }
 
     #[test]

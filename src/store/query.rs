@@ -173,6 +173,24 @@ fn tables_changed(kind: StatementKind, sql: &str) -> Vec<String> {
     }
 }
 
+/// A SQL literal of a parameter value (for writing a report's statement out).
+pub fn literal(v: &Value) -> String {
+    match v {
+        Value::Null => "NULL".to_owned(),
+        Value::Boolean(b) => b.to_string().to_uppercase(),
+        Value::BigInt(n) => n.to_string(),
+        Value::Int(n) => n.to_string(),
+        Value::Double(f) => f.to_string(),
+        Value::Text(s) => quote_literal(s),
+        Value::Timestamp(TimeUnit::Microsecond, us) => crate::core::timestamp::from_micros(*us)
+            .map_or_else(
+                || format!("make_timestamp({us})"),
+                |t| format!("TIMESTAMP '{}'", t.format("%Y-%m-%d %H:%M:%S%.6f")),
+            ),
+        other => quote_literal(&value_text(other)),
+    }
+}
+
 /// A column name as a quoted SQL identifier.
 pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -420,7 +438,17 @@ impl Store {
             .ctx("opening the console's scratch space")?;
         if checked.kind == StatementKind::Select {
             let create = include_str!("../../sql/query/result_create.sql").replace("{sql}", sql);
-            if self.conn().execute_batch(&create).is_ok() {
+            let made = self.conn().execute_batch(&create);
+            // Not every query can be a subquery (e.g. `PIVOT` forms): DuckDB says so at
+            // parsing or binding, and then it runs as written below. Any other failure
+            // (an interrupt, an error while running) is the statement's own.
+            if let Err(e) = &made {
+                let m = e.to_string();
+                if !(m.starts_with("Parser Error") || m.starts_with("Binder Error")) {
+                    return Err(QueryError::sql(m));
+                }
+            }
+            if made.is_ok() {
                 let rows = self.result_rows(&ResultView::default())?;
                 let columns = self.result_columns()?;
                 return Ok((
@@ -432,7 +460,6 @@ impl Store {
                     },
                 ));
             }
-            // Not every query can be a subquery (e.g. `PIVOT` forms): run it as written.
         }
         let mut collected = Capped::default();
         let summary = self.run_statement(sql, true, &mut collected)?;

@@ -89,6 +89,35 @@ impl Store {
             .ctx("running the plain sessions query")
     }
 
+    /// Report A1's statement with the parameters of `q` written in (the UTC bounds of its
+    /// local range included): what the Engagement tab's `o` opens in the Query tab.
+    pub fn engagement_sql(q: &EngagementQuery) -> String {
+        use duckdb::types::{TimeUnit, Value};
+        let (from, to) = q.range.to_utc();
+        let at = |t: DateTime<Utc>| Value::Timestamp(TimeUnit::Microsecond, t.timestamp_micros());
+        let values = [
+            Value::BigInt(q.campaign_id),
+            at(from),
+            at(to),
+            Value::Text(q.range.tz().name().to_owned()),
+            q.status.clone().map_or(Value::Null, Value::Text),
+            Value::Text(q.by.as_str().to_owned()),
+        ];
+        let values: Vec<String> = values.iter().map(super::query::literal).collect();
+        crate::core::sql::inline_params(include_str!("../../sql/reports/engagement.sql"), &values)
+    }
+
+    /// Report A2's statement with the parameters of `q` written in (the Weekly tab's `o`).
+    pub fn weekly_sql(q: &WeeklyQuery) -> String {
+        use duckdb::types::Value;
+        let values = [
+            Value::Text(q.tz.name().to_owned()),
+            q.reward.clone().map_or(Value::Null, Value::Text),
+        ];
+        let values: Vec<String> = values.iter().map(super::query::literal).collect();
+        crate::core::sql::inline_params(include_str!("../../sql/reports/weekly.sql"), &values)
+    }
+
     /// Report A1. Returns the number of rows written.
     pub fn engagement(
         &self,

@@ -372,6 +372,15 @@ impl Store {
         Ok(format!("cache v{CACHE_LAYOUT};{loads}"))
     }
 
+    /// The statement behind the browser's view (filter `f`, order `sort`) with its
+    /// parameters written in: what `o` opens in the Query tab. It returns the sessions the
+    /// export writes, in the same order.
+    pub fn session_view_sql(f: &SessionFilter, sort: SessionSort) -> String {
+        let sql = sort.sql_for(include_str!("../../sql/ui/session_export.sql"), f);
+        let values: Vec<String> = f.params().iter().map(super::query::literal).collect();
+        crate::core::sql::inline_params(&sql, &values)
+    }
+
     /// Writes every cached session matching `f`, in `sort` order, to `sink` (the Sessions
     /// tab's export); returns how many.
     pub fn session_export(

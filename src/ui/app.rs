@@ -17,6 +17,7 @@ use super::keymap::{self, Binding, Key, MOVE_KEYS, Move, ch, ctrl, key};
 use super::strings;
 use super::tabs::data::DataTab;
 use super::tabs::engagement::EngagementTab;
+use super::tabs::query::QueryTab;
 use super::tabs::recommend::RecommendTab;
 use super::tabs::sessions::SessionsTab;
 use super::tabs::weekly::WeeklyTab;
@@ -60,6 +61,7 @@ pub struct App {
     sessions: SessionsTab,
     recommend: RecommendTab,
     data: DataTab,
+    query: QueryTab,
     help: bool,
     /// Rows of the help overlay scrolled past (it can be taller than the screen).
     help_scroll: usize,
@@ -96,6 +98,7 @@ impl App {
             sessions: SessionsTab::default(),
             recommend: RecommendTab::new(),
             data: DataTab::default(),
+            query: QueryTab::new(),
             help: false,
             help_scroll: 0,
             error: None,
@@ -154,6 +157,7 @@ impl App {
             TabId::Sessions => &mut self.sessions,
             TabId::Recommend => &mut self.recommend,
             TabId::Data => &mut self.data,
+            TabId::Query => &mut self.query,
         };
         (tab, &self.store)
     }
@@ -165,6 +169,7 @@ impl App {
             TabId::Sessions => &self.sessions,
             TabId::Recommend => &self.recommend,
             TabId::Data => &self.data,
+            TabId::Query => &self.query,
         }
     }
 
@@ -176,6 +181,11 @@ impl App {
     /// The Weekly tab (for tests).
     pub fn weekly_tab(&self) -> &WeeklyTab {
         &self.weekly
+    }
+
+    /// The Query tab (for tests).
+    pub fn query_tab(&self) -> &QueryTab {
+        &self.query
     }
 
     /// The Engagement tab (for tests).
@@ -202,6 +212,14 @@ impl App {
                 self.sessions = SessionsTab::default();
                 self.recommend = RecommendTab::new();
                 self.status = Some(summary);
+            }
+            Outcome::Copy(text) => {
+                self.clipboard = Some(text);
+                self.status = Some(strings::COPIED_CELL.to_owned());
+            }
+            Outcome::OpenQuery(sql) => {
+                self.query.set_text(&sql);
+                self.show(TabId::Query);
             }
             Outcome::OpenUser(user) => {
                 self.show(TabId::Recommend);
@@ -398,8 +416,9 @@ impl App {
                 }
             };
         }
+        let tab_keys_switch = !self.tab().takes_tab_key();
         match global {
-            Some(Global::NextTab) => return Some(Action::NextTab),
+            Some(Global::NextTab) if tab_keys_switch => return Some(Action::NextTab),
             Some(Global::PrevTab) => return Some(Action::PrevTab),
             Some(Global::Cancel) if self.job.is_some() => return Some(Action::Cancel),
             _ => {}
@@ -433,7 +452,7 @@ impl App {
         let titles: Vec<String> = TabId::ALL
             .iter()
             .enumerate()
-            .map(|(i, t)| format!(" {} {} ", i + 1, t.title()))
+            .map(|(i, t)| format!("{} {}", i + 1, t.title()))
             .collect();
         // The Tabs widget pads each title with one space either side and puts a one-column
         // divider between them.

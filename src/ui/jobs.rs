@@ -30,6 +30,8 @@ pub enum Done {
     Reloaded(Result<String, UiError>),
     /// An export was written.
     Exported(Result<Exported, UiError>),
+    /// The Query tab's statement, view or frequency table is ready.
+    Query(Box<crate::ui::tabs::query::QueryDone>),
 }
 
 impl std::fmt::Debug for Done {
@@ -40,6 +42,7 @@ impl std::fmt::Debug for Done {
             Done::Recommender(_) => "Done::Recommender",
             Done::Reloaded(_) => "Done::Reloaded",
             Done::Exported(_) => "Done::Exported",
+            Done::Query(_) => "Done::Query",
         })
     }
 }
@@ -239,12 +242,28 @@ impl Running {
         }
     }
 
-    /// Interrupts the job's running statement (work outside DuckDB runs to its end and
-    /// its result is dropped); returns its thread, to be waited for before another job
-    /// starts.
+    /// Interrupts the job's statements until it ends (work outside DuckDB runs to its end
+    /// and its result is dropped); returns a thread that ends with it, to be waited for
+    /// before another job starts. DuckDB forgets an interrupt that comes before a
+    /// statement starts, so one interrupt is not enough: the job may be between two
+    /// statements, or not have started its first.
     pub fn cancel(self) -> std::thread::JoinHandle<()> {
         self.interrupt.interrupt();
-        self.thread
+        let (interrupt, job) = (self.interrupt, self.thread);
+        let watch = std::thread::Builder::new()
+            .name("perx-ui-cancel".into())
+            .spawn(move || {
+                while !job.is_finished() {
+                    interrupt.interrupt();
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                let _ = job.join();
+            });
+        match watch {
+            Ok(w) => w,
+            // No thread for the watch: the one interrupt above is all there is.
+            Err(_) => std::thread::spawn(|| {}),
+        }
     }
 
     /// What the job is.

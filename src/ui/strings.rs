@@ -14,6 +14,8 @@ pub const ESC_CANCELS: &str = " · Esc cancels";
 
 /// `y` copied a row.
 pub const COPIED: &str = " Copied the selected row to the clipboard (tab-separated).";
+/// `c` copied a cell.
+pub const COPIED_CELL: &str = " Copied the cell to the clipboard.";
 /// `y` with no row selected.
 pub const NOTHING_TO_COPY: &str = " No row selected to copy.";
 
@@ -268,5 +270,78 @@ mod tests {
         assert_eq!(super::thousands(999), "999");
         assert_eq!(super::thousands(1000), "1,000");
         assert_eq!(super::thousands(3_661_896), "3,661,896");
+    }
+}
+
+/// Query tab.
+pub mod query {
+    /// The editor's title.
+    pub const EDITOR_TITLE: &str = " SQL (Ctrl-J or F5 runs the statement under the cursor) ";
+    /// The catalog's title.
+    pub const CATALOG_TITLE: &str = " Tables (F2) ";
+    /// The grid's title.
+    pub const RESULT_TITLE: &str = " Result ";
+    /// The title of a cell shown whole.
+    pub const CELL_TITLE: &str = " Cell (Esc closes) ";
+    /// Before anything ran.
+    pub const NO_RESULT: &str =
+        "Type a query above and press Ctrl-J (or F5). Esc leaves the editor; F2 shows the tables.";
+    /// The empty editor.
+    pub const PLACEHOLDER: &str = "SELECT event_kind, count(*) FROM http_log GROUP BY ALL";
+    /// The hint line.
+    pub const HINT: &str = "Ctrl-J run · Tab complete · Ctrl-R history · Esc grid · in the grid: s sort · / filter · F frequency · Enter cell · x/J export";
+    /// The job's label.
+    pub const RUNNING: &str = "running the statement";
+    /// The job's label.
+    pub const SORTING: &str = "sorting and filtering the result";
+    /// The job's label.
+    pub const COUNTING: &str = "counting the values";
+    /// The job's label.
+    pub const EXPORTING: &str = "exporting the result";
+    /// The filter prompt.
+    pub const FILTER_PROMPT: &str = "Filter (a SQL predicate, or text to find), Enter:";
+    /// The history prompt.
+    pub const HISTORY_PROMPT: &str = "History search, Enter puts it in the editor:";
+    /// Nothing in the history matched.
+    pub const NO_HISTORY_MATCH: &str = "No statement of the history contains that.";
+    /// Ctrl-J on an empty editor.
+    pub const NOTHING_TO_RUN: &str = "There is no statement at the cursor.";
+    /// Tab found nothing.
+    pub const NO_COMPLETION: &str = "No table, column or keyword starts so.";
+    /// Sort, filter, frequency on a result held in memory.
+    pub const ONLY_QUERIES: &str =
+        "Sorting, filtering and counting work on the results of queries.";
+    /// Marks a result held in memory.
+    pub const IN_MEMORY: &str = " (not a query: held as returned)";
+    /// A refused statement was not confirmed.
+    pub const NOT_RUN: &str = "Not run.";
+    /// Esc stopped the statement.
+    pub const CANCELLED: &str = "Cancelled.";
+
+    /// The confirmation prompt.
+    pub fn confirm(what: &str) -> String {
+        format!(" This is {what}. Run it? y runs it, any other key does not. ")
+    }
+
+    /// After a run.
+    pub fn ran(kind: &str, rows: u64, seconds: f64) -> String {
+        format!(
+            "{kind}: {} row(s) in {seconds:.3} s",
+            crate::ui::strings::thousands(rows)
+        )
+    }
+
+    /// Several completions.
+    pub fn completions(names: &[String]) -> String {
+        let shown: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
+        format!("Tab again for the next: {}", shown.join(" "))
+    }
+
+    /// The frequency table's title.
+    pub fn frequency_title(column: &str, distinct: u64) -> String {
+        format!(
+            " Frequency of {column} ({} distinct values; Esc closes) ",
+            crate::ui::strings::thousands(distinct)
+        )
     }
 }

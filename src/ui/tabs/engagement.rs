@@ -54,6 +54,7 @@ enum Command {
     Move,
     Open,
     Back,
+    OpenSql,
 }
 
 const KEYMAP: &[Binding<Command>] = &[
@@ -101,6 +102,11 @@ const KEYMAP: &[Binding<Command>] = &[
         keys: &[key(KeyCode::Esc), key(KeyCode::Left)],
         command: Command::Back,
         help: "from the results back to the campaigns",
+    },
+    Binding {
+        keys: &[ch('o')],
+        command: Command::OpenSql,
+        help: "open the SQL behind this view in the Query tab, parameters written in",
     },
 ];
 
@@ -300,6 +306,12 @@ impl Tab for EngagementTab {
         }
         let command = keymap::command(KEYMAP, &key);
         match command {
+            Some(Command::OpenSql) => {
+                return match &self.query {
+                    Some(q) => Outcome::OpenQuery(Store::engagement_sql(q)),
+                    None => Outcome::Done,
+                };
+            }
             Some(Command::Campaigns) => {
                 self.focus = Focus::Campaigns;
                 return Outcome::Done;

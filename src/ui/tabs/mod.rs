@@ -2,6 +2,7 @@
 
 pub mod data;
 pub mod engagement;
+pub mod query;
 pub mod recommend;
 pub mod sessions;
 pub mod weekly;
@@ -35,16 +36,19 @@ pub enum TabId {
     Recommend,
     /// Tables, sources and rejected lines.
     Data,
+    /// The SQL console.
+    Query,
 }
 
 impl TabId {
     /// Every tab, in order (the digit keys 1… follow it).
-    pub const ALL: [TabId; 5] = [
+    pub const ALL: [TabId; 6] = [
         TabId::Engagement,
         TabId::Weekly,
         TabId::Sessions,
         TabId::Recommend,
         TabId::Data,
+        TabId::Query,
     ];
 
     /// The title in the tab bar.
@@ -55,6 +59,7 @@ impl TabId {
             TabId::Sessions => "Sessions",
             TabId::Recommend => "Recommend",
             TabId::Data => "Data",
+            TabId::Query => "Query",
         }
     }
 
@@ -151,6 +156,10 @@ pub enum Outcome {
     OpenUser(u32),
     /// The data were reloaded: every other tab starts afresh; the text says what happened.
     DataChanged(String),
+    /// Put this text on the clipboard (OSC 52).
+    Copy(String),
+    /// Open the Query tab with this SQL in its editor.
+    OpenQuery(String),
 }
 
 /// An export: written at once, or long enough to run in the background (the result comes
@@ -202,6 +211,11 @@ pub trait Tab {
     }
     /// Handles a key.
     fn on_key(&mut self, key: KeyEvent, store: &Store) -> Outcome;
+    /// Whether Tab goes to the tab (an editor completing names) instead of switching tabs
+    /// (Shift-Tab always switches).
+    fn takes_tab_key(&self) -> bool {
+        false
+    }
     /// Called when the tab is shown (first time included): load what it needs.
     fn on_show(&mut self, store: &Store) -> Outcome;
     /// Draws the tab.

@@ -72,6 +72,7 @@ enum Command {
     Filter,
     Clear,
     Order,
+    OpenSql,
 }
 
 const KEYMAP: &[Binding<Command>] = &[
@@ -94,6 +95,11 @@ const KEYMAP: &[Binding<Command>] = &[
         keys: &[key(KeyCode::Esc)],
         command: Command::Clear,
         help: "clear the filter",
+    },
+    Binding {
+        keys: &[ch('o')],
+        command: Command::OpenSql,
+        help: "open the SQL behind this view in the Query tab, parameters written in",
     },
 ];
 
@@ -222,6 +228,10 @@ impl Tab for WeeklyTab {
             return Outcome::Done;
         }
         match keymap::command(KEYMAP, &key) {
+            Some(Command::OpenSql) => Outcome::OpenQuery(Store::weekly_sql(&WeeklyQuery {
+                tz: DEFAULT_TZ,
+                reward: self.reward.clone(),
+            })),
             Some(Command::Filter) => {
                 self.typing = Some(String::new());
                 Outcome::Done

@@ -51,6 +51,7 @@ enum Command {
     Open,
     Recommend,
     Back,
+    OpenSql,
 }
 
 const KEYMAP: &[Binding<Command>] = &[
@@ -103,6 +104,11 @@ const KEYMAP: &[Binding<Command>] = &[
         keys: &[key(KeyCode::Esc)],
         command: Command::Back,
         help: "close the requests, or clear the filters",
+    },
+    Binding {
+        keys: &[ch('o')],
+        command: Command::OpenSql,
+        help: "open the SQL behind this view in the Query tab, parameters written in",
     },
 ];
 
@@ -369,6 +375,9 @@ impl Tab for SessionsTab {
             return Outcome::NotMine;
         };
         match command {
+            Command::OpenSql => {
+                Outcome::OpenQuery(Store::session_view_sql(&self.filter, self.sort))
+            }
             Command::Move => match Move::of(&key) {
                 Some(Move::First) => self.first_page(store),
                 Some(Move::Last) => self.last_page(store),

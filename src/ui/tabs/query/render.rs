@@ -1,0 +1,349 @@
+//! Drawing the Query tab: the prompt line, the editor (SQL highlighted) and the catalog,
+//! DuckDB's error, the grid (first column frozen, widths fitted to the page), and the
+//! popups (confirmation, frequency table, a cell whole).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, Paragraph, Row, Table, Wrap};
+
+use super::{Focus, Held, Prompt, QueryTab};
+use crate::core::sql::{TokenKind, tokens};
+use crate::report::output::cell_text;
+use crate::ui::strings::query as s;
+
+/// The widest a grid column is drawn (a longer cell: Enter shows it whole).
+const MAX_COLUMN: usize = 40;
+
+fn focused(on: bool) -> Style {
+    if on {
+        Style::default().fg(Color::Yellow)
+    } else {
+        Style::default()
+    }
+}
+
+impl QueryTab {
+    pub(super) fn draw(&mut self, frame: &mut Frame, area: Rect) {
+        let editor_height = (area.height / 3).clamp(4, 14);
+        let error_height = if self.error.is_some() { 4 } else { 0 };
+        let [info, top, error, grid] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(editor_height),
+            Constraint::Length(error_height),
+            Constraint::Min(3),
+        ])
+        .areas(area);
+        self.draw_info(frame, info);
+        let (editor_area, catalog_area) = if self.catalog_open && top.width >= 60 {
+            let [e, c] =
+                Layout::horizontal([Constraint::Min(30), Constraint::Length(34)]).areas(top);
+            (e, Some(c))
+        } else {
+            (top, None)
+        };
+        self.highlight();
+        self.editor.set_block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(s::EDITOR_TITLE)
+                .border_style(focused(self.focus == super::Focus::Editor)),
+        );
+        if self.focus != super::Focus::Editor {
+            self.editor.set_cursor_style(Style::default());
+        } else {
+            self.editor
+                .set_cursor_style(Style::default().add_modifier(Modifier::REVERSED));
+        }
+        frame.render_widget(&self.editor, editor_area);
+        if let Some(c) = catalog_area {
+            self.draw_catalog(frame, c);
+        }
+        if let Some(e) = &self.error {
+            frame.render_widget(
+                Paragraph::new(e.as_str())
+                    .wrap(Wrap { trim: false })
+                    .style(Style::default().fg(Color::Red))
+                    .block(
+                        Block::default().borders(Borders::LEFT | Borders::RIGHT | Borders::BOTTOM),
+                    ),
+                error,
+            );
+        }
+        self.draw_grid(frame, grid);
+        self.draw_popups(frame, area);
+    }
+
+    fn draw_info(&self, frame: &mut Frame, area: Rect) {
+        let line = match (&self.prompt, &self.confirm, &self.message) {
+            (Some((Prompt::Filter, t)), _, _) => format!("{} {t}▏", s::FILTER_PROMPT),
+            (Some((Prompt::History, t)), _, _) => {
+                let hit = self.history_match(t).unwrap_or_default();
+                format!("{} {t}▏  {}", s::HISTORY_PROMPT, hit.replace('\n', " "))
+            }
+            (None, Some((_, c)), _) => s::confirm(&c.describe()),
+            (None, None, Some(m)) => m.clone(),
+            (None, None, None) => s::HINT.to_owned(),
+        };
+        let style = if self.confirm.is_some() {
+            Style::default().fg(Color::Black).bg(Color::Yellow)
+        } else {
+            Style::default()
+        };
+        frame.render_widget(Paragraph::new(line).style(style), area);
+    }
+
+    /// Colours the editor's text from its tokens.
+    fn highlight(&mut self) {
+        self.editor.clear_custom_highlight();
+        let text = self.text();
+        let mut starts = vec![0usize];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let pos = |at: usize| {
+            let line = starts.partition_point(|&s| s <= at).saturating_sub(1);
+            let col = text[starts[line]..at].chars().count();
+            (line, col)
+        };
+        for t in tokens(&text) {
+            let style = match t.kind {
+                TokenKind::Keyword => Style::default()
+                    .fg(Color::Cyan)
+                    .add_modifier(Modifier::BOLD),
+                TokenKind::Str => Style::default().fg(Color::Green),
+                TokenKind::Number => Style::default().fg(Color::Magenta),
+                TokenKind::Comment => Style::default().fg(Color::DarkGray),
+                _ => continue,
+            };
+            self.editor
+                .custom_highlight((pos(t.start), pos(t.end)), style, 1);
+        }
+    }
+
+    fn draw_catalog(&mut self, frame: &mut Frame, area: Rect) {
+        let items: Vec<ListItem> = self
+            .catalog_lines()
+            .into_iter()
+            .map(|(_, label)| {
+                if label.starts_with("  ") {
+                    ListItem::new(label).style(Style::default().fg(Color::DarkGray))
+                } else {
+                    ListItem::new(label)
+                }
+            })
+            .collect();
+        let on = self.focus == Focus::Catalog;
+        frame.render_stateful_widget(
+            List::new(items)
+                .block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(s::CATALOG_TITLE)
+                        .border_style(focused(on)),
+                )
+                .highlight_style(if on {
+                    Style::default().add_modifier(Modifier::REVERSED)
+                } else {
+                    Style::default()
+                }),
+            area,
+            &mut self.catalog_list,
+        );
+    }
+
+    fn draw_grid(&mut self, frame: &mut Frame, area: Rect) {
+        self.grid_area = area;
+        let columns = self.columns();
+        let on = self.focus == Focus::Grid;
+        let Some(shown) = self.shown.as_mut() else {
+            frame.render_widget(
+                Paragraph::new(s::NO_RESULT).block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(s::RESULT_TITLE)
+                        .border_style(focused(on)),
+                ),
+                area,
+            );
+            return;
+        };
+        let visible = usize::from(area.height.saturating_sub(3)).max(1);
+        shown.visible = visible;
+        let top = shown.row - shown.row % visible as u64;
+        let rows: Vec<&Vec<crate::report::Cell>> = (top..(top + visible as u64).min(shown.rows))
+            .filter_map(|r| {
+                let i = usize::try_from(r.checked_sub(shown.page_start)?).ok()?;
+                shown.page.get(i)
+            })
+            .collect();
+        // Widths fitted to the heading and the rows on screen.
+        let width_of = |c: usize| {
+            let head = columns.get(c).map_or(0, |h| h.chars().count());
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |x| cell_text(x).chars().count()))
+                .max()
+                .unwrap_or(0)
+                .max(head)
+                .clamp(1, MAX_COLUMN) as u16
+        };
+        // The first column stays; the others scroll so the selected one is on screen.
+        let avail = area.width.saturating_sub(2);
+        let first_w = width_of(0);
+        if shown.col > 0 && shown.col < shown.first_col.max(1) {
+            shown.first_col = shown.col;
+        }
+        shown.first_col = shown.first_col.max(1);
+        loop {
+            let mut used = first_w + 1;
+            let mut last_fit = shown.first_col;
+            for c in shown.first_col..columns.len() {
+                let w = width_of(c) + 1;
+                if used + w > avail {
+                    break;
+                }
+                used += w;
+                last_fit = c;
+            }
+            if shown.col <= last_fit || shown.first_col >= shown.col {
+                break;
+            }
+            shown.first_col += 1;
+        }
+        let mut shown_cols = vec![0usize];
+        let mut used = first_w + 1;
+        for c in shown.first_col..columns.len() {
+            let w = width_of(c) + 1;
+            if used + w > avail && shown_cols.len() > 1 {
+                break;
+            }
+            used += w;
+            shown_cols.push(c);
+        }
+        let header = Row::new(shown_cols.iter().map(|&c| {
+            let mut h = columns.get(c).cloned().unwrap_or_default();
+            if let Some((sc, desc)) = shown.view.sort
+                && sc == c
+            {
+                h.push_str(if desc { " ▼" } else { " ▲" });
+            }
+            h
+        }))
+        .style(Style::default().add_modifier(Modifier::BOLD));
+        let selected_row = shown.row;
+        let selected_col = shown.col;
+        let body = rows.iter().enumerate().map(|(i, r)| {
+            let this = top + i as u64 == selected_row;
+            Row::new(shown_cols.iter().map(|&c| {
+                let text = r.get(c).map(cell_text).unwrap_or_default();
+                let style = if this && c == selected_col && on {
+                    Style::default().add_modifier(Modifier::REVERSED)
+                } else if this {
+                    Style::default().add_modifier(Modifier::BOLD)
+                } else {
+                    Style::default()
+                };
+                Span::styled(text, style)
+            }))
+        });
+        let widths: Vec<Constraint> = shown_cols
+            .iter()
+            .map(|&c| Constraint::Length(width_of(c)))
+            .collect();
+        let n = crate::ui::strings::thousands;
+        let title = format!(
+            " {} · {} rows{}{} · {:.3} s ",
+            s::RESULT_TITLE.trim(),
+            n(shown.rows),
+            shown
+                .view
+                .filter
+                .as_ref()
+                .map_or(String::new(), |f| format!(" matching {f}")),
+            match &shown.held {
+                Held::InMemory { .. } => s::IN_MEMORY,
+                Held::Stored { .. } => "",
+            },
+            shown.summary.seconds
+        );
+        let position = format!(
+            " row {} of {} · column {} of {} ",
+            n(shown.row + 1),
+            n(shown.rows),
+            shown.col + 1,
+            columns.len()
+        );
+        frame.render_widget(
+            Table::new(body, widths).header(header).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(title)
+                    .title_bottom(Line::from(position))
+                    .border_style(focused(on)),
+            ),
+            area,
+        );
+    }
+
+    fn draw_popups(&self, frame: &mut Frame, area: Rect) {
+        if let Some(text) = &self.cell {
+            let popup = centered(area, 70, 12);
+            frame.render_widget(Clear, popup);
+            frame.render_widget(
+                Paragraph::new(text.as_str())
+                    .wrap(Wrap { trim: false })
+                    .block(Block::default().borders(Borders::ALL).title(s::CELL_TITLE)),
+                popup,
+            );
+        }
+        if let Some((column, f)) = &self.frequency {
+            let height = (f.values.len() as u16 + 4).min(area.height.saturating_sub(2));
+            let popup = centered(area, 80, height);
+            let most = f.values.first().map_or(1, |v| v.rows).max(1);
+            let bar_width = 20usize;
+            let rows = f.values.iter().map(|v| {
+                let bar =
+                    "█".repeat(((v.rows as f64 / most as f64) * bar_width as f64).round() as usize);
+                Row::new([
+                    cell_text(&v.value),
+                    crate::ui::strings::thousands(v.rows),
+                    format!("{:.2}%", v.pct),
+                    bar,
+                ])
+            });
+            frame.render_widget(Clear, popup);
+            frame.render_widget(
+                Table::new(
+                    rows,
+                    [
+                        Constraint::Min(20),
+                        Constraint::Length(12),
+                        Constraint::Length(8),
+                        Constraint::Length(bar_width as u16),
+                    ],
+                )
+                .header(
+                    Row::new(["value", "count", "%", ""])
+                        .style(Style::default().add_modifier(Modifier::BOLD)),
+                )
+                .block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(s::frequency_title(column, f.distinct)),
+                ),
+                popup,
+            );
+        }
+    }
+}
+
+/// A `width` × `height` rectangle in the middle of `area`.
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}

@@ -1,0 +1,308 @@
+//! The Query tab, driven by keys: run, cancel, history, completion, sort, filter,
+//! frequency, export, the refusal of a DROP of a loaded table, and "open as SQL" giving
+//! each view's own rows.
+
+use std::time::Duration;
+
+use perx::report::ReportRow;
+use perx::report::output::cell_text;
+use perx::ui::tabs::TabId;
+use perx::ui::{Action, App};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::ui::{app, key, screen, snapshot, typed};
+
+fn ctrl(app: &mut App, c: char) {
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    )));
+    app.wait_idle(Duration::from_secs(120));
+}
+
+/// Types `sql` into the editor (replacing what is there) and runs it with Ctrl-J.
+fn run(app: &mut App, sql: &str) {
+    clear(app);
+    typed(app, sql);
+    ctrl(app, 'j');
+}
+
+/// Empties the editor: to the very start, then delete to the end, line by line.
+fn clear(app: &mut App) {
+    if app.query_tab().confirming().is_some() {
+        key(app, KeyCode::Char('n'));
+    }
+    // i: back into the editor from the grid (in the editor it is text, removed below).
+    key(app, KeyCode::Char('i'));
+    while !app.query_tab().text().is_empty() {
+        ctrl(app, 'e');
+        key(app, KeyCode::Backspace);
+        for _ in 0..app.query_tab().text().len() {
+            key(app, KeyCode::Backspace);
+        }
+    }
+}
+
+fn query_app() -> (App, tempfile::TempDir) {
+    let (mut app, tmp) = app();
+    key(&mut app, KeyCode::Char('6'));
+    assert_eq!(app.current_tab(), TabId::Query);
+    (app, tmp)
+}
+
+#[test]
+fn the_query_tab_runs_pages_sorts_filters_counts_and_exports() {
+    let (app, _tmp) = query_app();
+    let out = tempfile::tempdir().unwrap();
+    let mut app = app.with_export_dir(out.path().to_owned());
+    snapshot("query_empty_80x24", &screen(&mut app, 80, 24));
+    run(
+        &mut app,
+        "SELECT line_no, event_kind, item_id FROM http_log ORDER BY line_no",
+    );
+    assert!(app.error().is_none() && app.query_tab().error().is_none());
+    let rows = app.query_tab().result_rows().unwrap();
+    assert!(rows > 19_000, "{rows}");
+    snapshot("query_result_80x24", &screen(&mut app, 80, 24));
+    snapshot("query_result_160x48", &screen(&mut app, 160, 48));
+    // The grid has the keys now: End reads the last page from DuckDB.
+    key(&mut app, KeyCode::End);
+    assert_eq!(app.query_tab().selected_cell(), Some((rows - 1, 0)));
+    let text = screen(&mut app, 120, 30);
+    assert!(
+        text.contains(&format!("row {}", perx::ui::strings::thousands(rows))),
+        "{text}"
+    );
+    // Sort by item_id, descending (s twice); the first row has the largest id.
+    key(&mut app, KeyCode::Home);
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Char('s'));
+    key(&mut app, KeyCode::Char('s'));
+    let first = cell_text(&app.query_tab().page().unwrap()[0][2]);
+    let max = app
+        .query_tab()
+        .page()
+        .unwrap()
+        .iter()
+        .map(|r| cell_text(&r[2]).parse::<i64>().unwrap())
+        .max()
+        .unwrap();
+    assert_eq!(first.parse::<i64>().unwrap(), max);
+    // Filter by a predicate, then by text.
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "event_kind = 'reward'");
+    key(&mut app, KeyCode::Enter);
+    let rewards = app.query_tab().result_rows().unwrap();
+    assert!(rewards > 1000 && rewards < rows, "{rewards}");
+    assert!(
+        app.query_tab()
+            .page()
+            .unwrap()
+            .iter()
+            .all(|r| cell_text(&r[1]) == "reward")
+    );
+    // The frequency table of event_kind (on the filtered view: one value).
+    key(&mut app, KeyCode::Left);
+    key(&mut app, KeyCode::Char('F'));
+    let f = app.query_tab().frequency().unwrap();
+    assert_eq!(f.distinct, 1);
+    assert_eq!(f.values[0].rows, rewards);
+    snapshot("query_frequency_80x24", &screen(&mut app, 80, 24));
+    key(&mut app, KeyCode::Esc);
+    // Esc clears the filter; the frequency of all rows has both kinds.
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.query_tab().result_rows(), Some(rows));
+    key(&mut app, KeyCode::Char('F'));
+    let f = app.query_tab().frequency().unwrap();
+    assert_eq!(f.distinct, 2);
+    assert_eq!(f.values.iter().map(|v| v.rows).sum::<u64>(), rows);
+    key(&mut app, KeyCode::Esc);
+    // Enter shows the cell whole; c copies it.
+    key(&mut app, KeyCode::Enter);
+    assert!(screen(&mut app, 120, 30).contains("Cell (Esc closes)"));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('c'));
+    assert!(app.take_clipboard().is_some());
+    // x: the whole result to CSV (in the current order), the SQL in the sidecar.
+    key(&mut app, KeyCode::Char('x'));
+    let csv = std::fs::read_to_string(out.path().join("perx-query.csv")).unwrap();
+    assert_eq!(csv.lines().count() as u64, rows + 1);
+    assert!(csv.starts_with("line_no,event_kind,item_id\n"));
+    let meta = std::fs::read_to_string(out.path().join("perx-query.csv.meta.json")).unwrap();
+    assert!(meta.contains("ORDER BY line_no"), "{meta}");
+    assert!(
+        meta.contains("\"descending\": true") || meta.contains("\"descending\":true"),
+        "{meta}"
+    );
+    // J: JSON.
+    key(&mut app, KeyCode::Char('J'));
+    assert!(app.error().is_none(), "{:?}", app.error());
+}
+
+#[test]
+fn errors_point_at_their_line_and_history_recalls_statements() {
+    let (mut app, _tmp) = query_app();
+    run(&mut app, "SELECT 1 AS one");
+    assert_eq!(app.query_tab().result_rows(), Some(1));
+    // A syntax error on the second line: the message, and the cursor on that line.
+    clear(&mut app);
+    typed(&mut app, "SELECT 2,");
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "FROMM nowhere");
+    ctrl(&mut app, 'j');
+    let e = app.query_tab().error().unwrap().to_owned();
+    assert!(e.contains("LINE 2"), "{e}");
+    assert_eq!(app.query_tab().cursor().0, 1, "{e}");
+    snapshot("query_error_80x24", &screen(&mut app, 80, 24));
+    // ↑ at the top line: the statements run before, newest first.
+    clear(&mut app);
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.query_tab().text(), "SELECT 2,\nFROMM nowhere");
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.query_tab().text(), "SELECT 1 AS one");
+    // Ctrl-R searches the history.
+    clear(&mut app);
+    ctrl(&mut app, 'r');
+    typed(&mut app, "one");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.query_tab().text(), "SELECT 1 AS one");
+    // Tab completes table names from the catalog.
+    clear(&mut app);
+    typed(&mut app, "select * from reward_tr");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.query_tab().text(), "select * from reward_transaction");
+    assert_eq!(
+        app.current_tab(),
+        TabId::Query,
+        "Tab completes, it does not switch tabs"
+    );
+}
+
+#[test]
+fn a_drop_of_a_loaded_table_waits_for_y() {
+    let (mut app, _tmp) = query_app();
+    run(&mut app, "DROP TABLE campaign");
+    let c = app.query_tab().confirming().unwrap();
+    assert_eq!(c.touches, ["campaign"]);
+    assert!(screen(&mut app, 120, 30).contains("Run it? y runs it"));
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(
+        app.query_tab().message(),
+        Some(perx::ui::strings::query::NOT_RUN)
+    );
+    run(&mut app, "SELECT count(*) FROM campaign");
+    assert_eq!(
+        cell_text(&app.query_tab().page().unwrap()[0][0]),
+        "4",
+        "not dropped"
+    );
+    // A table of one's own needs no confirmation; y confirms a change to a loaded one.
+    run(&mut app, "CREATE TABLE mine AS SELECT * FROM campaign");
+    assert!(app.query_tab().confirming().is_none());
+    run(&mut app, "DELETE FROM campaign WHERE id = 4");
+    assert!(app.query_tab().confirming().is_some());
+    key(&mut app, KeyCode::Char('y'));
+    run(&mut app, "SELECT count(*) FROM campaign");
+    assert_eq!(cell_text(&app.query_tab().page().unwrap()[0][0]), "3");
+}
+
+#[test]
+fn esc_cancels_a_long_statement() {
+    let (mut app, _tmp) = query_app();
+    clear(&mut app);
+    typed(
+        &mut app,
+        "SELECT count(*) FROM range(100000) a, range(100000) b, range(1000) c",
+    );
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('j'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(app.busy());
+    let text = screen(&mut app, 120, 30);
+    assert!(text.contains("running the statement"), "{text}");
+    app.update(Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    assert!(!app.busy());
+    assert!(app.status().unwrap().contains("Cancelled"));
+    // The console works on.
+    run(&mut app, "SELECT 42");
+    assert_eq!(cell_text(&app.query_tab().page().unwrap()[0][0]), "42");
+}
+
+#[test]
+fn o_opens_each_view_as_sql_that_gives_the_view() {
+    let (mut app, tmp) = app();
+    // Engagement: the default view (campaign 1, all days).
+    key(&mut app, KeyCode::Char('o'));
+    assert_eq!(app.current_tab(), TabId::Query);
+    let sql = app.query_tab().text();
+    assert!(sql.contains("TIMESTAMP '2019-06-30 16:00:00"), "{sql}");
+    let view: Vec<Vec<String>> = app
+        .engagement_tab()
+        .result()
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.rank.to_string(),
+                r.transactions.to_string(),
+                r.slot.date().unwrap().to_string(),
+                r.slot.hour().to_string(),
+            ]
+        })
+        .collect();
+    ctrl(&mut app, 'j');
+    let rows = app.query_tab().result_rows().unwrap();
+    assert_eq!(rows as usize, view.len());
+    // Compare every row: rank, count, date, hour of the SQL's columns.
+    let page: Vec<Vec<String>> = app
+        .query_tab()
+        .page()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            vec![
+                cell_text(&r[0]),
+                cell_text(&r[1]),
+                cell_text(&r[2]),
+                cell_text(&r[4]),
+            ]
+        })
+        .collect();
+    assert_eq!(page, view[..page.len()]);
+    // Weekly.
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Char('o'));
+    ctrl(&mut app, 'j');
+    let weekly = app.weekly_tab().result().unwrap();
+    assert_eq!(
+        app.query_tab().result_rows(),
+        Some(weekly.rows.len() as u64)
+    );
+    let first: Vec<String> = app.query_tab().page().unwrap()[0]
+        .iter()
+        .map(cell_text)
+        .collect();
+    let cells: Vec<String> = weekly.rows[0].cells().iter().map(cell_text).collect();
+    assert_eq!(first, cells);
+    // Sessions, filtered to reward-driven sessions of one campaign and sorted.
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Char('d'));
+    key(&mut app, KeyCode::Char('s'));
+    key(&mut app, KeyCode::Char('s'));
+    let total = app.sessions_tab().total();
+    assert!(total > 10);
+    let selected = app.sessions_tab().selected().unwrap().session.clone();
+    key(&mut app, KeyCode::Char('o'));
+    ctrl(&mut app, 'j');
+    assert_eq!(app.query_tab().result_rows(), Some(total));
+    let first: Vec<String> = app.query_tab().page().unwrap()[0]
+        .iter()
+        .map(cell_text)
+        .collect();
+    let want: Vec<String> = selected.cells().iter().map(cell_text).collect();
+    assert_eq!(first, want);
+    drop(tmp);
+}
