@@ -180,7 +180,11 @@ fn the_stored_result_pages_sorts_filters_and_counts() {
     let mut store = memory_store();
     load(&mut store, &sample_dir(), dir.path());
     let (held, summary) = store
-        .run_into_result("SELECT id, name, status FROM campaign ORDER BY id", false)
+        .run_into_result(
+            "SELECT id, name, status FROM campaign ORDER BY id",
+            false,
+            &mut |_| {},
+        )
         .unwrap();
     assert_eq!(summary.rows, 4);
     let Held::Stored { columns } = held else {
@@ -230,9 +234,11 @@ fn the_stored_result_pages_sorts_filters_and_counts() {
     assert_eq!(freq.values[0].rows, 3);
     assert!((freq.values[0].pct - 75.0).abs() < 1e-9);
     // Other statements are held in memory; every run is in the history.
-    let (held, _) = store.run_into_result("EXPLAIN SELECT 1", false).unwrap();
+    let (held, _) = store
+        .run_into_result("EXPLAIN SELECT 1", false, &mut |_| {})
+        .unwrap();
     assert!(matches!(held, Held::InMemory { .. }));
-    let _ = store.run_into_result("SELECT nope", false);
+    let _ = store.run_into_result("SELECT nope", false, &mut |_| {});
     let history = store.query_history(10).unwrap();
     assert_eq!(history[0], "SELECT nope");
     assert_eq!(history.len(), 3);

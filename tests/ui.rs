@@ -361,6 +361,23 @@ fn the_binary_runs_in_a_pseudo_terminal() {
     tmux(&["send-keys", "x"]);
     let s = screen_with("Exported");
     assert!(s.contains("perx-weekly.csv"), "{s}");
+    // The Query tab: type a query (the editor has the keys), run it with Ctrl-J.
+    tmux(&["send-keys", "6"]);
+    screen_with("Tables (F2)");
+    tmux(&[
+        "send-keys",
+        "-l",
+        "select event_kind, count(*) as n from http_log group by all order by 1",
+    ]);
+    tmux(&["send-keys", "C-j"]);
+    let s = screen_with("2 rows");
+    assert!(
+        s.contains("reward") && s.contains("view") && s.contains("event_kind"),
+        "{s}"
+    );
+    // Esc leaves the editor, then q quits.
+    tmux(&["send-keys", "Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
     tmux(&["send-keys", "q"]);
     let deadline = Instant::now() + Duration::from_secs(20);
     while !dir.path().join("exit.code").exists() && Instant::now() < deadline {

@@ -72,6 +72,10 @@ pub struct Global {
     /// The DuckDB database file (created if missing); `:memory:` for a throw-away one.
     #[arg(long, global = true, value_name = "PATH", default_value = DEFAULT_DB, env = "PERX_DB")]
     pub db: String,
+    /// Cap DuckDB's memory (e.g. 256MB, 2GB); work beyond it spills to disk. Default:
+    /// DuckDB's, 80% of the machine's memory.
+    #[arg(long, global = true, value_name = "SIZE", env = "PERX_MEMORY_LIMIT")]
+    pub memory_limit: Option<String>,
 }
 
 impl Global {
@@ -82,7 +86,12 @@ impl Global {
     /// Opens the database, saying which one when that fails.
     pub fn open_store(&self) -> Result<perx::store::Store> {
         let db = self.db_path();
-        perx::store::Store::open(&db).with_context(|| format!("opening {}", db.display()))
+        let store =
+            perx::store::Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
+        if let Some(limit) = &self.memory_limit {
+            store.set_memory_limit(limit)?;
+        }
+        Ok(store)
     }
 }
 

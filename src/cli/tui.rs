@@ -25,6 +25,20 @@ pub struct UiArgs {
     pub movielens: Option<PathBuf>,
 }
 
+/// DuckDB's memory cap in the terminal UI when `--memory-limit` is not given.
+const UI_MEMORY_LIMIT: &str = "128MB";
+
+/// The database as the terminal UI opens it: its memory kept small unless
+/// `--memory-limit` says otherwise (DuckDB spills what exceeds it; `perx bench query`:
+/// 10 M rows stored, sorted and counted in ~240 MB).
+pub(super) fn ui_store(global: &Global) -> Result<perx::store::Store> {
+    let store = global.open_store()?;
+    if global.memory_limit.is_none() {
+        store.set_memory_limit(UI_MEMORY_LIMIT)?;
+    }
+    Ok(store)
+}
+
 pub fn tui(global: &Global, args: &UiArgs) -> Result<u8> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -73,7 +87,7 @@ pub fn tui(global: &Global, args: &UiArgs) -> Result<u8> {
         );
         ml::movielens(global, &MovielensCommand::Load(ml::LoadArgs { dir }))?;
     }
-    let store = global.open_store()?;
+    let store = ui_store(global)?;
     ui::run(App::new(store)).context("running the terminal UI")?;
     Ok(exit::OK)
 }

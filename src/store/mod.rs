@@ -331,6 +331,25 @@ impl Store {
         Ok(store)
     }
 
+    /// Caps DuckDB's memory for this database (all its connections): `256MB`, `2GB`…
+    pub fn set_memory_limit(&self, limit: &str) -> Result<(), StoreError> {
+        let t = limit.trim();
+        let digits = t.trim_end_matches(|c: char| c.is_ascii_alphabetic()).trim();
+        let unit = t[digits.len()..].trim().to_ascii_uppercase();
+        let units = ["B", "KB", "MB", "GB", "TB", "KIB", "MIB", "GIB", "TIB"];
+        if digits.is_empty() || digits.parse::<f64>().is_err() || !units.contains(&unit.as_str()) {
+            return Err(StoreError::Invalid(format!(
+                "{limit:?} is not a memory size; write it like 256MB or 2GB"
+            )));
+        }
+        self.conn
+            .execute_batch(
+                &include_str!("../../sql/store/memory_limit.sql")
+                    .replace("{limit}", &format!("{digits}{unit}")),
+            )
+            .ctx(format!("setting DuckDB's memory limit to {limit}"))
+    }
+
     /// A second connection to the same database, for work on another thread (DuckDB
     /// connections are cheap and see each other's committed data).
     pub fn try_clone(&self) -> Result<Store, StoreError> {

@@ -136,6 +136,21 @@ pub enum Held {
     },
 }
 
+/// The first rows of a result, shown while the rest are stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preview {
+    /// Column names.
+    pub columns: Vec<String>,
+    /// The first rows.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// First rows that come sooner than this mean a scan: DuckDB stores the rows itself.
+const QUICK_FIRST_ROWS: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Rows handed over before the result is stored whole.
+pub const PREVIEW_ROWS: usize = 200;
+
 /// The most rows a non-query statement's result keeps in memory.
 pub const MAX_HELD_ROWS: usize = 100_000;
 
@@ -406,14 +421,16 @@ impl Store {
 
     /// Runs one statement for the Query tab: a query's result is kept in DuckDB
     /// (`perx_scratch.result`) for the grid to page through; another statement's rows
-    /// (few) are held in memory. Recorded in the history either way.
+    /// (few) are held in memory. `preview` gets the first rows as soon as they stream in,
+    /// before the rest are stored. Recorded in the history either way.
     pub fn run_into_result(
         &self,
         sql: &str,
         confirmed: bool,
+        preview: &mut dyn FnMut(Preview),
     ) -> Result<(Held, RunSummary), QueryError> {
         let started = Instant::now();
-        let outcome = self.run_into_result_inner(sql, confirmed, started);
+        let outcome = self.run_into_result_inner(sql, confirmed, started, preview);
         let (rows, error) = match &outcome {
             Ok((_, s)) => (Some(s.rows as i64), None),
             Err(QueryError::Refused(_)) => return outcome,
@@ -423,33 +440,47 @@ impl Store {
         outcome
     }
 
+    /// Attaches the scratch database (once per database handle).
+    fn attach_scratch(&self) -> Result<(), QueryError> {
+        let file = self.raw.scratch_file().map_err(|e| {
+            StoreError::Invalid(format!("cannot make the console's scratch file: {e}"))
+        })?;
+        let sql = include_str!("../../sql/query/scratch_attach.sql")
+            .replace("{path}", &quote_literal(&file.to_string_lossy()));
+        self.conn()
+            .execute_batch(&sql)
+            .ctx("opening the console's scratch space")?;
+        Ok(())
+    }
+
     fn run_into_result_inner(
         &self,
         sql: &str,
         confirmed: bool,
         started: Instant,
+        preview: &mut dyn FnMut(Preview),
     ) -> Result<(Held, RunSummary), QueryError> {
         let checked = self.check_statement(sql)?;
         if checked.needs_confirmation() && !confirmed {
             return Err(QueryError::Refused(checked));
         }
-        self.conn()
-            .execute_batch(include_str!("../../sql/query/scratch_attach.sql"))
-            .ctx("opening the console's scratch space")?;
+        self.attach_scratch()?;
         if checked.kind == StatementKind::Select {
             let create = include_str!("../../sql/query/result_create.sql").replace("{sql}", sql);
-            let made = self.conn().execute_batch(&create);
             // Not every query can be a subquery (e.g. `PIVOT` forms): DuckDB says so at
-            // parsing or binding, and then it runs as written below. Any other failure
-            // (an interrupt, an error while running) is the statement's own.
-            if let Err(e) = &made {
-                let m = e.to_string();
-                if !(m.starts_with("Parser Error") || m.starts_with("Binder Error")) {
-                    return Err(QueryError::sql(m));
+            // parsing or binding, and then it runs as written below.
+            let bound = match self.conn().execute_batch(&create) {
+                Ok(()) => true,
+                Err(e) => {
+                    let m = e.to_string();
+                    if !(m.starts_with("Parser Error") || m.starts_with("Binder Error")) {
+                        return Err(QueryError::sql(m));
+                    }
+                    false
                 }
-            }
-            if made.is_ok() {
-                let rows = self.result_rows(&ResultView::default())?;
+            };
+            if bound {
+                let rows = self.stream_into_result(sql, preview)?;
                 let columns = self.result_columns()?;
                 return Ok((
                     Held::Stored { columns },
@@ -468,11 +499,82 @@ impl Store {
                 columns: collected.columns,
                 rows: collected.rows,
             },
-            RunSummary {
-                rows: summary.rows,
-                ..summary
-            },
+            summary,
         ))
+    }
+
+    /// Stores the rows of `sql` in the (empty) result table, handing its first rows to
+    /// `preview` as soon as they come. The statement starts streamed; when its first rows
+    /// come fast (a scan), the stream is dropped and DuckDB fills the table itself, the
+    /// fastest way to store many rows; when they come slowly (an aggregate, a sort: the
+    /// work is done by then), the rows are appended as they stream, so the statement does
+    /// not run twice.
+    fn stream_into_result(
+        &self,
+        sql: &str,
+        preview: &mut dyn FnMut(Preview),
+    ) -> Result<u64, QueryError> {
+        let started = Instant::now();
+        let mut stmt = self.conn().prepare(sql).map_err(QueryError::sql)?;
+        let mut stream = stmt.stream_arrow([]).map_err(QueryError::sql)?;
+        let columns: Vec<String> = stream
+            .get_schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        let Some(first) = stream.next().transpose().map_err(QueryError::sql)? else {
+            preview(Preview {
+                columns,
+                rows: Vec::new(),
+            });
+            return Ok(0);
+        };
+        let rows: Vec<Vec<Cell>> = (0..first.num_rows().min(PREVIEW_ROWS))
+            .map(|i| {
+                first
+                    .columns()
+                    .iter()
+                    .map(|c| arrow_cell(c.as_ref(), i))
+                    .collect()
+            })
+            .collect();
+        preview(Preview { columns, rows });
+        if started.elapsed() < QUICK_FIRST_ROWS {
+            drop(stream);
+            drop(stmt);
+            return self.fill_result(sql, false);
+        }
+        let writer = self.conn().try_clone().ctx("opening a second connection")?;
+        let mut appender = writer
+            .appender_to_catalog_and_db("result", "perx_scratch", "main")
+            .map_err(QueryError::sql)?;
+        let mut n = 0u64;
+        for batch in std::iter::once(Ok(first)).chain(stream) {
+            let batch = batch.map_err(QueryError::sql)?;
+            n += batch.num_rows() as u64;
+            if appender.append_record_batch(batch).is_err() {
+                // A type the appender does not take: DuckDB fills the table itself.
+                drop(appender);
+                return self.fill_result(sql, true);
+            }
+        }
+        appender.flush().map_err(QueryError::sql)?;
+        Ok(n)
+    }
+
+    /// Fills the result table by DuckDB alone (emptied first when rows were appended).
+    fn fill_result(&self, sql: &str, empty_first: bool) -> Result<u64, QueryError> {
+        let with_sql = |text: &str| text.replace("{sql}", sql);
+        if empty_first {
+            self.conn()
+                .execute_batch(&with_sql(include_str!("../../sql/query/result_create.sql")))
+                .map_err(QueryError::sql)?;
+        }
+        self.conn()
+            .execute_batch(&with_sql(include_str!("../../sql/query/result_fill.sql")))
+            .map_err(QueryError::sql)?;
+        Ok(self.result_rows(&ResultView::default())?)
     }
 
     /// The stored result's columns and types.
@@ -543,11 +645,26 @@ impl Store {
         Ok(self.result_rows(view)?)
     }
 
+    /// Whether the grid shows the result as stored (no sort, no filter).
+    fn plain(view: &ResultView) -> bool {
+        view.sort.is_none() && view.filter.is_none()
+    }
+
+    /// The table to count the view's rows in: the result, or the permutation.
     fn view_table(view: &ResultView) -> &'static str {
-        if view.sort.is_none() && view.filter.is_none() {
+        if Self::plain(view) {
             "perx_scratch.result"
         } else {
             "perx_scratch.view"
+        }
+    }
+
+    /// A table expression of the view's rows (the result, or it through the permutation).
+    fn view_rows(view: &ResultView) -> String {
+        if Self::plain(view) {
+            "perx_scratch.result".to_owned()
+        } else {
+            format!("({})", include_str!("../../sql/query/view_rows.sql"))
         }
     }
 
@@ -572,9 +689,12 @@ impl Store {
         first: u64,
         n: usize,
     ) -> Result<Vec<Vec<Cell>>, QueryError> {
-        let sql =
-            include_str!("../../sql/query/page.sql").replace("{table}", Self::view_table(view));
-        let mut stmt = self.conn().prepare(&sql).map_err(QueryError::sql)?;
+        let sql = if Self::plain(view) {
+            include_str!("../../sql/query/page.sql")
+        } else {
+            include_str!("../../sql/query/view_page.sql")
+        };
+        let mut stmt = self.conn().prepare(sql).map_err(QueryError::sql)?;
         let mut rows = stmt
             .query(duckdb::params![first as i64, n as i64])
             .map_err(QueryError::sql)?;
@@ -596,8 +716,12 @@ impl Store {
         view: &ResultView,
         sink: &mut dyn RowSink,
     ) -> Result<u64, QueryError> {
-        let sql = format!("SELECT * FROM {} ORDER BY rowid", Self::view_table(view));
-        self.run_statement(&sql, false, sink).map(|s| s.rows)
+        let sql = if Self::plain(view) {
+            "SELECT * FROM perx_scratch.result ORDER BY rowid"
+        } else {
+            include_str!("../../sql/query/view_rows.sql")
+        };
+        self.run_statement(sql, false, sink).map(|s| s.rows)
     }
 
     /// The frequency table of column `i` of the view: most frequent first, at most
@@ -612,8 +736,14 @@ impl Store {
         let (name, _) = columns
             .get(i)
             .ok_or_else(|| QueryError::Statements(format!("no column {i}")))?;
+        // The order does not matter to a count: only a filter changes the rows.
+        let rows = if view.filter.is_none() {
+            "perx_scratch.result".to_owned()
+        } else {
+            Self::view_rows(view)
+        };
         let fill = |text: &str| {
-            text.replace("{table}", Self::view_table(view))
+            text.replace("{table}", &rows)
                 .replace("{column}", &quote_ident(name))
         };
         let mut stmt = self
@@ -799,7 +929,9 @@ mod scratch_tests {
     #[test]
     fn the_scratch_space_is_seen_by_every_connection() {
         let store = Store::open(&DbPath::Memory).unwrap();
-        store.run_into_result("select 1 as x", false).unwrap();
+        store
+            .run_into_result("select 1 as x", false, &mut |_| {})
+            .unwrap();
         let other = store.try_clone().unwrap();
         let n: i64 = other
             .conn()

@@ -109,6 +109,9 @@ impl StatementKind {
 /// from it keep the instance alive until they close).
 pub(crate) struct RawDb {
     db: ffi::duckdb_database,
+    /// The SQL console's scratch database, a file in a temporary folder made on first use
+    /// and removed with the database handle.
+    scratch: std::sync::OnceLock<tempfile::TempDir>,
 }
 
 // SAFETY: a `duckdb_database` is a handle to a thread-safe database instance; the C API
@@ -181,7 +184,20 @@ impl RawDb {
             // SAFETY: on failure `err` is null or an error string we own.
             return Err(unsafe { take_error(err) });
         }
-        Ok(RawDb { db })
+        Ok(RawDb {
+            db,
+            scratch: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The file of the console's scratch database (its folder made on first use).
+    pub(crate) fn scratch_file(&self) -> std::io::Result<std::path::PathBuf> {
+        if let Some(d) = self.scratch.get() {
+            return Ok(d.path().join("scratch.duckdb"));
+        }
+        let dir = tempfile::Builder::new().prefix("perx-scratch-").tempdir()?;
+        let dir = self.scratch.get_or_init(|| dir);
+        Ok(dir.path().join("scratch.duckdb"))
     }
 
     /// A new connection (the `duckdb` crate's) to this database.

@@ -281,6 +281,8 @@ pub mod query {
     pub const CATALOG_TITLE: &str = " Tables (F2) ";
     /// The grid's title.
     pub const RESULT_TITLE: &str = " Result ";
+    /// The grid while the rest of the result is stored.
+    pub const PREVIEW_TITLE: &str = " First rows · storing the rest (Esc cancels) ";
     /// The title of a cell shown whole.
     pub const CELL_TITLE: &str = " Cell (Esc closes) ";
     /// Before anything ran.

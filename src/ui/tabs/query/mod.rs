@@ -21,7 +21,7 @@ use crate::report::Cell;
 use crate::report::output::cell_text;
 use crate::store::Store;
 use crate::store::query::{
-    CatalogTable, Checked, Frequency, Held, QueryError, ResultView, RunSummary,
+    CatalogTable, Checked, Frequency, Held, Preview, QueryError, ResultView, RunSummary,
 };
 use crate::ui::UiError;
 use crate::ui::jobs::{Done, Work};
@@ -120,6 +120,9 @@ pub struct QueryTab {
     /// Where ↑/↓ are in the history (0 = the newest).
     recalled: Option<usize>,
     running: bool,
+    /// The first rows of the statement running, handed over by the job before it has
+    /// stored the rest.
+    preview: std::sync::Arc<std::sync::Mutex<Option<Preview>>>,
     loaded: bool,
     /// Where the grid was drawn, for clicks.
     grid_area: Rect,
@@ -298,6 +301,7 @@ impl QueryTab {
             history: Vec::new(),
             recalled: None,
             running: false,
+            preview: Default::default(),
             loaded: false,
             grid_area: Rect::default(),
         }
@@ -350,6 +354,12 @@ impl QueryTab {
             Some(Held::InMemory { columns, .. }) => columns.clone(),
             None => Vec::new(),
         }
+    }
+
+    /// The first rows of the statement still running, if they have come.
+    pub fn preview_rows(&self) -> Option<usize> {
+        let p = self.preview.lock().ok()?;
+        p.as_ref().map(|p| p.rows.len())
     }
 
     /// The frequency table shown, if any.
@@ -407,8 +417,17 @@ impl QueryTab {
         self.frequency = None;
         self.running = true;
         self.recalled = None;
+        let preview = std::sync::Arc::clone(&self.preview);
+        if let Ok(mut p) = preview.lock() {
+            *p = None;
+        }
         Outcome::Spawn(Work::new(s::RUNNING, move |store, _| {
-            let result = store.run_into_result(&sql_text, confirmed);
+            let mut show = |p: Preview| {
+                if let Ok(mut slot) = preview.lock() {
+                    *slot = Some(p);
+                }
+            };
+            let result = store.run_into_result(&sql_text, confirmed, &mut show);
             Done::Query(Box::new(QueryDone::Ran {
                 sql: sql_text,
                 result,

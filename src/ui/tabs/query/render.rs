@@ -153,6 +153,9 @@ impl QueryTab {
 
     fn draw_grid(&mut self, frame: &mut Frame, area: Rect) {
         self.grid_area = area;
+        if self.running && self.draw_preview(frame, area) {
+            return;
+        }
         let columns = self.columns();
         let on = self.focus == Focus::Grid;
         let Some(shown) = self.shown.as_mut() else {
@@ -282,6 +285,49 @@ impl QueryTab {
             ),
             area,
         );
+    }
+
+    /// The first rows of the statement still running; `false` when none have come.
+    fn draw_preview(&self, frame: &mut Frame, area: Rect) -> bool {
+        let Ok(slot) = self.preview.lock() else {
+            return false;
+        };
+        let Some(p) = slot.as_ref() else {
+            return false;
+        };
+        let visible = usize::from(area.height.saturating_sub(3));
+        let width = |c: usize| {
+            p.rows
+                .iter()
+                .take(visible)
+                .map(|r| r.get(c).map_or(0, |x| cell_text(x).chars().count()))
+                .max()
+                .unwrap_or(0)
+                .max(p.columns.get(c).map_or(0, |h| h.chars().count()))
+                .clamp(1, MAX_COLUMN) as u16
+        };
+        let widths: Vec<Constraint> = (0..p.columns.len())
+            .map(|c| Constraint::Length(width(c)))
+            .collect();
+        let rows = p
+            .rows
+            .iter()
+            .take(visible)
+            .map(|r| Row::new(r.iter().map(cell_text)));
+        frame.render_widget(
+            Table::new(rows, widths)
+                .header(
+                    Row::new(p.columns.clone())
+                        .style(Style::default().add_modifier(Modifier::BOLD)),
+                )
+                .block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(s::PREVIEW_TITLE),
+                ),
+            area,
+        );
+        true
     }
 
     fn draw_popups(&self, frame: &mut Frame, area: Rect) {
