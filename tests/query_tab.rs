@@ -27,20 +27,23 @@ fn run(app: &mut App, sql: &str) {
     ctrl(app, 'j');
 }
 
-/// Empties the editor: to the very start, then delete to the end, line by line.
+/// Empties the editor as a user would.
 fn clear(app: &mut App) {
     if app.query_tab().confirming().is_some() {
         key(app, KeyCode::Char('n'));
     }
     // i: back into the editor from the grid (in the editor it is text, removed below).
     key(app, KeyCode::Char('i'));
-    while !app.query_tab().text().is_empty() {
-        ctrl(app, 'e');
+    // Alt-> (emacs M->) and Ctrl-E: to the end of the text; then delete all before it.
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('>'),
+        KeyModifiers::ALT,
+    )));
+    ctrl(app, 'e');
+    for _ in 0..app.query_tab().text().chars().count() {
         key(app, KeyCode::Backspace);
-        for _ in 0..app.query_tab().text().len() {
-            key(app, KeyCode::Backspace);
-        }
     }
+    assert_eq!(app.query_tab().text(), "");
 }
 
 fn query_app() -> (App, tempfile::TempDir) {
@@ -153,14 +156,26 @@ fn errors_point_at_their_line_and_history_recalls_statements() {
     ctrl(&mut app, 'j');
     let e = app.query_tab().error().unwrap().to_owned();
     assert!(e.contains("LINE 2"), "{e}");
-    assert_eq!(app.query_tab().cursor().0, 1, "{e}");
+    assert_eq!(app.query_tab().cursor(), (1, 0), "{e}");
     snapshot("query_error_80x24", &screen(&mut app, 80, 24));
+    // A syntax error: the cursor goes to the line and the column of DuckDB's caret.
+    clear(&mut app);
+    typed(&mut app, "select 1,");
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "  2 frm x");
+    ctrl(&mut app, 'j');
+    assert!(app.query_tab().error().unwrap().contains("syntax error"));
+    assert_eq!(app.query_tab().cursor(), (1, 8));
     // ↑ at the top line: the statements run before, newest first.
     clear(&mut app);
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.query_tab().text(), "select 1,\n  2 frm x");
     key(&mut app, KeyCode::Up);
     assert_eq!(app.query_tab().text(), "SELECT 2,\nFROMM nowhere");
     key(&mut app, KeyCode::Up);
     assert_eq!(app.query_tab().text(), "SELECT 1 AS one");
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.query_tab().text(), "SELECT 2,\nFROMM nowhere");
     // Ctrl-R searches the history.
     clear(&mut app);
     ctrl(&mut app, 'r');

@@ -403,6 +403,18 @@ pub fn error_line(message: &str) -> Option<usize> {
     digits.parse().ok().filter(|n| *n > 0)
 }
 
+/// The 0-based column DuckDB's caret (`^`, on the line after `LINE n: …`) points at, in
+/// characters of the statement's line.
+pub fn error_column(message: &str) -> Option<usize> {
+    let at = message.find("LINE ")?;
+    let mut lines = message[at..].lines();
+    let head = lines.next()?;
+    let prefix = head.find(": ")? + 2;
+    let caret = lines.next()?;
+    let pos = caret.chars().position(|c| c == '^')?;
+    pos.checked_sub(prefix)
+}
+
 /// `(line, column)`, 0-based, of byte `at` in `text`.
 pub fn line_col(text: &str, at: usize) -> (usize, usize) {
     let mut at = at.min(text.len());
@@ -563,6 +575,13 @@ mod tests {
             Some(2)
         );
         assert_eq!(error_line("Catalog Error: Table x does not exist"), None);
+        assert_eq!(
+            error_column(
+                "Parser Error: syntax error at or near \"form\"\n\nLINE 2: select form x\n               ^"
+            ),
+            Some(7)
+        );
+        assert_eq!(error_column("no position"), None);
         let text = "ab\ncdé\nf";
         assert_eq!(line_col(text, 5), (1, 2));
         assert_eq!(line_col(text, 6), (1, 2), "inside é");

@@ -73,6 +73,8 @@ pub enum QueryError {
         message: String,
         /// The 1-based line of the statement it points at, if any.
         line: Option<usize>,
+        /// The 0-based column on that line, if DuckDB's caret shows one.
+        column: Option<usize>,
     },
     /// More or fewer than one statement where one is run.
     #[error("{0}")]
@@ -102,6 +104,7 @@ impl QueryError {
         }
         QueryError::Sql {
             line: crate::core::sql::error_line(&message),
+            column: crate::core::sql::error_column(&message),
             message,
         }
     }

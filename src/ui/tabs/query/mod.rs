@@ -920,11 +920,14 @@ impl Tab for QueryTab {
                         self.confirm = Some((sql, checked));
                     }
                     Err(QueryError::Cancelled) => self.message = Some(s::CANCELLED.to_owned()),
-                    Err(QueryError::Sql { message, line }) => {
-                        // DuckDB's line is the statement's; the statement is where the
-                        // cursor is, so its first line is found from the cursor's.
+                    Err(QueryError::Sql {
+                        message,
+                        line,
+                        column,
+                    }) => {
+                        // DuckDB's line is the statement's: found in the editor's text.
                         if let Some(l) = line {
-                            self.move_to_statement_line(&sql, l);
+                            self.move_to_statement_line(&sql, l, column.unwrap_or(0));
                         }
                         self.error = Some(message);
                     }
@@ -1008,18 +1011,22 @@ impl Tab for QueryTab {
 impl QueryTab {
     /// Moves the editor's cursor to line `line` (1-based) of the statement `sql_text`,
     /// found in the editor's text.
-    fn move_to_statement_line(&mut self, sql_text: &str, line: usize) {
+    fn move_to_statement_line(&mut self, sql_text: &str, line: usize, column: usize) {
         let text = self.text();
         let Some(start) = text.find(sql_text) else {
             return;
         };
-        let (first, _) = sql::line_col(&text, start);
+        let (first, first_col) = sql::line_col(&text, start);
         let target = first + line - 1;
-        self.editor.move_cursor(CursorMove::Top);
-        for _ in 0..target {
-            self.editor.move_cursor(CursorMove::Down);
-        }
-        self.editor.move_cursor(CursorMove::Head);
+        // On the statement's first line, DuckDB's columns start where the statement does.
+        let col = if line == 1 {
+            first_col + column
+        } else {
+            column
+        };
+        let row = u16::try_from(target).unwrap_or(u16::MAX);
+        let col = u16::try_from(col).unwrap_or(u16::MAX);
+        self.editor.move_cursor(CursorMove::Jump(row, col));
         self.focus = Focus::Editor;
     }
 }
