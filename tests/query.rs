@@ -9,7 +9,7 @@ use predicates::prelude::*;
 use crate::util::{load, memory_store, sample_dir};
 
 /// A database file with the sample loaded, and its folder.
-fn loaded_db() -> (tempfile::TempDir, std::path::PathBuf) {
+pub(crate) fn loaded_db() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("q.duckdb");
     perx(&db)
@@ -20,7 +20,7 @@ fn loaded_db() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, db)
 }
 
-fn perx(db: &std::path::Path) -> Command {
+pub(crate) fn perx(db: &std::path::Path) -> Command {
     let mut c = Command::cargo_bin("perx").unwrap();
     c.arg("--db")
         .arg(db)

@@ -14,4 +14,5 @@ mod query;
 mod query_tab;
 mod recommend;
 mod reports;
+mod rewards;
 mod ui;

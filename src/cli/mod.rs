@@ -13,6 +13,7 @@ mod progress;
 mod query;
 mod recommend;
 mod report;
+mod rewards;
 mod tui;
 
 use std::path::PathBuf;

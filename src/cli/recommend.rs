@@ -65,12 +65,28 @@ pub enum RecFormat {
     Json,
 }
 
+/// What is recommended.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum Catalog {
+    /// MovieLens movies, for MovieLens user ids.
+    #[default]
+    Movies,
+    /// The platform's rewards, for the user ids of the HTTP log.
+    Rewards,
+}
+
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("who").required(true).args(["user", "all"])))]
 pub struct RecommendArgs {
-    /// The MovieLens user id.
+    /// What to recommend: MovieLens movies, or the platform's rewards.
+    #[arg(long, value_enum, default_value_t = Catalog::Movies)]
+    pub catalog: Catalog,
+    /// The user id (a MovieLens id for movies, a log user id for rewards).
     #[arg(long, short, value_name = "ID")]
-    pub user: Option<u32>,
+    pub user: Option<String>,
+    /// Rewards: recommend a reward already issued to the user, too.
+    #[arg(long)]
+    pub repeatable: bool,
     /// Recommend for every user (CSV user_id,rank,movie_id; use with -o).
     #[arg(long, conflicts_with_all = ["explain"])]
     pub all: bool,
@@ -96,6 +112,13 @@ pub struct RecommendArgs {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
+    /// What to evaluate: the movie recommender on MovieLens, or the reward recommender on
+    /// the log (a time split: the last --cutoff-days of the log are the truth).
+    #[arg(long, value_enum, default_value_t = Catalog::Movies)]
+    pub catalog: Catalog,
+    /// Rewards: the days at the end of the log whose issued rewards are the truth.
+    #[arg(long, value_name = "DAYS", default_value_t = 7.0)]
+    pub cutoff_days: f64,
     /// Seed of the train/test split.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -167,6 +190,9 @@ fn model_for(store: &Store, path: Option<&Path>, params: Params) -> Result<Model
 }
 
 pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
+    if args.catalog == Catalog::Rewards {
+        return super::rewards::recommend(global, args);
+    }
     let store = global.open_store()?;
     let k = usize::from(args.k);
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -213,9 +239,16 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
         );
         return Ok(exit::OK);
     }
-    let Some(user) = args.user else {
+    let Some(user) = args.user.as_deref() else {
         bail!("give --user ID or --all");
     };
+    let user: u32 = user.trim().parse().map_err(|_| {
+        anyhow::anyhow!(
+            "{:?} is not a MovieLens user id (a number from 1 to 6040 in MovieLens 1M); \
+             for a platform user id use --catalog rewards",
+            perx::term::visible(user)
+        )
+    })?;
     if store.ml_data_id()?.is_none() {
         return Err(recommender::ModelError::NoRatings.into());
     }
@@ -442,6 +475,9 @@ impl From<Metrics> for MetricsOut {
 }
 
 pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
+    if args.catalog == Catalog::Rewards {
+        return super::rewards::eval(global, args);
+    }
     let store = global.open_store()?;
     let ratings = store.ml_interactions()?;
     if ratings.is_empty() {

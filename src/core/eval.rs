@@ -59,7 +59,7 @@ pub fn split(ratings: &[Interaction], seed: u64) -> Split {
 }
 
 /// Top-K metrics, averaged over the users evaluated.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
 pub struct Metrics {
     /// Hits in the top K ÷ K.
     pub precision: f64,

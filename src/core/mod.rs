@@ -8,6 +8,7 @@ pub mod logline;
 pub mod movielens;
 pub mod recommend;
 pub mod records;
+pub mod rewards;
 pub mod session;
 pub mod sql;
 pub mod timerange;

@@ -13,6 +13,7 @@ mod raw;
 pub mod recommend;
 pub mod reload;
 pub mod reports;
+pub mod rewards;
 pub mod session_browse;
 pub mod tz;
 

@@ -1,0 +1,328 @@
+//! `perx recommend --catalog rewards` and `perx eval --catalog rewards`: reward
+//! recommendations for the platform's users, from the HTTP log and the campaign–reward
+//! mapping (`core::rewards`).
+
+use std::collections::HashSet;
+use std::io::{IsTerminal, Write};
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+use serde::Serialize;
+
+use perx::core::eval::Metrics;
+use perx::core::logline::EventKind;
+use perx::core::rewards::{
+    Baseline, History, RewardBasis, RewardModel, RewardParams, evaluate_rewards, histories,
+    time_split,
+};
+use perx::exit;
+use perx::term::visible;
+
+use super::Global;
+use super::output::Destination;
+use super::recommend::{EvalArgs, RecFormat, RecommendArgs};
+
+/// The note of a user the model has nothing on.
+fn basis_note(basis: RewardBasis) -> Option<&'static str> {
+    match basis {
+        RewardBasis::Model => None,
+        RewardBasis::ViewedCampaigns => Some(
+            "no reward issued to this user yet: the most issued rewards of the campaigns they viewed",
+        ),
+        RewardBasis::Popular => Some("no history for this user: the most issued rewards"),
+    }
+}
+
+#[derive(Serialize)]
+struct JsonItem {
+    rank: usize,
+    reward_id: i64,
+    score: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    because: Option<Vec<String>>,
+}
+
+pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
+    let store = global.open_store()?;
+    let k = usize::from(args.k);
+    let started = Instant::now();
+    let log = store.reward_events()?;
+    let mapping = store.mapping_list()?;
+    if log.events.is_empty() {
+        bail!("the database holds no HTTP log: load one with `perx load --data DIR`");
+    }
+    let params = RewardParams {
+        repeatable: args.repeatable,
+        ..RewardParams::default()
+    };
+    let model = RewardModel::fit(&log.events, &mapping, params)?;
+    let fitted = started.elapsed().as_secs_f64();
+    let all_histories = histories(&log.events);
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if to_terminal {
+        RecFormat::Table
+    } else {
+        RecFormat::Csv
+    });
+    let mut dest = Destination::open(args.output.as_deref())?;
+    let mut out = dest.writer(format == RecFormat::Table);
+    if args.all {
+        if format != RecFormat::Csv {
+            bail!(
+                "--all writes CSV (user_id,rank,reward_id): leave out --format or use --format csv"
+            );
+        }
+        writeln!(out, "user_id,rank,reward_id")?;
+        let empty = History::default();
+        let mut cold = 0usize;
+        for (i, id) in log.users.iter().enumerate() {
+            let h = u32::try_from(i)
+                .ok()
+                .and_then(|u| all_histories.get(&u))
+                .unwrap_or(&empty);
+            let r = model.recommend(h, k);
+            cold += usize::from(r.basis != RewardBasis::Model);
+            for (rank, (reward, _)) in r.items.iter().enumerate() {
+                writeln!(out, "{id},{},{reward}", rank + 1)?;
+            }
+        }
+        let flushed = out.flush();
+        drop(out);
+        flushed.map_err(|e| dest.context(e.into()))?;
+        dest.commit()?;
+        errln!(
+            "{} users, top {k} rewards each, in {:.3} s (model fitted in {fitted:.3} s){}",
+            log.users.len(),
+            started.elapsed().as_secs_f64(),
+            if cold > 0 {
+                format!("; {cold} without an issued reward got the popular ones")
+            } else {
+                String::new()
+            }
+        );
+        return Ok(exit::OK);
+    }
+    let Some(user) = args.user.as_deref() else {
+        bail!("give --user ID or --all");
+    };
+    let history = match log.user_index(user.trim()) {
+        Some(u) => all_histories.get(&u).cloned().unwrap_or_default(),
+        None => {
+            errln!(
+                "user {} is not in the HTTP log: showing the most issued rewards",
+                visible(user)
+            );
+            History::default()
+        }
+    };
+    let result = model.recommend(&history, k);
+    if let Some(note) = basis_note(result.basis) {
+        errln!("{note}");
+    }
+    let because = |reward: i64| -> Vec<String> {
+        model
+            .explain(&history, reward, 3)
+            .into_iter()
+            .filter(|(_, _, c)| *c > 0.0)
+            .map(|(kind, item, _)| match kind {
+                EventKind::Reward => format!("issued reward {item}"),
+                EventKind::View => format!("viewed campaign {item}"),
+            })
+            .collect()
+    };
+    let explain = args.explain && result.basis == RewardBasis::Model;
+    let write = |out: &mut dyn Write| -> std::io::Result<()> {
+        match format {
+            RecFormat::Table => {
+                writeln!(out, "Rewards for user {}:", visible(user))?;
+                for (rank, (reward, score)) in result.items.iter().enumerate() {
+                    write!(out, "{:>3}  reward {reward:<8} score {score:.4}", rank + 1)?;
+                    if explain {
+                        write!(out, "  because: {}", because(*reward).join("; "))?;
+                    }
+                    writeln!(out)?;
+                }
+            }
+            RecFormat::Csv => {
+                write!(out, "user_id,rank,reward_id,score")?;
+                writeln!(out, "{}", if explain { ",because" } else { "" })?;
+                for (rank, (reward, score)) in result.items.iter().enumerate() {
+                    write!(out, "{user},{},{reward},{score}", rank + 1)?;
+                    if explain {
+                        write!(out, ",\"{}\"", because(*reward).join("; "))?;
+                    }
+                    writeln!(out)?;
+                }
+            }
+            RecFormat::Json => {
+                let items: Vec<JsonItem> = result
+                    .items
+                    .iter()
+                    .enumerate()
+                    .map(|(rank, (reward, score))| JsonItem {
+                        rank: rank + 1,
+                        reward_id: *reward,
+                        score: *score,
+                        because: explain.then(|| because(*reward)),
+                    })
+                    .collect();
+                let doc = serde_json::json!({
+                    "user_id": user,
+                    "catalog": "rewards",
+                    "basis": format!("{:?}", result.basis),
+                    "notice": basis_note(result.basis),
+                    "items": items,
+                });
+                serde_json::to_writer_pretty(&mut *out, &doc)?;
+                writeln!(out)?;
+            }
+        }
+        Ok(())
+    };
+    let written = write(&mut out).and_then(|()| out.flush());
+    drop(out);
+    written.map_err(|e| dest.context(e.into()))?;
+    dest.commit()?;
+    Ok(exit::OK)
+}
+
+#[derive(Serialize)]
+struct Row {
+    name: &'static str,
+    metrics: Metrics,
+}
+
+/// The tuning grid: the same budget for every parameter the baselines do not have.
+fn grid() -> Vec<RewardParams> {
+    let mut out = Vec::new();
+    for view_weight in [0.0, 0.25, 1.0] {
+        for half_life_days in [3.0, 14.0, 60.0] {
+            for ridge in [0.1, 1.0, 10.0] {
+                for popularity in [0.0, 0.25, 0.5] {
+                    out.push(RewardParams {
+                        view_weight,
+                        half_life_days,
+                        ridge,
+                        popularity,
+                        ..RewardParams::default()
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
+    let store = global.open_store()?;
+    let k = usize::from(args.k);
+    let log = store.reward_events()?;
+    let mapping = store.mapping_list()?;
+    let Some(newest) = log.events.iter().map(|e| e.ts_micros).max() else {
+        bail!("the database holds no HTTP log: load one with `perx load --data DIR`");
+    };
+    if !args.cutoff_days.is_finite() || args.cutoff_days <= 0.0 {
+        bail!("--cutoff-days must be positive");
+    }
+    let oldest = log
+        .events
+        .iter()
+        .map(|e| e.ts_micros)
+        .min()
+        .unwrap_or(newest);
+    let mut span = (args.cutoff_days * 86_400e6) as i64;
+    // A log shorter than twice the cut-off (the sample spans hours) would leave nothing
+    // to train on: its last fifth is the truth then.
+    if newest - oldest < 2 * span {
+        span = (newest - oldest) / 5;
+        errln!(
+            "the log spans {:.1} hours, less than twice --cutoff-days: its last fifth ({:.1} hours) is the truth",
+            (newest - oldest) as f64 / 3.6e9,
+            span as f64 / 3.6e9
+        );
+    }
+    let cutoff = newest - span;
+    let (train, truth) = time_split(&log.events, cutoff);
+    // Tuning on a validation split carved out of train the same way, never the test.
+    let (fit_part, validation) = time_split(&train, cutoff - span);
+    let started = Instant::now();
+    let mut best = (RewardParams::default(), -1.0);
+    if !args.no_tune && !validation.is_empty() {
+        for p in grid() {
+            let m = RewardModel::fit(&fit_part, &mapping, p)?;
+            let score = evaluate_rewards(&m, &fit_part, &validation, k, None).ndcg;
+            if score > best.1 {
+                best = (p, score);
+            }
+        }
+    }
+    let tuned = best.0;
+    let model = RewardModel::fit(&train, &mapping, tuned)?;
+    let rows = [
+        Row {
+            name: "perx rewards (tuned)",
+            metrics: evaluate_rewards(&model, &train, &truth, k, None),
+        },
+        Row {
+            name: "most issued",
+            metrics: evaluate_rewards(&model, &train, &truth, k, Some(Baseline::MostIssued)),
+        },
+        Row {
+            name: "viewed campaigns' rewards, most issued first",
+            metrics: evaluate_rewards(&model, &train, &truth, k, Some(Baseline::ViewedCampaigns)),
+        },
+    ];
+    let users_with_truth = truth.len();
+    let cold: usize = {
+        let h = histories(&train);
+        truth
+            .keys()
+            .filter(|u| h.get(u).is_none_or(|h| h.issues.is_empty()))
+            .count()
+    };
+    let catalog: HashSet<i64> = mapping.iter().map(|&(_, r)| r).collect();
+    if args.format == super::SummaryFormat::Json {
+        let doc = serde_json::json!({
+            "catalog": "rewards", "k": k, "cutoff_days": args.cutoff_days,
+            "train_events": train.len(), "users_with_truth": users_with_truth,
+            "cold_users": cold, "rewards": catalog.len(),
+            "tuned": format!("{tuned:?}"), "rows": rows,
+        });
+        outln!("{}", serde_json::to_string_pretty(&doc)?)?;
+        return Ok(exit::OK);
+    }
+    outln!(
+        "Rewards, time split: the last {:.1} hour(s) of the log are the truth; {} training events, \
+         {users_with_truth} users with issued rewards to find ({cold} with none issued before), \
+         {} rewards in the catalog; tuned in {:.2} s on a validation split before the cut-off",
+        span as f64 / 3.6e9,
+        train.len(),
+        catalog.len(),
+        started.elapsed().as_secs_f64()
+    )?;
+    outln!("tuned: {tuned:?}")?;
+    outln!(
+        "{:<46} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}",
+        "",
+        format!("P@{k}"),
+        format!("R@{k}"),
+        format!("NDCG@{k}"),
+        "HR",
+        "MRR",
+        "coverage"
+    )?;
+    for r in &rows {
+        let m = r.metrics;
+        outln!(
+            "{:<46} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>9.4}",
+            r.name,
+            m.precision,
+            m.recall,
+            m.ndcg,
+            m.hit_rate,
+            m.mrr,
+            m.coverage
+        )?;
+    }
+    Ok(exit::OK)
+}

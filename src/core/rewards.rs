@@ -1,0 +1,576 @@
+//! Reward recommendations for the platform's own users, from the HTTP log: rewards issued
+//! to a user (strong), campaigns the user viewed spread to the rewards they contain
+//! through the campaign–reward mapping (weaker), both decayed with age. The model is of the
+//! MovieLens model's family, an item–item filter on the spectrum of the weighted
+//! user × reward matrix: with `G = XsᵀXs`, `B = G (G + μI)⁻¹`, each direction of the
+//! spectrum kept by σ²/(σ² + μ). Scores are `x_u B` scaled by reward popularity^γ. Pure:
+//! no I/O.
+
+use std::collections::{HashMap, HashSet};
+
+use faer::linalg::solvers::DenseSolveCore;
+use faer::{Mat, Side};
+
+use crate::core::eval::Metrics;
+use crate::core::logline::EventKind;
+
+/// One request of the log, with the user as a dense index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RewardEvent {
+    /// The user (an index into the caller's list of user ids).
+    pub user: u32,
+    /// When, µs since the epoch (UTC).
+    pub ts_micros: i64,
+    /// A campaign view or a reward issue.
+    pub kind: EventKind,
+    /// The campaign or reward id.
+    pub item: i64,
+}
+
+/// What shapes the model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RewardParams {
+    /// Weight of a campaign view, shared among the campaign's rewards (an issue weighs 1).
+    pub view_weight: f64,
+    /// Half-life of an event's weight, in days before the newest event.
+    pub half_life_days: f64,
+    /// μ, as a multiple of the mean diagonal of the Gram matrix.
+    pub ridge: f64,
+    /// α: rewards are weighted by (weight)^-α.
+    pub item_exponent: f64,
+    /// β: users are weighted by (weight)^-β.
+    pub user_exponent: f64,
+    /// γ: scores of reward r are multiplied by (issues of r + 1)^γ.
+    pub popularity: f64,
+    /// Whether a reward already issued to a user may be recommended again.
+    pub repeatable: bool,
+}
+
+impl Default for RewardParams {
+    fn default() -> Self {
+        RewardParams {
+            view_weight: 0.5,
+            half_life_days: 14.0,
+            ridge: 1.0,
+            item_exponent: 0.25,
+            user_exponent: 0.25,
+            popularity: 0.25,
+            repeatable: false,
+        }
+    }
+}
+
+/// What a recommendation was made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RewardBasis {
+    /// The model, from the user's issues and views.
+    Model,
+    /// No reward issued yet: the most issued rewards of the campaigns the user viewed,
+    /// then the most issued overall.
+    ViewedCampaigns,
+    /// No history at all: the most issued rewards.
+    Popular,
+}
+
+/// A ranked list of rewards for one user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RewardRecommendation {
+    /// (reward id, score), best first.
+    pub items: Vec<(i64, f64)>,
+    /// How it was made.
+    pub basis: RewardBasis,
+}
+
+/// A user's history, as the model reads it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct History {
+    /// (campaign, µs) of each view.
+    pub views: Vec<(i64, i64)>,
+    /// (reward, µs) of each issue.
+    pub issues: Vec<(i64, i64)>,
+}
+
+/// Why an error.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum RewardError {
+    /// The campaign–reward mapping is empty: nothing can be recommended.
+    #[error("the campaign-reward mapping is empty: load campaign_reward_mapping.csv first")]
+    NoCatalog,
+    /// A parameter out of range.
+    #[error("{0}")]
+    BadParam(String),
+}
+
+/// The fitted model.
+#[derive(Debug, Clone)]
+pub struct RewardModel {
+    params: RewardParams,
+    /// The catalog: rewards that belong to some campaign, ascending.
+    rewards: Vec<i64>,
+    index: HashMap<i64, usize>,
+    /// Each campaign's rewards (catalog indices).
+    campaign_rewards: HashMap<i64, Vec<usize>>,
+    /// Row-major n × n filter.
+    b: Vec<f64>,
+    /// Issues of each reward in the training events.
+    issued: Vec<u64>,
+    /// The newest event, the reference of the decay.
+    newest: i64,
+}
+
+/// Microseconds in a day.
+const DAY_US: f64 = 86_400e6;
+
+impl RewardModel {
+    /// Fits the model on `events` (any order), the catalog being the rewards of `mapping`
+    /// ((campaign, reward) pairs).
+    pub fn fit(
+        events: &[RewardEvent],
+        mapping: &[(i64, i64)],
+        params: RewardParams,
+    ) -> Result<RewardModel, RewardError> {
+        if !(params.half_life_days > 0.0 && params.ridge > 0.0 && params.view_weight >= 0.0) {
+            return Err(RewardError::BadParam(
+                "half-life and ridge must be positive, the view weight not negative".into(),
+            ));
+        }
+        let mut rewards: Vec<i64> = mapping.iter().map(|&(_, r)| r).collect();
+        rewards.sort_unstable();
+        rewards.dedup();
+        if rewards.is_empty() {
+            return Err(RewardError::NoCatalog);
+        }
+        let index: HashMap<i64, usize> = rewards.iter().enumerate().map(|(i, r)| (*r, i)).collect();
+        let mut campaign_rewards: HashMap<i64, Vec<usize>> = HashMap::new();
+        let mut seen_pairs = HashSet::new();
+        for &(c, r) in mapping {
+            if seen_pairs.insert((c, r)) {
+                campaign_rewards.entry(c).or_default().push(index[&r]);
+            }
+        }
+        let n = rewards.len();
+        let newest = events.iter().map(|e| e.ts_micros).max().unwrap_or(0);
+        let mut model = RewardModel {
+            params,
+            rewards,
+            index,
+            campaign_rewards,
+            b: Vec::new(),
+            issued: vec![0; n],
+            newest,
+        };
+        // Each user's weighted row.
+        let mut rows: HashMap<u32, HashMap<usize, f64>> = HashMap::new();
+        for e in events {
+            if e.kind == EventKind::Reward
+                && let Some(&i) = model.index.get(&e.item)
+            {
+                model.issued[i] += 1;
+            }
+            let row = rows.entry(e.user).or_default();
+            model.add(row, e.kind, e.item, e.ts_micros);
+        }
+        // Degree weighting, then the Gram matrix of the weighted rows.
+        let mut item_weight = vec![0f64; n];
+        for row in rows.values() {
+            for (&i, &w) in row {
+                item_weight[i] += w;
+            }
+        }
+        let item_scale: Vec<f64> = item_weight
+            .iter()
+            .map(|&w| {
+                if w > 0.0 {
+                    w.powf(-params.item_exponent)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let mut gram = vec![0f64; n * n];
+        let mut entries: Vec<(usize, f64)> = Vec::new();
+        for row in rows.values() {
+            let total: f64 = row.values().sum();
+            if total <= 0.0 {
+                continue;
+            }
+            let user_scale = total.powf(-params.user_exponent);
+            entries.clear();
+            entries.extend(
+                row.iter()
+                    .map(|(&i, &w)| (i, w * user_scale * item_scale[i])),
+            );
+            for &(a, wa) in &entries {
+                for &(b, wb) in &entries {
+                    gram[a * n + b] += wa * wb;
+                }
+            }
+        }
+        let mean_diag = (0..n).map(|i| gram[i * n + i]).sum::<f64>() / n as f64;
+        let mu = params.ridge * mean_diag.max(1e-9);
+        let g = Mat::<f64>::from_fn(n, n, |i, j| gram[i * n + j]);
+        let shifted =
+            Mat::<f64>::from_fn(n, n, |i, j| gram[i * n + j] + if i == j { mu } else { 0.0 });
+        let p = shifted
+            .llt(Side::Lower)
+            .map_err(|_| RewardError::BadParam("G + μI is not positive definite".into()))?
+            .inverse();
+        // B = G (G + μI)⁻¹, rows scaled back by the item weights so scores read in the
+        // user's own units.
+        let prod = &g * &p;
+        model.b = (0..n * n).map(|k| prod[(k / n, k % n)]).collect();
+        Ok(model)
+    }
+
+    /// Adds one event to a user's weighted row.
+    fn add(&self, row: &mut HashMap<usize, f64>, kind: EventKind, item: i64, ts: i64) {
+        let age_days = (self.newest - ts).max(0) as f64 / DAY_US;
+        let decay = 0.5f64.powf(age_days / self.params.half_life_days);
+        match kind {
+            EventKind::Reward => {
+                if let Some(&i) = self.index.get(&item) {
+                    *row.entry(i).or_default() += decay;
+                }
+            }
+            EventKind::View => {
+                if let Some(rs) = self.campaign_rewards.get(&item) {
+                    let share = self.params.view_weight * decay / rs.len() as f64;
+                    for &i in rs {
+                        *row.entry(i).or_default() += share;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The catalog: every reward that belongs to a campaign, ascending.
+    pub fn rewards(&self) -> &[i64] {
+        &self.rewards
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> RewardParams {
+        self.params
+    }
+
+    /// The top `k` rewards for a user with `history`.
+    pub fn recommend(&self, history: &History, k: usize) -> RewardRecommendation {
+        let n = self.rewards.len();
+        let issued: HashSet<usize> = history
+            .issues
+            .iter()
+            .filter_map(|(r, _)| self.index.get(r).copied())
+            .collect();
+        let allowed = |i: usize| self.params.repeatable || !issued.contains(&i);
+        let pop = |i: usize| self.issued[i] as f64;
+        if history.issues.is_empty() {
+            // Cold: the most issued rewards of the campaigns viewed, then overall.
+            let viewed: HashSet<usize> = history
+                .views
+                .iter()
+                .filter_map(|(c, _)| self.campaign_rewards.get(c))
+                .flatten()
+                .copied()
+                .collect();
+            let basis = if viewed.is_empty() {
+                RewardBasis::Popular
+            } else {
+                RewardBasis::ViewedCampaigns
+            };
+            let mut order: Vec<usize> = (0..n).filter(|&i| allowed(i)).collect();
+            order.sort_by(|&a, &b| {
+                viewed
+                    .contains(&b)
+                    .cmp(&viewed.contains(&a))
+                    .then(pop(b).total_cmp(&pop(a)))
+                    .then(a.cmp(&b))
+            });
+            let items = order
+                .into_iter()
+                .take(k)
+                .map(|i| (self.rewards[i], pop(i)))
+                .collect();
+            return RewardRecommendation { items, basis };
+        }
+        let mut row = HashMap::new();
+        for &(c, t) in &history.views {
+            self.add(&mut row, EventKind::View, c, t);
+        }
+        for &(r, t) in &history.issues {
+            self.add(&mut row, EventKind::Reward, r, t);
+        }
+        let mut scores = vec![0f64; n];
+        for (&i, &w) in &row {
+            let b = &self.b[i * n..(i + 1) * n];
+            for (s, v) in scores.iter_mut().zip(b) {
+                *s += w * v;
+            }
+        }
+        let mut order: Vec<(usize, f64)> = (0..n)
+            .filter(|&i| allowed(i))
+            .map(|i| (i, scores[i] * (pop(i) + 1.0).powf(self.params.popularity)))
+            .collect();
+        order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        RewardRecommendation {
+            items: order
+                .into_iter()
+                .take(k)
+                .map(|(i, s)| (self.rewards[i], s))
+                .collect(),
+            basis: RewardBasis::Model,
+        }
+    }
+
+    /// What in `history` drove reward `reward`'s score most: (event kind, item id,
+    /// contribution), at most `n`, largest first.
+    pub fn explain(&self, history: &History, reward: i64, n: usize) -> Vec<(EventKind, i64, f64)> {
+        let Some(&target) = self.index.get(&reward) else {
+            return Vec::new();
+        };
+        let size = self.rewards.len();
+        let mut out: Vec<(EventKind, i64, f64)> = Vec::new();
+        let mut push = |kind, item, row: HashMap<usize, f64>| {
+            let c: f64 = row
+                .iter()
+                .map(|(&i, &w)| w * self.b[i * size + target])
+                .sum();
+            match out.iter_mut().find(|(k, it, _)| *k == kind && *it == item) {
+                Some(e) => e.2 += c,
+                None => out.push((kind, item, c)),
+            }
+        };
+        for &(c, t) in &history.views {
+            let mut row = HashMap::new();
+            self.add(&mut row, EventKind::View, c, t);
+            push(EventKind::View, c, row);
+        }
+        for &(r, t) in &history.issues {
+            let mut row = HashMap::new();
+            self.add(&mut row, EventKind::Reward, r, t);
+            push(EventKind::Reward, r, row);
+        }
+        out.sort_by(|a, b| b.2.total_cmp(&a.2));
+        out.truncate(n);
+        out
+    }
+}
+
+/// Each user's history from events.
+pub fn histories(events: &[RewardEvent]) -> HashMap<u32, History> {
+    let mut out: HashMap<u32, History> = HashMap::new();
+    for e in events {
+        let h = out.entry(e.user).or_default();
+        match e.kind {
+            EventKind::View => h.views.push((e.item, e.ts_micros)),
+            EventKind::Reward => h.issues.push((e.item, e.ts_micros)),
+        }
+    }
+    out
+}
+
+/// The time split of `perx eval --catalog rewards`: events before `cutoff` train; the
+/// rewards issued at or after it are each user's truth.
+pub fn time_split(
+    events: &[RewardEvent],
+    cutoff: i64,
+) -> (Vec<RewardEvent>, HashMap<u32, HashSet<i64>>) {
+    let mut train = Vec::new();
+    let mut truth: HashMap<u32, HashSet<i64>> = HashMap::new();
+    for e in events {
+        if e.ts_micros < cutoff {
+            train.push(*e);
+        } else if e.kind == EventKind::Reward {
+            truth.entry(e.user).or_default().insert(e.item);
+        }
+    }
+    (train, truth)
+}
+
+/// The baselines of `perx eval --catalog rewards`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Baseline {
+    /// The most issued rewards overall.
+    MostIssued,
+    /// The rewards of the campaigns the user viewed, most issued first, then the others.
+    ViewedCampaigns,
+}
+
+/// Scores the model (or a baseline) on the users with truth: top-`k` metrics.
+pub fn evaluate_rewards(
+    model: &RewardModel,
+    train: &[RewardEvent],
+    truth: &HashMap<u32, HashSet<i64>>,
+    k: usize,
+    baseline: Option<Baseline>,
+) -> Metrics {
+    let histories = histories(train);
+    let empty = History::default();
+    // Reward ids as u32 for the shared metrics (ids outside u32 are not rewards of ours).
+    let relevant: HashMap<u32, HashSet<u32>> = truth
+        .iter()
+        .map(|(u, rs)| {
+            (
+                *u,
+                rs.iter().filter_map(|r| u32::try_from(*r).ok()).collect(),
+            )
+        })
+        .collect();
+    let mut lists: Vec<(u32, Vec<u32>)> = Vec::new();
+    for &user in truth.keys() {
+        let h = histories.get(&user).unwrap_or(&empty);
+        let list = match baseline {
+            None => model.recommend(h, k),
+            Some(Baseline::MostIssued) => model.recommend(
+                &History {
+                    views: Vec::new(),
+                    issues: h.issues.clone(),
+                },
+                usize::MAX,
+            ),
+            Some(Baseline::ViewedCampaigns) => model.recommend(
+                &History {
+                    views: h.views.clone(),
+                    issues: Vec::new(),
+                },
+                usize::MAX,
+            ),
+        };
+        let issued: HashSet<i64> = h.issues.iter().map(|(r, _)| *r).collect();
+        let ids: Vec<u32> = list
+            .items
+            .iter()
+            .filter(|(r, _)| model.params.repeatable || !issued.contains(r))
+            .filter_map(|(r, _)| u32::try_from(*r).ok())
+            .take(k)
+            .collect();
+        lists.push((user, ids));
+    }
+    lists.sort_by_key(|(u, _)| *u);
+    crate::core::eval::evaluate(
+        lists.iter().map(|(u, l)| (*u, l.as_slice())),
+        &relevant,
+        k,
+        model.rewards.len(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 86_400_000_000;
+
+    fn ev(user: u32, day: i64, kind: EventKind, item: i64) -> RewardEvent {
+        RewardEvent {
+            user,
+            ts_micros: day * DAY,
+            kind,
+            item,
+        }
+    }
+
+    /// Campaign 1 holds rewards 10, 11; campaign 2 holds 20, 21; reward 30 is in none.
+    const MAPPING: &[(i64, i64)] = &[(1, 10), (1, 11), (2, 20), (2, 21), (1, 10)];
+
+    fn events() -> Vec<RewardEvent> {
+        use EventKind::*;
+        let mut e = Vec::new();
+        // Users 0..20 view campaign 1 and take both of its rewards; 20..40 do so for 2.
+        for u in 0..20 {
+            e.extend([
+                ev(u, 1, View, 1),
+                ev(u, 1, Reward, 10),
+                ev(u, 2, Reward, 11),
+            ]);
+        }
+        for u in 20..40 {
+            e.extend([
+                ev(u, 1, View, 2),
+                ev(u, 1, Reward, 20),
+                ev(u, 2, Reward, 21),
+            ]);
+        }
+        e.push(ev(40, 3, Reward, 30));
+        e
+    }
+
+    #[test]
+    fn a_user_gets_the_rewards_that_go_with_theirs_and_never_one_again() {
+        let m = RewardModel::fit(&events(), MAPPING, RewardParams::default()).unwrap();
+        assert_eq!(
+            m.rewards(),
+            [10, 11, 20, 21],
+            "only rewards of some campaign"
+        );
+        let h = History {
+            views: vec![],
+            issues: vec![(10, 3 * DAY)],
+        };
+        let r = m.recommend(&h, 2);
+        assert_eq!(r.basis, RewardBasis::Model);
+        assert_eq!(r.items[0].0, 11, "{r:?}");
+        assert!(
+            r.items.iter().all(|(id, _)| *id != 10),
+            "issued once: not again"
+        );
+        let again = RewardModel::fit(
+            &events(),
+            MAPPING,
+            RewardParams {
+                repeatable: true,
+                ..RewardParams::default()
+            },
+        )
+        .unwrap();
+        assert!(again.recommend(&h, 4).items.iter().any(|(id, _)| *id == 10));
+        // Explain: the issue of 10 drove 11.
+        let why = m.explain(&h, 11, 3);
+        assert_eq!((why[0].0, why[0].1), (EventKind::Reward, 10));
+    }
+
+    #[test]
+    fn a_viewer_gets_the_viewed_campaigns_rewards_first_and_a_stranger_the_popular_ones() {
+        let m = RewardModel::fit(&events(), MAPPING, RewardParams::default()).unwrap();
+        let viewer = History {
+            views: vec![(2, 3 * DAY)],
+            issues: vec![],
+        };
+        let r = m.recommend(&viewer, 4);
+        assert_eq!(r.basis, RewardBasis::ViewedCampaigns);
+        let first: HashSet<i64> = r.items[..2].iter().map(|(id, _)| *id).collect();
+        assert_eq!(first, [20, 21].into());
+        let r = m.recommend(&History::default(), 4);
+        assert_eq!(r.basis, RewardBasis::Popular);
+        assert_eq!(r.items.len(), 4);
+    }
+
+    #[test]
+    fn the_time_split_and_the_metrics() {
+        let mut all = events();
+        // After the cut-off, user 0 takes reward 11 again and user 5 views campaign 2 and
+        // takes 20.
+        all.push(ev(5, 10, EventKind::Reward, 20));
+        let (train, truth) = time_split(&all, 5 * DAY);
+        assert_eq!(train.len(), all.len() - 1);
+        assert_eq!(truth[&5], [20].into());
+        let m = RewardModel::fit(&train, MAPPING, RewardParams::default()).unwrap();
+        let metrics = evaluate_rewards(&m, &train, &truth, 2, None);
+        assert_eq!(metrics.users, 1);
+        // User 5 took 10 and 11: the model's next best are campaign 2's.
+        assert!(metrics.hit_rate > 0.99, "{metrics:?}");
+        let d1 = RewardModel::fit(&train, MAPPING, RewardParams::default()).unwrap();
+        assert_eq!(
+            d1.recommend(&History::default(), 4),
+            m.recommend(&History::default(), 4),
+            "deterministic"
+        );
+    }
+
+    #[test]
+    fn an_empty_catalog_is_an_error() {
+        assert_eq!(
+            RewardModel::fit(&events(), &[], RewardParams::default()).unwrap_err(),
+            RewardError::NoCatalog
+        );
+    }
+}
