@@ -12,7 +12,7 @@ use serde::Serialize;
 use perx::core::eval::Metrics;
 use perx::core::logline::EventKind;
 use perx::core::rewards::{
-    Baseline, History, RewardBasis, RewardModel, RewardParams, evaluate_rewards, histories,
+    Baseline, History, RewardBasis, RewardModel, RewardParams, by_user, evaluate_rewards,
     time_split,
 };
 use perx::exit;
@@ -57,7 +57,7 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     };
     let model = RewardModel::fit(&log.events, &mapping, params)?;
     let fitted = started.elapsed().as_secs_f64();
-    let all_histories = histories(&log.events);
+    let grouped = by_user(&log.events);
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let format = args.format.unwrap_or(if to_terminal {
         RecFormat::Table
@@ -73,14 +73,12 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
             );
         }
         writeln!(out, "user_id,rank,reward_id")?;
-        let empty = History::default();
         let mut cold = 0usize;
         for (i, id) in log.users.iter().enumerate() {
             let h = u32::try_from(i)
-                .ok()
-                .and_then(|u| all_histories.get(&u))
-                .unwrap_or(&empty);
-            let r = model.recommend(h, k);
+                .map(|u| grouped.history(u))
+                .unwrap_or_default();
+            let r = model.recommend(&h, k);
             cold += usize::from(r.basis != RewardBasis::Model);
             for (rank, (reward, _)) in r.items.iter().enumerate() {
                 writeln!(out, "{id},{},{reward}", rank + 1)?;
@@ -106,7 +104,7 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
         bail!("give --user ID or --all");
     };
     let history = match log.user_index(user.trim()) {
-        Some(u) => all_histories.get(&u).cloned().unwrap_or_default(),
+        Some(u) => grouped.history(u),
         None => {
             errln!(
                 "user {} is not in the HTTP log: showing the most issued rewards",
@@ -274,10 +272,10 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
     ];
     let users_with_truth = truth.len();
     let cold: usize = {
-        let h = histories(&train);
+        let grouped = by_user(&train);
         truth
             .keys()
-            .filter(|u| h.get(u).is_none_or(|h| h.issues.is_empty()))
+            .filter(|&&u| grouped.get(u).iter().all(|e| e.kind != EventKind::Reward))
             .count()
     };
     let catalog: HashSet<i64> = mapping.iter().map(|&(_, r)| r).collect();

@@ -112,6 +112,12 @@ pub struct RewardModel {
     campaign_rewards: HashMap<i64, Vec<usize>>,
     /// Row-major n × n filter.
     b: Vec<f64>,
+    /// M B: each campaign's view spread through the filter (campaigns × rewards).
+    mb: Vec<f64>,
+    /// Campaign ids → rows of `mb`.
+    campaign_index: HashMap<i64, usize>,
+    /// Catalog indices, most issued first.
+    popular: Vec<usize>,
     /// Issues of each reward in the training events.
     issued: Vec<u64>,
     /// The newest event, the reference of the decay.
@@ -150,36 +156,101 @@ impl RewardModel {
         }
         let n = rewards.len();
         let newest = events.iter().map(|e| e.ts_micros).max().unwrap_or(0);
+        let campaigns: Vec<i64> = {
+            let mut c: Vec<i64> = campaign_rewards.keys().copied().collect();
+            c.sort_unstable();
+            c
+        };
+        let campaign_index: HashMap<i64, usize> =
+            campaigns.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+        let m = campaigns.len();
         let mut model = RewardModel {
             params,
             rewards,
             index,
             campaign_rewards,
             b: Vec::new(),
+            mb: Vec::new(),
+            campaign_index,
             issued: vec![0; n],
+            popular: Vec::new(),
             newest,
         };
-        // Each user's weighted row.
-        let mut rows: HashMap<u32, HashMap<usize, f64>> = HashMap::new();
-        for e in events {
-            if e.kind == EventKind::Reward
-                && let Some(&i) = model.index.get(&e.item)
-            {
-                model.issued[i] += 1;
+        // X = A + C M: A the (decayed) issues, C the (decayed, weighted) views, M the
+        // mapping with each campaign's row summing to 1. With the user weights on the
+        // left and the reward weights on the right, XsᵀXs is assembled from AᵀA, AᵀC and
+        // CᵀC, which cost the square of each user's events, not of the rewards they
+        // spread to.
+        let mut aa = vec![0f64; n * n];
+        let mut ac = vec![0f64; n * m];
+        let mut cc = vec![0f64; m * m];
+        let (mut col_a, mut col_c) = (vec![0f64; n], vec![0f64; m]);
+        let mut issues: Vec<(usize, f64)> = Vec::new();
+        let mut views: Vec<(usize, f64)> = Vec::new();
+        for group in by_user(events).groups() {
+            issues.clear();
+            views.clear();
+            for e in group {
+                let w = model.decay(e.ts_micros);
+                match e.kind {
+                    EventKind::Reward => {
+                        if let Some(&i) = model.index.get(&e.item) {
+                            model.issued[i] += 1;
+                            issues.push((i, w));
+                        }
+                    }
+                    EventKind::View => {
+                        if let Some(&c) = model.campaign_index.get(&e.item) {
+                            views.push((c, params.view_weight * w));
+                        }
+                    }
+                }
             }
-            let row = rows.entry(e.user).or_default();
-            model.add(row, e.kind, e.item, e.ts_micros);
-        }
-        // Degree weighting, then the Gram matrix of the weighted rows.
-        let mut item_weight = vec![0f64; n];
-        for row in rows.values() {
-            for (&i, &w) in row {
-                item_weight[i] += w;
+            let total: f64 =
+                issues.iter().map(|x| x.1).sum::<f64>() + views.iter().map(|x| x.1).sum::<f64>();
+            if total <= 0.0 {
+                continue;
+            }
+            let s2 = total.powf(-2.0 * params.user_exponent);
+            for &(i, w) in &issues {
+                col_a[i] += w;
+                for &(j, v) in &issues {
+                    aa[i * n + j] += s2 * w * v;
+                }
+                for &(c, v) in &views {
+                    ac[i * m + c] += s2 * w * v;
+                }
+            }
+            for &(c, w) in &views {
+                col_c[c] += w;
+                for &(d, v) in &views {
+                    cc[c * m + d] += s2 * w * v;
+                }
             }
         }
-        let item_scale: Vec<f64> = item_weight
-            .iter()
-            .map(|&w| {
+        // M, dense (campaigns × rewards).
+        let mut mm = vec![0f64; m * n];
+        for (c, id) in model.campaigns_in_order(&campaigns) {
+            let rs = &model.campaign_rewards[&id];
+            for &r in rs {
+                mm[c * n + r] += 1.0 / rs.len() as f64;
+            }
+        }
+        let mat = |rows: usize, cols: usize, v: &[f64]| {
+            Mat::<f64>::from_fn(rows, cols, |i, j| v[i * cols + j])
+        };
+        let (a_a, a_c, c_c, m_m) = (
+            mat(n, n, &aa),
+            mat(n, m, &ac),
+            mat(m, m, &cc),
+            mat(m, n, &mm),
+        );
+        let acm = &a_c * &m_m;
+        let raw = &a_a + &acm + acm.transpose() + m_m.transpose() * (&c_c * &m_m);
+        let col_x = Mat::<f64>::from_fn(1, m, |_, j| col_c[j]) * &m_m;
+        let scale: Vec<f64> = (0..n)
+            .map(|i| {
+                let w = col_a[i] + col_x[(0, i)];
                 if w > 0.0 {
                     w.powf(-params.item_exponent)
                 } else {
@@ -187,60 +258,36 @@ impl RewardModel {
                 }
             })
             .collect();
-        let mut gram = vec![0f64; n * n];
-        let mut entries: Vec<(usize, f64)> = Vec::new();
-        for row in rows.values() {
-            let total: f64 = row.values().sum();
-            if total <= 0.0 {
-                continue;
-            }
-            let user_scale = total.powf(-params.user_exponent);
-            entries.clear();
-            entries.extend(
-                row.iter()
-                    .map(|(&i, &w)| (i, w * user_scale * item_scale[i])),
-            );
-            for &(a, wa) in &entries {
-                for &(b, wb) in &entries {
-                    gram[a * n + b] += wa * wb;
-                }
-            }
-        }
-        let mean_diag = (0..n).map(|i| gram[i * n + i]).sum::<f64>() / n as f64;
+        let g = Mat::<f64>::from_fn(n, n, |i, j| raw[(i, j)] * scale[i] * scale[j]);
+        let mean_diag = (0..n).map(|i| g[(i, i)]).sum::<f64>() / n as f64;
         let mu = params.ridge * mean_diag.max(1e-9);
-        let g = Mat::<f64>::from_fn(n, n, |i, j| gram[i * n + j]);
-        let shifted =
-            Mat::<f64>::from_fn(n, n, |i, j| gram[i * n + j] + if i == j { mu } else { 0.0 });
+        let shifted = Mat::<f64>::from_fn(n, n, |i, j| g[(i, j)] + if i == j { mu } else { 0.0 });
         let p = shifted
             .llt(Side::Lower)
             .map_err(|_| RewardError::BadParam("G + μI is not positive definite".into()))?
             .inverse();
-        // B = G (G + μI)⁻¹, rows scaled back by the item weights so scores read in the
-        // user's own units.
-        let prod = &g * &p;
-        model.b = (0..n * n).map(|k| prod[(k / n, k % n)]).collect();
+        let b = &g * &p;
+        model.b = (0..n * n).map(|k| b[(k / n, k % n)]).collect();
+        let mb = &m_m * &b;
+        model.mb = (0..m * n).map(|k| mb[(k / n, k % n)]).collect();
+        let mut popular: Vec<usize> = (0..n).collect();
+        popular.sort_by(|&a, &b| model.issued[b].cmp(&model.issued[a]).then(a.cmp(&b)));
+        model.popular = popular;
         Ok(model)
     }
 
-    /// Adds one event to a user's weighted row.
-    fn add(&self, row: &mut HashMap<usize, f64>, kind: EventKind, item: i64, ts: i64) {
+    /// (index, id) of each campaign, in index order.
+    fn campaigns_in_order<'a>(
+        &self,
+        campaigns: &'a [i64],
+    ) -> impl Iterator<Item = (usize, i64)> + 'a {
+        campaigns.iter().copied().enumerate()
+    }
+
+    /// The weight of an event at `ts` (half-life decay from the newest event).
+    fn decay(&self, ts: i64) -> f64 {
         let age_days = (self.newest - ts).max(0) as f64 / DAY_US;
-        let decay = 0.5f64.powf(age_days / self.params.half_life_days);
-        match kind {
-            EventKind::Reward => {
-                if let Some(&i) = self.index.get(&item) {
-                    *row.entry(i).or_default() += decay;
-                }
-            }
-            EventKind::View => {
-                if let Some(rs) = self.campaign_rewards.get(&item) {
-                    let share = self.params.view_weight * decay / rs.len() as f64;
-                    for &i in rs {
-                        *row.entry(i).or_default() += share;
-                    }
-                }
-            }
-        }
+        0.5f64.powf(age_days / self.params.half_life_days)
     }
 
     /// The catalog: every reward that belongs to a campaign, ascending.
@@ -265,52 +312,66 @@ impl RewardModel {
         let pop = |i: usize| self.issued[i] as f64;
         if history.issues.is_empty() {
             // Cold: the most issued rewards of the campaigns viewed, then overall.
-            let viewed: HashSet<usize> = history
+            let mut viewed: Vec<usize> = history
                 .views
                 .iter()
                 .filter_map(|(c, _)| self.campaign_rewards.get(c))
                 .flatten()
                 .copied()
                 .collect();
+            viewed.sort_by(|&a, &b| self.issued[b].cmp(&self.issued[a]).then(a.cmp(&b)));
+            viewed.dedup();
             let basis = if viewed.is_empty() {
                 RewardBasis::Popular
             } else {
                 RewardBasis::ViewedCampaigns
             };
-            let mut order: Vec<usize> = (0..n).filter(|&i| allowed(i)).collect();
-            order.sort_by(|&a, &b| {
-                viewed
-                    .contains(&b)
-                    .cmp(&viewed.contains(&a))
-                    .then(pop(b).total_cmp(&pop(a)))
-                    .then(a.cmp(&b))
-            });
-            let items = order
-                .into_iter()
+            let in_viewed: HashSet<usize> = viewed.iter().copied().collect();
+            let items = viewed
+                .iter()
+                .copied()
+                .chain(
+                    self.popular
+                        .iter()
+                        .copied()
+                        .filter(|i| !in_viewed.contains(i)),
+                )
+                .filter(|&i| allowed(i))
                 .take(k)
                 .map(|i| (self.rewards[i], pop(i)))
                 .collect();
             return RewardRecommendation { items, basis };
         }
-        let mut row = HashMap::new();
-        for &(c, t) in &history.views {
-            self.add(&mut row, EventKind::View, c, t);
-        }
-        for &(r, t) in &history.issues {
-            self.add(&mut row, EventKind::Reward, r, t);
-        }
+        // x_u B = a_u B + c_u (M B).
         let mut scores = vec![0f64; n];
-        for (&i, &w) in &row {
-            let b = &self.b[i * n..(i + 1) * n];
-            for (s, v) in scores.iter_mut().zip(b) {
+        let mut add = |row: &[f64], w: f64| {
+            for (s, v) in scores.iter_mut().zip(row) {
                 *s += w * v;
+            }
+        };
+        for &(r, t) in &history.issues {
+            if let Some(&i) = self.index.get(&r) {
+                add(&self.b[i * n..(i + 1) * n], self.decay(t));
+            }
+        }
+        for &(c, t) in &history.views {
+            if let Some(&ci) = self.campaign_index.get(&c) {
+                add(
+                    &self.mb[ci * n..(ci + 1) * n],
+                    self.params.view_weight * self.decay(t),
+                );
             }
         }
         let mut order: Vec<(usize, f64)> = (0..n)
             .filter(|&i| allowed(i))
             .map(|i| (i, scores[i] * (pop(i) + 1.0).powf(self.params.popularity)))
             .collect();
-        order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let best = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if order.len() > k && k > 0 {
+            order.select_nth_unstable_by(k - 1, best);
+            order.truncate(k);
+        }
+        order.sort_by(best);
         RewardRecommendation {
             items: order
                 .into_iter()
@@ -329,25 +390,27 @@ impl RewardModel {
         };
         let size = self.rewards.len();
         let mut out: Vec<(EventKind, i64, f64)> = Vec::new();
-        let mut push = |kind, item, row: HashMap<usize, f64>| {
-            let c: f64 = row
-                .iter()
-                .map(|(&i, &w)| w * self.b[i * size + target])
-                .sum();
-            match out.iter_mut().find(|(k, it, _)| *k == kind && *it == item) {
-                Some(e) => e.2 += c,
-                None => out.push((kind, item, c)),
-            }
+        let mut push = |kind, item, c: f64| match out
+            .iter_mut()
+            .find(|(k, it, _)| *k == kind && *it == item)
+        {
+            Some(e) => e.2 += c,
+            None => out.push((kind, item, c)),
         };
-        for &(c, t) in &history.views {
-            let mut row = HashMap::new();
-            self.add(&mut row, EventKind::View, c, t);
-            push(EventKind::View, c, row);
-        }
         for &(r, t) in &history.issues {
-            let mut row = HashMap::new();
-            self.add(&mut row, EventKind::Reward, r, t);
-            push(EventKind::Reward, r, row);
+            if let Some(&i) = self.index.get(&r) {
+                push(
+                    EventKind::Reward,
+                    r,
+                    self.decay(t) * self.b[i * size + target],
+                );
+            }
+        }
+        for &(c, t) in &history.views {
+            if let Some(&ci) = self.campaign_index.get(&c) {
+                let w = self.params.view_weight * self.decay(t);
+                push(EventKind::View, c, w * self.mb[ci * size + target]);
+            }
         }
         out.sort_by(|a, b| b.2.total_cmp(&a.2));
         out.truncate(n);
@@ -355,17 +418,75 @@ impl RewardModel {
     }
 }
 
-/// Each user's history from events.
-pub fn histories(events: &[RewardEvent]) -> HashMap<u32, History> {
-    let mut out: HashMap<u32, History> = HashMap::new();
-    for e in events {
-        let h = out.entry(e.user).or_default();
-        match e.kind {
-            EventKind::View => h.views.push((e.item, e.ts_micros)),
-            EventKind::Reward => h.issues.push((e.item, e.ts_micros)),
+/// Events grouped by user (a counting sort: one pass to count, one to place).
+#[derive(Debug, Clone)]
+pub struct ByUser {
+    events: Vec<RewardEvent>,
+    /// `offsets[u]..offsets[u + 1]` are user u's events.
+    offsets: Vec<usize>,
+}
+
+impl ByUser {
+    /// User `u`'s events (none for an unknown user).
+    pub fn get(&self, u: u32) -> &[RewardEvent] {
+        let u = u as usize;
+        match (self.offsets.get(u), self.offsets.get(u + 1)) {
+            (Some(&a), Some(&b)) => &self.events[a..b],
+            _ => &[],
         }
     }
-    out
+
+    /// User `u`'s history.
+    pub fn history(&self, u: u32) -> History {
+        let mut h = History::default();
+        for e in self.get(u) {
+            match e.kind {
+                EventKind::View => h.views.push((e.item, e.ts_micros)),
+                EventKind::Reward => h.issues.push((e.item, e.ts_micros)),
+            }
+        }
+        h
+    }
+
+    /// Every user's events, user by user.
+    pub fn groups(&self) -> impl Iterator<Item = &[RewardEvent]> {
+        self.offsets.windows(2).map(|w| &self.events[w[0]..w[1]])
+    }
+}
+
+/// Groups `events` by user.
+pub fn by_user(events: &[RewardEvent]) -> ByUser {
+    let users = events
+        .iter()
+        .map(|e| e.user as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut offsets = vec![0usize; users + 1];
+    for e in events {
+        offsets[e.user as usize + 1] += 1;
+    }
+    for i in 1..offsets.len() {
+        offsets[i] += offsets[i - 1];
+    }
+    let mut next = offsets.clone();
+    let mut placed = vec![
+        RewardEvent {
+            user: 0,
+            ts_micros: 0,
+            kind: EventKind::View,
+            item: 0
+        };
+        events.len()
+    ];
+    for e in events {
+        let slot = &mut next[e.user as usize];
+        placed[*slot] = *e;
+        *slot += 1;
+    }
+    ByUser {
+        events: placed,
+        offsets,
+    }
 }
 
 /// The time split of `perx eval --catalog rewards`: events before `cutoff` train; the
@@ -403,8 +524,7 @@ pub fn evaluate_rewards(
     k: usize,
     baseline: Option<Baseline>,
 ) -> Metrics {
-    let histories = histories(train);
-    let empty = History::default();
+    let grouped = by_user(train);
     // Reward ids as u32 for the shared metrics (ids outside u32 are not rewards of ours).
     let relevant: HashMap<u32, HashSet<u32>> = truth
         .iter()
@@ -417,7 +537,7 @@ pub fn evaluate_rewards(
         .collect();
     let mut lists: Vec<(u32, Vec<u32>)> = Vec::new();
     for &user in truth.keys() {
-        let h = histories.get(&user).unwrap_or(&empty);
+        let h = &grouped.history(user);
         let list = match baseline {
             None => model.recommend(h, k),
             Some(Baseline::MostIssued) => model.recommend(
