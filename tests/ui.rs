@@ -6,6 +6,7 @@ use perx::progress::NoProgress;
 use perx::store::Store;
 use perx::store::movielens::MlFiles;
 use perx::ui::tabs::TabId;
+use perx::ui::tabs::recommend::Catalog;
 use perx::ui::{Action, App};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -64,6 +65,7 @@ fn every_tab_at_two_sizes() {
         assert_eq!(app.current_tab(), TabId::Weekly);
         snapshot(&format!("weekly_{w}x{h}"), &screen(&mut app, w, h));
         key(&mut app, KeyCode::Char('4'));
+        to_movies(&mut app);
         assert_eq!(app.current_tab(), TabId::Recommend);
         typed(&mut app, "7");
         key(&mut app, KeyCode::Enter);
@@ -89,6 +91,7 @@ fn every_tab_at_two_sizes() {
         snapshot(&format!("data_help_{w}x{h}"), &screen(&mut app, w, h));
         key(&mut app, KeyCode::Esc);
         key(&mut app, KeyCode::Char('4'));
+        to_movies(&mut app);
         // Back in the Recommend tab the field has focus again: clear it for the next round.
         key(&mut app, KeyCode::Backspace);
         key(&mut app, KeyCode::Esc);
@@ -102,6 +105,7 @@ fn every_tab_at_two_sizes() {
 fn typed_digits_go_to_the_user_field_not_to_tab_switching() {
     let (mut app, _tmp) = app();
     key(&mut app, KeyCode::Char('4'));
+    to_movies(&mut app);
     typed(&mut app, "13");
     assert_eq!(
         app.current_tab(),
@@ -151,6 +155,7 @@ fn typed_digits_go_to_the_user_field_not_to_tab_switching() {
 fn ctrl_c_quits_even_while_typing() {
     let (mut app, _tmp) = app();
     key(&mut app, KeyCode::Char('4'));
+    to_movies(&mut app);
     app.update(Action::Key(KeyEvent::new(
         KeyCode::Char('c'),
         KeyModifiers::CONTROL,
@@ -167,6 +172,7 @@ fn an_empty_database_shows_messages_not_errors() {
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("No redeemed reward transactions loaded."), "{s}");
     key(&mut app, KeyCode::Char('4'));
+    to_movies(&mut app);
     typed(&mut app, "1");
     key(&mut app, KeyCode::Enter);
     assert_eq!(
@@ -272,6 +278,7 @@ fn x_exports_the_whole_view_with_provenance() {
     assert!(weekly.starts_with("reward_name,reward_redeemed_count,pct_diff_prev_week"));
     // Recommend: the list on screen, with titles.
     key(&mut app, KeyCode::Char('4'));
+    to_movies(&mut app);
     typed(&mut app, "7");
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Esc);
@@ -691,23 +698,64 @@ fn y_copies_the_selected_row_and_u_opens_the_user_in_recommend() {
         "\x1b]52;c;YQ==\x07",
         "what the terminal gets"
     );
-    // u: the session's user in the Recommend tab, field filled, list or message shown.
+    // u: the session's user's reward recommendations in the Recommend tab.
     key(&mut app, KeyCode::Char('u'));
     assert_eq!(app.current_tab(), TabId::Recommend);
+    assert_eq!(app.recommend_tab().catalog(), Catalog::Rewards);
     assert_eq!(app.recommend_tab().input(), row.user_id);
-    let user: u32 = row.user_id.parse().unwrap();
+    assert_eq!(app.recommend_tab().shown_rewards().len(), 10);
     let text = screen(&mut app, 160, 48);
-    if app.recommend_tab().shown_movies().is_empty() {
-        assert!(
-            app.recommend_tab()
-                .message()
-                .unwrap()
-                .contains(&row.user_id),
-            "{text}"
-        );
-    } else {
-        assert!(text.contains(&format!("for user {user}")), "{text}");
+    assert!(
+        text.contains(&format!("Rewards for user {}", row.user_id)),
+        "{text}"
+    );
+    assert!(app.error().is_none(), "{:?}", app.error());
+}
+
+/// Switches the Recommend tab to MovieLens movies (rewards are its default when the log
+/// is loaded, as it is in these tests).
+fn to_movies(app: &mut App) {
+    if app.recommend_tab().catalog() == Catalog::Rewards {
+        app.update(Action::Key(KeyEvent::new(
+            KeyCode::Char('t'),
+            KeyModifiers::CONTROL,
+        )));
     }
+    assert_eq!(app.recommend_tab().catalog(), Catalog::Movies);
+}
+
+#[test]
+fn the_recommend_tab_shows_rewards_for_a_log_user_by_default() {
+    let (mut app, _tmp) = app();
+    key(&mut app, KeyCode::Char('4'));
+    assert_eq!(app.recommend_tab().catalog(), Catalog::Rewards);
+    snapshot("recommend_rewards_empty_80x24", &screen(&mut app, 80, 24));
+    // A user who was issued rewards: ten rewards, none of them issued to them already.
+    typed(&mut app, "2000000033318");
+    key(&mut app, KeyCode::Enter);
+    let shown = app.recommend_tab().shown_rewards();
+    assert_eq!(shown.len(), 10);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('e'));
+    let text = screen(&mut app, 160, 48);
+    assert!(text.contains("Rewards for user 2000000033318"), "{text}");
+    assert!(text.contains("because"), "{text}");
+    // A stranger: the popular ones, and a message that says so.
+    key(&mut app, KeyCode::Char('i'));
+    for _ in 0..13 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "42");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.recommend_tab()
+            .message()
+            .unwrap()
+            .contains("not in the HTTP log")
+    );
+    // Ctrl-T: MovieLens movies again.
+    to_movies(&mut app);
+    assert!(app.error().is_none(), "{:?}", app.error());
 }
 
 #[test]
@@ -901,6 +949,7 @@ fn slash_finds_a_campaign_by_name_and_a_click_chooses_one() {
 fn recommendations_are_selectable_and_y_copies_one() {
     let (mut app, _tmp) = app();
     key(&mut app, KeyCode::Char('4'));
+    to_movies(&mut app);
     typed(&mut app, "7");
     key(&mut app, KeyCode::Enter);
     let movies = app.recommend_tab().shown_movies();

@@ -221,6 +221,11 @@ impl App {
                 self.query.set_text(&sql);
                 self.show(TabId::Query);
             }
+            Outcome::OpenRewards(user) => {
+                self.show(TabId::Recommend);
+                let outcome = self.recommend.open_rewards_user(&user, &self.store);
+                self.apply(TabId::Recommend, outcome);
+            }
             Outcome::OpenUser(user) => {
                 self.show(TabId::Recommend);
                 let outcome = self.recommend.open_user(user, &self.store);

@@ -32,6 +32,8 @@ pub enum Done {
     Exported(Result<Exported, UiError>),
     /// The Query tab's statement, view or frequency table is ready.
     Query(Box<crate::ui::tabs::query::QueryDone>),
+    /// The reward recommender, fitted on the log.
+    Rewards(Result<Box<crate::ui::tabs::recommend::LoadedRewards>, UiError>),
 }
 
 impl std::fmt::Debug for Done {
@@ -43,6 +45,7 @@ impl std::fmt::Debug for Done {
             Done::Reloaded(_) => "Done::Reloaded",
             Done::Exported(_) => "Done::Exported",
             Done::Query(_) => "Done::Query",
+            Done::Rewards(_) => "Done::Rewards",
         })
     }
 }

@@ -130,6 +130,31 @@ pub mod recommend {
     pub const NO_RATINGS: &str =
         "No MovieLens ratings loaded: run `perx movielens load --dir DIR` first.";
 
+    /// Title of the input field, rewards.
+    pub const REWARDS_INPUT_TITLE: &str = " Platform user id (type digits, Enter; Ctrl-T: movies) ";
+    /// Title of the input field, rewards, without focus.
+    pub const REWARDS_INPUT_TITLE_UNFOCUSED: &str =
+        " Platform user id (i to edit; Ctrl-T: movies) ";
+    /// The hint, rewards.
+    pub const HINT_REWARDS: &str =
+        "Type a log user id (u in Sessions opens one), Enter · Ctrl-T: movies";
+    /// The job of fitting the reward model.
+    pub const FITTING_REWARDS: &str = "fitting the reward recommender on the log";
+    /// While the reward model is fitted.
+    pub const FITTING_NOTE: &str = "Fitting the reward recommender on the log (Esc cancels)…";
+    /// A user with no issued reward.
+    pub const REWARDS_COLD: &str = "No reward issued to this user yet: the most issued rewards of the campaigns they viewed, then the most issued overall.";
+
+    /// A user id the log does not have.
+    pub fn rewards_unknown_user(user: &str) -> String {
+        format!("User {user} is not in the HTTP log: the most issued rewards.")
+    }
+
+    /// Title of the rewards list.
+    pub fn rewards_title(user: &str) -> String {
+        format!(" Rewards for user {user} ")
+    }
+
     /// The unknown-user message.
     pub fn unknown_user(user: u32) -> String {
         format!("User {user} is not in the MovieLens data.")

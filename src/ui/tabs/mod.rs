@@ -154,6 +154,8 @@ pub enum Outcome {
     Spawn(Work),
     /// Open this MovieLens user in the Recommend tab.
     OpenUser(u32),
+    /// Open this log user's reward recommendations in the Recommend tab.
+    OpenRewards(String),
     /// The data were reloaded: every other tab starts afresh; the text says what happened.
     DataChanged(String),
     /// Put this text on the clipboard (OSC 52).

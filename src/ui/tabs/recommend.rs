@@ -1,5 +1,8 @@
-//! Recommend tab: type a MovieLens user id, see the top movies with title, genres and
-//! score beside the user's own highest-rated movies; `e` shows why each was recommended.
+//! Recommend tab: type a user id, see the top recommendations. Two catalogs (Ctrl-T
+//! switches): the platform's rewards for a log user (the default when the log is loaded;
+//! the model is fitted on the log in the background the first time), or MovieLens movies
+//! with title, genres and score beside the user's own highest-rated movies. `e` shows why
+//! each was recommended.
 
 use std::collections::HashMap;
 
@@ -13,19 +16,72 @@ use std::path::Path;
 
 use super::{Exporting, Outcome, Tab, export_csv, select_clicked};
 use crate::core::recommend::{Basis, Params, Recommendation, Recommender};
+use crate::core::rewards::{
+    ByUser, RewardBasis, RewardModel, RewardParams, RewardRecommendation, by_user,
+};
 use crate::recommender;
 use crate::report::{Cell, Collected};
 use crate::store::Store;
 use crate::store::recommend::MovieInfo;
 use crate::ui::UiError;
 use crate::ui::jobs::{Done, Work};
-use crate::ui::keymap::{self, Binding, MOVE_KEYS, Move, ch, key};
+use crate::ui::keymap::{self, Binding, MOVE_KEYS, Move, ch, ctrl, key};
 use crate::ui::strings::recommend as s;
 
 /// How many movies are shown.
 const TOP: usize = 10;
-/// Longest user id accepted (MovieLens ids are small; this keeps the field sane).
+/// Longest user id accepted: MovieLens ids are small; log user ids have up to 38 digits.
 const MAX_DIGITS: usize = 9;
+/// See [`MAX_DIGITS`].
+const MAX_LOG_DIGITS: usize = crate::core::logline::MAX_USER_ID_DIGITS;
+
+/// What the tab recommends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Catalog {
+    /// MovieLens movies for a MovieLens user id.
+    #[default]
+    Movies,
+    /// The platform's rewards for a user id of the log.
+    Rewards,
+}
+
+/// The reward recommender fitted on the log, with the log's users.
+#[derive(Debug)]
+pub struct LoadedRewards {
+    model: RewardModel,
+    grouped: ByUser,
+    users: HashMap<String, u32>,
+}
+
+impl LoadedRewards {
+    /// Fits the model on the log of `store`.
+    pub fn fit(store: &Store) -> Result<LoadedRewards, UiError> {
+        let log = store.reward_events().map_err(UiError::from)?;
+        let mapping = store.mapping_list().map_err(UiError::from)?;
+        let model = RewardModel::fit(&log.events, &mapping, RewardParams::default())
+            .map_err(UiError::from)?;
+        let grouped = by_user(&log.events);
+        let users = log
+            .users
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, u)| Some((u, u32::try_from(i).ok()?)))
+            .collect();
+        Ok(LoadedRewards {
+            model,
+            grouped,
+            users,
+        })
+    }
+}
+
+/// The rewards on screen.
+#[derive(Debug)]
+struct RewardsShown {
+    user: String,
+    list: RewardRecommendation,
+    because: Vec<String>,
+}
 
 /// What the Recommend tab's keys do (outside the user id field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +90,7 @@ enum Command {
     Edit,
     Move,
     Explain,
+    Switch,
 }
 
 const KEYMAP: &[Binding<Command>] = &[
@@ -55,7 +112,12 @@ const KEYMAP: &[Binding<Command>] = &[
     Binding {
         keys: &[ch('e')],
         command: Command::Explain,
-        help: "show or hide why each movie was recommended",
+        help: "show or hide why each was recommended",
+    },
+    Binding {
+        keys: &[ctrl('t')],
+        command: Command::Switch,
+        help: "switch the catalog: platform rewards (log user ids) or MovieLens movies",
     },
 ];
 
@@ -74,6 +136,13 @@ pub struct RecommendTab {
     /// The selected recommendation (moved with ↑↓ when the field does not have focus).
     table: TableState,
     list_area: Rect,
+    catalog: Catalog,
+    /// Whether the catalog was chosen (by the user, or from the data on first show).
+    catalog_chosen: bool,
+    rewards: Option<Box<LoadedRewards>>,
+    rewards_shown: Option<RewardsShown>,
+    /// The log user to show once the reward model is fitted.
+    pending_rewards: Option<String>,
 }
 
 impl std::fmt::Debug for RecommendTab {
@@ -121,8 +190,92 @@ impl RecommendTab {
             .unwrap_or_default()
     }
 
+    /// The catalog shown.
+    pub fn catalog(&self) -> Catalog {
+        self.catalog
+    }
+
+    /// The reward ids on screen, best first.
+    pub fn shown_rewards(&self) -> Vec<i64> {
+        self.rewards_shown
+            .as_ref()
+            .map(|s| s.list.items.iter().map(|(r, _)| *r).collect())
+            .unwrap_or_default()
+    }
+
+    /// Opens `user`'s reward recommendations (a jump from the Sessions tab).
+    pub fn open_rewards_user(&mut self, user: &str, store: &Store) -> Outcome {
+        self.catalog = Catalog::Rewards;
+        self.catalog_chosen = true;
+        self.input = user.to_owned();
+        self.editing = false;
+        self.query(store)
+    }
+
+    fn query_rewards(&mut self, store: &Store) -> Outcome {
+        let user = self.input.trim().to_owned();
+        if user.is_empty() {
+            self.message = Some(s::HINT_REWARDS.to_owned());
+            return Outcome::Done;
+        }
+        if self.rewards.is_none() {
+            self.pending_rewards = Some(user);
+            return Outcome::Spawn(Work::new(s::FITTING_REWARDS, |store, _| {
+                Done::Rewards(LoadedRewards::fit(store).map(Box::new))
+            }));
+        }
+        self.show_rewards(&user, store);
+        Outcome::Done
+    }
+
+    fn show_rewards(&mut self, user: &str, _store: &Store) {
+        let Some(loaded) = &self.rewards else {
+            return;
+        };
+        let history = loaded
+            .users
+            .get(user)
+            .map(|&u| loaded.grouped.history(u))
+            .unwrap_or_default();
+        let list = loaded.model.recommend(&history, TOP);
+        self.message = match list.basis {
+            RewardBasis::Model => None,
+            RewardBasis::ViewedCampaigns => Some(s::REWARDS_COLD.to_owned()),
+            RewardBasis::Popular if loaded.users.contains_key(user) => {
+                Some(s::REWARDS_COLD.to_owned())
+            }
+            RewardBasis::Popular => Some(s::rewards_unknown_user(user)),
+        };
+        let because = list
+            .items
+            .iter()
+            .map(|(r, _)| {
+                loaded
+                    .model
+                    .explain(&history, *r, 2)
+                    .into_iter()
+                    .filter(|(_, _, c)| *c > 0.0)
+                    .map(|(kind, item, _)| match kind {
+                        crate::core::logline::EventKind::Reward => format!("issued {item}"),
+                        crate::core::logline::EventKind::View => format!("viewed campaign {item}"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .collect();
+        self.table.select((!list.items.is_empty()).then_some(0));
+        self.rewards_shown = Some(RewardsShown {
+            user: user.to_owned(),
+            list,
+            because,
+        });
+    }
+
     fn query(&mut self, store: &Store) -> Outcome {
         self.message = None;
+        if self.catalog == Catalog::Rewards {
+            return self.query_rewards(store);
+        }
         let Ok(user) = self.input.parse::<u32>() else {
             self.message = Some(s::HINT.to_owned());
             return Outcome::Done;
@@ -212,17 +365,94 @@ impl RecommendTab {
     }
 }
 
+impl RecommendTab {
+    /// Rows of the list on screen.
+    fn list_len(&self) -> usize {
+        match self.catalog {
+            Catalog::Movies => self.shown.as_ref().map_or(0, |s| s.list.items.len()),
+            Catalog::Rewards => self
+                .rewards_shown
+                .as_ref()
+                .map_or(0, |s| s.list.items.len()),
+        }
+    }
+
+    fn render_rewards(&mut self, frame: &mut Frame, body: Rect) {
+        let Some(shown) = &self.rewards_shown else {
+            return;
+        };
+        let bold = Style::default().add_modifier(Modifier::BOLD);
+        let mut header = vec!["#", "reward", "score"];
+        if self.explain {
+            header.push("because");
+        }
+        let rows = shown.list.items.iter().enumerate().map(|(i, (r, score))| {
+            let mut cells = vec![(i + 1).to_string(), r.to_string(), format!("{score:.4}")];
+            if self.explain {
+                cells.push(shown.because[i].clone());
+            }
+            Row::new(cells)
+        });
+        let mut widths = vec![
+            Constraint::Length(3),
+            Constraint::Length(10),
+            Constraint::Length(10),
+        ];
+        if self.explain {
+            widths.push(Constraint::Fill(1));
+        }
+        let list = Table::new(rows, widths)
+            .header(Row::new(header).style(bold))
+            .row_highlight_style(if self.editing {
+                Style::default()
+            } else {
+                Style::default().add_modifier(Modifier::REVERSED)
+            })
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(s::rewards_title(&shown.user)),
+            );
+        self.list_area = body;
+        frame.render_stateful_widget(list, body, &mut self.table);
+    }
+}
+
 impl Tab for RecommendTab {
     fn editing(&self) -> bool {
         self.editing
     }
 
-    fn on_show(&mut self, _store: &Store) -> Outcome {
+    fn on_show(&mut self, store: &Store) -> Outcome {
         self.editing = true;
+        // Rewards are the default when the log is loaded.
+        if !self.catalog_chosen {
+            self.catalog_chosen = true;
+            let has_log = store
+                .table_counts()
+                .map(|c| c.iter().any(|(t, n)| t == "http_log" && *n > 0))
+                .unwrap_or(false);
+            if has_log {
+                self.catalog = Catalog::Rewards;
+            }
+        }
         Outcome::Done
     }
 
     fn on_done(&mut self, done: Done, store: &Store) -> Outcome {
+        if let Done::Rewards(result) = done {
+            let user = self.pending_rewards.take();
+            return match result {
+                Ok(loaded) => {
+                    self.rewards = Some(loaded);
+                    if let Some(u) = user {
+                        self.show_rewards(&u, store);
+                    }
+                    Outcome::Done
+                }
+                Err(e) => Outcome::Error(e),
+            };
+        }
         let Done::Recommender(result) = done else {
             return Outcome::Done;
         };
@@ -242,16 +472,30 @@ impl Tab for RecommendTab {
     }
 
     fn on_cancelled(&mut self) {
-        if self.pending.take().is_some() {
+        if self.pending.take().is_some() || self.pending_rewards.take().is_some() {
             self.message = Some(s::CANCELLED.to_owned());
         }
     }
 
     fn on_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
+        if keymap::command(KEYMAP, &key) == Some(Command::Switch) {
+            self.catalog = match self.catalog {
+                Catalog::Movies => Catalog::Rewards,
+                Catalog::Rewards => Catalog::Movies,
+            };
+            self.catalog_chosen = true;
+            self.message = None;
+            self.table.select(None);
+            return Outcome::Done;
+        }
         if self.editing {
+            let max = match self.catalog {
+                Catalog::Movies => MAX_DIGITS,
+                Catalog::Rewards => MAX_LOG_DIGITS,
+            };
             match key.code {
                 KeyCode::Char(c) if c.is_ascii_digit() => {
-                    if self.input.len() < MAX_DIGITS {
+                    if self.input.len() < max {
                         self.input.push(c);
                     }
                     self.message = None;
@@ -273,8 +517,9 @@ impl Tab for RecommendTab {
             Some(Command::Edit) => self.editing = true,
             Some(Command::Explain) => self.explain = !self.explain,
             Some(Command::Recommend) => return self.query(store),
+            Some(Command::Switch) => {}
             Some(Command::Move) => {
-                let len = self.shown.as_ref().map_or(0, |s| s.list.items.len());
+                let len = self.list_len();
                 let at = self.table.selected().unwrap_or(0);
                 match Move::of(&key) {
                     Some(m) if len > 0 => self.table.select(Some(m.apply(at, len, 10))),
@@ -287,7 +532,7 @@ impl Tab for RecommendTab {
     }
 
     fn on_click(&mut self, column: u16, row: u16, _store: &Store) -> Outcome {
-        let len = self.shown.as_ref().map_or(0, |s| s.list.items.len());
+        let len = self.list_len();
         if select_clicked(&mut self.table, self.list_area, len, column, row) {
             self.editing = false;
             Outcome::Done
@@ -297,6 +542,17 @@ impl Tab for RecommendTab {
     }
 
     fn selected_row(&self) -> Option<Vec<String>> {
+        if self.catalog == Catalog::Rewards {
+            let shown = self.rewards_shown.as_ref()?;
+            let i = self.table.selected()?;
+            let (reward, score) = shown.list.items.get(i)?;
+            return Some(vec![
+                shown.user.clone(),
+                (i + 1).to_string(),
+                reward.to_string(),
+                format!("{score:.4}"),
+            ]);
+        }
         let shown = self.shown.as_ref()?;
         let i = self.table.selected()?;
         let item = shown.list.items.get(i)?;
@@ -322,10 +578,13 @@ impl Tab for RecommendTab {
             Constraint::Min(3),
         ])
         .areas(area);
-        let (title, style) = if self.editing {
-            (s::INPUT_TITLE, Style::default().fg(Color::Yellow))
-        } else {
-            (s::INPUT_TITLE_UNFOCUSED, Style::default())
+        let (title, style) = match (self.catalog, self.editing) {
+            (Catalog::Movies, true) => (s::INPUT_TITLE, Style::default().fg(Color::Yellow)),
+            (Catalog::Movies, false) => (s::INPUT_TITLE_UNFOCUSED, Style::default()),
+            (Catalog::Rewards, true) => {
+                (s::REWARDS_INPUT_TITLE, Style::default().fg(Color::Yellow))
+            }
+            (Catalog::Rewards, false) => (s::REWARDS_INPUT_TITLE_UNFOCUSED, Style::default()),
         };
         let cursor = if self.editing { "▏" } else { "" };
         frame.render_widget(
@@ -337,14 +596,24 @@ impl Tab for RecommendTab {
             ),
             field,
         );
+        let (nothing, hint) = match self.catalog {
+            Catalog::Movies => (self.shown.is_none(), s::HINT),
+            Catalog::Rewards => (self.rewards_shown.is_none(), s::HINT_REWARDS),
+        };
         let text = if self.pending.is_some() {
             s::LOADING_NOTE
+        } else if self.pending_rewards.is_some() {
+            s::FITTING_NOTE
         } else {
             self.message
                 .as_deref()
-                .unwrap_or(if self.shown.is_none() { s::HINT } else { "" })
+                .unwrap_or(if nothing { hint } else { "" })
         };
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), note);
+        if self.catalog == Catalog::Rewards {
+            self.render_rewards(frame, body);
+            return;
+        }
         let Some(shown) = &self.shown else {
             return;
         };
@@ -424,6 +693,31 @@ impl Tab for RecommendTab {
     }
 
     fn export(&self, store: &Store, dir: &Path) -> Option<Exporting> {
+        if self.catalog == Catalog::Rewards {
+            let shown = self.rewards_shown.as_ref()?;
+            let rows = Collected {
+                columns: ["user_id", "rank", "reward_id", "score", "because"]
+                    .map(str::to_owned)
+                    .to_vec(),
+                rows: shown
+                    .list
+                    .items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (r, score))| {
+                        vec![
+                            Cell::Text(shown.user.clone()),
+                            Cell::Int(i as i64 + 1),
+                            Cell::Int(*r),
+                            Cell::Float(*score),
+                            Cell::Text(shown.because[i].clone()),
+                        ]
+                    })
+                    .collect(),
+            };
+            let name = format!("perx-rewards-user{}.csv", shown.user);
+            return Some(Exporting::Now(export_csv(store, dir, &name, &rows, None)));
+        }
         let shown = self.shown.as_ref()?;
         let mut rows = Collected {
             columns: [

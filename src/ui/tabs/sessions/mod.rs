@@ -98,7 +98,7 @@ const KEYMAP: &[Binding<Command>] = &[
     Binding {
         keys: &[ch('u')],
         command: Command::Recommend,
-        help: "open the selected session's user in the Recommend tab",
+        help: "open the selected session's user's reward recommendations (Recommend tab)",
     },
     Binding {
         keys: &[key(KeyCode::Esc)],
@@ -388,18 +388,10 @@ impl Tab for SessionsTab {
                 self.typing = Some((field, String::new()));
                 Outcome::Done
             }
-            Command::Recommend => {
-                let Some(row) = self.selected().map(|b| &b.session) else {
-                    return Outcome::Done;
-                };
-                match row.user_id.parse::<u32>() {
-                    Ok(user) => Outcome::OpenUser(user),
-                    Err(_) => {
-                        self.message = Some(s::not_a_movielens_id(&row.user_id));
-                        Outcome::Done
-                    }
-                }
-            }
+            Command::Recommend => match self.selected() {
+                Some(b) => Outcome::OpenRewards(b.session.user_id.clone()),
+                None => Outcome::Done,
+            },
             Command::Driven => {
                 self.filter.driven_only = !self.filter.driven_only;
                 self.reload(store)
