@@ -17,7 +17,7 @@ fn load_dir(db: &std::path::Path, dir: impl AsRef<std::path::Path>) -> assert_cm
     perx(db).args(["load", "--data"]).arg(dir.as_ref()).assert()
 }
 
-fn perx(db: &std::path::Path) -> Command {
+pub(crate) fn perx(db: &std::path::Path) -> Command {
     let mut c = Command::cargo_bin("perx").unwrap();
     c.arg("--db")
         .arg(db)

@@ -1,7 +1,6 @@
 //! `perx query` and the store's SQL console: formats, the safety rule, statement kinds
 //! from DuckDB, streaming, the stored result the Query tab pages through.
 
-use assert_cmd::Command;
 use perx::report::Collected;
 use perx::store::query::{Held, QueryError, ResultView, StatementKind};
 use predicates::prelude::*;
@@ -20,13 +19,18 @@ pub(crate) fn loaded_db() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, db)
 }
 
-pub(crate) fn perx(db: &std::path::Path) -> Command {
-    let mut c = Command::cargo_bin("perx").unwrap();
-    c.arg("--db")
-        .arg(db)
-        .env_remove("PERX_DATA")
-        .env_remove("PERX_DB");
-    c
+pub(crate) use crate::cli::perx;
+
+/// `SELECT count(*) AS n FROM campaign` as CSV.
+fn campaigns(db: &std::path::Path) -> assert_cmd::assert::Assert {
+    perx(db)
+        .args([
+            "query",
+            "SELECT count(*) AS n FROM campaign",
+            "--format",
+            "csv",
+        ])
+        .assert()
 }
 
 #[test]
@@ -93,15 +97,7 @@ fn changes_to_loaded_tables_need_write() {
             .stderr(predicate::str::contains("--write"));
     }
     // Nothing changed.
-    perx(&db)
-        .args([
-            "query",
-            "SELECT count(*) AS n FROM campaign",
-            "--format",
-            "csv",
-        ])
-        .assert()
-        .stdout("n\n4\n");
+    campaigns(&db).stdout("n\n4\n");
     // Reading, describing and tables of one's own need nothing.
     for sql in [
         "DESCRIBE campaign",
@@ -116,15 +112,7 @@ fn changes_to_loaded_tables_need_write() {
         .args(["query", "DELETE FROM campaign WHERE id = 4", "--write"])
         .assert()
         .success();
-    perx(&db)
-        .args([
-            "query",
-            "SELECT count(*) AS n FROM campaign",
-            "--format",
-            "csv",
-        ])
-        .assert()
-        .stdout("n\n3\n");
+    campaigns(&db).stdout("n\n3\n");
     // DuckDB's error, with the line it points at.
     perx(&db)
         .args(["query", "SELECT\n1;\nSELEC 2"])

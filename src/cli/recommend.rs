@@ -189,28 +189,32 @@ fn model_for(store: &Store, path: Option<&Path>, params: Params) -> Result<Model
     Ok(model)
 }
 
-pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
-    if args.catalog == Catalog::Rewards {
-        return super::rewards::recommend(global, args);
-    }
-    let store = global.open_store()?;
-    let k = usize::from(args.k);
+/// The format (table on a terminal, else CSV; `--all` writes CSV with `all_columns`) and
+/// the destination of recommendations. `-o` is written under a temporary name and moved
+/// into place when complete; the table format is for people, so control characters from
+/// the data are shown, not obeyed.
+pub(super) fn output(args: &RecommendArgs, all_columns: &str) -> Result<(RecFormat, Destination)> {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let format = args.format.unwrap_or(if to_terminal {
         RecFormat::Table
     } else {
         RecFormat::Csv
     });
-    // `-o` is written under a temporary name and moved into place when complete; the
-    // table format is for people, so control characters in titles are shown, not obeyed.
-    let mut dest = Destination::open(args.output.as_deref())?;
+    if args.all && format != RecFormat::Csv {
+        bail!("--all writes CSV ({all_columns}): leave out --format or use --format csv");
+    }
+    Ok((format, Destination::open(args.output.as_deref())?))
+}
+
+pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
+    if args.catalog == Catalog::Rewards {
+        return super::rewards::recommend(global, args);
+    }
+    let store = global.open_store()?;
+    let k = usize::from(args.k);
+    let (format, mut dest) = output(args, "user_id,rank,movie_id")?;
     let mut out = dest.writer(format == RecFormat::Table);
     if args.all {
-        if format != RecFormat::Csv {
-            bail!(
-                "--all writes CSV (user_id,rank,movie_id): leave out --format or use --format csv"
-            );
-        }
         let model = model_for(&store, args.model.as_deref(), args.model_args.params())?;
         let rec = Recommender::new(model);
         let started = Instant::now();

@@ -3,7 +3,7 @@
 //! mapping (`core::rewards`).
 
 use std::collections::HashSet;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::Instant;
 
 use anyhow::{Result, bail};
@@ -19,7 +19,6 @@ use perx::exit;
 use perx::term::visible;
 
 use super::Global;
-use super::output::Destination;
 use super::recommend::{EvalArgs, RecFormat, RecommendArgs};
 
 /// The note of a user the model has nothing on.
@@ -58,20 +57,9 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     let model = RewardModel::fit(&log.events, &mapping, params)?;
     let fitted = started.elapsed().as_secs_f64();
     let grouped = by_user(&log.events);
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if to_terminal {
-        RecFormat::Table
-    } else {
-        RecFormat::Csv
-    });
-    let mut dest = Destination::open(args.output.as_deref())?;
+    let (format, mut dest) = super::recommend::output(args, "user_id,rank,reward_id")?;
     let mut out = dest.writer(format == RecFormat::Table);
     if args.all {
-        if format != RecFormat::Csv {
-            bail!(
-                "--all writes CSV (user_id,rank,reward_id): leave out --format or use --format csv"
-            );
-        }
         writeln!(out, "user_id,rank,reward_id")?;
         let mut cold = 0usize;
         for (i, id) in log.users.iter().enumerate() {
