@@ -25,6 +25,10 @@ pub struct SampleOptions {
     pub seed: u64,
     /// Approximate number of log lines (the exact count is `log_lines`; bad lines included).
     pub log_lines: u64,
+    /// A fixed population of this many log users with stable tastes (each prefers one
+    /// kind of reward, and kinds run across campaigns), returning session after session;
+    /// `None`: the default log, whose users come and go at random.
+    pub log_users: Option<u64>,
 }
 
 /// The seed of the committed `data/` sample.
@@ -37,6 +41,7 @@ impl Default for SampleOptions {
         SampleOptions {
             seed: DEFAULT_SEED,
             log_lines: DEFAULT_LOG_LINES,
+            log_users: None,
         }
     }
 }
@@ -88,7 +93,7 @@ pub fn generate(opts: &SampleOptions, dir: &Path) -> io::Result<()> {
     }
     w.flush()?;
     let mut log = create("http_log.txt")?;
-    write_log(&mut rng, opts.log_lines, &mapping, &mut log)?;
+    write_log(&mut rng, opts.log_lines, opts.log_users, &mapping, &mut log)?;
     log.flush()?;
     // A separate stream, so the platform files do not change when this part does.
     let mut ml_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ MOVIELENS_STREAM);
@@ -281,6 +286,48 @@ fn mapping_pairs(rng: &mut ChaCha8Rng) -> Vec<(i64, i64)> {
     pairs
 }
 
+/// Users with stable tastes (`--log-users`): each prefers one kind of reward, a reward's
+/// kind being its id modulo [`Tastes::KINDS`], so a kind runs across many campaigns and
+/// what a user took says what they will take next, whatever campaign they view.
+struct Tastes {
+    users: u64,
+    /// Each kind's rewards of the mapping, most wanted first.
+    by_kind: Vec<Vec<i64>>,
+}
+
+impl Tastes {
+    const KINDS: u64 = 12;
+
+    fn new(users: u64, mapping: &[(i64, i64)]) -> Tastes {
+        let mut by_kind = vec![Vec::new(); Self::KINDS as usize];
+        let mut rewards: Vec<i64> = mapping.iter().map(|&(_, r)| r).collect();
+        rewards.sort_unstable();
+        rewards.dedup();
+        for r in rewards {
+            by_kind[(r.unsigned_abs() % Self::KINDS) as usize].push(r);
+        }
+        Tastes { users, by_kind }
+    }
+
+    /// The log id of user `i` of the population.
+    fn user(&self, i: u64) -> u64 {
+        2_000_000_000_000 + i * 7
+    }
+
+    /// A reward of `user`'s kind: the first ones of the kind far more often (a Zipf-like
+    /// pick over the kind's first 16).
+    fn pick(&self, user: u64, rng: &mut ChaCha8Rng) -> i64 {
+        let kind = (user / 7 % Self::KINDS) as usize;
+        let pool = &self.by_kind[kind];
+        if pool.is_empty() {
+            return rng.random_range(LOG_REWARD_IDS);
+        }
+        let n = pool.len().min(16);
+        let u: f64 = rng.random();
+        pool[((u * u * n as f64) as usize).min(n - 1)]
+    }
+}
+
 /// One request of the log, before formatting.
 struct Line {
     ts: DateTime<Utc>,
@@ -310,9 +357,11 @@ fn write_line(w: &mut (impl Write + ?Sized), l: &Line) -> io::Result<()> {
 fn write_log(
     rng: &mut ChaCha8Rng,
     lines: u64,
+    log_users: Option<u64>,
     mapping: &[(i64, i64)],
     w: &mut impl Write,
 ) -> io::Result<()> {
+    let tastes = log_users.map(|n| Tastes::new(n.max(1), mapping));
     let bad_at = bad_line_numbers(lines);
     // First reward of each campaign in the mapping, for rewards that follow a view.
     let mut reward_of = std::collections::HashMap::new();
@@ -349,10 +398,12 @@ fn write_log(
     while produced < good_total {
         // Session arrivals spread evenly over the span.
         session_start += span_s as f64 / (good_total as f64 / 2.7);
-        let user = if rng.random_bool(0.8) {
-            2_000_000_000_000 + rng.random_range(0..users.max(1) * 7)
-        } else {
-            rng.random_range(10_000..10_000_000)
+        let user = match &tastes {
+            Some(t) => t.user(rng.random_range(0..t.users)),
+            None if rng.random_bool(0.8) => {
+                2_000_000_000_000 + rng.random_range(0..users.max(1) * 7)
+            }
+            None => rng.random_range(10_000..10_000_000),
         };
         let mut t = start + Duration::seconds(session_start as i64);
         let mut viewed: Vec<i64> = Vec::new();
@@ -374,7 +425,10 @@ fn write_log(
                 t += Duration::seconds(gap);
             }
             let reward = rng.random_bool(0.17);
-            let item = if reward {
+            let taste = tastes.as_ref().filter(|_| rng.random_bool(0.7));
+            let item = if let (true, Some(t)) = (reward, taste) {
+                t.pick(user, rng)
+            } else if reward {
                 // Half of the rewards follow a view of a campaign that contains them.
                 let driven = viewed.iter().find_map(|c| reward_of.get(c));
                 match driven {
@@ -425,7 +479,7 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mapping = mapping_pairs(&mut rng);
         let mut out = Vec::new();
-        write_log(&mut rng, lines, &mapping, &mut out).unwrap();
+        write_log(&mut rng, lines, None, &mapping, &mut out).unwrap();
         out
     }
 

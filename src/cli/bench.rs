@@ -203,6 +203,7 @@ fn generate(lines: u64, text_dir: &Path) -> Result<()> {
         &SampleOptions {
             seed: 1,
             log_lines: lines,
+            log_users: None,
         },
         text_dir,
     )?;

@@ -185,6 +185,11 @@ pub struct GenSampleArgs {
     /// Number of lines of http_log.txt, the deliberately bad ones included.
     #[arg(long, default_value_t = sample::DEFAULT_LOG_LINES)]
     pub log_lines: u64,
+    /// A fixed population of N log users with stable tastes (each prefers one kind of
+    /// reward, and kinds run across campaigns), for evaluating reward recommendations
+    /// (`perx eval --catalog rewards`). Without it, users come and go at random.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub log_users: Option<u64>,
 }
 
 /// Avro compression codec.
@@ -259,6 +264,7 @@ fn gen_sample(args: &GenSampleArgs) -> Result<u8> {
     let opts = SampleOptions {
         seed: args.seed,
         log_lines: args.log_lines,
+        log_users: args.log_users,
     };
     sample::generate(&opts, &args.out)
         .with_context(|| format!("writing sample data to {}", args.out.display()))?;

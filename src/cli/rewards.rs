@@ -246,7 +246,11 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
     let model = RewardModel::fit(&train, &mapping, tuned)?;
     let rows = [
         Row {
-            name: "perx rewards (tuned)",
+            name: if args.no_tune || validation.is_empty() {
+                "perx rewards (default parameters)"
+            } else {
+                "perx rewards (tuned)"
+            },
             metrics: evaluate_rewards(&model, &train, &truth, k, None),
         },
         Row {

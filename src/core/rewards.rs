@@ -48,10 +48,13 @@ pub struct RewardParams {
 
 impl Default for RewardParams {
     fn default() -> Self {
+        // What `perx eval --catalog rewards` picks: on the real log the view weight 0.25
+        // and a short half-life (it spans hours), on a generated log with tastes no view
+        // weight and a long half-life; both pick the heavier ridge.
         RewardParams {
-            view_weight: 0.5,
-            half_life_days: 14.0,
-            ridge: 1.0,
+            view_weight: 0.25,
+            half_life_days: 60.0,
+            ridge: 10.0,
             item_exponent: 0.25,
             user_exponent: 0.25,
             popularity: 0.25,
@@ -300,6 +303,28 @@ impl RewardModel {
         self.params
     }
 
+    /// A baseline's top `k` for a user with `history` (rewards already issued left out
+    /// unless repeatable): the most issued overall, or the viewed campaigns' rewards,
+    /// most issued first, then the most issued overall.
+    pub fn baseline(&self, history: &History, k: usize, which: Baseline) -> Vec<i64> {
+        let cold = History {
+            views: match which {
+                Baseline::MostIssued => Vec::new(),
+                Baseline::ViewedCampaigns => history.views.clone(),
+            },
+            issues: Vec::new(),
+        };
+        let issued: HashSet<i64> = history.issues.iter().map(|(r, _)| *r).collect();
+        // The cold path's order, with the user's own issues left out afterwards.
+        self.recommend(&cold, usize::MAX)
+            .items
+            .into_iter()
+            .map(|(r, _)| r)
+            .filter(|r| self.params.repeatable || !issued.contains(r))
+            .take(k)
+            .collect()
+    }
+
     /// The top `k` rewards for a user with `history`.
     pub fn recommend(&self, history: &History, k: usize) -> RewardRecommendation {
         let n = self.rewards.len();
@@ -538,30 +563,18 @@ pub fn evaluate_rewards(
     let mut lists: Vec<(u32, Vec<u32>)> = Vec::new();
     for &user in truth.keys() {
         let h = &grouped.history(user);
-        let list = match baseline {
-            None => model.recommend(h, k),
-            Some(Baseline::MostIssued) => model.recommend(
-                &History {
-                    views: Vec::new(),
-                    issues: h.issues.clone(),
-                },
-                usize::MAX,
-            ),
-            Some(Baseline::ViewedCampaigns) => model.recommend(
-                &History {
-                    views: h.views.clone(),
-                    issues: Vec::new(),
-                },
-                usize::MAX,
-            ),
+        let list: Vec<i64> = match baseline {
+            None => model
+                .recommend(h, k)
+                .items
+                .into_iter()
+                .map(|(r, _)| r)
+                .collect(),
+            Some(b) => model.baseline(h, k, b),
         };
-        let issued: HashSet<i64> = h.issues.iter().map(|(r, _)| *r).collect();
         let ids: Vec<u32> = list
-            .items
-            .iter()
-            .filter(|(r, _)| model.params.repeatable || !issued.contains(r))
-            .filter_map(|(r, _)| u32::try_from(*r).ok())
-            .take(k)
+            .into_iter()
+            .filter_map(|r| u32::try_from(r).ok())
             .collect();
         lists.push((user, ids));
     }
