@@ -366,6 +366,22 @@ impl RecommendTab {
 }
 
 impl RecommendTab {
+    /// The list's table: bold header, the selection shown while the field is left.
+    fn list_table<'a>(
+        &self,
+        rows: impl IntoIterator<Item = Row<'a>>,
+        widths: Vec<Constraint>,
+        header: Vec<&'a str>,
+    ) -> Table<'a> {
+        Table::new(rows, widths)
+            .header(Row::new(header).style(Style::default().add_modifier(Modifier::BOLD)))
+            .row_highlight_style(if self.editing {
+                Style::default()
+            } else {
+                Style::default().add_modifier(Modifier::REVERSED)
+            })
+    }
+
     /// Rows of the list on screen.
     fn list_len(&self) -> usize {
         match self.catalog {
@@ -381,7 +397,6 @@ impl RecommendTab {
         let Some(shown) = &self.rewards_shown else {
             return;
         };
-        let bold = Style::default().add_modifier(Modifier::BOLD);
         let mut header = vec!["#", "reward", "score"];
         if self.explain {
             header.push("because");
@@ -401,18 +416,11 @@ impl RecommendTab {
         if self.explain {
             widths.push(Constraint::Fill(1));
         }
-        let list = Table::new(rows, widths)
-            .header(Row::new(header).style(bold))
-            .row_highlight_style(if self.editing {
-                Style::default()
-            } else {
-                Style::default().add_modifier(Modifier::REVERSED)
-            })
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(s::rewards_title(&shown.user)),
-            );
+        let list = self.list_table(rows, widths, header).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(s::rewards_title(&shown.user)),
+        );
         self.list_area = body;
         frame.render_stateful_widget(list, body, &mut self.table);
     }
@@ -620,7 +628,6 @@ impl Tab for RecommendTab {
         let [list_area, rated_area] =
             Layout::horizontal([Constraint::Percentage(68), Constraint::Percentage(32)])
                 .areas(body);
-        let bold = Style::default().add_modifier(Modifier::BOLD);
         let mut header = vec!["#", "movie", "genres", "score"];
         if self.explain {
             header.push("because you rated");
@@ -652,18 +659,13 @@ impl Tab for RecommendTab {
         if self.explain {
             widths.push(Constraint::Fill(2));
         }
-        let list = Table::new(rows, widths)
-            .header(Row::new(header).style(bold))
-            .row_highlight_style(if self.editing {
-                Style::default()
-            } else {
-                Style::default().add_modifier(Modifier::REVERSED)
-            })
-            .block(Block::default().borders(Borders::ALL).title(format!(
+        let list = self.list_table(rows, widths, header).block(
+            Block::default().borders(Borders::ALL).title(format!(
                 "{}for user {} ",
                 s::LIST_TITLE,
                 shown.user
-            )));
+            )),
+        );
         self.list_area = list_area;
         frame.render_stateful_widget(list, list_area, &mut self.table);
         let rated = Table::new(
