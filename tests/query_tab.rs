@@ -138,9 +138,14 @@ fn the_query_tab_runs_pages_sorts_filters_counts_and_exports() {
         meta.contains("\"descending\": true") || meta.contains("\"descending\":true"),
         "{meta}"
     );
-    // J: JSON.
+    // J: JSON, beside the CSV in the export folder.
     key(&mut app, KeyCode::Char('J'));
     assert!(app.error().is_none(), "{:?}", app.error());
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("perx-query.json")).unwrap())
+            .unwrap();
+    assert_eq!(json.as_array().unwrap().len() as u64, rows);
+    assert!(out.path().join("perx-query.json.meta.json").is_file());
 }
 
 #[test]

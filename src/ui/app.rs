@@ -217,6 +217,12 @@ impl App {
                 self.clipboard = Some(text);
                 self.status = Some(strings::COPIED_CELL.to_owned());
             }
+            Outcome::ExportJson => {
+                let dir = self.export_dir.clone();
+                let (t, store) = self.tab_and_store(tab);
+                let export = t.export_json(store, &dir);
+                self.export(export);
+            }
             Outcome::OpenQuery(sql) => {
                 self.query.set_text(&sql);
                 self.show(TabId::Query);
@@ -277,6 +283,15 @@ impl App {
                 self.tab_mut(job.tab).on_cancelled();
                 self.error = Some(strings::job_lost(job.label(), Some(&why)));
             }
+        }
+    }
+
+    /// Writes an export now or starts its job; says so when there is nothing to export.
+    fn export(&mut self, export: Option<Exporting>) {
+        match export {
+            None => self.status = Some(strings::NOTHING_TO_EXPORT.to_owned()),
+            Some(Exporting::Now(result)) => self.exported(result),
+            Some(Exporting::Later(work)) => self.start_job(self.current, work),
         }
     }
 
@@ -345,11 +360,10 @@ impl App {
                 self.help = false;
                 self.error = None;
             }
-            Action::Export => match self.tab().export(&self.store, &self.export_dir) {
-                None => self.status = Some(strings::NOTHING_TO_EXPORT.to_owned()),
-                Some(Exporting::Now(result)) => self.exported(result),
-                Some(Exporting::Later(work)) => self.start_job(self.current, work),
-            },
+            Action::Export => {
+                let export = self.tab().export(&self.store, &self.export_dir);
+                self.export(export);
+            }
             Action::Copy => {
                 self.status = Some(match self.tab().selected_row() {
                     Some(cells) => {

@@ -162,6 +162,8 @@ pub enum Outcome {
     Copy(String),
     /// Open the Query tab with this SQL in its editor.
     OpenQuery(String),
+    /// Export the current view to JSON in the app's export folder ([`Tab::export_json`]).
+    ExportJson,
 }
 
 /// An export: written at once, or long enough to run in the background (the result comes
@@ -228,6 +230,10 @@ pub trait Tab {
     /// Writes the whole current view (not just the visible page) to CSV in `dir`;
     /// `None` when there is nothing to export.
     fn export(&self, store: &Store, dir: &Path) -> Option<Exporting>;
+    /// As [`Tab::export`], to JSON, for the tabs that offer it (the Query tab's `J`).
+    fn export_json(&self, _store: &Store, _dir: &Path) -> Option<Exporting> {
+        None
+    }
     /// A background job the tab started has finished.
     fn on_done(&mut self, _done: Done, _store: &Store) -> Outcome {
         Outcome::Done

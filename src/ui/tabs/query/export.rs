@@ -9,17 +9,9 @@ use crate::store::query::{Held, ResultView};
 use crate::ui::UiError;
 use crate::ui::jobs::{Done, Work};
 use crate::ui::strings::query as s;
-use crate::ui::tabs::{Exporting, Outcome};
+use crate::ui::tabs::Exporting;
 
 impl QueryTab {
-    pub(super) fn export_json(&mut self, store: &Store) -> Outcome {
-        match self.export_to(store, Path::new("."), "json") {
-            Some(Exporting::Later(work)) => Outcome::Spawn(work),
-            Some(Exporting::Now(Err(e))) => Outcome::Error(e),
-            _ => Outcome::Done,
-        }
-    }
-
     pub(super) fn export_to(
         &self,
         _store: &Store,

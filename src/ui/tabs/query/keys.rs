@@ -241,7 +241,7 @@ impl QueryTab {
                     Done::Query(Box::new(QueryDone::Frequency { column, result }))
                 }))
             }
-            Command::Json => self.export_json(store),
+            Command::Json => Outcome::ExportJson,
             Command::Catalog | Command::Edit | Command::Back => Outcome::Done,
         }
     }

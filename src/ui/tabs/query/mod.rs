@@ -496,6 +496,10 @@ impl Tab for QueryTab {
         self.export_to(store, dir, "csv")
     }
 
+    fn export_json(&self, store: &Store, dir: &Path) -> Option<Exporting> {
+        self.export_to(store, dir, "json")
+    }
+
     fn selected_row(&self) -> Option<Vec<String>> {
         let s = self.shown.as_ref()?;
         let i = usize::try_from(s.row.checked_sub(s.page_start)?).ok()?;
