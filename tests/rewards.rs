@@ -121,7 +121,9 @@ fn rewards_are_recommended_to_log_users() {
 /// beats both baselines by far (at its default parameters, untuned).
 #[test]
 fn the_model_beats_both_baselines_on_a_log_with_tastes() {
-    use perx::core::rewards::{Baseline, RewardModel, RewardParams, evaluate_rewards, time_split};
+    use perx::core::rewards::{
+        Baseline, RewardModel, RewardParams, by_user, evaluate_rewards, time_split,
+    };
     use perx::sample::{SampleOptions, generate};
 
     let dir = tempfile::tempdir().unwrap();
@@ -143,6 +145,7 @@ fn the_model_beats_both_baselines_on_a_log_with_tastes() {
     let oldest = log.events.iter().map(|e| e.ts_micros).min().unwrap();
     let (train, truth) = time_split(&log.events, newest - (newest - oldest) / 5);
     assert!(truth.len() > 1000, "{} users to find", truth.len());
+    let train = by_user(&train);
     let model = RewardModel::fit(&train, &mapping, RewardParams::default()).unwrap();
     let ndcg = |b| evaluate_rewards(&model, &train, &truth, 10, b).ndcg;
     let (ours, popular, viewed) = (

@@ -54,9 +54,9 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
         repeatable: args.repeatable,
         ..RewardParams::default()
     };
-    let model = RewardModel::fit(&log.events, &mapping, params)?;
-    let fitted = started.elapsed().as_secs_f64();
     let grouped = by_user(&log.events);
+    let model = RewardModel::fit(&grouped, &mapping, params)?;
+    let fitted = started.elapsed().as_secs_f64();
     let (format, mut dest) = super::recommend::output(args, "user_id,rank,reward_id")?;
     let mut out = dest.writer(format == RecFormat::Table);
     if args.all {
@@ -231,19 +231,20 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
     let (train, truth) = time_split(&log.events, cutoff);
     // Tuning on a validation split carved out of train the same way, never the test.
     let (fit_part, validation) = time_split(&train, cutoff - span);
+    let (grouped, fit_grouped) = (by_user(&train), by_user(&fit_part));
     let started = Instant::now();
     let mut best = (RewardParams::default(), -1.0);
     if !args.no_tune && !validation.is_empty() {
         for p in grid() {
-            let m = RewardModel::fit(&fit_part, &mapping, p)?;
-            let score = evaluate_rewards(&m, &fit_part, &validation, k, None).ndcg;
+            let m = RewardModel::fit(&fit_grouped, &mapping, p)?;
+            let score = evaluate_rewards(&m, &fit_grouped, &validation, k, None).ndcg;
             if score > best.1 {
                 best = (p, score);
             }
         }
     }
     let tuned = best.0;
-    let model = RewardModel::fit(&train, &mapping, tuned)?;
+    let model = RewardModel::fit(&grouped, &mapping, tuned)?;
     let rows = [
         Row {
             name: if args.no_tune || validation.is_empty() {
@@ -251,25 +252,22 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
             } else {
                 "perx rewards (tuned)"
             },
-            metrics: evaluate_rewards(&model, &train, &truth, k, None),
+            metrics: evaluate_rewards(&model, &grouped, &truth, k, None),
         },
         Row {
             name: "most issued",
-            metrics: evaluate_rewards(&model, &train, &truth, k, Some(Baseline::MostIssued)),
+            metrics: evaluate_rewards(&model, &grouped, &truth, k, Some(Baseline::MostIssued)),
         },
         Row {
             name: "viewed campaigns' rewards, most issued first",
-            metrics: evaluate_rewards(&model, &train, &truth, k, Some(Baseline::ViewedCampaigns)),
+            metrics: evaluate_rewards(&model, &grouped, &truth, k, Some(Baseline::ViewedCampaigns)),
         },
     ];
     let users_with_truth = truth.len();
-    let cold: usize = {
-        let grouped = by_user(&train);
-        truth
-            .keys()
-            .filter(|&&u| grouped.get(u).iter().all(|e| e.kind != EventKind::Reward))
-            .count()
-    };
+    let cold = truth
+        .keys()
+        .filter(|&&u| grouped.get(u).iter().all(|e| e.kind != EventKind::Reward))
+        .count();
     let catalog: HashSet<i64> = mapping.iter().map(|&(_, r)| r).collect();
     if args.format == super::SummaryFormat::Json {
         let doc = serde_json::json!({

@@ -131,10 +131,10 @@ pub struct RewardModel {
 const DAY_US: f64 = 86_400e6;
 
 impl RewardModel {
-    /// Fits the model on `events` (any order), the catalog being the rewards of `mapping`
-    /// ((campaign, reward) pairs).
+    /// Fits the model on the events of `grouped` (see [`by_user`]), the catalog being the
+    /// rewards of `mapping` ((campaign, reward) pairs).
     pub fn fit(
-        events: &[RewardEvent],
+        grouped: &ByUser,
         mapping: &[(i64, i64)],
         params: RewardParams,
     ) -> Result<RewardModel, RewardError> {
@@ -158,7 +158,12 @@ impl RewardModel {
             }
         }
         let n = rewards.len();
-        let newest = events.iter().map(|e| e.ts_micros).max().unwrap_or(0);
+        let newest = grouped
+            .events()
+            .iter()
+            .map(|e| e.ts_micros)
+            .max()
+            .unwrap_or(0);
         let campaigns: Vec<i64> = {
             let mut c: Vec<i64> = campaign_rewards.keys().copied().collect();
             c.sort_unstable();
@@ -190,7 +195,7 @@ impl RewardModel {
         let (mut col_a, mut col_c) = (vec![0f64; n], vec![0f64; m]);
         let mut issues: Vec<(usize, f64)> = Vec::new();
         let mut views: Vec<(usize, f64)> = Vec::new();
-        for group in by_user(events).groups() {
+        for group in grouped.groups() {
             issues.clear();
             views.clear();
             for e in group {
@@ -452,6 +457,11 @@ pub struct ByUser {
 }
 
 impl ByUser {
+    /// Every event, user by user.
+    pub fn events(&self) -> &[RewardEvent] {
+        &self.events
+    }
+
     /// User `u`'s events (none for an unknown user).
     pub fn get(&self, u: u32) -> &[RewardEvent] {
         let u = u as usize;
@@ -544,12 +554,11 @@ pub enum Baseline {
 /// Scores the model (or a baseline) on the users with truth: top-`k` metrics.
 pub fn evaluate_rewards(
     model: &RewardModel,
-    train: &[RewardEvent],
+    grouped: &ByUser,
     truth: &HashMap<u32, HashSet<i64>>,
     k: usize,
     baseline: Option<Baseline>,
 ) -> Metrics {
-    let grouped = by_user(train);
     // Reward ids as u32 for the shared metrics (ids outside u32 are not rewards of ours).
     let relevant: HashMap<u32, HashSet<u32>> = truth
         .iter()
@@ -629,7 +638,7 @@ mod tests {
 
     #[test]
     fn a_user_gets_the_rewards_that_go_with_theirs_and_never_one_again() {
-        let m = RewardModel::fit(&events(), MAPPING, RewardParams::default()).unwrap();
+        let m = RewardModel::fit(&by_user(&events()), MAPPING, RewardParams::default()).unwrap();
         assert_eq!(
             m.rewards(),
             [10, 11, 20, 21],
@@ -647,7 +656,7 @@ mod tests {
             "issued once: not again"
         );
         let again = RewardModel::fit(
-            &events(),
+            &by_user(&events()),
             MAPPING,
             RewardParams {
                 repeatable: true,
@@ -663,7 +672,7 @@ mod tests {
 
     #[test]
     fn a_viewer_gets_the_viewed_campaigns_rewards_first_and_a_stranger_the_popular_ones() {
-        let m = RewardModel::fit(&events(), MAPPING, RewardParams::default()).unwrap();
+        let m = RewardModel::fit(&by_user(&events()), MAPPING, RewardParams::default()).unwrap();
         let viewer = History {
             views: vec![(2, 3 * DAY)],
             issues: vec![],
@@ -686,12 +695,12 @@ mod tests {
         let (train, truth) = time_split(&all, 5 * DAY);
         assert_eq!(train.len(), all.len() - 1);
         assert_eq!(truth[&5], [20].into());
-        let m = RewardModel::fit(&train, MAPPING, RewardParams::default()).unwrap();
-        let metrics = evaluate_rewards(&m, &train, &truth, 2, None);
+        let m = RewardModel::fit(&by_user(&train), MAPPING, RewardParams::default()).unwrap();
+        let metrics = evaluate_rewards(&m, &by_user(&train), &truth, 2, None);
         assert_eq!(metrics.users, 1);
         // User 5 took 10 and 11: the model's next best are campaign 2's.
         assert!(metrics.hit_rate > 0.99, "{metrics:?}");
-        let d1 = RewardModel::fit(&train, MAPPING, RewardParams::default()).unwrap();
+        let d1 = RewardModel::fit(&by_user(&train), MAPPING, RewardParams::default()).unwrap();
         assert_eq!(
             d1.recommend(&History::default(), 4),
             m.recommend(&History::default(), 4),
@@ -702,7 +711,7 @@ mod tests {
     #[test]
     fn an_empty_catalog_is_an_error() {
         assert_eq!(
-            RewardModel::fit(&events(), &[], RewardParams::default()).unwrap_err(),
+            RewardModel::fit(&by_user(&events()), &[], RewardParams::default()).unwrap_err(),
             RewardError::NoCatalog
         );
     }

@@ -327,8 +327,8 @@ pub fn head_target(text: &str) -> Option<String> {
     name
 }
 
-/// Whether the keyword `word` comes after the head name at the top level of `text`
-/// (e.g. `FROM` in `COPY x FROM 'file'`).
+/// Whether `text` holds the keyword `word` outside strings and comments (e.g. `FROM` in
+/// `COPY x FROM 'file'`).
 pub fn has_keyword(text: &str, word: &str) -> bool {
     tokens(text)
         .iter()

@@ -364,13 +364,9 @@ fn scan_sessions(
             }
             let e = StreamEvent {
                 user_id: &user,
-                ts_micros: cols.ts.value(i),
-                kind: if cols.is_reward.value(i) {
-                    EventKind::Reward
-                } else {
-                    EventKind::View
-                },
-                item_id: cols.item.value(i),
+                ts_micros: cols.ts(i),
+                kind: cols.kind(i),
+                item_id: cols.item(i),
             };
             if let Some(done) = sessionizer.push(&e) {
                 chunk.push(done);
@@ -406,8 +402,9 @@ fn keep(s: &Session, q: &SessionsQuery, bounds: Option<(i64, i64)>) -> bool {
     in_range && (!q.driven_only || s.driven)
 }
 
-/// Typed views of one Arrow batch of `session_events.sql`.
-struct EventColumns<'a> {
+/// Typed views of one Arrow batch of the log's events: `session_events.sql` (and its
+/// numeric twin) and `sql/rewards/events.sql` give the same five columns.
+pub(crate) struct EventColumns<'a> {
     user_num: &'a UInt64Array,
     user_text: &'a StringArray,
     ts: &'a Int64Array,
@@ -416,7 +413,7 @@ struct EventColumns<'a> {
 }
 
 impl<'a> EventColumns<'a> {
-    fn new(b: &'a RecordBatch) -> Option<Self> {
+    pub(crate) fn new(b: &'a RecordBatch) -> Option<Self> {
         Some(EventColumns {
             user_num: b.column(0).as_any().downcast_ref()?,
             user_text: b.column(1).as_any().downcast_ref()?,
@@ -426,11 +423,31 @@ impl<'a> EventColumns<'a> {
         })
     }
 
-    fn user_text(&self, i: usize) -> Option<&'a str> {
+    /// The user id as written, when it is not the plain spelling of `user_num`.
+    pub(crate) fn user_text(&self, i: usize) -> Option<&'a str> {
         (!self.user_text.is_null(i)).then(|| self.user_text.value(i))
     }
 
-    fn user_num(&self, i: usize) -> u64 {
+    pub(crate) fn user_num(&self, i: usize) -> u64 {
         self.user_num.value(i)
+    }
+
+    /// When, µs since the epoch.
+    pub(crate) fn ts(&self, i: usize) -> i64 {
+        self.ts.value(i)
+    }
+
+    /// A reward issue or a campaign view.
+    pub(crate) fn kind(&self, i: usize) -> EventKind {
+        if self.is_reward.value(i) {
+            EventKind::Reward
+        } else {
+            EventKind::View
+        }
+    }
+
+    /// The reward or campaign id.
+    pub(crate) fn item(&self, i: usize) -> i64 {
+        self.item.value(i)
     }
 }

@@ -3,10 +3,8 @@
 
 use std::collections::HashMap;
 
-use duckdb::arrow::array::{Array, BooleanArray, Int64Array, StringArray, UInt64Array};
-
+use super::reports::EventColumns;
 use super::{SqlContext, Store, StoreError};
-use crate::core::logline::EventKind;
 use crate::core::rewards::RewardEvent;
 
 /// The log's requests for the reward recommender.
@@ -39,67 +37,38 @@ impl Store {
         let mut out = LogEvents::default();
         let mut by_num: HashMap<u64, u32> = HashMap::new();
         let mut by_text: HashMap<String, u32> = HashMap::new();
-        let bad = || {
-            StoreError::Invalid(
-                "sql/rewards/events.sql returned columns of unexpected types".into(),
-            )
-        };
         for b in batches {
-            let nums = b
-                .column(0)
-                .as_any()
-                .downcast_ref::<UInt64Array>()
-                .ok_or_else(bad)?;
-            let texts = b
-                .column(1)
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .ok_or_else(bad)?;
-            let ts = b
-                .column(2)
-                .as_any()
-                .downcast_ref::<Int64Array>()
-                .ok_or_else(bad)?;
-            let reward = b
-                .column(3)
-                .as_any()
-                .downcast_ref::<BooleanArray>()
-                .ok_or_else(bad)?;
-            let item = b
-                .column(4)
-                .as_any()
-                .downcast_ref::<Int64Array>()
-                .ok_or_else(bad)?;
+            let cols = EventColumns::new(&b).ok_or_else(|| {
+                StoreError::Invalid(
+                    "sql/rewards/events.sql returned columns of unexpected types".into(),
+                )
+            })?;
             for i in 0..b.num_rows() {
                 let next = u32::try_from(out.users.len()).map_err(|_| {
                     StoreError::Invalid("the log has more than 4 billion users".into())
                 })?;
-                let user = if texts.is_null(i) {
-                    let n = nums.value(i);
-                    *by_num.entry(n).or_insert_with(|| {
-                        out.users.push(n.to_string());
-                        next
-                    })
-                } else {
-                    let t = texts.value(i);
-                    match by_text.get(t) {
+                let user = match cols.user_text(i) {
+                    None => {
+                        let n = cols.user_num(i);
+                        *by_num.entry(n).or_insert_with(|| {
+                            out.users.push(n.to_string());
+                            next
+                        })
+                    }
+                    Some(t) => match by_text.get(t) {
                         Some(&u) => u,
                         None => {
                             out.users.push(t.to_owned());
                             by_text.insert(t.to_owned(), next);
                             next
                         }
-                    }
+                    },
                 };
                 out.events.push(RewardEvent {
                     user,
-                    ts_micros: ts.value(i),
-                    kind: if reward.value(i) {
-                        EventKind::Reward
-                    } else {
-                        EventKind::View
-                    },
-                    item: item.value(i),
+                    ts_micros: cols.ts(i),
+                    kind: cols.kind(i),
+                    item: cols.item(i),
                 });
             }
         }

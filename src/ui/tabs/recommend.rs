@@ -58,9 +58,9 @@ impl LoadedRewards {
     pub fn fit(store: &Store) -> Result<LoadedRewards, UiError> {
         let log = store.reward_events().map_err(UiError::from)?;
         let mapping = store.mapping_list().map_err(UiError::from)?;
-        let model = RewardModel::fit(&log.events, &mapping, RewardParams::default())
-            .map_err(UiError::from)?;
         let grouped = by_user(&log.events);
+        let model =
+            RewardModel::fit(&grouped, &mapping, RewardParams::default()).map_err(UiError::from)?;
         let users = log
             .users
             .into_iter()
