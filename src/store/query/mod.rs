@@ -183,6 +183,17 @@ impl Store {
             return Err(QueryError::Refused(checked));
         }
         let started = Instant::now();
+        let rows = self.stream_rows(sql, sink)?;
+        Ok(RunSummary {
+            kind: checked.kind,
+            rows,
+            seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Runs `sql` (already checked, or perx's own) and streams its rows into `sink`;
+    /// returns how many.
+    pub(super) fn stream_rows(&self, sql: &str, sink: &mut dyn RowSink) -> Result<u64, QueryError> {
         let mut stmt = self.conn().prepare(sql).map_err(QueryError::sql)?;
         // Streamed: DuckDB hands over one chunk at a time, so memory stays flat however
         // many rows the result has.
@@ -202,11 +213,7 @@ impl Store {
             }
         }
         sink.end()?;
-        Ok(RunSummary {
-            kind: checked.kind,
-            rows: n,
-            seconds: started.elapsed().as_secs_f64(),
-        })
+        Ok(n)
     }
 }
 

@@ -151,13 +151,17 @@ impl Store {
             }
         }
         let mut collected = Capped::default();
-        let summary = self.run_statement(sql, true, &mut collected)?;
+        let rows = self.stream_rows(sql, &mut collected)?;
         Ok((
             Held::InMemory {
                 columns: collected.columns,
                 rows: collected.rows,
             },
-            summary,
+            RunSummary {
+                kind: checked.kind,
+                rows,
+                seconds: started.elapsed().as_secs_f64(),
+            },
         ))
     }
 
@@ -383,7 +387,7 @@ impl Store {
         } else {
             include_str!("../../../sql/query/view_rows.sql")
         };
-        self.run_statement(sql, false, sink).map(|s| s.rows)
+        self.stream_rows(sql, sink)
     }
 
     /// The frequency table of column `i` of the view: most frequent first, at most
