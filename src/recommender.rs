@@ -4,6 +4,10 @@
 //! database are the ones it was trained on (same ratings file sha256 and row count);
 //! otherwise it is retrained and saved again. A model file named explicitly is never
 //! replaced: if it does not match the data, that is an error.
+//!
+//! The reward model (`DB.rewards.bin`) is kept the same way, keyed by the platform loads
+//! of `load_manifest` (`Store::platform_loads`): any new load of the log or the CSV exports
+//! makes it stale, and the next use refits it.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,6 +15,8 @@ use std::time::Instant;
 
 use crate::core::recommend::codec::{self, ModelFileError};
 use crate::core::recommend::{Model, Params, RecommendError};
+use crate::core::rewards::codec::{self as reward_codec, RewardFileError};
+use crate::core::rewards::{ByUser, RewardError, RewardModel, RewardParams};
 use crate::store::{DbPath, Store, StoreError};
 
 /// Why a model could not be had.
@@ -31,6 +37,14 @@ pub enum ModelError {
         path: PathBuf,
         /// What is wrong with it.
         source: ModelFileError,
+    },
+    /// The reward model file is not usable.
+    #[error("{path}")]
+    RewardFile {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: RewardFileError,
     },
     /// The model file was trained on other ratings than the database holds.
     #[error(
@@ -55,6 +69,9 @@ pub enum ModelError {
     /// Training failed.
     #[error(transparent)]
     Recommend(#[from] RecommendError),
+    /// Fitting the reward model failed.
+    #[error(transparent)]
+    Rewards(#[from] RewardError),
 }
 
 /// Where the model in use came from.
@@ -98,13 +115,17 @@ pub fn default_model_path(db: &DbPath) -> Option<PathBuf> {
     }
 }
 
-/// Reads a model file.
-pub fn load(path: &Path) -> Result<Model, ModelError> {
+/// The reward model file that goes with a database file; none for `:memory:`.
+pub fn reward_model_path(db: &DbPath) -> Option<PathBuf> {
+    default_model_path(db).map(|p| p.with_extension("").with_extension("rewards.bin"))
+}
+
+/// Reads a model file whole, refusing one larger than any model could be first.
+fn read_model_bytes(path: &Path) -> Result<Vec<u8>, ModelError> {
     let io = |source| ModelError::Io {
         path: path.to_owned(),
         source,
     };
-    // A model is read whole: refuse a file larger than any model could be before reading.
     let len = std::fs::metadata(path).map_err(io)?.len();
     if len > crate::limits::MAX_MODEL_BYTES {
         return Err(io(std::io::Error::other(format!(
@@ -112,8 +133,12 @@ pub fn load(path: &Path) -> Result<Model, ModelError> {
             crate::limits::MAX_MODEL_BYTES
         ))));
     }
-    let bytes = std::fs::read(path).map_err(io)?;
-    codec::from_bytes(&bytes).map_err(|source| ModelError::File {
+    std::fs::read(path).map_err(io)
+}
+
+/// Reads a model file.
+pub fn load(path: &Path) -> Result<Model, ModelError> {
+    codec::from_bytes(&read_model_bytes(path)?).map_err(|source| ModelError::File {
         path: path.to_owned(),
         source,
     })
@@ -121,6 +146,11 @@ pub fn load(path: &Path) -> Result<Model, ModelError> {
 
 /// Writes a model file atomically (a temporary file renamed over the target).
 pub fn save(path: &Path, model: &Model) -> Result<(), ModelError> {
+    write_atomically(path, &codec::to_bytes(model))
+}
+
+/// Writes `bytes` to `path` atomically (a temporary file renamed over the target).
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
     let io = |source| ModelError::Io {
         path: path.to_owned(),
         source,
@@ -130,7 +160,7 @@ pub fn save(path: &Path, model: &Model) -> Result<(), ModelError> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    tmp.write_all(&codec::to_bytes(model)).map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
     // A temporary file is private (0600); a model is an ordinary file.
     #[cfg(unix)]
     {
@@ -196,6 +226,74 @@ pub fn open_or_train(
         Origin::Trained {
             seconds,
             saved: default,
+            reason,
+        },
+    ))
+}
+
+/// What the saved reward model beside the database is worth.
+#[derive(Debug)]
+pub enum SavedRewards {
+    /// Fitted on the platform data now in the database, with these parameters.
+    Fresh(Box<RewardModel>, PathBuf),
+    /// To be fitted again, for this reason.
+    Stale(TrainReason),
+}
+
+/// The saved reward model, if it was fitted on the platform loads now in the database
+/// with `params` (`repeatable` aside: it does not change the fit).
+pub fn saved_rewards(store: &Store, params: RewardParams) -> Result<SavedRewards, ModelError> {
+    let Some(path) = reward_model_path(store.path()) else {
+        return Ok(SavedRewards::Stale(TrainReason::FirstUse));
+    };
+    if !path.exists() {
+        return Ok(SavedRewards::Stale(TrainReason::FirstUse));
+    }
+    let loads = store.platform_loads()?;
+    let read = read_model_bytes(&path).and_then(|bytes| {
+        reward_codec::from_bytes(&bytes).map_err(|source| ModelError::RewardFile {
+            path: path.clone(),
+            source,
+        })
+    });
+    let fit_params = |p: RewardParams| RewardParams {
+        repeatable: false,
+        ..p
+    };
+    Ok(match read {
+        Ok((model, id)) if id == loads && fit_params(model.params()) == fit_params(params) => {
+            SavedRewards::Fresh(Box::new(model.with_repeatable(params.repeatable)), path)
+        }
+        Ok((_, id)) if id == loads => SavedRewards::Stale(TrainReason::ParamsChanged),
+        Ok(_) => SavedRewards::Stale(TrainReason::DataChanged),
+        Err(e) => SavedRewards::Stale(TrainReason::Unreadable(crate::error_chain(&e))),
+    })
+}
+
+/// Fits the reward model on `grouped` (the log's events by user) and the store's mapping,
+/// and saves it beside the database (not for `:memory:`) marked with `loads`, the
+/// platform loads read *before* the events (so that a load in between makes the saved
+/// model stale rather than wrongly fresh).
+pub fn fit_rewards(
+    store: &Store,
+    loads: &str,
+    grouped: &ByUser,
+    params: RewardParams,
+    reason: TrainReason,
+) -> Result<(RewardModel, Origin), ModelError> {
+    let started = Instant::now();
+    let mapping = store.mapping_list()?;
+    let model = RewardModel::fit(grouped, &mapping, params)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let saved = reward_model_path(store.path());
+    if let Some(p) = &saved {
+        write_atomically(p, &reward_codec::to_bytes(&model, loads))?;
+    }
+    Ok((
+        model,
+        Origin::Trained {
+            seconds,
+            saved,
             reason,
         },
     ))

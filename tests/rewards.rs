@@ -5,11 +5,9 @@ use predicates::prelude::*;
 
 use crate::query::{loaded_db, perx};
 
-#[test]
-fn rewards_are_recommended_to_log_users() {
-    let (_dir, db) = loaded_db();
-    // The user with the most issued rewards in the sample.
-    let top = perx(&db)
+/// The user with the most issued rewards in the database's log.
+fn top_reward_user(db: &std::path::Path) -> String {
+    let top = perx(db)
         .args([
             "query",
             "SELECT user_id FROM http_log WHERE event_kind = 'reward' GROUP BY ALL ORDER BY count(*) DESC, user_id LIMIT 1",
@@ -21,12 +19,18 @@ fn rewards_are_recommended_to_log_users() {
         .get_output()
         .stdout
         .clone();
-    let user = String::from_utf8(top)
+    String::from_utf8(top)
         .unwrap()
         .lines()
         .nth(1)
         .unwrap()
-        .to_owned();
+        .to_owned()
+}
+
+#[test]
+fn rewards_are_recommended_to_log_users() {
+    let (_dir, db) = loaded_db();
+    let user = top_reward_user(&db);
     let issued = perx(&db)
         .args(["query", &format!("SELECT DISTINCT item_id FROM http_log WHERE event_kind = 'reward' AND user_id = '{user}'"), "--format", "csv"])
         .assert()
@@ -115,6 +119,74 @@ fn rewards_are_recommended_to_log_users() {
                 .and(predicate::str::contains("viewed campaigns' rewards"))
                 .and(predicate::str::contains("perx rewards (tuned)")),
         );
+}
+
+/// The fitted model is saved beside the database and reused while the platform loads in
+/// `load_manifest` are the ones it was fitted on; a new load, a damaged file or other
+/// parameters make the next use refit it, with the same answers.
+#[test]
+fn the_reward_model_is_saved_and_reused_until_the_platform_loads_change() {
+    let (_dir, db) = loaded_db();
+    let user = top_reward_user(&db);
+    let saved = db.with_file_name("q.duckdb.rewards.bin");
+    let ask = |extra: &[&str]| {
+        let out = perx(&db)
+            .args(["recommend", "--catalog", "rewards", "--user", &user])
+            .args(["-k", "5", "--format", "csv"])
+            .args(extra)
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (first, err) = ask(&[]);
+    assert!(
+        err.contains("fitted the reward model") && err.contains("(first use)"),
+        "{err}"
+    );
+    assert!(saved.exists(), "no {}", saved.display());
+    assert_eq!(first.lines().count(), 6, "{first}");
+    let (again, err) = ask(&[]);
+    assert_eq!(again, first);
+    assert!(
+        !err.contains("fitted"),
+        "refitted though nothing changed: {err}"
+    );
+    // Repeatable rewards are a choice made when recommending, not a refit.
+    let (_, err) = ask(&["--repeatable"]);
+    assert!(!err.contains("fitted"), "{err}");
+    // --all reads the saved model too.
+    perx(&db)
+        .args(["recommend", "--catalog", "rewards", "--all", "-o"])
+        .arg(db.with_file_name("all.csv"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("fitted").not());
+    // A new load of the platform data (the same files) makes it stale.
+    perx(&db)
+        .args(["load", "--data"])
+        .arg(crate::util::sample_dir())
+        .assert()
+        .code(predicate::in_iter([0, 3]));
+    let (reloaded, err) = ask(&[]);
+    assert!(err.contains("the platform data changed"), "{err}");
+    assert_eq!(reloaded, first);
+    let (_, err) = ask(&[]);
+    assert!(!err.contains("fitted"), "{err}");
+    // A damaged file is refitted and replaced.
+    let mut bytes = std::fs::read(&saved).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&saved, bytes).unwrap();
+    let (repaired, err) = ask(&[]);
+    assert!(err.contains("unusable") && err.contains("damaged"), "{err}");
+    assert_eq!(repaired, first);
+    let (_, err) = ask(&[]);
+    assert!(!err.contains("fitted"), "{err}");
 }
 
 /// On a generated log whose users have stable tastes (`gen-sample --log-users`), the model

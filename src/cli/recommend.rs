@@ -171,6 +171,13 @@ pub fn train(global: &Global, args: &TrainArgs) -> Result<u8> {
 /// Opens the model for `recommend`, saying on stderr when it had to be trained.
 fn model_for(store: &Store, path: Option<&Path>, params: Params) -> Result<Model> {
     let (model, origin) = recommender::open_or_train(store, path, params)?;
+    say_trained("trained the recommender", "the ratings", &origin);
+    Ok(model)
+}
+
+/// Says on stderr that a model was trained (`what`), why and where it was saved; nothing
+/// when it was read from its file. `data` names what it was trained on.
+pub(super) fn say_trained(what: &str, data: &str, origin: &Origin) {
     if let Origin::Trained {
         seconds,
         saved,
@@ -179,14 +186,15 @@ fn model_for(store: &Store, path: Option<&Path>, params: Params) -> Result<Model
     {
         let why = match reason {
             TrainReason::FirstUse => "first use".to_owned(),
-            TrainReason::DataChanged => "the ratings changed since the saved model".to_owned(),
+            TrainReason::DataChanged => format!("{data} changed since the saved model"),
             TrainReason::ParamsChanged => "the saved model has other parameters".to_owned(),
             TrainReason::Unreadable(e) => format!("the saved model was unusable: {e}"),
         };
-        let saved = saved.map_or(String::new(), |p| format!(", saved to {}", p.display()));
-        errln!("trained the recommender in {seconds:.2} s ({why}){saved}");
+        let saved = saved
+            .as_ref()
+            .map_or(String::new(), |p| format!(", saved to {}", p.display()));
+        errln!("{what} in {seconds:.2} s ({why}){saved}");
     }
-    Ok(model)
 }
 
 /// The format (table on a terminal, else CSV; `--all` writes CSV with `all_columns`) and

@@ -12,10 +12,13 @@ use serde::Serialize;
 use perx::core::eval::Metrics;
 use perx::core::logline::EventKind;
 use perx::core::rewards::{
-    Baseline, History, RewardBasis, RewardModel, RewardParams, by_user, evaluate_rewards,
+    Baseline, ByUser, History, RewardBasis, RewardModel, RewardParams, by_user, evaluate_rewards,
     time_split,
 };
 use perx::exit;
+use perx::recommender::{self, SavedRewards};
+use perx::store::Store;
+use perx::store::rewards::LogEvents;
 use perx::term::visible;
 
 use super::Global;
@@ -41,25 +44,52 @@ struct JsonItem {
     because: Option<Vec<String>>,
 }
 
+/// The reward model: the saved one when it is fresh, else fitted on the log (and saved),
+/// saying so on stderr; with the log's events by user when `with_log` or when fitting.
+fn model_and_log(
+    store: &Store,
+    params: RewardParams,
+    with_log: bool,
+) -> Result<(RewardModel, Option<(LogEvents, ByUser)>)> {
+    let reason = match recommender::saved_rewards(store, params)? {
+        SavedRewards::Fresh(model, _) if !with_log => return Ok((*model, None)),
+        SavedRewards::Fresh(model, _) => {
+            let log = store.reward_events()?;
+            let grouped = by_user(&log.events);
+            return Ok((*model, Some((log, grouped))));
+        }
+        SavedRewards::Stale(reason) => reason,
+    };
+    let loads = store.platform_loads()?;
+    let log = store.reward_events()?;
+    if log.events.is_empty() {
+        bail!("the database holds no HTTP log: load one with `perx load --data DIR`");
+    }
+    let grouped = by_user(&log.events);
+    let (model, origin) = recommender::fit_rewards(store, &loads, &grouped, params, reason)?;
+    super::recommend::say_trained("fitted the reward model", "the platform data", &origin);
+    Ok((model, Some((log, grouped))))
+}
+
 pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     let store = global.open_store()?;
     let k = usize::from(args.k);
     let started = Instant::now();
-    let log = store.reward_events()?;
-    let mapping = store.mapping_list()?;
-    if log.events.is_empty() {
+    if store.http_log_rows(1)?.is_empty() {
         bail!("the database holds no HTTP log: load one with `perx load --data DIR`");
     }
     let params = RewardParams {
         repeatable: args.repeatable,
         ..RewardParams::default()
     };
-    let grouped = by_user(&log.events);
-    let model = RewardModel::fit(&grouped, &mapping, params)?;
+    let (model, log) = model_and_log(&store, params, args.all)?;
     let fitted = started.elapsed().as_secs_f64();
     let (format, mut dest) = super::recommend::output(args, "user_id,rank,reward_id")?;
     let mut out = dest.writer(format == RecFormat::Table);
     if args.all {
+        let Some((log, grouped)) = log else {
+            bail!("internal: the log was not read for --all");
+        };
         writeln!(out, "user_id,rank,reward_id")?;
         let mut cold = 0usize;
         for (i, id) in log.users.iter().enumerate() {
@@ -69,7 +99,7 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
             let r = model.recommend(&h, k);
             cold += usize::from(r.basis != RewardBasis::Model);
             for (rank, (reward, _)) in r.items.iter().enumerate() {
-                writeln!(out, "{id},{},{reward}", rank + 1)?;
+                writeln!(out, "{},{},{reward}", csv_field(id), rank + 1)?;
             }
         }
         let flushed = out.flush();
@@ -77,7 +107,7 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
         flushed.map_err(|e| dest.context(e.into()))?;
         dest.commit()?;
         errln!(
-            "{} users, top {k} rewards each, in {:.3} s (model fitted in {fitted:.3} s){}",
+            "{} users, top {k} rewards each, in {:.3} s (model ready in {fitted:.3} s){}",
             log.users.len(),
             started.elapsed().as_secs_f64(),
             if cold > 0 {
@@ -91,8 +121,8 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     let Some(user) = args.user.as_deref() else {
         bail!("give --user ID or --all");
     };
-    let history = match log.user_index(user.trim()) {
-        Some(u) => grouped.history(u),
+    let history = match store.reward_history(user.trim())? {
+        Some(h) => h,
         None => {
             errln!(
                 "user {} is not in the HTTP log: showing the most issued rewards",
@@ -133,7 +163,7 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
                 write!(out, "user_id,rank,reward_id,score")?;
                 writeln!(out, "{}", if explain { ",because" } else { "" })?;
                 for (rank, (reward, score)) in result.items.iter().enumerate() {
-                    write!(out, "{user},{},{reward},{score}", rank + 1)?;
+                    write!(out, "{},{},{reward},{score}", csv_field(user), rank + 1)?;
                     if explain {
                         write!(out, ",\"{}\"", because(*reward).join("; "))?;
                     }
@@ -170,6 +200,15 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     written.map_err(|e| dest.context(e.into()))?;
     dest.commit()?;
     Ok(exit::OK)
+}
+
+/// A user id as one CSV field: quoted when it holds a comma, quote or line break.
+fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\"")).into()
+    } else {
+        s.into()
+    }
 }
 
 #[derive(Serialize)]

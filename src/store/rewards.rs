@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::reports::EventColumns;
 use super::{SqlContext, Store, StoreError};
-use crate::core::rewards::RewardEvent;
+use crate::core::rewards::{History, RewardEvent};
 
 /// The log's requests for the reward recommender.
 #[derive(Debug, Clone, Default)]
@@ -73,6 +73,44 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// One user's history (`id` as written in the log); `None` when the log does not have
+    /// the user.
+    pub fn reward_history(&self, id: &str) -> Result<Option<History>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare(include_str!("../../sql/rewards/user_events.sql"))
+            .ctx("preparing to read the user's requests")?;
+        let plain: Option<u64> = id.parse().ok().filter(|n: &u64| n.to_string() == id);
+        let mut rows = stmt
+            .query(duckdb::params![id, plain])
+            .ctx("reading the user's requests")?;
+        let mut history: Option<History> = None;
+        while let Some(r) = rows.next().ctx("reading the user's requests")? {
+            let h = history.get_or_insert_with(History::default);
+            let ts: i64 = r.get(0).ctx("reading a request's time")?;
+            let is_reward: bool = r.get(1).ctx("reading a request's kind")?;
+            let item: i64 = r.get(2).ctx("reading a request's id")?;
+            if is_reward {
+                h.issues.push((item, ts));
+            } else {
+                h.views.push((item, ts));
+            }
+        }
+        Ok(history)
+    }
+
+    /// What the platform data in the database is (`sql/store/platform_loads.sql`): the
+    /// manifest rows of its tables, which change with every load of them.
+    pub fn platform_loads(&self) -> Result<String, StoreError> {
+        self.conn()
+            .query_row(
+                include_str!("../../sql/store/platform_loads.sql"),
+                [],
+                |r| r.get(0),
+            )
+            .ctx("reading what the platform tables were loaded from")
     }
 
     /// The distinct (campaign, reward) pairs of the mapping, sorted.

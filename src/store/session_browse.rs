@@ -361,15 +361,7 @@ impl Store {
     /// The cache's layout version and the loads it is built from: a cache written by a
     /// perx with another layout, or before a reload, is rebuilt.
     fn session_fingerprint(&self) -> Result<String, StoreError> {
-        let loads: String = self
-            .conn()
-            .query_row(
-                include_str!("../../sql/ui/session_cache_fingerprint.sql"),
-                [],
-                |r| r.get(0),
-            )
-            .ctx("reading what the session cache is built from")?;
-        Ok(format!("cache v{CACHE_LAYOUT};{loads}"))
+        Ok(format!("cache v{CACHE_LAYOUT};{}", self.platform_loads()?))
     }
 
     /// The statement behind the browser's view (filter `f`, order `sort`) with its

@@ -101,13 +101,14 @@ pub fn to_bytes(model: &Model) -> Vec<u8> {
     out
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
+/// Reads little-endian values off a byte slice; running past its end is `Corrupt`.
+pub(crate) struct Reader<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) at: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, len: usize) -> Result<&'a [u8], ModelFileError> {
+    pub(crate) fn take(&mut self, len: usize) -> Result<&'a [u8], ModelFileError> {
         let end = self.at.checked_add(len).ok_or(ModelFileError::Corrupt)?;
         let s = self
             .bytes
@@ -117,20 +118,27 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
 
-    fn u32(&mut self) -> Result<u32, ModelFileError> {
+    pub(crate) fn u32(&mut self) -> Result<u32, ModelFileError> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
-    fn u32s(&mut self, len: usize) -> Result<Vec<u32>, ModelFileError> {
+    pub(crate) fn u32s(&mut self, len: usize) -> Result<Vec<u32>, ModelFileError> {
         let b = self.take(len.checked_mul(4).ok_or(ModelFileError::Corrupt)?)?;
         Ok(b.chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect())
     }
 
-    fn f32s(&mut self, len: usize) -> Result<Vec<f32>, ModelFileError> {
+    pub(crate) fn f32s(&mut self, len: usize) -> Result<Vec<f32>, ModelFileError> {
         Ok(self.u32s(len)?.into_iter().map(f32::from_bits).collect())
+    }
+
+    pub(crate) fn f64s(&mut self, len: usize) -> Result<Vec<f64>, ModelFileError> {
+        let b = self.take(len.checked_mul(8).ok_or(ModelFileError::Corrupt)?)?;
+        Ok(b.chunks_exact(8)
+            .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+            .collect())
     }
 }
 

@@ -1,6 +1,7 @@
 //! Recommend tab: type a user id, see the top recommendations. Two catalogs (Ctrl-T
 //! switches): the platform's rewards for a log user (the default when the log is loaded;
-//! the model is fitted on the log in the background the first time), or MovieLens movies
+//! the model saved beside the database is read, or fitted on the log in the background and
+//! saved when the platform loads changed), or MovieLens movies
 //! with title, genres and score beside the user's own highest-rated movies. `e` shows why
 //! each was recommended.
 
@@ -16,10 +17,8 @@ use std::path::Path;
 
 use super::{Exporting, Outcome, Tab, export_csv, select_clicked};
 use crate::core::recommend::{Basis, Params, Recommendation, Recommender};
-use crate::core::rewards::{
-    ByUser, RewardBasis, RewardModel, RewardParams, RewardRecommendation, by_user,
-};
-use crate::recommender;
+use crate::core::rewards::{RewardBasis, RewardModel, RewardParams, RewardRecommendation, by_user};
+use crate::recommender::{self, SavedRewards};
 use crate::report::{Cell, Collected};
 use crate::store::Store;
 use crate::store::recommend::MovieInfo;
@@ -45,33 +44,27 @@ pub enum Catalog {
     Rewards,
 }
 
-/// The reward recommender fitted on the log, with the log's users.
+/// The reward recommender for the log's users: the model saved beside the database when
+/// it is fresh, else fitted on the log (and saved). Histories are read per user.
 #[derive(Debug)]
 pub struct LoadedRewards {
     model: RewardModel,
-    grouped: ByUser,
-    users: HashMap<String, u32>,
 }
 
 impl LoadedRewards {
-    /// Fits the model on the log of `store`.
+    /// The model for the platform data of `store`.
     pub fn fit(store: &Store) -> Result<LoadedRewards, UiError> {
+        let params = RewardParams::default();
+        let reason = match recommender::saved_rewards(store, params).map_err(UiError::from)? {
+            SavedRewards::Fresh(model, _) => return Ok(LoadedRewards { model: *model }),
+            SavedRewards::Stale(reason) => reason,
+        };
+        let loads = store.platform_loads().map_err(UiError::from)?;
         let log = store.reward_events().map_err(UiError::from)?;
-        let mapping = store.mapping_list().map_err(UiError::from)?;
         let grouped = by_user(&log.events);
-        let model =
-            RewardModel::fit(&grouped, &mapping, RewardParams::default()).map_err(UiError::from)?;
-        let users = log
-            .users
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, u)| Some((u, u32::try_from(i).ok()?)))
-            .collect();
-        Ok(LoadedRewards {
-            model,
-            grouped,
-            users,
-        })
+        let (model, _) = recommender::fit_rewards(store, &loads, &grouped, params, reason)
+            .map_err(UiError::from)?;
+        Ok(LoadedRewards { model })
     }
 }
 
@@ -228,22 +221,24 @@ impl RecommendTab {
         Outcome::Done
     }
 
-    fn show_rewards(&mut self, user: &str, _store: &Store) {
+    fn show_rewards(&mut self, user: &str, store: &Store) {
         let Some(loaded) = &self.rewards else {
             return;
         };
-        let history = loaded
-            .users
-            .get(user)
-            .map(|&u| loaded.grouped.history(u))
-            .unwrap_or_default();
+        let history = match store.reward_history(user) {
+            Ok(h) => h,
+            Err(e) => {
+                self.message = Some(crate::error_chain(&e));
+                return;
+            }
+        };
+        let known = history.is_some();
+        let history = history.unwrap_or_default();
         let list = loaded.model.recommend(&history, TOP);
         self.message = match list.basis {
             RewardBasis::Model => None,
             RewardBasis::ViewedCampaigns => Some(s::REWARDS_COLD.to_owned()),
-            RewardBasis::Popular if loaded.users.contains_key(user) => {
-                Some(s::REWARDS_COLD.to_owned())
-            }
+            RewardBasis::Popular if known => Some(s::REWARDS_COLD.to_owned()),
             RewardBasis::Popular => Some(s::rewards_unknown_user(user)),
         };
         let because = list

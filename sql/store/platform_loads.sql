@@ -1,5 +1,6 @@
--- What the session cache is built from: the manifest rows of the platform tables. Any new
--- load of them changes this text, and the TUI then rebuilds the cache.
+-- What the platform data in the database is: the manifest rows of the platform tables.
+-- Any new load of them changes this text; the session cache and the saved reward model
+-- are marked with it and rebuilt when it changes.
 SELECT coalesce(string_agg(tbl || '|' || source || '|' || sha256 || '|' || rows || '|'
                            || CAST(loaded_at AS VARCHAR), ';' ORDER BY tbl, source), '')
 FROM load_manifest

@@ -11,7 +11,11 @@ use std::collections::{HashMap, HashSet};
 use faer::linalg::solvers::DenseSolveCore;
 use faer::{Mat, Side};
 
+use serde::{Deserialize, Serialize};
+
 use crate::core::eval::Metrics;
+
+pub mod codec;
 use crate::core::logline::EventKind;
 
 /// One request of the log, with the user as a dense index.
@@ -28,7 +32,7 @@ pub struct RewardEvent {
 }
 
 /// What shapes the model.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RewardParams {
     /// Weight of a campaign view, shared among the campaign's rewards (an issue weighs 1).
     pub view_weight: f64,
@@ -278,10 +282,40 @@ impl RewardModel {
         model.b = (0..n * n).map(|k| b[(k / n, k % n)]).collect();
         let mb = &m_m * &b;
         model.mb = (0..m * n).map(|k| mb[(k / n, k % n)]).collect();
-        let mut popular: Vec<usize> = (0..n).collect();
-        popular.sort_by(|&a, &b| model.issued[b].cmp(&model.issued[a]).then(a.cmp(&b)));
-        model.popular = popular;
+        model.popular = most_issued_first(&model.issued);
         Ok(model)
+    }
+
+    /// A model from its parts (as [`codec`] reads them back).
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        params: RewardParams,
+        rewards: Vec<i64>,
+        campaign_rewards: HashMap<i64, Vec<usize>>,
+        campaign_index: HashMap<i64, usize>,
+        b: Vec<f64>,
+        mb: Vec<f64>,
+        issued: Vec<u64>,
+        newest: i64,
+    ) -> RewardModel {
+        RewardModel {
+            params,
+            index: rewards.iter().enumerate().map(|(i, r)| (*r, i)).collect(),
+            rewards,
+            campaign_rewards,
+            b,
+            mb,
+            campaign_index,
+            popular: most_issued_first(&issued),
+            issued,
+            newest,
+        }
+    }
+
+    /// The same model with another `repeatable` (it does not change the fit).
+    pub fn with_repeatable(mut self, repeatable: bool) -> RewardModel {
+        self.params.repeatable = repeatable;
+        self
     }
 
     /// (index, id) of each campaign, in index order.
@@ -446,6 +480,13 @@ impl RewardModel {
         out.truncate(n);
         out
     }
+}
+
+/// Catalog indices, most issued first (ties by index).
+fn most_issued_first(issued: &[u64]) -> Vec<usize> {
+    let mut popular: Vec<usize> = (0..issued.len()).collect();
+    popular.sort_by(|&a, &b| issued[b].cmp(&issued[a]).then(a.cmp(&b)));
+    popular
 }
 
 /// Events grouped by user (a counting sort: one pass to count, one to place).
