@@ -13,6 +13,8 @@ pub mod exit;
 pub mod fetch;
 pub mod hashing;
 pub mod limits;
+#[cfg(feature = "linfa")]
+pub mod linfa_api;
 pub mod pipeline;
 pub mod progress;
 pub mod recommender;

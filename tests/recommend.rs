@@ -323,6 +323,93 @@ fn real_movielens_1m_ranks_above_ease() {
     assert!((v["popularity"]["ndcg"].as_f64().unwrap() - 0.2028).abs() < 1e-3);
 }
 
+/// `perx eval` on ML-1M (split seed 42, validation seed 7): tuning picks the shipped
+/// defaults; EASE, tuned on the same validation split with as many trials, picks a λ inside
+/// its grid (the grid is wide enough), and tuned perx ranks better than tuned EASE.
+#[test]
+fn real_movielens_1m_tuning_picks_the_shipped_defaults_and_beats_tuned_ease() {
+    use perx::core::recommend::Params;
+    use perx::core::recommend::tune::EASE_LAMBDAS;
+
+    let test = "real_movielens_1m_tuning_picks_the_shipped_defaults_and_beats_tuned_ease";
+    let Some(dir) = real_data("ml-1m", test) else {
+        return;
+    };
+    let (_tmp, db) = loaded(&dir);
+    let json = stdout(perx(&db).args(["eval", "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let d = Params::default();
+    let p = &v["params"];
+    let f = |x: &serde_json::Value| x.as_f64().unwrap() as f32;
+    assert_eq!(
+        (
+            f(&p["user_exponent"]),
+            f(&p["item_exponent"]),
+            f(&p["lambda"]),
+            f(&p["popularity"])
+        ),
+        (d.user_exponent, d.item_exponent, d.lambda, d.popularity),
+        "tuning on ML-1M no longer picks the shipped defaults: change Params::default()"
+    );
+    assert_eq!(v["tuning"].as_array().unwrap().len(), 45);
+    assert_eq!(v["ease_tuning"].as_array().unwrap().len(), 45);
+    let ease_lambda = f(&v["ease_params"]["lambda"]);
+    assert!(
+        ease_lambda > EASE_LAMBDAS[0] && ease_lambda < EASE_LAMBDAS[EASE_LAMBDAS.len() - 1],
+        "EASE's tuned λ {ease_lambda} is at the edge of its grid"
+    );
+    let (perx, ease) = (
+        v["model"]["ndcg"].as_f64().unwrap(),
+        v["ease"]["ndcg"].as_f64().unwrap(),
+    );
+    let _ = writeln!(
+        std::io::stderr(),
+        "ML-1M seed 42, both tuned: NDCG@10 perx {perx:.4}, EASE (λ {ease_lambda}) {ease:.4}"
+    );
+    assert!(perx > ease, "perx {perx:.4} vs tuned EASE {ease:.4}");
+}
+
+/// `--seeds` runs the protocol per split seed and summarises both models.
+#[test]
+fn eval_over_several_seeds_reports_each_and_the_mean_and_spread() {
+    let (_tmp, db) = loaded(&sample_dir().join("movielens"));
+    let args = ["eval", "--seeds", "1-3", "--no-tune", "--factors", "32"];
+    let json = stdout(perx(&db).args(args).args(["--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let seeds: Vec<u64> = v["seeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["seed"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seeds, [1, 2, 3]);
+    let ndcg: Vec<f64> = v["seeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["model"]["ndcg"].as_f64().unwrap())
+        .collect();
+    let mean = ndcg.iter().sum::<f64>() / 3.0;
+    let s = &v["summary"];
+    assert!(
+        (s["perx_ndcg"][0].as_f64().unwrap() - mean).abs() < 1e-12,
+        "{s}"
+    );
+    assert!(s["perx_ndcg"][1].as_f64().unwrap() > 0.0, "{s}");
+    assert!(s["ease_ndcg"][0].as_f64().unwrap() > 0.0, "{s}");
+    let table = stdout(perx(&db).args(args));
+    assert!(
+        table.contains("mean ± sd") && table.contains("3 split seeds"),
+        "{table}"
+    );
+    // A seed list that is not one is refused with an example.
+    perx(&db)
+        .args(["eval", "--seeds", "5-1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("upwards"));
+}
+
 /// Serves `body` for every request on 127.0.0.1 (or a 404 for paths not ending in
 /// `.zip`), for `requests` requests.
 fn serve(body: Vec<u8>, requests: usize) -> String {

@@ -11,8 +11,10 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use perx::core::eval::{Metrics, split};
-use perx::core::recommend::ease::Ease;
-use perx::core::recommend::tune::{Trial, list_metrics, popularity_metrics, take, tune};
+use perx::core::recommend::ease::EaseGram;
+use perx::core::recommend::tune::{
+    EaseTrial, Trial, list_metrics, popularity_metrics, take, tune, tune_ease,
+};
 use perx::core::recommend::{
     Basis, Model, Params, Recommendation, Recommender, evaluate_recommender,
 };
@@ -131,7 +133,12 @@ pub struct EvalArgs {
     /// Skip tuning and evaluate the default parameters.
     #[arg(long)]
     pub no_tune: bool,
-    /// λ of the EASE reference (exact closed form, cubic in the number of movies).
+    /// Run the whole protocol for each of these split seeds (`1-5`, `1,2,7`) and report
+    /// each and the mean ± standard deviation of both models.
+    #[arg(long, value_name = "LIST", conflicts_with = "seed")]
+    pub seeds: Option<Seeds>,
+    /// λ of the EASE reference with --no-tune (without it, EASE's λ and γ are tuned on the
+    /// validation split with as many trials as perx).
     #[arg(long, value_name = "LAMBDA", default_value_t = 1500.0)]
     pub ease_lambda: f32,
     /// Leave out the EASE reference (it takes a few seconds on MovieLens 1M).
@@ -454,11 +461,18 @@ struct EvalReport {
     popularity: MetricsOut,
     #[serde(skip_serializing_if = "Option::is_none")]
     ease: Option<MetricsOut>,
-    ease_lambda: Option<f32>,
+    ease_params: Option<EaseParams>,
     model: MetricsOut,
     train_seconds: f64,
     recommend_all_seconds: f64,
     tuning: Vec<Trial>,
+    ease_tuning: Vec<EaseTrial>,
+}
+
+#[derive(Serialize, Clone, Copy)]
+struct EaseParams {
+    lambda: f32,
+    popularity: f32,
 }
 
 #[derive(Serialize)]
@@ -497,28 +511,107 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
             "the database has no MovieLens ratings: load them first with `perx movielens load --dir DIR`"
         );
     }
-    let k = usize::from(args.k);
-    let s = split(&ratings, args.seed);
-    let train = take(&ratings, &s.train);
-    let test = take(&ratings, &s.test);
-    let base = args.model.params();
-    let (params, tuning) = if args.no_tune {
-        (base, Vec::new())
-    } else {
+    let Some(seeds) = &args.seeds else {
+        let report = eval_seed(&ratings, args.seed, args, true)?;
+        match args.format {
+            super::SummaryFormat::Json => outln!("{}", serde_json::to_string_pretty(&report)?)?,
+            super::SummaryFormat::Table => print_eval(&report)?,
+        }
+        return Ok(exit::OK);
+    };
+    let mut reports = Vec::new();
+    for (i, &seed) in seeds.0.iter().enumerate() {
+        errln!("split seed {seed} ({} of {})…", i + 1, seeds.0.len());
+        let r = eval_seed(&ratings, seed, args, false)?;
         errln!(
-            "tuning on a validation split of train (seed {}), never on test…",
-            args.validation_seed
+            "  seed {seed}: NDCG@{} perx {:.4}, EASE {:.4}",
+            r.k,
+            r.model.ndcg,
+            r.ease.as_ref().map_or(f64::NAN, |m| m.ndcg)
         );
-        tune(&train, base, args.validation_seed, k, &mut |t| {
+        reports.push(r);
+    }
+    let summary = SeedsSummary::new(&reports);
+    match args.format {
+        super::SummaryFormat::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "seeds": reports,
+                "summary": summary,
+            }))?
+        )?,
+        super::SummaryFormat::Table => print_seeds(&reports, &summary)?,
+    }
+    Ok(exit::OK)
+}
+
+/// Split seeds: `1-5` or `1,2,7`.
+#[derive(Debug, Clone)]
+pub struct Seeds(pub Vec<u64>);
+
+impl std::str::FromStr for Seeds {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not a list of seeds: write e.g. 1-5 or 1,2,7");
+        let mut out = Vec::new();
+        for part in s.split(',') {
+            match part.trim().split_once('-') {
+                Some((a, b)) => {
+                    let (a, b): (u64, u64) = (
+                        a.trim().parse().map_err(|_| bad())?,
+                        b.trim().parse().map_err(|_| bad())?,
+                    );
+                    if a > b || b - a >= 100 {
+                        return Err(format!("{s}: a range runs upwards, 100 seeds at most"));
+                    }
+                    out.extend(a..=b);
+                }
+                None => out.push(part.trim().parse().map_err(|_| bad())?),
+            }
+        }
+        if out.is_empty() || out.len() > 100 {
+            return Err(bad());
+        }
+        Ok(Seeds(out))
+    }
+}
+
+/// One split seed's evaluation: both models tuned on that split's own validation split
+/// (unless --no-tune), refitted on its train, scored on its test.
+fn eval_seed(
+    ratings: &[perx::core::eval::Interaction],
+    seed: u64,
+    args: &EvalArgs,
+    verbose: bool,
+) -> Result<EvalReport> {
+    let k = usize::from(args.k);
+    let s = split(ratings, seed);
+    let train = take(ratings, &s.train);
+    let test = take(ratings, &s.test);
+    let base = args.model.params();
+    let tuned = !args.no_tune;
+    let (params, tuning) = if tuned {
+        if verbose {
             errln!(
-                "  β={:<4} α={:<4} λ={:<4} γ={:<4}  validation NDCG@{k} {:.4}",
-                t.user_exponent,
-                t.item_exponent,
-                t.lambda,
-                t.popularity,
-                t.validation_ndcg
-            )
+                "tuning perx on a validation split of train (seed {}), never on test…",
+                args.validation_seed
+            );
+        }
+        tune(&train, base, args.validation_seed, k, &mut |t| {
+            if verbose {
+                errln!(
+                    "  β={:<4} α={:<4} λ={:<4} γ={:<4}  validation NDCG@{k} {:.4}",
+                    t.user_exponent,
+                    t.item_exponent,
+                    t.lambda,
+                    t.popularity,
+                    t.validation_ndcg
+                )
+            }
         })?
+    } else {
+        (base, Vec::new())
     };
     let started = Instant::now();
     let model = Model::fit(&train, params, "evaluation")?;
@@ -528,16 +621,43 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
     let metrics = evaluate_recommender(&rec, &test, k);
     let recommend_all_seconds = started.elapsed().as_secs_f64();
     let popularity = popularity_metrics(&train, &test, k);
-    let ease = if args.no_ease {
-        None
+    let (ease, ease_params, ease_tuning) = if args.no_ease {
+        (None, None, Vec::new())
     } else {
-        errln!("fitting the EASE reference (λ = {})…", args.ease_lambda);
-        let e = Ease::fit(&train, args.ease_lambda)?;
-        Some(list_metrics(&e.recommend_all(k), &train, &test, k))
+        let (chosen, trials) = if tuned {
+            if verbose {
+                errln!("tuning EASE's λ and γ on the same validation split, 45 trials as perx…");
+            }
+            tune_ease(&train, args.validation_seed, k, &mut |t| {
+                if verbose {
+                    errln!(
+                        "  EASE λ={:<6} γ={:<4}  validation NDCG@{k} {:.4}",
+                        t.lambda,
+                        t.popularity,
+                        t.validation_ndcg
+                    )
+                }
+            })?
+        } else {
+            ((args.ease_lambda, 0.0), Vec::new())
+        };
+        if verbose {
+            errln!("fitting EASE (λ = {}, γ = {})…", chosen.0, chosen.1);
+        }
+        let gram = EaseGram::new(&train)?;
+        let e = gram.solve(chosen.0, chosen.1)?;
+        (
+            Some(list_metrics(&e.recommend_all(k), &train, &test, k)),
+            Some(EaseParams {
+                lambda: chosen.0,
+                popularity: chosen.1,
+            }),
+            trials,
+        )
     };
-    let report = EvalReport {
-        seed: args.seed,
-        validation_seed: (!args.no_tune).then_some(args.validation_seed),
+    Ok(EvalReport {
+        seed,
+        validation_seed: tuned.then_some(args.validation_seed),
         k,
         ratings: ratings.len(),
         train: train.len(),
@@ -545,19 +665,126 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
         params,
         popularity: popularity.into(),
         ease: ease.map(Into::into),
-        ease_lambda: (!args.no_ease).then_some(args.ease_lambda),
+        ease_params,
         model: metrics.into(),
         train_seconds,
         recommend_all_seconds,
         tuning,
+        ease_tuning,
+    })
+}
+
+/// Mean and sample standard deviation.
+fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = if v.len() > 1 {
+        v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
     };
-    match args.format {
-        super::SummaryFormat::Json => {
-            outln!("{}", serde_json::to_string_pretty(&report)?)?;
+    (mean, var.sqrt())
+}
+
+/// Over several split seeds: each metric's mean and spread for both models.
+#[derive(Serialize)]
+struct SeedsSummary {
+    seeds: usize,
+    /// (mean, sd) of NDCG@K.
+    perx_ndcg: (f64, f64),
+    ease_ndcg: Option<(f64, f64)>,
+    perx_coverage: (f64, f64),
+    ease_coverage: Option<(f64, f64)>,
+    /// mean perx NDCG / mean EASE NDCG.
+    ratio: Option<f64>,
+    /// Seeds where perx's NDCG is above EASE's.
+    perx_ahead: usize,
+}
+
+impl SeedsSummary {
+    fn new(reports: &[EvalReport]) -> SeedsSummary {
+        let of = |f: &dyn Fn(&EvalReport) -> Option<f64>| -> Option<(f64, f64)> {
+            let v: Option<Vec<f64>> = reports.iter().map(f).collect();
+            v.map(|v| mean_sd(&v))
+        };
+        let perx_ndcg = of(&|r| Some(r.model.ndcg)).unwrap_or_default();
+        let ease_ndcg = of(&|r| r.ease.as_ref().map(|m| m.ndcg));
+        SeedsSummary {
+            seeds: reports.len(),
+            perx_ndcg,
+            ease_ndcg,
+            perx_coverage: of(&|r| Some(r.model.coverage)).unwrap_or_default(),
+            ease_coverage: of(&|r| r.ease.as_ref().map(|m| m.coverage)),
+            ratio: ease_ndcg.map(|e| perx_ndcg.0 / e.0),
+            perx_ahead: reports
+                .iter()
+                .filter(|r| r.ease.as_ref().is_some_and(|e| r.model.ndcg > e.ndcg))
+                .count(),
         }
-        super::SummaryFormat::Table => print_eval(&report)?,
     }
-    Ok(exit::OK)
+}
+
+fn print_seeds(reports: &[EvalReport], s: &SeedsSummary) -> std::io::Result<()> {
+    let k = reports.first().map_or(10, |r| r.k);
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
+    t.set_header(vec![
+        "seed".to_owned(),
+        format!("perx NDCG@{k}"),
+        format!("EASE NDCG@{k}"),
+        "ratio".to_owned(),
+        format!("perx cov@{k}"),
+        format!("EASE cov@{k}"),
+        "perx β, λ, γ".to_owned(),
+        "EASE λ, γ".to_owned(),
+    ]);
+    let f = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.4}"));
+    for r in reports {
+        let e = r.ease.as_ref();
+        t.add_row(vec![
+            r.seed.to_string(),
+            format!("{:.4}", r.model.ndcg),
+            f(e.map(|m| m.ndcg)),
+            f(e.map(|m| r.model.ndcg / m.ndcg)),
+            format!("{:.4}", r.model.coverage),
+            f(e.map(|m| m.coverage)),
+            format!(
+                "{}, {}, {}",
+                r.params.user_exponent, r.params.lambda, r.params.popularity
+            ),
+            r.ease_params.map_or("-".to_owned(), |p| {
+                format!("{}, {}", p.lambda, p.popularity)
+            }),
+        ]);
+    }
+    let ms =
+        |v: Option<(f64, f64)>| v.map_or("-".to_owned(), |(m, sd)| format!("{m:.4} ± {sd:.4}"));
+    t.add_row(vec![
+        "mean ± sd".to_owned(),
+        ms(Some(s.perx_ndcg)),
+        ms(s.ease_ndcg),
+        f(s.ratio),
+        ms(Some(s.perx_coverage)),
+        ms(s.ease_coverage),
+        String::new(),
+        String::new(),
+    ]);
+    outln!(
+        "{} split seeds; each tuned on its own validation split (seed {}) with 45 trials per model",
+        s.seeds,
+        reports
+            .first()
+            .and_then(|r| r.validation_seed)
+            .map_or("-".to_owned(), |v| v.to_string())
+    )?;
+    outln!("{t}")?;
+    outln!(
+        "perx above EASE on {} of {} seeds; mean NDCG ratio {}",
+        s.perx_ahead,
+        s.seeds,
+        f(s.ratio)
+    )?;
+    Ok(())
 }
 
 fn print_eval(r: &EvalReport) -> std::io::Result<()> {
@@ -581,7 +808,11 @@ fn print_eval(r: &EvalReport) -> std::io::Result<()> {
         format!("MRR@{k}"),
         format!("coverage@{k}"),
     ]);
-    let ease_name = format!("EASE λ={}", r.ease_lambda.unwrap_or_default());
+    let ease_name = match (r.ease_params, r.validation_seed) {
+        (Some(p), Some(_)) => format!("EASE (tuned λ={}, γ={})", p.lambda, p.popularity),
+        (Some(p), None) => format!("EASE λ={}", p.lambda),
+        (None, _) => String::new(),
+    };
     let rows = [
         Some(("most popular", &r.popularity)),
         r.ease.as_ref().map(|m| (ease_name.as_str(), m)),
@@ -623,4 +854,29 @@ fn print_eval(r: &EvalReport) -> std::io::Result<()> {
         r.recommend_all_seconds
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_are_a_range_or_a_list() {
+        let p = |s: &str| s.parse::<Seeds>().map(|s| s.0);
+        assert_eq!(p("1-5").unwrap(), [1, 2, 3, 4, 5]);
+        assert_eq!(p("3").unwrap(), [3]);
+        assert_eq!(p("1, 4,9-10").unwrap(), [1, 4, 9, 10]);
+        assert!(p("5-1").unwrap_err().contains("upwards"));
+        assert!(p("1-500").is_err());
+        assert!(p("a").unwrap_err().contains("e.g. 1-5"));
+        assert!(p("").is_err());
+    }
+
+    #[test]
+    fn mean_and_sample_spread() {
+        let (m, sd) = mean_sd(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(m, 2.5);
+        assert!((sd - 1.290_994).abs() < 1e-6);
+        assert_eq!(mean_sd(&[7.0]), (7.0, 0.0));
+    }
 }

@@ -13,28 +13,24 @@ use super::matrix::InteractionMatrix;
 use super::model::top_unseen;
 use crate::core::eval::Interaction;
 
-/// A fitted EASE model.
+/// The Gram matrix `XᵀX` of the training matrix, from which EASE is solved for any λ
+/// (tuning solves it for many).
 #[derive(Debug)]
-pub struct Ease {
+pub struct EaseGram {
     matrix: InteractionMatrix,
-    /// Row-major n × n item weights.
-    b: Vec<f32>,
+    /// Row-major n × n.
+    gram: Vec<f64>,
 }
 
-impl Ease {
-    /// Fits EASE with regularisation `lambda` (absolute, as in the paper: 1500 is its
-    /// MovieLens choice).
-    pub fn fit(interactions: &[Interaction], lambda: f32) -> Result<Ease, RecommendError> {
-        if !(lambda.is_finite() && lambda > 0.0) {
-            return Err(RecommendError::BadParam("EASE's λ must be positive".into()));
-        }
+impl EaseGram {
+    /// Counts co-occurrences: row a counts, for every user who rated a, the movies that user
+    /// rated (rows in parallel).
+    pub fn new(interactions: &[Interaction]) -> Result<EaseGram, RecommendError> {
         let matrix = InteractionMatrix::new(interactions);
         if matrix.nnz() == 0 {
             return Err(RecommendError::NoRatings);
         }
         let n = matrix.n_items();
-        // The Gram matrix XᵀX, row by row in parallel: row a counts, for every user who
-        // rated a, the movies that user rated.
         let mut gram = vec![0f64; n * n];
         gram.par_chunks_mut(n).enumerate().for_each(|(a, row)| {
             for &u in matrix.col(a) {
@@ -42,30 +38,67 @@ impl Ease {
                     row[b as usize] += 1.0;
                 }
             }
-            row[a] += f64::from(lambda);
         });
-        let g = Mat::<f64>::from_fn(n, n, |i, j| gram[i * n + j]);
-        drop(gram);
+        Ok(EaseGram { matrix, gram })
+    }
+
+    /// The training matrix.
+    pub fn matrix(&self) -> &InteractionMatrix {
+        &self.matrix
+    }
+
+    /// EASE with regularisation `lambda` (absolute, as in the paper: 1500 is its
+    /// MovieLens choice) and scores of movie j multiplied by (ratings of j)^`popularity`
+    /// (0: plain EASE).
+    pub fn solve(&self, lambda: f32, popularity: f32) -> Result<Ease<'_>, RecommendError> {
+        if !(lambda.is_finite() && lambda > 0.0) {
+            return Err(RecommendError::BadParam("EASE's λ must be positive".into()));
+        }
+        let n = self.matrix.n_items();
+        let g = Mat::<f64>::from_fn(n, n, |i, j| {
+            self.gram[i * n + j] + if i == j { f64::from(lambda) } else { 0.0 }
+        });
         let p = g
             .llt(Side::Lower)
             .map_err(|_| RecommendError::BadParam("XᵀX + λI is not positive definite".into()))?
             .inverse();
         let neg_inv_diag: Vec<f32> = (0..n).map(|j| (-1.0 / p[(j, j)]) as f32).collect();
+        // Column j of B is scaled by (ratings of j)^γ: the same debias as perx's γ.
+        let boost: Vec<f32> = self
+            .matrix
+            .item_degrees()
+            .iter()
+            .zip(&neg_inv_diag)
+            .map(|(&d, &v)| v * (d.max(1) as f32).powf(popularity))
+            .collect();
         let mut b = vec![0f32; n * n];
         b.par_chunks_mut(n).enumerate().for_each(|(i, row)| {
             // P is symmetric: its row i is its column i.
             for (j, v) in row.iter_mut().enumerate() {
                 *v = p[(j, i)] as f32;
             }
-            scale_by(row, &neg_inv_diag, 1.0);
+            scale_by(row, &boost, 1.0);
             row[i] = 0.0;
         });
-        Ok(Ease { matrix, b })
+        Ok(Ease {
+            matrix: &self.matrix,
+            b,
+        })
     }
+}
 
+/// A fitted EASE model.
+#[derive(Debug)]
+pub struct Ease<'a> {
+    matrix: &'a InteractionMatrix,
+    /// Row-major n × n item weights.
+    b: Vec<f32>,
+}
+
+impl Ease<'_> {
     /// The top `k` movie ids for every user, unrated movies only, in user-id order.
     pub fn recommend_all(&self, k: usize) -> Vec<(u32, Vec<u32>)> {
-        let m = &self.matrix;
+        let m = self.matrix;
         let n = m.n_items();
         (0..m.n_users())
             .into_par_iter()
@@ -100,9 +133,10 @@ mod tests {
             }
         }
         let lambda = 2.0;
-        let e = Ease::fit(&ix, lambda).unwrap();
+        let g = EaseGram::new(&ix).unwrap();
+        let e = g.solve(lambda, 0.0).unwrap();
         let n = 8;
-        let x = &e.matrix;
+        let x = e.matrix;
         let mut g = vec![0f64; n * n];
         for u in 0..x.n_users() {
             for &a in x.row(u) {

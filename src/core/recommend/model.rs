@@ -89,6 +89,10 @@ pub enum RecommendError {
     /// The SVD failed.
     #[error(transparent)]
     Svd(#[from] SvdError),
+    /// linfa refused the data (feature `linfa`).
+    #[cfg(feature = "linfa")]
+    #[error(transparent)]
+    Linfa(#[from] linfa::Error),
 }
 
 /// A trained model: the training interactions, the spectrum and the parameters.

@@ -1,11 +1,13 @@
 //! `perx eval`'s tuning and baselines: the grid of (β, α, λ, γ) tuned on a validation split
-//! carved out of train (never test), and the metrics of ranked lists and of the popularity
-//! baseline. Pure: the CLI parses, calls and prints.
+//! carved out of train (never test), EASE's (λ, γ) tuned on the same split with the same
+//! number of trials, and the metrics of ranked lists and of the popularity baseline. Pure:
+//! the CLI parses, calls and prints.
 
 use std::collections::HashSet;
 
 use serde::Serialize;
 
+use super::ease::EaseGram;
 use super::{Model, Params, RecommendError, Recommender, evaluate_recommender};
 use crate::core::eval::{Interaction, Metrics, Popularity, by_user, evaluate_lists, split};
 
@@ -14,6 +16,55 @@ pub const TUNE_USER_EXPONENTS: [f32; 3] = [0.0, 0.25, 0.5];
 pub const TUNE_ITEM_EXPONENTS: [f32; 1] = [0.25];
 pub const TUNE_LAMBDAS: [f32; 5] = [5.0, 7.0, 10.0, 14.0, 20.0];
 pub const TUNE_POPULARITY: [f32; 3] = [0.0, 0.05, 0.1];
+
+/// EASE's grid: λ from 100 to 12 800 in steps of √2 (1500, the paper's choice for
+/// MovieLens, lies inside), times the same popularity exponents perx tunes. 15 × 3 = 45
+/// trials, as many as perx's grid: the same budget.
+pub const EASE_LAMBDAS: [f32; 15] = [
+    100.0, 141.0, 200.0, 283.0, 400.0, 566.0, 800.0, 1131.0, 1600.0, 2263.0, 3200.0, 4525.0,
+    6400.0, 9051.0, 12800.0,
+];
+
+/// One point of EASE's grid and its validation score.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EaseTrial {
+    pub lambda: f32,
+    pub popularity: f32,
+    pub validation_ndcg: f64,
+}
+
+/// Tunes EASE's (λ, γ) on the same validation split of `train` as [`tune`] (the same
+/// `seed`); returns the best (λ, γ) and every trial, each also handed to `on_trial`.
+pub fn tune_ease(
+    train: &[Interaction],
+    seed: u64,
+    k: usize,
+    on_trial: &mut dyn FnMut(&EaseTrial),
+) -> Result<((f32, f32), Vec<EaseTrial>), RecommendError> {
+    let s = split(train, seed);
+    let fit = take(train, &s.train);
+    let val = take(train, &s.test);
+    let gram = EaseGram::new(&fit)?;
+    let mut trials = Vec::new();
+    let mut best: Option<(f64, (f32, f32))> = None;
+    for &lambda in &EASE_LAMBDAS {
+        for &popularity in &TUNE_POPULARITY {
+            let ease = gram.solve(lambda, popularity)?;
+            let ndcg = list_metrics(&ease.recommend_all(k), &fit, &val, k).ndcg;
+            let trial = EaseTrial {
+                lambda,
+                popularity,
+                validation_ndcg: ndcg,
+            };
+            on_trial(&trial);
+            trials.push(trial);
+            if best.as_ref().is_none_or(|(b, _)| ndcg > *b) {
+                best = Some((ndcg, (lambda, popularity)));
+            }
+        }
+    }
+    Ok((best.map_or((1500.0, 0.0), |(_, p)| p), trials))
+}
 
 /// One point of the grid and its validation score.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -136,5 +187,36 @@ mod tests {
             (best.user_exponent, best.lambda, best.popularity),
             (chosen.user_exponent, chosen.lambda, chosen.popularity)
         );
+    }
+
+    #[test]
+    fn ease_is_tuned_on_the_same_split_with_as_many_trials_as_perx() {
+        let ratings: Vec<Interaction> = (0..40u32)
+            .flat_map(|u| {
+                (0..12u32).map(move |j| Interaction {
+                    user: u + 1,
+                    movie: (u * 7 + j * 3) % 30 + 1,
+                })
+            })
+            .collect();
+        let mut seen = 0;
+        let (best, trials) = tune_ease(&ratings, 7, 5, &mut |_| seen += 1).unwrap();
+        let perx_grid = TUNE_USER_EXPONENTS.len()
+            * TUNE_ITEM_EXPONENTS.len()
+            * TUNE_LAMBDAS.len()
+            * TUNE_POPULARITY.len();
+        assert_eq!((trials.len(), seen), (perx_grid, perx_grid));
+        let top = trials
+            .iter()
+            .map(|t| t.validation_ndcg)
+            .fold(f64::MIN, f64::max);
+        let chosen = trials.iter().find(|t| t.validation_ndcg == top).unwrap();
+        assert_eq!(best, (chosen.lambda, chosen.popularity));
+        // The score of a trial is EASE's own at that point.
+        let s = split(&ratings, 7);
+        let (fit, val) = (take(&ratings, &s.train), take(&ratings, &s.test));
+        let gram = EaseGram::new(&fit).unwrap();
+        let again = gram.solve(best.0, best.1).unwrap().recommend_all(5);
+        assert_eq!(list_metrics(&again, &fit, &val, 5).ndcg, top);
     }
 }
