@@ -19,26 +19,44 @@ pub struct InteractionMatrix {
 }
 
 impl InteractionMatrix {
-    /// Builds the matrix from interactions in any order.
+    /// Builds the matrix from interactions in any order (repeats count once).
     pub fn new(interactions: &[Interaction]) -> Self {
-        let mut users: Vec<u32> = interactions.iter().map(|r| r.user).collect();
-        users.sort_unstable();
-        users.dedup();
-        let mut items: Vec<u32> = interactions.iter().map(|r| r.movie).collect();
-        items.sort_unstable();
-        items.dedup();
-        let mut pairs: Vec<(u32, u32)> = interactions
+        let users = IdIndex::new(interactions.iter().map(|r| r.user));
+        let items = IdIndex::new(interactions.iter().map(|r| r.movie));
+        // A counting sort by row, then each row's columns sorted: linear in the pairs but
+        // for the rows' own sorts.
+        let m = users.ids.len();
+        let mut start = vec![0usize; m + 1];
+        let keyed: Vec<(u32, u32)> = interactions
             .iter()
-            .map(|r| {
-                // Both searches succeed: the lists were built from these very values.
-                let u = users.binary_search(&r.user).unwrap_or_default() as u32;
-                let i = items.binary_search(&r.movie).unwrap_or_default() as u32;
-                (u, i)
-            })
+            .map(|r| (users.index(r.user), items.index(r.movie)))
             .collect();
-        pairs.sort_unstable();
-        pairs.dedup();
-        Self::from_sorted_pairs(users, items, &pairs)
+        for &(u, _) in &keyed {
+            start[u as usize + 1] += 1;
+        }
+        for k in 0..m {
+            start[k + 1] += start[k];
+        }
+        let mut cols = vec![0u32; keyed.len()];
+        let mut next = start.clone();
+        for &(u, i) in &keyed {
+            cols[next[u as usize]] = i;
+            next[u as usize] += 1;
+        }
+        drop(keyed);
+        let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(cols.len());
+        for u in 0..m {
+            let row = &mut cols[start[u]..start[u + 1]];
+            row.sort_unstable();
+            let mut last = None;
+            for &i in row.iter() {
+                if last != Some(i) {
+                    pairs.push((u as u32, i));
+                    last = Some(i);
+                }
+            }
+        }
+        Self::from_sorted_pairs(users.ids, items.ids, &pairs)
     }
 
     /// Builds the matrix from (row, column) index pairs sorted by row then column, without
@@ -153,6 +171,52 @@ impl InteractionMatrix {
     }
 }
 
+/// Sorted distinct ids and their positions: a table when the ids are small (MovieLens'
+/// are), else a binary search.
+struct IdIndex {
+    ids: Vec<u32>,
+    /// `table[id]` is the position of `id`, when ids are at most a few times their count.
+    table: Option<Vec<u32>>,
+}
+
+impl IdIndex {
+    fn new(values: impl Iterator<Item = u32> + Clone) -> IdIndex {
+        let (count, max) = values
+            .clone()
+            .fold((0usize, 0u32), |(n, m), v| (n + 1, m.max(v)));
+        let max = max as usize;
+        if count > 0 && max < (1 << 24) && max <= count.saturating_mul(4) {
+            let mut seen = vec![false; max + 1];
+            for v in values {
+                seen[v as usize] = true;
+            }
+            let mut table = vec![0u32; max + 1];
+            let mut ids = Vec::new();
+            for (v, _) in seen.iter().enumerate().filter(|(_, s)| **s) {
+                table[v] = ids.len() as u32;
+                ids.push(v as u32);
+            }
+            return IdIndex {
+                ids,
+                table: Some(table),
+            };
+        }
+        let mut ids: Vec<u32> = values.collect();
+        ids.sort_unstable();
+        ids.dedup();
+        IdIndex { ids, table: None }
+    }
+
+    /// The position of an id given to [`IdIndex::new`].
+    fn index(&self, id: u32) -> u32 {
+        match &self.table {
+            Some(t) => t[id as usize],
+            // The search succeeds: the list was built from these very values.
+            None => self.ids.binary_search(&id).unwrap_or_default() as u32,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +243,43 @@ mod tests {
         assert_eq!(m.item_col(30), Some(2));
         let back: Vec<Interaction> = m.interactions().collect();
         assert_eq!(back, vec![ix(3, 10), ix(3, 20), ix(7, 10), ix(7, 30)]);
+    }
+
+    #[test]
+    fn small_and_large_ids_give_the_same_matrix() {
+        // Small ids take the table, the same ids shifted far up the binary search.
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as u32
+        };
+        let small: Vec<Interaction> = (0..5000).map(|_| ix(next() % 300, next() % 200)).collect();
+        let shift = 3_000_000_000u32;
+        let large: Vec<Interaction> = small
+            .iter()
+            .map(|r| ix(r.user + shift, r.movie + shift))
+            .collect();
+        let (a, b) = (
+            InteractionMatrix::new(&small),
+            InteractionMatrix::new(&large),
+        );
+        assert!(a.users().len() > 250 && a.nnz() < 5000, "{}", a.nnz());
+        assert_eq!(a.nnz(), b.nnz());
+        assert_eq!(a.user_degrees(), b.user_degrees());
+        for u in 0..a.n_users() {
+            assert_eq!(a.row(u), b.row(u));
+        }
+        for i in 0..a.n_items() {
+            assert_eq!(a.col(i), b.col(i));
+        }
+        let ids: Vec<u32> = b.users().iter().map(|u| u - shift).collect();
+        assert_eq!(a.users(), ids.as_slice());
+        let mut pairs: Vec<(u32, u32)> = small.iter().map(|r| (r.user, r.movie)).collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        let back: Vec<(u32, u32)> = a.interactions().map(|r| (r.user, r.movie)).collect();
+        assert_eq!(back, pairs);
     }
 }
