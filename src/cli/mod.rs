@@ -8,12 +8,14 @@ pub mod bench;
 mod bigquery;
 pub mod load;
 pub mod movielens;
+mod answers;
 mod output;
 mod progress;
 mod query;
 mod recommend;
 mod report;
 mod rewards;
+mod serve;
 mod tui;
 
 use std::path::PathBuf;
@@ -161,6 +163,19 @@ pub enum Command {
     /// the model is tuned on a validation split carved out of train with another seed,
     /// never on test, then retrained on all of train and scored on test.
     Eval(recommend::EvalArgs),
+    /// Serve the recommendations and reports as a JSON HTTP API (see /openapi.json).
+    ///
+    /// Listens on 127.0.0.1:8080 unless --addr names another address. Routes: GET
+    /// /healthz, /readyz, /openapi.json, /v1/movielens/users/{id}/recommendations,
+    /// /v1/platform/users/{id}/rewards, /v1/reports/{engagement,weekly,sessions}; POST
+    /// /v1/admin/reload (with --token-file). The answers are the CLI's JSON. SIGTERM or
+    /// Ctrl-C finish the requests in flight and stop; SIGHUP reloads when a new database
+    /// file was moved into place (this process holds the database's lock, so new loads go
+    /// into a copy: `cp perx.duckdb new.duckdb && perx --db new.duckdb load … && mv
+    /// new.duckdb perx.duckdb && kill -HUP <pid>`).
+    ///
+    /// Example: perx serve & curl -s localhost:8080/v1/movielens/users/1/recommendations?k=5
+    Serve(serve::ServeArgs),
     /// Measure speed and memory: load, sessions, recommender, UI (figures, not pass/fail).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -242,6 +257,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Train(args) => recommend::train(&cli.global, &args),
         Command::Recommend(args) => recommend::recommend(&cli.global, &args),
         Command::Eval(args) => recommend::eval(&cli.global, &args),
+        Command::Serve(args) => serve::serve(&cli.global, &args),
         Command::Bench(cmd) => bench::bench(&cli.global, &cmd),
         #[cfg(feature = "bigquery")]
         Command::Sync(cmd) => bigquery::sync_cmd(&cli.global, &cmd),

@@ -316,31 +316,6 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
-#[derive(Serialize)]
-struct JsonItem<'a> {
-    rank: usize,
-    movie_id: u32,
-    title: Option<&'a str>,
-    genres: Option<&'a [String]>,
-    score: f32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    because: Option<Vec<JsonBecause<'a>>>,
-}
-
-#[derive(Serialize)]
-struct JsonBecause<'a> {
-    movie_id: u32,
-    title: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct JsonList<'a> {
-    user_id: u32,
-    basis: Basis,
-    ratings: usize,
-    items: Vec<JsonItem<'a>>,
-}
-
 fn write_one(
     out: &mut dyn Write,
     format: RecFormat,
@@ -375,35 +350,9 @@ fn write_one(
             w.flush()?;
         }
         RecFormat::Json => {
-            let items = r
-                .items
-                .iter()
-                .enumerate()
-                .map(|(rank, s)| JsonItem {
-                    rank: rank + 1,
-                    movie_id: s.movie,
-                    title: title(s.movie),
-                    genres: movies.get(&s.movie).map(|i| i.genres.as_slice()),
-                    score: s.score,
-                    because: explain.then(|| {
-                        because(s.movie)
-                            .into_iter()
-                            .map(|m| JsonBecause {
-                                movie_id: m,
-                                title: title(m),
-                            })
-                            .collect()
-                    }),
-                })
-                .collect();
-            let doc = JsonList {
-                user_id: user,
-                basis: r.basis,
-                ratings: r.ratings,
-                items,
-            };
-            serde_json::to_writer_pretty(&mut *out, &doc)?;
-            writeln!(out)?;
+            out.write_all(&super::answers::movies_json(
+                user, r, movies, explain, because,
+            ))?;
         }
         RecFormat::Table => {
             let mut t = comfy_table::Table::new();

@@ -24,25 +24,7 @@ use perx::term::visible;
 use super::Global;
 use super::recommend::{EvalArgs, RecFormat, RecommendArgs};
 
-/// The note of a user the model has nothing on.
-fn basis_note(basis: RewardBasis) -> Option<&'static str> {
-    match basis {
-        RewardBasis::Model => None,
-        RewardBasis::ViewedCampaigns => Some(
-            "no reward issued to this user yet: the most issued rewards of the campaigns they viewed",
-        ),
-        RewardBasis::Popular => Some("no history for this user: the most issued rewards"),
-    }
-}
-
-#[derive(Serialize)]
-struct JsonItem {
-    rank: usize,
-    reward_id: i64,
-    score: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    because: Option<Vec<String>>,
-}
+use super::answers::reward_notice as basis_note;
 
 /// The reward model: the saved one when it is fresh, else fitted on the log (and saved),
 /// saying so on stderr; with the log's events by user when `with_log` or when fitting.
@@ -171,26 +153,9 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
                 }
             }
             RecFormat::Json => {
-                let items: Vec<JsonItem> = result
-                    .items
-                    .iter()
-                    .enumerate()
-                    .map(|(rank, (reward, score))| JsonItem {
-                        rank: rank + 1,
-                        reward_id: *reward,
-                        score: *score,
-                        because: explain.then(|| because(*reward)),
-                    })
-                    .collect();
-                let doc = serde_json::json!({
-                    "user_id": user,
-                    "catalog": "rewards",
-                    "basis": format!("{:?}", result.basis),
-                    "notice": basis_note(result.basis),
-                    "items": items,
-                });
-                serde_json::to_writer_pretty(&mut *out, &doc)?;
-                writeln!(out)?;
+                out.write_all(&super::answers::rewards_json(
+                    user, &result, explain, &because,
+                ))?;
             }
         }
         Ok(())

@@ -110,6 +110,29 @@ impl Store {
         Ok(known == 1)
     }
 
+    /// Every user id of `ml_user` or `ml_rating` (what [`Store::ml_user_known`] asks one
+    /// at a time).
+    pub fn ml_user_ids(&self) -> Result<Vec<u32>, StoreError> {
+        query_all(
+            &self.conn,
+            include_str!("../../sql/store/ml_user_ids.sql"),
+            [],
+            "reading the MovieLens user ids",
+            |r| Ok(r.get::<_, i32>(0)?.max(0) as u32),
+        )
+    }
+
+    /// Whether a campaign id is in the `campaign` table.
+    pub fn campaign_exists(&self, id: i64) -> Result<bool, StoreError> {
+        let n: i32 = self
+            .conn
+            .query_row(include_str!("../../sql/store/campaign_exists.sql"), [id], |r| {
+                r.get(0)
+            })
+            .ctx("looking up the campaign")?;
+        Ok(n == 1)
+    }
+
     /// One user's (movie, rating) pairs, best rated first.
     pub fn ml_user_ratings(&self, user: u32) -> Result<Vec<(u32, u8)>, StoreError> {
         query_all(

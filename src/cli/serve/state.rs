@@ -1,0 +1,270 @@
+//! What `perx serve` answers from: a pool of read connections to the database, the models
+//! loaded once, a cache of answers; and reloading them all when the database's loads
+//! changed.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use perx::core::recommend::{Params, Recommender};
+use perx::core::rewards::{RewardModel, RewardParams, by_user};
+use perx::progress::NoProgress;
+use perx::recommender::{self, ModelError, SavedRewards};
+use perx::store::recommend::MovieInfo;
+use perx::store::{DbPath, Store};
+
+/// Connections to one database, lent to one blocking task at a time.
+pub struct Pool {
+    idle: Mutex<Vec<Store>>,
+    permits: tokio::sync::Semaphore,
+}
+
+impl Pool {
+    fn new(first: Store, size: usize) -> Result<Pool> {
+        let mut idle = Vec::with_capacity(size);
+        for _ in 1..size.max(1) {
+            idle.push(first.try_clone()?);
+        }
+        idle.push(first);
+        Ok(Pool {
+            permits: tokio::sync::Semaphore::new(idle.len()),
+            idle: Mutex::new(idle),
+        })
+    }
+
+    /// Runs `f` with a connection on a blocking thread (never on the async executor).
+    pub async fn run<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Store) -> T + Send + 'static,
+    ) -> Result<T> {
+        let _permit = self.permits.acquire().await.context("the pool is closed")?;
+        let pool = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let store = pool
+                .idle
+                .lock()
+                .map_err(|_| anyhow::anyhow!("the connection pool was poisoned"))?
+                .pop()
+                .context("no idle connection")?;
+            let out = f(&store);
+            if let Ok(mut idle) = pool.idle.lock() {
+                idle.push(store);
+            }
+            Ok(out)
+        })
+        .await
+        .context("a database task failed")?
+    }
+}
+
+/// The movie recommender with what its answers need.
+pub struct Movies {
+    pub rec: Recommender,
+    pub titles: HashMap<u32, MovieInfo>,
+    pub known: HashSet<u32>,
+}
+
+/// Everything the answers come from, for one state of the database.
+pub struct Data {
+    pub pool: Arc<Pool>,
+    pub movies: Option<Movies>,
+    pub rewards: Option<RewardModel>,
+    /// What the database holds: its platform loads and its ratings; a reload that finds the
+    /// same keeps this state.
+    pub loads: String,
+    /// The file's identity (device, inode) when opened: a file moved into place is new.
+    file: Option<(u64, u64)>,
+    /// Whole answers by request (route and parameters), until the next reload.
+    pub cache: Mutex<HashMap<String, axum::body::Bytes>>,
+}
+
+/// Answers cached at most, before the cache is emptied.
+const CACHE_ENTRIES: usize = 100_000;
+
+impl Data {
+    /// A cached answer.
+    pub fn cached(&self, key: &str) -> Option<axum::body::Bytes> {
+        self.cache.lock().ok()?.get(key).cloned()
+    }
+
+    /// Keeps an answer (the cache is emptied when full: answers are cheap to recompute).
+    pub fn keep(&self, key: String, body: axum::body::Bytes) {
+        if let Ok(mut c) = self.cache.lock() {
+            if c.len() >= CACHE_ENTRIES {
+                c.clear();
+            }
+            c.insert(key, body);
+        }
+    }
+}
+
+/// The file's (device, inode).
+fn file_id(path: &DbPath) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt as _;
+    match path {
+        DbPath::File(p) => std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino())),
+        DbPath::Memory => None,
+    }
+}
+
+/// What the database holds, as one string: the platform loads and the ratings' identity.
+fn loads_of(store: &Store) -> Result<String> {
+    Ok(format!(
+        "{}|ml:{}",
+        store.platform_loads()?,
+        store.ml_data_id()?.unwrap_or_default()
+    ))
+}
+
+/// Opens the database and loads the models (training or fitting them when their saved
+/// files are missing or stale), and builds the session browser's cache when needed.
+pub fn load(path: &DbPath, pool_size: usize, log: &dyn Fn(String)) -> Result<Data> {
+    let file = file_id(path);
+    let store = Store::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let loads = loads_of(&store)?;
+    let started = Instant::now();
+    let movies = match recommender::open_or_train(&store, None, Params::default()) {
+        Ok((model, origin)) => {
+            let rec = Recommender::new(model);
+            rec.prepare();
+            if let recommender::Origin::Trained { seconds, .. } = origin {
+                log(format!("trained the movie recommender in {seconds:.2} s"));
+            }
+            Some(Movies {
+                rec,
+                titles: store.ml_movies()?,
+                known: store.ml_user_ids()?.into_iter().collect(),
+            })
+        }
+        Err(ModelError::NoRatings) => {
+            log("no MovieLens ratings: the movie routes answer 404".into());
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let rewards = if store.http_log_rows(1)?.is_empty() {
+        log("no HTTP log: the reward and sessions routes answer 404".into());
+        None
+    } else {
+        let params = RewardParams::default();
+        let model = match recommender::saved_rewards(&store, params)? {
+            SavedRewards::Fresh(m, _) => *m,
+            SavedRewards::Stale(reason) => {
+                let platform = store.platform_loads()?;
+                let log_events = store.reward_events()?;
+                let grouped = by_user(&log_events.events);
+                let (m, _) =
+                    recommender::fit_rewards(&store, &platform, &grouped, params, reason)?;
+                m
+            }
+        };
+        if !store.session_cache_fresh()? {
+            let n = store.build_session_cache(&NoProgress)?;
+            log(format!("built the sessions cache: {n} sessions"));
+        }
+        Some(model)
+    };
+    log(format!(
+        "models ready in {:.2} s",
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(Data {
+        pool: Arc::new(Pool::new(store, pool_size)?),
+        movies,
+        rewards,
+        loads,
+        file,
+        cache: Mutex::new(HashMap::new()),
+    })
+}
+
+/// The state being served, replaced whole by a reload.
+pub struct Served {
+    pub path: DbPath,
+    pub pool_size: usize,
+    pub data: RwLock<Option<Arc<Data>>>,
+    /// One reload at a time.
+    pub reloading: tokio::sync::Mutex<()>,
+}
+
+/// What a reload did.
+#[derive(Debug, serde::Serialize)]
+pub struct Reloaded {
+    pub reloaded: bool,
+    pub reason: String,
+    pub seconds: f64,
+}
+
+impl Served {
+    pub fn new(path: DbPath, pool_size: usize) -> Served {
+        Served {
+            path,
+            pool_size,
+            data: RwLock::new(None),
+            reloading: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The state now (None while starting).
+    pub fn current(&self) -> Option<Arc<Data>> {
+        self.data.read().ok()?.clone()
+    }
+
+    fn set(&self, data: Data) {
+        if let Ok(mut d) = self.data.write() {
+            *d = Some(Arc::new(data));
+        }
+    }
+
+    /// Loads the first state.
+    pub async fn start(self: &Arc<Self>, log: fn(String)) -> Result<()> {
+        let me = Arc::clone(self);
+        let data = tokio::task::spawn_blocking(move || load(&me.path, me.pool_size, &log))
+            .await
+            .context("loading the models failed")??;
+        self.set(data);
+        Ok(())
+    }
+
+    /// Re-reads the database when it changed: a file moved into place at the path (the
+    /// way to publish new loads while serving, as this process holds the database's lock)
+    /// whose loads differ. Requests keep being answered from the old state meanwhile.
+    pub async fn reload(self: &Arc<Self>, log: fn(String)) -> Result<Reloaded> {
+        let _one = self.reloading.lock().await;
+        let started = Instant::now();
+        let old = self.current();
+        let now_file = file_id(&self.path);
+        if let Some(old) = &old
+            && old.file == now_file
+        {
+            return Ok(Reloaded {
+                reloaded: false,
+                reason: "the database file is the one being served".into(),
+                seconds: started.elapsed().as_secs_f64(),
+            });
+        }
+        let me = Arc::clone(self);
+        let data = tokio::task::spawn_blocking(move || load(&me.path, me.pool_size, &log))
+            .await
+            .context("reloading failed")??;
+        if let Some(old) = &old
+            && old.loads == data.loads
+        {
+            // Same loads in a new file: serve the new file (the old one may be gone).
+            self.set(data);
+            return Ok(Reloaded {
+                reloaded: false,
+                reason: "a new database file with the same loads".into(),
+                seconds: started.elapsed().as_secs_f64(),
+            });
+        }
+        self.set(data);
+        Ok(Reloaded {
+            reloaded: true,
+            reason: "the database's loads changed".into(),
+            seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+}
