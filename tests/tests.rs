@@ -15,4 +15,5 @@ mod query_tab;
 mod recommend;
 mod reports;
 mod rewards;
+mod serve;
 mod ui;

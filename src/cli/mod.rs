@@ -3,12 +3,12 @@
 
 #[macro_use]
 pub mod term;
+mod answers;
 pub mod bench;
 #[cfg(feature = "bigquery")]
 mod bigquery;
 pub mod load;
 pub mod movielens;
-mod answers;
 mod output;
 mod progress;
 mod query;

@@ -362,6 +362,15 @@ impl Store {
         })
     }
 
+    /// Writes the write-ahead log into the database file (`CHECKPOINT`), so that the file
+    /// stands alone: `perx serve` does this after its own writes, so that a database moved
+    /// over its file is not paired with a log that belongs to the old one.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch(include_str!("../../sql/store/checkpoint.sql"))
+            .ctx("writing the write-ahead log into the database file")
+    }
+
     /// Stops the statement running on this connection (from any thread); it then fails
     /// with an "interrupted" error.
     pub fn interrupt_handle(&self) -> Interrupt {

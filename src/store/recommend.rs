@@ -126,9 +126,11 @@ impl Store {
     pub fn campaign_exists(&self, id: i64) -> Result<bool, StoreError> {
         let n: i32 = self
             .conn
-            .query_row(include_str!("../../sql/store/campaign_exists.sql"), [id], |r| {
-                r.get(0)
-            })
+            .query_row(
+                include_str!("../../sql/store/campaign_exists.sql"),
+                [id],
+                |r| r.get(0),
+            )
             .ctx("looking up the campaign")?;
         Ok(n == 1)
     }

@@ -116,7 +116,10 @@ type Answer = Result<Response, ApiError>;
 /// A JSON body.
 fn json(body: Bytes) -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         body,
     )
         .into_response()
@@ -326,7 +329,10 @@ async fn platform_rewards(
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::not_found(format!("user {id} is not in the HTTP log")))?;
-    let model = d.rewards.as_ref().ok_or_else(|| ApiError::internal("no model"))?;
+    let model = d
+        .rewards
+        .as_ref()
+        .ok_or_else(|| ApiError::internal("no model"))?;
     let result = model.recommend(&history, k);
     let because = |reward: i64| -> Vec<String> {
         model
@@ -390,7 +396,11 @@ async fn engagement(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Answe
                 return Ok(None);
             }
             rows_body(
-                |sink| s.engagement(&q, sink).map(|_| ()).map_err(|e| e.to_string()),
+                |sink| {
+                    s.engagement(&q, sink)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                },
                 "",
             )
             .map(Some)
@@ -438,7 +448,10 @@ const MAX_PAGE: u64 = 1000;
 fn page_token(d: &Data, key: i64) -> String {
     use sha2::Digest as _;
     let mark = sha2::Sha256::digest(d.loads.as_bytes());
-    format!("{key}.{:02x}{:02x}{:02x}{:02x}", mark[0], mark[1], mark[2], mark[3])
+    format!(
+        "{key}.{:02x}{:02x}{:02x}{:02x}",
+        mark[0], mark[1], mark[2], mark[3]
+    )
 }
 
 fn read_token(d: &Data, token: &str) -> Result<i64, ApiError> {
@@ -458,7 +471,15 @@ fn read_token(d: &Data, token: &str) -> Result<i64, ApiError> {
 async fn sessions(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Answer {
     let p = params(
         q,
-        &["user", "from", "to", "tz", "driven_only", "page_token", "page_size"],
+        &[
+            "user",
+            "from",
+            "to",
+            "tz",
+            "driven_only",
+            "page_token",
+            "page_size",
+        ],
     )?;
     if let Some(u) = p.get("user") {
         user_id(u)?;
@@ -506,10 +527,9 @@ async fn sessions(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Answer 
             let more = page.len() as u64 > size;
             page.truncate(size as usize);
             let next = match (more, page.last()) {
-                (true, Some(last)) => format!(
-                    ", \"next_page_token\": \"{}\"",
-                    page_token(&dd, last.key)
-                ),
+                (true, Some(last)) => {
+                    format!(", \"next_page_token\": \"{}\"", page_token(&dd, last.key))
+                }
                 _ => ", \"next_page_token\": null".to_owned(),
             };
             rows_body::<SessionRow>(
@@ -600,17 +620,17 @@ async fn guarded(app: &App, req: Request, next: Next) -> Response {
         .into_response();
     };
     let needs_token = req.uri().path() == ADMIN_RELOAD || app.limits.token.is_some();
-    if needs_token && req.uri().path() != "/openapi.json" {
-        if let Some(token) = &app.limits.token
-            && !authorised(token, req.headers().get(header::AUTHORIZATION))
-        {
-            return ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorised",
-                "send the token: Authorization: Bearer <token>",
-            )
-            .into_response();
-        }
+    if needs_token
+        && req.uri().path() != "/openapi.json"
+        && let Some(token) = &app.limits.token
+        && !authorised(token, req.headers().get(header::AUTHORIZATION))
+    {
+        return ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorised",
+            "send the token: Authorization: Bearer <token>",
+        )
+        .into_response();
     }
     let length = req
         .headers()
@@ -629,7 +649,12 @@ async fn guarded(app: &App, req: Request, next: Next) -> Response {
         )
         .into_response();
     }
-    let req = req.map(|b| Body::new(http_body_util::Limited::new(b, app.limits.max_body as usize)));
+    let req = req.map(|b| {
+        Body::new(http_body_util::Limited::new(
+            b,
+            app.limits.max_body as usize,
+        ))
+    });
     match tokio::time::timeout(app.limits.timeout, next.run(req)).await {
         Ok(r) => r,
         Err(_) => ApiError::new(
@@ -658,8 +683,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route(ADMIN_RELOAD, post(reload))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
-    r.layer(axum::middleware::from_fn_with_state(Arc::clone(&app), guard))
-        .with_state(app)
+    r.layer(axum::middleware::from_fn_with_state(
+        Arc::clone(&app),
+        guard,
+    ))
+    .with_state(app)
 }
 
 /// The methods a route answers, for the OpenAPI check.

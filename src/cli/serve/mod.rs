@@ -112,7 +112,10 @@ async fn run(args: &ServeArgs, served: Arc<Served>, app: Arc<api::App>) -> Resul
         .await
         .with_context(|| format!("listening on {}", args.addr))?;
     let addr = listener.local_addr().context("reading the bound address")?;
-    log_line(format!("listening on http://{addr} (database {})", global_db(&served)));
+    log_line(format!(
+        "listening on http://{addr} (database {})",
+        global_db(&served)
+    ));
     // The models load while /healthz already answers (/readyz says when they are ready).
     let loading = Arc::clone(&served);
     tokio::spawn(async move {
@@ -169,12 +172,7 @@ async fn run(args: &ServeArgs, served: Arc<Served>, app: Arc<api::App>) -> Resul
     }
     // New connections are refused from here on; open ones finish their request and close.
     drop(listener);
-    match tokio::time::timeout(
-        Duration::from_secs(args.grace_seconds),
-        graceful.shutdown(),
-    )
-    .await
-    {
+    match tokio::time::timeout(Duration::from_secs(args.grace_seconds), graceful.shutdown()).await {
         Ok(()) => log_line("stopped".into()),
         Err(_) => log_line(format!(
             "stopped after {} s with requests still in flight",

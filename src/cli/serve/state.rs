@@ -155,8 +155,7 @@ pub fn load(path: &DbPath, pool_size: usize, log: &dyn Fn(String)) -> Result<Dat
                 let platform = store.platform_loads()?;
                 let log_events = store.reward_events()?;
                 let grouped = by_user(&log_events.events);
-                let (m, _) =
-                    recommender::fit_rewards(&store, &platform, &grouped, params, reason)?;
+                let (m, _) = recommender::fit_rewards(&store, &platform, &grouped, params, reason)?;
                 m
             }
         };
@@ -166,6 +165,9 @@ pub fn load(path: &DbPath, pool_size: usize, log: &dyn Fn(String)) -> Result<Dat
         }
         Some(model)
     };
+    // The cache and nothing else was written: into the file now, so that no write-ahead
+    // log is left beside it (a database moved over this file must not meet it).
+    store.checkpoint()?;
     log(format!(
         "models ready in {:.2} s",
         started.elapsed().as_secs_f64()
