@@ -6,7 +6,7 @@ use predicates::prelude::*;
 use crate::query::{loaded_db, perx};
 
 /// The user with the most issued rewards in the database's log.
-fn top_reward_user(db: &std::path::Path) -> String {
+pub(crate) fn top_reward_user(db: &std::path::Path) -> String {
     let top = perx(db)
         .args([
             "query",

@@ -162,33 +162,11 @@ fn rows(body: &str) -> serde_json::Value {
     v["rows"].clone()
 }
 
-/// A log user with issued rewards.
-fn reward_user(db: &Path) -> String {
-    let out = perx(db)
-        .args([
-            "query",
-            "SELECT user_id FROM http_log WHERE event_kind = 'reward' ORDER BY user_id LIMIT 1",
-            "--format",
-            "csv",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .nth(1)
-        .unwrap()
-        .to_owned()
-}
-
 #[test]
 fn every_route_answers_what_the_cli_prints() {
     let tmp = tempfile::tempdir().unwrap();
     let db = served_db(tmp.path(), "s.duckdb", None);
-    let user = reward_user(&db);
+    let user = crate::rewards::top_reward_user(&db);
     let movies = cli_json(&db, &["recommend", "--user", "5", "-k", "7", "--explain"]);
     let rewards = cli_json(
         &db,

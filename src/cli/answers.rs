@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use perx::core::logline::EventKind;
 use perx::core::recommend::{Basis, Recommendation};
-use perx::core::rewards::{RewardBasis, RewardRecommendation};
+use perx::core::rewards::{History, RewardBasis, RewardModel, RewardRecommendation};
 use perx::store::recommend::MovieInfo;
 
 #[derive(Serialize)]
@@ -114,6 +115,20 @@ struct RewardList<'a> {
     basis: String,
     notice: Option<&'static str>,
     items: Vec<RewardItem>,
+}
+
+/// What drove `reward` for a user with `history`: its three largest positive causes, as
+/// words ("issued reward 7", "viewed campaign 3").
+pub fn reward_because(model: &RewardModel, history: &History, reward: i64) -> Vec<String> {
+    model
+        .explain(history, reward, 3)
+        .into_iter()
+        .filter(|(_, _, c)| *c > 0.0)
+        .map(|(kind, item, _)| match kind {
+            EventKind::Reward => format!("issued reward {item}"),
+            EventKind::View => format!("viewed campaign {item}"),
+        })
+        .collect()
 }
 
 /// A platform user's reward list as pretty JSON with a final newline.

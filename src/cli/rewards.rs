@@ -117,17 +117,7 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     if let Some(note) = basis_note(result.basis) {
         errln!("{note}");
     }
-    let because = |reward: i64| -> Vec<String> {
-        model
-            .explain(&history, reward, 3)
-            .into_iter()
-            .filter(|(_, _, c)| *c > 0.0)
-            .map(|(kind, item, _)| match kind {
-                EventKind::Reward => format!("issued reward {item}"),
-                EventKind::View => format!("viewed campaign {item}"),
-            })
-            .collect()
-    };
+    let because = |reward: i64| crate::cli::answers::reward_because(&model, &history, reward);
     let explain = args.explain && result.basis == RewardBasis::Model;
     let write = |out: &mut dyn Write| -> std::io::Result<()> {
         match format {

@@ -334,17 +334,7 @@ async fn platform_rewards(
         .as_ref()
         .ok_or_else(|| ApiError::internal("no model"))?;
     let result = model.recommend(&history, k);
-    let because = |reward: i64| -> Vec<String> {
-        model
-            .explain(&history, reward, 3)
-            .into_iter()
-            .filter(|(_, _, c)| *c > 0.0)
-            .map(|(kind, item, _)| match kind {
-                perx::core::logline::EventKind::Reward => format!("issued reward {item}"),
-                perx::core::logline::EventKind::View => format!("viewed campaign {item}"),
-            })
-            .collect()
-    };
+    let because = |reward: i64| crate::cli::answers::reward_because(model, &history, reward);
     let explain = explain && result.basis == perx::core::rewards::RewardBasis::Model;
     let body = Bytes::from(crate::cli::answers::rewards_json(
         &id, &result, explain, &because,

@@ -142,16 +142,21 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Reads a model written by [`to_bytes`].
-pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelFileError> {
-    if bytes.len() < 12 || &bytes[..8] != MAGIC {
+/// Checks a file's frame (magic, format version, sha256 of everything before it) and
+/// returns a reader positioned after the version, over the checked bytes.
+pub(crate) fn open_frame<'a>(
+    bytes: &'a [u8],
+    magic: &[u8; 8],
+    version: u32,
+) -> Result<Reader<'a>, ModelFileError> {
+    if bytes.len() < 12 || &bytes[..8] != magic {
         return Err(ModelFileError::NotAModel);
     }
-    let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
-    if version != FORMAT_VERSION {
+    let found = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+    if found != version {
         return Err(ModelFileError::Version {
-            found: version,
-            supported: FORMAT_VERSION,
+            found,
+            supported: version,
         });
     }
     if bytes.len() < 12 + 32 {
@@ -161,10 +166,16 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelFileError> {
     if Sha256::digest(body).as_slice() != sum {
         return Err(ModelFileError::Corrupt);
     }
-    let mut r = Reader {
+    Ok(Reader {
         bytes: body,
         at: 12,
-    };
+    })
+}
+
+/// Reads a model written by [`to_bytes`].
+pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelFileError> {
+    let mut r = open_frame(bytes, MAGIC, FORMAT_VERSION)?;
+    let body = r.bytes;
     let len = r.u32()? as usize;
     let header: Header = serde_json::from_slice(r.take(len)?)
         .map_err(|e| ModelFileError::Inconsistent(format!("header: {e}")))?;

@@ -155,17 +155,21 @@ pub fn list_metrics(
 mod tests {
     use super::*;
 
-    #[test]
-    fn tuning_scores_every_grid_point_on_validation_and_keeps_the_best() {
-        // 40 users with overlapping tastes over 30 movies.
-        let ratings: Vec<Interaction> = (0..40u32)
+    /// 40 users with overlapping tastes over 30 movies.
+    fn overlapping() -> Vec<Interaction> {
+        (0..40u32)
             .flat_map(|u| {
                 (0..12u32).map(move |j| Interaction {
                     user: u + 1,
                     movie: (u * 7 + j * 3) % 30 + 1,
                 })
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn tuning_scores_every_grid_point_on_validation_and_keeps_the_best() {
+        let ratings = overlapping();
         let base = Params {
             factors: 4,
             oversample: 4,
@@ -191,14 +195,7 @@ mod tests {
 
     #[test]
     fn ease_is_tuned_on_the_same_split_with_as_many_trials_as_perx() {
-        let ratings: Vec<Interaction> = (0..40u32)
-            .flat_map(|u| {
-                (0..12u32).map(move |j| Interaction {
-                    user: u + 1,
-                    movie: (u * 7 + j * 3) % 30 + 1,
-                })
-            })
-            .collect();
+        let ratings = overlapping();
         let mut seen = 0;
         let (best, trials) = tune_ease(&ratings, 7, 5, &mut |_| seen += 1).unwrap();
         let perx_grid = TUNE_USER_EXPONENTS.len()

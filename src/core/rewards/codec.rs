@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{RewardModel, RewardParams};
-use crate::core::recommend::codec::{ModelFileError, Reader};
+use crate::core::recommend::codec::{ModelFileError, open_frame};
 
 const MAGIC: &[u8; 8] = b"PERXRWDM";
 
@@ -103,27 +103,8 @@ pub fn to_bytes(model: &RewardModel, data_id: &str) -> Vec<u8> {
 
 /// Reads a model written by [`to_bytes`]: the model and the id of its data.
 pub fn from_bytes(bytes: &[u8]) -> Result<(RewardModel, String), RewardFileError> {
-    if bytes.len() < 12 || &bytes[..8] != MAGIC {
-        return Err(RewardFileError::NotAModel);
-    }
-    let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
-    if version != FORMAT_VERSION {
-        return Err(RewardFileError::Version {
-            found: version,
-            supported: FORMAT_VERSION,
-        });
-    }
-    if bytes.len() < 12 + 32 {
-        return Err(RewardFileError::Corrupt);
-    }
-    let (body, sum) = bytes.split_at(bytes.len() - 32);
-    if Sha256::digest(body).as_slice() != sum {
-        return Err(RewardFileError::Corrupt);
-    }
-    let mut r = Reader {
-        bytes: body,
-        at: 12,
-    };
+    let mut r = open_frame(bytes, MAGIC, FORMAT_VERSION)?;
+    let body = r.bytes;
     let len = r.u32()? as usize;
     let h: Header = serde_json::from_slice(r.take(len)?)
         .map_err(|e| RewardFileError::Inconsistent(format!("header: {e}")))?;
