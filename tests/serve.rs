@@ -197,6 +197,21 @@ fn every_route_answers_what_the_cli_prints() {
     );
     let weekly = cli_json(&db, &["report", "weekly", "--tz", "UTC"]);
     let sessions = cli_json(&db, &["report", "sessions", "--driven-only"]);
+    let one_day = cli_json(
+        &db,
+        &[
+            "report",
+            "sessions",
+            "--from",
+            "2019-08-26",
+            "--to",
+            "2019-08-26",
+            "--tz",
+            "UTC",
+            "--user",
+            &user,
+        ],
+    );
     let s = Server::start(&db, &[]);
     assert_eq!(s.get("/healthz").0, 200);
     let (status, body) = s.get("/v1/movielens/users/5/recommendations?k=7&explain=true");
@@ -240,6 +255,14 @@ fn every_route_answers_what_the_cli_prints() {
     let cli: Vec<serde_json::Value> = serde_json::from_str(&sessions).unwrap();
     assert!(pages > 2, "{pages} pages");
     assert_eq!(all, cli);
+    // A day in a time zone and a user: the same sessions as the CLI's filters.
+    let (status, body) = s.get(&format!(
+        "/v1/reports/sessions?from=2019-08-26&to=2019-08-26&tz=UTC&page_size=1000&user={user}"
+    ));
+    assert_eq!(status, 200, "{body}");
+    let one_day: serde_json::Value = serde_json::from_str(&one_day).unwrap();
+    assert!(!one_day.as_array().unwrap().is_empty());
+    assert_eq!(rows(&body), one_day);
     // The OpenAPI document is served, and every request is logged.
     let (status, doc) = s.get("/openapi.json");
     assert_eq!(status, 200);
