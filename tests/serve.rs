@@ -421,6 +421,24 @@ fn overload_is_shed_with_503_and_slow_answers_time_out() {
     );
     assert!(r.starts_with("HTTP/1.1 200"), "{r}");
     drop(s);
+    // Connections beyond --max-connections are answered 503 and closed.
+    let s = Server::start(&db, &["--max-connections", "2"]);
+    // The readiness checks' connection is closed; the server must see it go first.
+    std::thread::sleep(Duration::from_millis(500));
+    let held: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(&s.addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let r = raw(&s.addr, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(r.starts_with("HTTP/1.1 503"), "{r}");
+    assert!(
+        r.contains("too many connections") && r.to_ascii_lowercase().contains("retry-after: 1"),
+        "{r}"
+    );
+    drop(held);
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(s.get("/healthz").0, 200);
+    drop(s);
     // An answer slower than --timeout-ms is a 503 saying so.
     let s = Server::start(&db, &["--timeout-ms", "1"]);
     let (status, body) = s.get("/v1/reports/sessions?page_size=1000");

@@ -34,6 +34,10 @@ pub struct ServeArgs {
     /// Requests answered at once; more are refused at once with 503 and Retry-After.
     #[arg(long, default_value_t = 256)]
     pub concurrency: usize,
+    /// Open connections at most; a connection beyond them is answered 503 (with
+    /// Retry-After) and closed, so a flood cannot exhaust the process's file descriptors.
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
     /// Longest time for one answer, in milliseconds (then 503).
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub timeout_ms: u64,
@@ -82,8 +86,8 @@ fn read_token(path: &std::path::Path) -> Result<Arc<[u8]>> {
 }
 
 pub fn serve(global: &Global, args: &ServeArgs) -> Result<u8> {
-    if args.concurrency == 0 || args.pool == 0 {
-        bail!("--concurrency and --pool must be at least 1");
+    if args.concurrency == 0 || args.pool == 0 || args.max_connections == 0 {
+        bail!("--concurrency, --max-connections and --pool must be at least 1");
     }
     let token = args.token_file.as_deref().map(read_token).transpose()?;
     let mut rt = tokio::runtime::Builder::new_multi_thread();
@@ -134,6 +138,7 @@ async fn run(args: &ServeArgs, served: Arc<Served>, app: Arc<api::App>) -> Resul
         .max_buf_size(args.max_header_bytes.max(8192))
         .keep_alive(true);
     let graceful = GracefulShutdown::new();
+    let connections = Arc::new(tokio::sync::Semaphore::new(args.max_connections));
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
         .context("listening for SIGHUP")?;
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -151,10 +156,15 @@ async fn run(args: &ServeArgs, served: Arc<Served>, app: Arc<api::App>) -> Resul
                     }
                 };
                 let _ = stream.set_nodelay(true);
+                let Ok(slot) = Arc::clone(&connections).try_acquire_owned() else {
+                    tokio::spawn(refuse(stream));
+                    continue;
+                };
                 let conn = http.serve_connection(TokioIo::new(stream), service.clone());
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;
+                    drop(slot);
                 });
             }
             _ = hangup.recv() => {
@@ -180,6 +190,21 @@ async fn run(args: &ServeArgs, served: Arc<Served>, app: Arc<api::App>) -> Resul
         )),
     }
     Ok(())
+}
+
+/// Answers a connection beyond --max-connections: 503, then closes it.
+async fn refuse(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt as _;
+    const BODY: &str = "{\"error\":{\"code\":\"overloaded\",\"message\":\"too many connections; retry after a second\"}}";
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        let _ = stream.write_all(response.as_bytes()).await;
+        let _ = stream.shutdown().await;
+    })
+    .await;
 }
 
 fn global_db(served: &Served) -> String {
