@@ -77,25 +77,50 @@ pub struct Data {
     /// The file's identity (device, inode) when opened: a file moved into place is new.
     file: Option<(u64, u64)>,
     /// Whole answers by request (route and parameters), until the next reload.
-    pub cache: Mutex<HashMap<String, axum::body::Bytes>>,
+    pub cache: Mutex<Cache>,
 }
 
-/// Answers cached at most, before the cache is emptied.
-const CACHE_ENTRIES: usize = 100_000;
+/// Answers by request, and the bytes they hold.
+#[derive(Default)]
+pub struct Cache {
+    answers: HashMap<String, axum::body::Bytes>,
+    bytes: usize,
+}
+
+/// Bytes of answers cached at most: clients choose k and the filters, so the cache is
+/// bounded by what it holds, not by how many keys there are.
+const CACHE_BYTES: usize = 64 << 20;
+
+impl Cache {
+    /// Keeps an answer; the cache is emptied when it would hold more than `limit` bytes
+    /// (answers are cheap to recompute), and an answer over a sixteenth of it is not kept.
+    fn keep(&mut self, key: String, body: axum::body::Bytes, limit: usize) {
+        let size = key.len() + body.len();
+        if size > limit / 16 {
+            return;
+        }
+        if self.bytes + size > limit {
+            self.answers.clear();
+            self.bytes = 0;
+        }
+        let key_len = key.len();
+        if let Some(old) = self.answers.insert(key, body) {
+            self.bytes = self.bytes.saturating_sub(key_len + old.len());
+        }
+        self.bytes += size;
+    }
+}
 
 impl Data {
     /// A cached answer.
     pub fn cached(&self, key: &str) -> Option<axum::body::Bytes> {
-        self.cache.lock().ok()?.get(key).cloned()
+        self.cache.lock().ok()?.answers.get(key).cloned()
     }
 
-    /// Keeps an answer (the cache is emptied when full: answers are cheap to recompute).
+    /// Keeps an answer.
     pub fn keep(&self, key: String, body: axum::body::Bytes) {
         if let Ok(mut c) = self.cache.lock() {
-            if c.len() >= CACHE_ENTRIES {
-                c.clear();
-            }
-            c.insert(key, body);
+            c.keep(key, body, CACHE_BYTES);
         }
     }
 }
@@ -178,7 +203,7 @@ pub fn load(path: &DbPath, pool_size: usize, log: &dyn Fn(String)) -> Result<Dat
         rewards,
         loads,
         file,
-        cache: Mutex::new(HashMap::new()),
+        cache: Mutex::new(Cache::default()),
     })
 }
 
@@ -268,5 +293,28 @@ impl Served {
             reason: "the database's loads changed".into(),
             seconds: started.elapsed().as_secs_f64(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_answer_cache_is_bounded_by_bytes() {
+        let mut c = Cache::default();
+        let body = |n: usize| axum::body::Bytes::from(vec![b'x'; n]);
+        for i in 0..100 {
+            c.keep(format!("k{i:02}"), body(97), 1600);
+            assert!(c.bytes <= 1600, "{} bytes", c.bytes);
+        }
+        assert!(c.answers.len() <= 16 && !c.answers.is_empty());
+        // The same key again is counted once.
+        let before = c.bytes;
+        c.keep("k99".into(), body(97), 1600);
+        assert_eq!(c.bytes, before);
+        // An answer over a sixteenth of the limit is not kept.
+        c.keep("big".into(), body(200), 1600);
+        assert!(!c.answers.contains_key("big"));
     }
 }
