@@ -15,8 +15,9 @@ use std::time::Instant;
 
 use crate::core::recommend::codec::{self, ModelFileError};
 use crate::core::recommend::{Model, Params, RecommendError};
-use crate::core::rewards::codec::{self as reward_codec, RewardFileError};
-use crate::core::rewards::{ByUser, RewardError, RewardModel, RewardParams};
+use crate::core::rewards::codec as reward_codec;
+use crate::core::rewards::{ByUser, RewardError, RewardModel, RewardParams, by_user};
+use crate::store::rewards::LogEvents;
 use crate::store::{DbPath, Store, StoreError};
 
 /// Why a model could not be had.
@@ -30,21 +31,14 @@ pub enum ModelError {
         /// What went wrong.
         source: std::io::Error,
     },
-    /// The model file is not usable.
-    #[error("{path}")]
+    /// The model file is not usable (named explicitly: one beside the database is
+    /// retrained instead, see [`TrainReason::Unreadable`]).
+    #[error("{path} cannot be used (train it again with `perx train --out {path}`)")]
     File {
         /// The model file.
         path: PathBuf,
         /// What is wrong with it.
         source: ModelFileError,
-    },
-    /// The reward model file is not usable.
-    #[error("{path}")]
-    RewardFile {
-        /// The model file.
-        path: PathBuf,
-        /// What is wrong with it.
-        source: RewardFileError,
     },
     /// The model file was trained on other ratings than the database holds.
     #[error(
@@ -103,21 +97,37 @@ pub enum TrainReason {
     Unreadable(String),
 }
 
-/// The model file that goes with a database file; none for `:memory:`.
-pub fn default_model_path(db: &DbPath) -> Option<PathBuf> {
+impl TrainReason {
+    /// Why a saved model could not be read: what is wrong with the file (it is retrained,
+    /// so the advice of [`ModelError::File`] does not apply).
+    fn unreadable(e: &ModelError) -> TrainReason {
+        TrainReason::Unreadable(match e {
+            ModelError::File { source, .. } => source.to_string(),
+            other => crate::error_chain(other),
+        })
+    }
+}
+
+/// `DB` + `suffix`, the name of a file that goes with a database file; none for `:memory:`.
+fn beside_db(db: &DbPath, suffix: &str) -> Option<PathBuf> {
     match db {
         DbPath::File(p) => {
             let mut name = p.as_os_str().to_owned();
-            name.push(".model.bin");
+            name.push(suffix);
             Some(PathBuf::from(name))
         }
         DbPath::Memory => None,
     }
 }
 
+/// The model file that goes with a database file; none for `:memory:`.
+pub fn default_model_path(db: &DbPath) -> Option<PathBuf> {
+    beside_db(db, ".model.bin")
+}
+
 /// The reward model file that goes with a database file; none for `:memory:`.
 pub fn reward_model_path(db: &DbPath) -> Option<PathBuf> {
-    default_model_path(db).map(|p| p.with_extension("").with_extension("rewards.bin"))
+    beside_db(db, ".rewards.bin")
 }
 
 /// Reads a model file whole, refusing one larger than any model could be first.
@@ -211,7 +221,7 @@ pub fn open_or_train(
             }
             Ok(model) if model.data_id == data_id => TrainReason::ParamsChanged,
             Ok(_) => TrainReason::DataChanged,
-            Err(e) => TrainReason::Unreadable(crate::error_chain(&e)),
+            Err(e) => TrainReason::unreadable(&e),
         },
         _ => TrainReason::FirstUse,
     };
@@ -251,7 +261,7 @@ pub fn saved_rewards(store: &Store, params: RewardParams) -> Result<SavedRewards
     }
     let loads = store.platform_loads()?;
     let read = read_model_bytes(&path).and_then(|bytes| {
-        reward_codec::from_bytes(&bytes).map_err(|source| ModelError::RewardFile {
+        reward_codec::from_bytes(&bytes).map_err(|source| ModelError::File {
             path: path.clone(),
             source,
         })
@@ -266,35 +276,52 @@ pub fn saved_rewards(store: &Store, params: RewardParams) -> Result<SavedRewards
         }
         Ok((_, id)) if id == loads => SavedRewards::Stale(TrainReason::ParamsChanged),
         Ok(_) => SavedRewards::Stale(TrainReason::DataChanged),
-        Err(e) => SavedRewards::Stale(TrainReason::Unreadable(crate::error_chain(&e))),
+        Err(e) => SavedRewards::Stale(TrainReason::unreadable(&e)),
     })
 }
 
-/// Fits the reward model on `grouped` (the log's events by user) and the store's mapping,
-/// and saves it beside the database (not for `:memory:`) marked with `loads`, the
-/// platform loads read *before* the events (so that a load in between makes the saved
-/// model stale rather than wrongly fresh).
+/// The log, read for the reward model, and its events by user.
+pub type RewardLog = (LogEvents, ByUser);
+
+/// Fits the reward model on the log and the mapping of `store` and saves it beside the
+/// database (not for `:memory:`), marked with the platform loads read *before* the events
+/// (so that a load in between makes the saved model stale rather than wrongly fresh).
+/// Returns the log too, for callers that go on to use it.
 pub fn fit_rewards(
     store: &Store,
-    loads: &str,
-    grouped: &ByUser,
     params: RewardParams,
     reason: TrainReason,
-) -> Result<(RewardModel, Origin), ModelError> {
+) -> Result<(RewardModel, Origin, RewardLog), ModelError> {
+    let loads = store.platform_loads()?;
+    let log = store.reward_events()?;
+    let grouped = by_user(&log.events);
     let started = Instant::now();
     let mapping = store.mapping_list()?;
-    let model = RewardModel::fit(grouped, &mapping, params)?;
+    let model = RewardModel::fit(&grouped, &mapping, params)?;
     let seconds = started.elapsed().as_secs_f64();
     let saved = reward_model_path(store.path());
     if let Some(p) = &saved {
-        write_atomically(p, &reward_codec::to_bytes(&model, loads))?;
+        write_atomically(p, &reward_codec::to_bytes(&model, &loads))?;
     }
-    Ok((
-        model,
-        Origin::Trained {
-            seconds,
-            saved,
-            reason,
-        },
-    ))
+    let origin = Origin::Trained {
+        seconds,
+        saved,
+        reason,
+    };
+    Ok((model, origin, (log, grouped)))
+}
+
+/// The reward model for the platform data of `store`: the saved one when it is fresh,
+/// else fitted on the log and saved.
+pub fn open_or_fit_rewards(
+    store: &Store,
+    params: RewardParams,
+) -> Result<(RewardModel, Origin), ModelError> {
+    match saved_rewards(store, params)? {
+        SavedRewards::Fresh(model, path) => Ok((*model, Origin::Loaded(path))),
+        SavedRewards::Stale(reason) => {
+            let (model, origin, _) = fit_rewards(store, params, reason)?;
+            Ok((model, origin))
+        }
+    }
 }

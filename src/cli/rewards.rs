@@ -12,13 +12,12 @@ use serde::Serialize;
 use perx::core::eval::Metrics;
 use perx::core::logline::EventKind;
 use perx::core::rewards::{
-    Baseline, ByUser, History, RewardBasis, RewardModel, RewardParams, by_user, evaluate_rewards,
+    Baseline, History, RewardBasis, RewardModel, RewardParams, by_user, evaluate_rewards,
     time_split,
 };
 use perx::exit;
-use perx::recommender::{self, SavedRewards};
+use perx::recommender::{self, RewardLog, SavedRewards};
 use perx::store::Store;
-use perx::store::rewards::LogEvents;
 use perx::term::visible;
 
 use super::Global;
@@ -27,30 +26,29 @@ use super::recommend::{EvalArgs, RecFormat, RecommendArgs};
 use super::answers::reward_notice as basis_note;
 
 /// The reward model: the saved one when it is fresh, else fitted on the log (and saved),
-/// saying so on stderr; with the log's events by user when `with_log` or when fitting.
+/// saying so on stderr; with the log when `with_log` (read once either way).
 fn model_and_log(
     store: &Store,
     params: RewardParams,
     with_log: bool,
-) -> Result<(RewardModel, Option<(LogEvents, ByUser)>)> {
-    let reason = match recommender::saved_rewards(store, params)? {
-        SavedRewards::Fresh(model, _) if !with_log => return Ok((*model, None)),
+) -> Result<(RewardModel, Option<RewardLog>)> {
+    match recommender::saved_rewards(store, params)? {
         SavedRewards::Fresh(model, _) => {
-            let log = store.reward_events()?;
-            let grouped = by_user(&log.events);
-            return Ok((*model, Some((log, grouped))));
+            let log = with_log
+                .then(|| -> Result<RewardLog> {
+                    let log = store.reward_events()?;
+                    let grouped = by_user(&log.events);
+                    Ok((log, grouped))
+                })
+                .transpose()?;
+            Ok((*model, log))
         }
-        SavedRewards::Stale(reason) => reason,
-    };
-    let loads = store.platform_loads()?;
-    let log = store.reward_events()?;
-    if log.events.is_empty() {
-        bail!("the database holds no HTTP log: load one with `perx load --data DIR`");
+        SavedRewards::Stale(reason) => {
+            let (model, origin, log) = recommender::fit_rewards(store, params, reason)?;
+            super::recommend::say_trained("fitted the reward model", "the platform data", &origin);
+            Ok((model, Some(log)))
+        }
     }
-    let grouped = by_user(&log.events);
-    let (model, origin) = recommender::fit_rewards(store, &loads, &grouped, params, reason)?;
-    super::recommend::say_trained("fitted the reward model", "the platform data", &origin);
-    Ok((model, Some((log, grouped))))
 }
 
 pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {

@@ -16,16 +16,6 @@ pub struct LogEvents {
     pub events: Vec<RewardEvent>,
 }
 
-impl LogEvents {
-    /// The index of a user id, if the log has it.
-    pub fn user_index(&self, id: &str) -> Option<u32> {
-        self.users
-            .iter()
-            .position(|u| u == id)
-            .and_then(|i| u32::try_from(i).ok())
-    }
-}
-
 impl Store {
     /// Every request of the log (`sql/rewards/events.sql`).
     pub fn reward_events(&self) -> Result<LogEvents, StoreError> {

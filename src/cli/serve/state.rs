@@ -9,9 +9,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use perx::core::recommend::{Params, Recommender};
-use perx::core::rewards::{RewardModel, RewardParams, by_user};
+use perx::core::rewards::{RewardModel, RewardParams};
 use perx::progress::NoProgress;
-use perx::recommender::{self, ModelError, SavedRewards};
+use perx::recommender::{self, ModelError};
 use perx::store::recommend::MovieInfo;
 use perx::store::{DbPath, Store};
 
@@ -173,17 +173,7 @@ pub fn load(path: &DbPath, pool_size: usize, log: &dyn Fn(String)) -> Result<Dat
         log("no HTTP log: the reward and sessions routes answer 404".into());
         None
     } else {
-        let params = RewardParams::default();
-        let model = match recommender::saved_rewards(&store, params)? {
-            SavedRewards::Fresh(m, _) => *m,
-            SavedRewards::Stale(reason) => {
-                let platform = store.platform_loads()?;
-                let log_events = store.reward_events()?;
-                let grouped = by_user(&log_events.events);
-                let (m, _) = recommender::fit_rewards(&store, &platform, &grouped, params, reason)?;
-                m
-            }
-        };
+        let (model, _) = recommender::open_or_fit_rewards(&store, RewardParams::default())?;
         if !store.session_cache_fresh()? {
             let n = store.build_session_cache(&NoProgress)?;
             log(format!("built the sessions cache: {n} sessions"));

@@ -24,16 +24,16 @@ const MAGIC: &[u8; 8] = b"PERXRECM";
 /// The format version this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// Why bytes are not a usable model.
+/// Why bytes are not a usable model file (the movie model's or the reward model's). The
+/// messages say what is wrong; what to do depends on where the file came from, and is said
+/// there ([`crate::recommender::ModelError::File`]).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ModelFileError {
-    /// Not a perx model file at all.
-    #[error("not a perx model file (no PERXRECM signature)")]
+    /// Not a perx model file of this kind.
+    #[error("not a perx model file of this kind (wrong signature)")]
     NotAModel,
     /// Written by another version of the format.
-    #[error(
-        "model file format version {found}, this perx reads version {supported}: train again with `perx train`"
-    )]
+    #[error("model file format version {found}, this perx reads version {supported}")]
     Version {
         /// In the file.
         found: u32,
@@ -41,12 +41,10 @@ pub enum ModelFileError {
         supported: u32,
     },
     /// The checksum does not match: the file was damaged or cut short.
-    #[error(
-        "model file is damaged (checksum mismatch or cut short): train again with `perx train`"
-    )]
+    #[error("model file is damaged (checksum mismatch or cut short)")]
     Corrupt,
     /// The content contradicts itself.
-    #[error("model file is inconsistent: {0}; train again with `perx train`")]
+    #[error("model file is inconsistent: {0}")]
     Inconsistent(String),
 }
 

@@ -23,42 +23,6 @@ const MAGIC: &[u8; 8] = b"PERXRWDM";
 /// The format version this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// Why bytes are not a usable reward model. (The file beside a database is refitted when
-/// it is unusable, so the messages say what, not what to do.)
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum RewardFileError {
-    /// Not a perx reward model at all.
-    #[error("not a perx reward model file (no PERXRWDM signature)")]
-    NotAModel,
-    /// Written by another version of the format.
-    #[error("reward model format version {found}, this perx reads version {supported}")]
-    Version {
-        /// In the file.
-        found: u32,
-        /// What this build reads.
-        supported: u32,
-    },
-    /// Damaged or cut short.
-    #[error("reward model file is damaged (checksum mismatch or cut short)")]
-    Corrupt,
-    /// The content contradicts itself.
-    #[error("reward model file is inconsistent: {0}")]
-    Inconsistent(String),
-}
-
-impl From<ModelFileError> for RewardFileError {
-    fn from(e: ModelFileError) -> Self {
-        match e {
-            ModelFileError::NotAModel => RewardFileError::NotAModel,
-            ModelFileError::Version { found, supported } => {
-                RewardFileError::Version { found, supported }
-            }
-            ModelFileError::Corrupt => RewardFileError::Corrupt,
-            ModelFileError::Inconsistent(s) => RewardFileError::Inconsistent(s),
-        }
-    }
-}
-
 #[derive(Serialize, Deserialize)]
 struct Header {
     params: RewardParams,
@@ -102,13 +66,13 @@ pub fn to_bytes(model: &RewardModel, data_id: &str) -> Vec<u8> {
 }
 
 /// Reads a model written by [`to_bytes`]: the model and the id of its data.
-pub fn from_bytes(bytes: &[u8]) -> Result<(RewardModel, String), RewardFileError> {
+pub fn from_bytes(bytes: &[u8]) -> Result<(RewardModel, String), ModelFileError> {
     let mut r = open_frame(bytes, MAGIC, FORMAT_VERSION)?;
     let body = r.bytes;
     let len = r.u32()? as usize;
     let h: Header = serde_json::from_slice(r.take(len)?)
-        .map_err(|e| RewardFileError::Inconsistent(format!("header: {e}")))?;
-    let bad = |what: &str| RewardFileError::Inconsistent(what.to_owned());
+        .map_err(|e| ModelFileError::Inconsistent(format!("header: {e}")))?;
+    let bad = |what: &str| ModelFileError::Inconsistent(what.to_owned());
     let (n, m) = (h.rewards.len(), h.campaigns.len());
     if h.rewards.windows(2).any(|w| w[0] >= w[1]) || h.issued.len() != n {
         return Err(bad("the catalog is not sorted or its counts do not match"));
@@ -198,20 +162,20 @@ mod tests {
         let bytes = to_bytes(&model(), "x");
         assert_eq!(
             from_bytes(b"PERXRECM, a movie model").unwrap_err(),
-            RewardFileError::NotAModel
+            ModelFileError::NotAModel
         );
         let mut flipped = bytes.clone();
         flipped[bytes.len() - 40] ^= 1;
-        assert_eq!(from_bytes(&flipped).unwrap_err(), RewardFileError::Corrupt);
+        assert_eq!(from_bytes(&flipped).unwrap_err(), ModelFileError::Corrupt);
         assert_eq!(
             from_bytes(&bytes[..bytes.len() - 1]).unwrap_err(),
-            RewardFileError::Corrupt
+            ModelFileError::Corrupt
         );
         let mut old = bytes.clone();
         old[8..12].copy_from_slice(&9u32.to_le_bytes());
         assert_eq!(
             from_bytes(&old).unwrap_err(),
-            RewardFileError::Version {
+            ModelFileError::Version {
                 found: 9,
                 supported: FORMAT_VERSION
             }

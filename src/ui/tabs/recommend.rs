@@ -17,8 +17,8 @@ use std::path::Path;
 
 use super::{Exporting, Outcome, Tab, export_csv, select_clicked};
 use crate::core::recommend::{Basis, Params, Recommendation, Recommender};
-use crate::core::rewards::{RewardBasis, RewardModel, RewardParams, RewardRecommendation, by_user};
-use crate::recommender::{self, SavedRewards};
+use crate::core::rewards::{RewardBasis, RewardModel, RewardParams, RewardRecommendation};
+use crate::recommender;
 use crate::report::{Cell, Collected};
 use crate::store::Store;
 use crate::store::recommend::MovieInfo;
@@ -54,15 +54,7 @@ pub struct LoadedRewards {
 impl LoadedRewards {
     /// The model for the platform data of `store`.
     pub fn fit(store: &Store) -> Result<LoadedRewards, UiError> {
-        let params = RewardParams::default();
-        let reason = match recommender::saved_rewards(store, params).map_err(UiError::from)? {
-            SavedRewards::Fresh(model, _) => return Ok(LoadedRewards { model: *model }),
-            SavedRewards::Stale(reason) => reason,
-        };
-        let loads = store.platform_loads().map_err(UiError::from)?;
-        let log = store.reward_events().map_err(UiError::from)?;
-        let grouped = by_user(&log.events);
-        let (model, _) = recommender::fit_rewards(store, &loads, &grouped, params, reason)
+        let (model, _) = recommender::open_or_fit_rewards(store, RewardParams::default())
             .map_err(UiError::from)?;
         Ok(LoadedRewards { model })
     }
