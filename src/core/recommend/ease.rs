@@ -42,14 +42,9 @@ impl EaseGram {
         Ok(EaseGram { matrix, gram })
     }
 
-    /// The training matrix.
-    pub fn matrix(&self) -> &InteractionMatrix {
-        &self.matrix
-    }
-
     /// EASE with regularisation `lambda` (absolute, as in the paper: 1500 is its
     /// MovieLens choice) and scores of movie j multiplied by (ratings of j)^`popularity`
-    /// (0: plain EASE).
+    /// (0: plain EASE). Tuning solves once per λ and calls [`Ease::boosted`] per γ.
     pub fn solve(&self, lambda: f32, popularity: f32) -> Result<Ease<'_>, RecommendError> {
         if !(lambda.is_finite() && lambda > 0.0) {
             return Err(RecommendError::BadParam("EASE's λ must be positive".into()));
@@ -63,26 +58,23 @@ impl EaseGram {
             .map_err(|_| RecommendError::BadParam("XᵀX + λI is not positive definite".into()))?
             .inverse();
         let neg_inv_diag: Vec<f32> = (0..n).map(|j| (-1.0 / p[(j, j)]) as f32).collect();
-        // Column j of B is scaled by (ratings of j)^γ: the same debias as perx's γ.
-        let boost: Vec<f32> = self
-            .matrix
-            .item_degrees()
-            .iter()
-            .zip(&neg_inv_diag)
-            .map(|(&d, &v)| v * (d.max(1) as f32).powf(popularity))
-            .collect();
         let mut b = vec![0f32; n * n];
         b.par_chunks_mut(n).enumerate().for_each(|(i, row)| {
             // P is symmetric: its row i is its column i.
             for (j, v) in row.iter_mut().enumerate() {
                 *v = p[(j, i)] as f32;
             }
-            scale_by(row, &boost, 1.0);
+            scale_by(row, &neg_inv_diag, 1.0);
             row[i] = 0.0;
         });
-        Ok(Ease {
+        let plain = Ease {
             matrix: &self.matrix,
             b,
+        };
+        Ok(if popularity == 0.0 {
+            plain
+        } else {
+            plain.boosted(popularity)
         })
     }
 }
@@ -95,7 +87,26 @@ pub struct Ease<'a> {
     b: Vec<f32>,
 }
 
-impl Ease<'_> {
+impl<'a> Ease<'a> {
+    /// The same weights with column j scaled by (ratings of j)^`popularity`: the same
+    /// debias as perx's γ.
+    pub fn boosted(&self, popularity: f32) -> Ease<'a> {
+        let n = self.matrix.n_items();
+        let boost: Vec<f32> = self
+            .matrix
+            .item_degrees()
+            .iter()
+            .map(|&d| (d.max(1) as f32).powf(popularity))
+            .collect();
+        let mut b = self.b.clone();
+        b.par_chunks_mut(n)
+            .for_each(|row| scale_by(row, &boost, 1.0));
+        Ease {
+            matrix: self.matrix,
+            b,
+        }
+    }
+
     /// The top `k` movie ids for every user, unrated movies only, in user-id order.
     pub fn recommend_all(&self, k: usize) -> Vec<(u32, Vec<u32>)> {
         let m = self.matrix;

@@ -48,8 +48,11 @@ pub fn tune_ease(
     let mut trials = Vec::new();
     let mut best: Option<(f64, (f32, f32))> = None;
     for &lambda in &EASE_LAMBDAS {
+        // One factorisation per λ; γ only rescales its columns.
+        let plain = gram.solve(lambda, 0.0)?;
         for &popularity in &TUNE_POPULARITY {
-            let ease = gram.solve(lambda, popularity)?;
+            let boosted = (popularity != 0.0).then(|| plain.boosted(popularity));
+            let ease = boosted.as_ref().unwrap_or(&plain);
             let ndcg = list_metrics(&ease.recommend_all(k), &fit, &val, k).ndcg;
             let trial = EaseTrial {
                 lambda,
