@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use perx::core::logline::EventKind;
-use perx::core::recommend::{Basis, Recommendation};
+use perx::core::recommend::{Basis, Recommendation, Recommender};
 use perx::core::rewards::{History, RewardBasis, RewardModel, RewardRecommendation};
 use perx::store::recommend::MovieInfo;
 
@@ -45,6 +45,23 @@ pub fn movie_notice(r: &Recommendation) -> Option<String> {
             r.ratings
         )
     })
+}
+
+/// The rated movies behind `movie` in `user`'s list `r`, when `explain` and the list came
+/// from the model (none otherwise).
+pub fn movie_because(
+    rec: &Recommender,
+    user: u32,
+    r: &Recommendation,
+    explain: bool,
+    movie: u32,
+) -> Vec<u32> {
+    if !(explain && r.basis == Basis::Model) {
+        return Vec::new();
+    }
+    rec.explain(user, movie, 3)
+        .map(|v| v.iter().map(|s| s.movie).collect())
+        .unwrap_or_default()
 }
 
 /// A user's movie list as pretty JSON with a final newline; `because` gives the rated

@@ -175,6 +175,16 @@ pub fn train(global: &Global, args: &TrainArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
+/// A MovieLens user id as typed.
+pub(crate) fn movielens_user_arg(user: &str) -> Result<u32, String> {
+    user.trim().parse().map_err(|_| {
+        format!(
+            "{:?} is not a MovieLens user id (a number from 1 to 6040 in MovieLens 1M)",
+            perx::term::visible(user)
+        )
+    })
+}
+
 /// Opens the model for `recommend`, saying on stderr when it had to be trained.
 fn model_for(store: &Store, path: Option<&Path>, params: Params) -> Result<Model> {
     let (model, origin) = recommender::open_or_train(store, path, params)?;
@@ -261,13 +271,8 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     let Some(user) = args.user.as_deref() else {
         bail!("give --user ID or --all");
     };
-    let user: u32 = user.trim().parse().map_err(|_| {
-        anyhow::anyhow!(
-            "{:?} is not a MovieLens user id (a number from 1 to 6040 in MovieLens 1M); \
-             for a platform user id use --catalog rewards",
-            perx::term::visible(user)
-        )
-    })?;
+    let user = movielens_user_arg(user)
+        .map_err(|e| anyhow::anyhow!("{e}; for a platform user id use --catalog rewards"))?;
     if store.ml_data_id()?.is_none() {
         return Err(recommender::ModelError::NoRatings.into());
     }
@@ -291,15 +296,8 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
         );
     }
     let movies = store.ml_movies()?;
-    let explain = |movie: u32| -> Vec<u32> {
-        if args.explain && result.basis == Basis::Model {
-            rec.explain(user, movie, 3)
-                .map(|v| v.iter().map(|s| s.movie).collect())
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        }
-    };
+    let explain =
+        |movie: u32| super::answers::movie_because(&rec, user, &result, args.explain, movie);
     write_one(
         &mut out,
         format,

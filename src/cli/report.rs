@@ -115,9 +115,18 @@ fn tz_arg(s: &str) -> Result<Tz, String> {
     parse_tz(s)
 }
 
-fn date_arg(s: &str) -> Result<NaiveDate, String> {
+pub(crate) fn date_arg(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| format!("{s:?} is not a date; write it as YYYY-MM-DD, e.g. 2019-08-22"))
+}
+
+/// The log's own rule for user ids (digits, at most 38 of them).
+pub(crate) fn user_id_arg(u: &str) -> Result<(), String> {
+    check_user_id(u).map_err(|_| {
+        format!(
+            "{u:?}: a user id is a run of at most {MAX_USER_ID_DIGITS} digits, as in the HTTP log"
+        )
+    })
 }
 
 #[derive(Debug, Args)]
@@ -249,13 +258,8 @@ pub fn report(global: &Global, cmd: &ReportCommand) -> Result<u8> {
                 (Some(f), Some(t)) => Some(LocalDateRange::new(f, t, a.tz)?),
                 _ => None,
             };
-            // The log's own rule for user ids (digits, at most 38 of them).
-            if let Some(u) = a.user.as_deref()
-                && check_user_id(u).is_err()
-            {
-                bail!(
-                    "--user {u:?}: a user id is a run of at most {MAX_USER_ID_DIGITS} digits, as in the HTTP log"
-                );
+            if let Some(Err(e)) = a.user.as_deref().map(user_id_arg) {
+                bail!("--user {e}");
             }
             let q = SessionsQuery {
                 range,

@@ -15,13 +15,14 @@ use axum::routing::{get, post};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use perx::core::logline::{MAX_USER_ID_DIGITS, check_user_id};
 use perx::core::timerange::{DEFAULT_TZ, LocalDateRange, parse_tz};
 use perx::report::output::JsonSink;
 use perx::report::{Bucket, EngagementQuery, ReportRow, SessionRow, WeeklyQuery};
 use perx::store::session_browse::{SessionFilter, SessionSort};
 
 use super::state::{Data, Served};
+use crate::cli::recommend::movielens_user_arg;
+use crate::cli::report::{date_arg, user_id_arg};
 
 /// Every route: (method, path as in the OpenAPI document). The router is built from the
 /// same handlers and a test checks the document lists exactly these.
@@ -148,14 +149,7 @@ fn params(raw: Option<String>, allowed: &[&str]) -> Result<HashMap<String, Strin
 
 fn date(p: &HashMap<String, String>, name: &str) -> Result<Option<NaiveDate>, ApiError> {
     p.get(name)
-        .map(|s| {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-                ApiError::bad(format!(
-                    "{name}={:?} is not a date; write it as YYYY-MM-DD, e.g. 2019-08-22",
-                    perx::term::visible(s)
-                ))
-            })
-        })
+        .map(|s| date_arg(s).map_err(|e| ApiError::bad(format!("{name}: {e}"))))
         .transpose()
 }
 
@@ -194,12 +188,7 @@ fn k_param(p: &HashMap<String, String>) -> Result<usize, ApiError> {
 }
 
 fn user_id(id: &str) -> Result<(), ApiError> {
-    check_user_id(id).map_err(|_| {
-        ApiError::bad(format!(
-            "user id {:?}: a user id is a run of at most {MAX_USER_ID_DIGITS} digits, as in the HTTP log",
-            perx::term::visible(id)
-        ))
-    })
+    user_id_arg(id).map_err(|e| ApiError::bad(format!("user id {e}")))
 }
 
 /// The state being served, or 503 while it loads.
@@ -255,12 +244,7 @@ async fn movie_recommendations(
     RawQuery(q): RawQuery,
 ) -> Answer {
     let p = params(q, &["k", "explain"])?;
-    let user: u32 = id.trim().parse().map_err(|_| {
-        ApiError::bad(format!(
-            "{:?} is not a MovieLens user id (a number from 1 to 6040 in MovieLens 1M)",
-            perx::term::visible(&id)
-        ))
-    })?;
+    let user = movielens_user_arg(&id).map_err(ApiError::bad)?;
     let k = k_param(&p)?;
     let explain = boolean(&p, "explain")?;
     let d = data(&app)?;
@@ -282,15 +266,8 @@ async fn movie_recommendations(
     let result = rec
         .recommend(user, k)
         .unwrap_or_else(|_| rec.recommend_for(&[], k));
-    let because = |movie: u32| -> Vec<u32> {
-        if explain && result.basis == perx::core::recommend::Basis::Model {
-            rec.explain(user, movie, 3)
-                .map(|v| v.iter().map(|s| s.movie).collect())
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        }
-    };
+    let because =
+        |movie: u32| crate::cli::answers::movie_because(rec, user, &result, explain, movie);
     let body = Bytes::from(crate::cli::answers::movies_json(
         user,
         &result,
@@ -609,9 +586,9 @@ async fn guarded(app: &App, req: Request, next: Next) -> Response {
         )
         .into_response();
     };
-    let needs_token = req.uri().path() == ADMIN_RELOAD || app.limits.token.is_some();
-    if needs_token
-        && req.uri().path() != "/openapi.json"
+    // With a token, every route but the document needs it; without one, the admin route
+    // answers 403 itself.
+    if req.uri().path() != "/openapi.json"
         && let Some(token) = &app.limits.token
         && !authorised(token, req.headers().get(header::AUTHORIZATION))
     {
