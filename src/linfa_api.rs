@@ -40,6 +40,19 @@ fn rated<D: Data<Elem = f32>>(x: &ArrayBase<D, Ix2>) -> impl Iterator<Item = Vec
     })
 }
 
+/// The records' nonzero entries as (user = row, movie = column) pairs.
+fn interactions<D: Data<Elem = f32>>(x: &ArrayBase<D, Ix2>) -> Vec<Interaction> {
+    rated(x)
+        .enumerate()
+        .flat_map(|(u, movies)| {
+            movies.into_iter().map(move |movie| Interaction {
+                user: u as u32,
+                movie,
+            })
+        })
+        .collect()
+}
+
 impl<D: Data<Elem = f32>, T> Fit<ArrayBase<D, Ix2>, T, RecommendError> for Params {
     type Object = Recommender;
 
@@ -54,16 +67,7 @@ impl<D: Data<Elem = f32>, T> Fit<ArrayBase<D, Ix2>, T, RecommendError> for Param
                 "more than 4 billion users or movies".into(),
             ));
         }
-        let interactions: Vec<Interaction> = rated(x)
-            .enumerate()
-            .flat_map(|(u, movies)| {
-                movies.into_iter().map(move |movie| Interaction {
-                    user: u as u32,
-                    movie,
-                })
-            })
-            .collect();
-        let model = Model::fit(&interactions, *self, "ndarray")?;
+        let model = Model::fit(&interactions(x), *self, "ndarray")?;
         Ok(Recommender::new(model))
     }
 }
@@ -110,22 +114,7 @@ mod tests {
         let model = params.fit(&DatasetBase::from(x.clone())).unwrap();
         let scores: Array2<f32> = model.predict(&x);
         assert_eq!(scores.dim(), (40, 12));
-        let own = Recommender::new(
-            Model::fit(
-                &rated(&x)
-                    .enumerate()
-                    .flat_map(|(u, m)| {
-                        m.into_iter().map(move |movie| Interaction {
-                            user: u as u32,
-                            movie,
-                        })
-                    })
-                    .collect::<Vec<_>>(),
-                params,
-                "ndarray",
-            )
-            .unwrap(),
-        );
+        let own = Recommender::new(Model::fit(&interactions(&x), params, "ndarray").unwrap());
         for u in 0..40u32 {
             let list = own.recommend(u, 3).unwrap();
             let row = scores.row(u as usize);

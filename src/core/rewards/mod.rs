@@ -14,9 +14,9 @@ use faer::{Mat, Side};
 use serde::{Deserialize, Serialize};
 
 use crate::core::eval::Metrics;
+use crate::core::logline::EventKind;
 
 pub mod codec;
-use crate::core::logline::EventKind;
 
 /// One request of the log, with the user as a dense index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
