@@ -4,7 +4,8 @@
 //! score.
 //!
 //! Records are users × movies: row `u` is user `u`, column `j` movie `j`, and a nonzero
-//! entry means the user rated (or otherwise chose) the movie. The numerics stay perx's own
+//! entry means the user rated (or otherwise chose) the movie; its value is the rating (a
+//! positive number, weighed as rating^p; 1 where only "rated" is known). The numerics stay perx's own
 //! (faer and the hand-written sparse products): this is an adapter, not another model.
 //!
 //! ```
@@ -40,15 +41,21 @@ fn rated<D: Data<Elem = f32>>(x: &ArrayBase<D, Ix2>) -> impl Iterator<Item = Vec
     })
 }
 
-/// The records' nonzero entries as (user = row, movie = column) pairs.
+/// The records' nonzero entries as (user = row, movie = column, rating = value).
 fn interactions<D: Data<Elem = f32>>(x: &ArrayBase<D, Ix2>) -> Vec<Interaction> {
-    rated(x)
+    x.rows()
+        .into_iter()
         .enumerate()
-        .flat_map(|(u, movies)| {
-            movies.into_iter().map(move |movie| Interaction {
-                user: u as u32,
-                movie,
-            })
+        .flat_map(|(u, row)| {
+            row.into_iter()
+                .enumerate()
+                .filter(|(_, v)| **v != 0.0)
+                .map(move |(movie, &rating)| Interaction {
+                    user: u as u32,
+                    movie: movie as u32,
+                    rating,
+                })
+                .collect::<Vec<_>>()
         })
         .collect()
 }
@@ -56,7 +63,8 @@ fn interactions<D: Data<Elem = f32>>(x: &ArrayBase<D, Ix2>) -> Vec<Interaction> 
 impl<D: Data<Elem = f32>, T> Fit<ArrayBase<D, Ix2>, T, RecommendError> for Params {
     type Object = Recommender;
 
-    /// Trains on the records' nonzero entries (users × movies); the targets are unused.
+    /// Trains on the records' nonzero entries (users × movies), each value the rating (a
+    /// positive number; 1 where only "rated" is known); the targets are unused.
     fn fit(
         &self,
         dataset: &DatasetBase<ArrayBase<D, Ix2>, T>,

@@ -400,7 +400,7 @@ fn giant_and_bad_lines_are_bounded() {
     // A model file whose counts promise more than it holds.
     let model = d.join("bad.model.bin");
     let mut bytes = b"PERXRECM".to_vec();
-    bytes.extend_from_slice(&1u32.to_le_bytes());
+    bytes.extend_from_slice(&perx::core::recommend::codec::FORMAT_VERSION.to_le_bytes());
     bytes.extend_from_slice(&u32::MAX.to_le_bytes());
     bytes.extend_from_slice(&[0xff; 64]);
     std::fs::write(&model, bytes).unwrap();

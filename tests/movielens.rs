@@ -138,6 +138,7 @@ fn real_movielens_1m_popularity_baseline_matches_the_protocol() {
         .map(|r| Interaction {
             user: r.user_id,
             movie: r.movie_id,
+            rating: f32::from(r.stars),
         })
         .collect();
     let s = split(&ratings, 42);

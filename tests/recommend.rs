@@ -345,10 +345,17 @@ fn real_movielens_1m_tuning_picks_the_shipped_defaults_and_beats_tuned_ease() {
         (
             f(&p["user_exponent"]),
             f(&p["item_exponent"]),
+            f(&p["rating_exponent"]),
             f(&p["lambda"]),
             f(&p["popularity"])
         ),
-        (d.user_exponent, d.item_exponent, d.lambda, d.popularity),
+        (
+            d.user_exponent,
+            d.item_exponent,
+            d.rating_exponent,
+            d.lambda,
+            d.popularity
+        ),
         "tuning on ML-1M no longer picks the shipped defaults: change Params::default()"
     );
     assert_eq!(v["tuning"].as_array().unwrap().len(), 45);

@@ -1,2 +1,2 @@
--- Who rated what (the rating value is not used by the recommender).
-SELECT user_id, movie_id FROM ml_rating;
+-- Who rated what, and the stars (the model weighs a pair by stars^p).
+SELECT user_id, movie_id, rating FROM ml_rating;

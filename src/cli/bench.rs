@@ -397,6 +397,7 @@ fn bench_recommend(args: &RecommendBenchArgs) -> Result<u8> {
         ratings.push(Interaction {
             user: r.user_id,
             movie: r.movie_id,
+            rating: f32::from(r.stars),
         });
     }
     drop(text);

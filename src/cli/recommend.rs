@@ -548,9 +548,10 @@ fn eval_seed(
         tune(&train, base, args.validation_seed, k, &mut |t| {
             if verbose {
                 errln!(
-                    "  β={:<4} α={:<4} λ={:<4} γ={:<4}  validation NDCG@{k} {:.4}",
+                    "  β={:<4} α={:<4} p={:<4} λ={:<4} γ={:<4}  validation NDCG@{k} {:.4}",
                     t.user_exponent,
                     t.item_exponent,
+                    t.rating_exponent,
                     t.lambda,
                     t.popularity,
                     t.validation_ndcg
@@ -682,7 +683,7 @@ fn print_seeds(reports: &[EvalReport], s: &SeedsSummary) -> std::io::Result<()> 
         "ratio".to_owned(),
         format!("perx cov@{k}"),
         format!("EASE cov@{k}"),
-        "perx β, λ, γ".to_owned(),
+        "perx p, λ, γ".to_owned(),
         "EASE λ, γ".to_owned(),
     ]);
     let f = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.4}"));
@@ -697,7 +698,7 @@ fn print_seeds(reports: &[EvalReport], s: &SeedsSummary) -> std::io::Result<()> 
             f(e.map(|m| m.coverage)),
             format!(
                 "{}, {}, {}",
-                r.params.user_exponent, r.params.lambda, r.params.popularity
+                r.params.rating_exponent, r.params.lambda, r.params.popularity
             ),
             r.ease_params.map_or("-".to_owned(), |p| {
                 format!("{}, {}", p.lambda, p.popularity)
@@ -779,7 +780,7 @@ fn print_eval(r: &EvalReport) -> std::io::Result<()> {
     outln!("{t}")?;
     let p = &r.params;
     outln!(
-        "Parameters{}: factors {}, β (user exponent) {}, α (movie exponent) {}, λ {}, τ {}, γ (popularity) {}, oversample {}, power iterations {}, SVD seed {}",
+        "Parameters{}: factors {}, β (user exponent) {}, α (movie exponent) {}, p (rating exponent) {}, λ {}, τ {}, γ (popularity) {}, oversample {}, power iterations {}, SVD seed {}",
         if r.validation_seed.is_some() {
             " (chosen on validation)"
         } else {
@@ -788,6 +789,7 @@ fn print_eval(r: &EvalReport) -> std::io::Result<()> {
         p.factors,
         p.user_exponent,
         p.item_exponent,
+        p.rating_exponent,
         p.lambda,
         p.tail,
         p.popularity,

@@ -8,13 +8,27 @@
 
 use std::collections::{HashMap, HashSet};
 
-/// A rating reduced to what the protocol needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A rating reduced to what the protocol and the model need.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Interaction {
     /// The user.
     pub user: u32,
     /// The movie.
     pub movie: u32,
+    /// The rating given (MovieLens: 1 to 5 stars); 1 where only who rated what is known.
+    /// The split and the metrics ignore it; the model weighs a pair by rating^p.
+    pub rating: f32,
+}
+
+impl Interaction {
+    /// A pair known only as "rated" (rating 1).
+    pub fn seen(user: u32, movie: u32) -> Interaction {
+        Interaction {
+            user,
+            movie,
+            rating: 1.0,
+        }
+    }
 }
 
 /// SplitMix64's finaliser: a fixed, documented mixing function, so a split is the same on
@@ -193,7 +207,7 @@ mod tests {
     use super::*;
 
     fn ix(user: u32, movie: u32) -> Interaction {
-        Interaction { user, movie }
+        Interaction::seen(user, movie)
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use duckdb::arrow::array::{Array, Int32Array};
+use duckdb::arrow::array::{Array, Int8Array, Int32Array};
 
 use super::{SqlContext, Store, StoreError, query_all};
 use crate::core::eval::Interaction;
@@ -18,7 +18,7 @@ pub struct MovieInfo {
 }
 
 impl Store {
-    /// Every (user, movie) pair of `ml_rating` (read as Arrow batches: a million rows in
+    /// Every (user, movie, stars) of `ml_rating` (read as Arrow batches: a million rows in
     /// a few tens of milliseconds).
     pub fn ml_interactions(&self) -> Result<Vec<Interaction>, StoreError> {
         let mut stmt = self
@@ -26,27 +26,34 @@ impl Store {
             .prepare(include_str!("../../sql/store/ml_interactions.sql"))
             .ctx("preparing to read ml_rating")?;
         let mut out = Vec::new();
+        let unexpected = || {
+            StoreError::Invalid(
+                "sql/store/ml_interactions.sql returned columns of unexpected types".into(),
+            )
+        };
         for b in stmt.query_arrow([]).ctx("reading ml_rating")? {
             let col = |i: usize| {
                 b.column(i)
                     .as_any()
                     .downcast_ref::<Int32Array>()
-                    .ok_or_else(|| {
-                        StoreError::Invalid(
-                            "sql/store/ml_interactions.sql returned columns of unexpected types"
-                                .into(),
-                        )
-                    })
+                    .ok_or_else(unexpected)
             };
             let (users, movies) = (col(0)?, col(1)?);
+            let stars = b
+                .column(2)
+                .as_any()
+                .downcast_ref::<Int8Array>()
+                .ok_or_else(unexpected)?;
             out.extend(
                 users
                     .values()
                     .iter()
                     .zip(movies.values().iter())
-                    .map(|(&u, &m)| Interaction {
+                    .zip(stars.values().iter())
+                    .map(|((&u, &m), &s)| Interaction {
                         user: u.max(0) as u32,
                         movie: m.max(0) as u32,
+                        rating: f32::from(s),
                     }),
             );
         }

@@ -6,6 +6,7 @@
 //! header length, header           u32, JSON: params, data id, dimensions
 //! users, items                    u32 × m, u32 × n (ids)
 //! ratings per user, columns       u32 × m, u32 × nnz (the training matrix)
+//! rating of each                  f32 × nnz
 //! singular values², vectors       f32 × k, f32 × n·k (column-major)
 //! sha256 of everything above      32 bytes
 //! ```
@@ -22,7 +23,7 @@ use super::svd::Spectrum;
 const MAGIC: &[u8; 8] = b"PERXRECM";
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Why bytes are not a usable model file (the movie model's or the reward model's). The
 /// messages say what is wrong; what to do depends on where the file came from, and is said
@@ -74,7 +75,7 @@ pub fn to_bytes(model: &Model) -> Vec<u8> {
     // Serialising plain numbers and strings cannot fail.
     let json = serde_json::to_vec(&header).unwrap_or_default();
     let mut out =
-        Vec::with_capacity(64 + json.len() + 4 * (2 * m.n_users() + n + m.nnz() + k + n * k));
+        Vec::with_capacity(64 + json.len() + 4 * (2 * m.n_users() + n + 2 * m.nnz() + k + n * k));
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(json.len() as u32).to_le_bytes());
@@ -86,6 +87,9 @@ pub fn to_bytes(model: &Model) -> Vec<u8> {
     for u in 0..m.n_users() {
         m.row(u).iter().for_each(|&v| put(&mut out, v));
     }
+    m.ratings()
+        .iter()
+        .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
     s.values
         .iter()
         .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
@@ -182,20 +186,25 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelFileError> {
     let items = r.u32s(header.items)?;
     let counts = r.u32s(header.users)?;
     let cols = r.u32s(header.nnz)?;
+    let ratings = r.f32s(header.nnz)?;
     if counts.iter().map(|&c| c as usize).sum::<usize>() != header.nnz {
         return Err(bad("ratings per user do not add up"));
     }
     if cols.iter().any(|&c| c as usize >= header.items) {
         return Err(bad("a rating points past the last movie"));
     }
-    let mut pairs = Vec::with_capacity(header.nnz);
+    if ratings.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+        return Err(bad("a rating is not a positive number"));
+    }
+    let mut entries = Vec::with_capacity(header.nnz);
     let mut at = 0;
     for (u, &c) in counts.iter().enumerate() {
         let row = &cols[at..at + c as usize];
         if row.windows(2).any(|w| w[0] >= w[1]) {
             return Err(bad("a user's movies are not sorted"));
         }
-        pairs.extend(row.iter().map(|&i| (u as u32, i)));
+        let stars = &ratings[at..at + c as usize];
+        entries.extend(row.iter().zip(stars).map(|(&i, &v)| (u as u32, i, v)));
         at += c as usize;
     }
     if users.windows(2).any(|w| w[0] >= w[1]) || items.windows(2).any(|w| w[0] >= w[1]) {
@@ -216,7 +225,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelFileError> {
     Ok(Model {
         params: header.params,
         data_id: header.data_id,
-        matrix: InteractionMatrix::from_sorted_pairs(users, items, &pairs),
+        matrix: InteractionMatrix::from_sorted(users, items, &entries),
         spectrum: Spectrum { values, vectors },
     })
 }
@@ -235,6 +244,7 @@ mod tests {
                     ix.push(Interaction {
                         user: u + 100,
                         movie: m * 2 + 1,
+                        rating: (1 + (u + m) % 5) as f32,
                     });
                 }
             }

@@ -139,7 +139,7 @@ mod tests {
         for u in 0..30u32 {
             for m in 0..8u32 {
                 if (u * 3 + m * 5) % 4 != 0 {
-                    ix.push(Interaction { user: u, movie: m });
+                    ix.push(Interaction::seen(u, m));
                 }
             }
         }

@@ -51,6 +51,46 @@ pub fn weighted_rows(out: &mut [f32], idx: &[u32], weight: &[f32], src: &[f32], 
 }
 
 #[inline(always)]
+fn valued_rows_body(
+    out: &mut [f32],
+    idx: &[u32],
+    value: &[f32],
+    weight: &[f32],
+    src: &[f32],
+    scale: f32,
+) {
+    let l = out.len();
+    out.fill(0.0);
+    for (&i, &e) in idx.iter().zip(value) {
+        let i = i as usize;
+        let a = e * weight[i];
+        for (o, v) in out.iter_mut().zip(&src[i * l..(i + 1) * l]) {
+            *o += a * v;
+        }
+    }
+    for o in out.iter_mut() {
+        *o *= scale;
+    }
+}
+
+/// `out = scale · Σ_k value[k] · weight[idx[k]] · src[idx[k]·l ..][..l]` with
+/// `l = out.len()`: [`weighted_rows`] with a value per entry as well.
+pub fn valued_rows(
+    out: &mut [f32],
+    idx: &[u32],
+    value: &[f32],
+    weight: &[f32],
+    src: &[f32],
+    scale: f32,
+) {
+    dispatch!(
+        valued_rows_body,
+        valued_rows_avx2,
+        (out: &mut [f32], idx: &[u32], value: &[f32], weight: &[f32], src: &[f32], scale: f32)
+    );
+}
+
+#[inline(always)]
 fn sum_rows_body(out: &mut [f32], idx: &[u32], src: &[f32], stride: usize) {
     let l = out.len();
     out.fill(0.0);
@@ -98,6 +138,17 @@ mod tests {
         weighted_rows(&mut out, &[1, 3], &[0.0, 2.0, 0.0, 0.5], &src, 10.0);
         // 10 · (2·[4,5,6,7] + 0.5·[12,13,14,15])
         assert_eq!(out, vec![140.0, 165.0, 190.0, 215.0]);
+        let mut out = vec![9.0; 4];
+        valued_rows(
+            &mut out,
+            &[1, 3],
+            &[3.0, 2.0],
+            &[0.0, 2.0, 0.0, 0.5],
+            &src,
+            10.0,
+        );
+        // 10 · (3·2·[4,5,6,7] + 2·0.5·[12,13,14,15])
+        assert_eq!(out, vec![360.0, 430.0, 500.0, 570.0]);
         let mut out = vec![9.0; 3];
         sum_rows(&mut out, &[0, 2], &src, 10);
         assert_eq!(out, vec![20.0, 22.0, 24.0]);

@@ -1,25 +1,30 @@
-//! The binary user × item interaction matrix, stored both by row (user) and by column
-//! (item), with the maps between row/column indices and MovieLens ids.
+//! The user × item interaction matrix, stored both by row (user) and by column (item), with
+//! the maps between row/column indices and MovieLens ids and each entry's rating.
 
 use crate::core::eval::Interaction;
 
-/// Binary interactions: who rated what, the rating value itself ignored.
+/// Who rated what, and the rating.
 ///
 /// Rows are users and columns movies, both sorted by id; a repeated (user, movie) pair
-/// counts once. Both orientations are kept because the SVD multiplies by the matrix and by
-/// its transpose.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// counts once, with its highest rating. Both orientations are kept because the SVD
+/// multiplies by the matrix and by its transpose.
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractionMatrix {
     users: Vec<u32>,
     items: Vec<u32>,
     row_ptr: Vec<usize>,
     col_idx: Vec<u32>,
+    /// The ratings in the order of `col_idx`.
+    row_val: Vec<f32>,
     col_ptr: Vec<usize>,
     row_idx: Vec<u32>,
+    /// The ratings in the order of `row_idx`.
+    col_val: Vec<f32>,
 }
 
 impl InteractionMatrix {
-    /// Builds the matrix from interactions in any order (repeats count once).
+    /// Builds the matrix from interactions in any order (a repeated pair counts once,
+    /// with its highest rating).
     pub fn new(interactions: &[Interaction]) -> Self {
         let users = IdIndex::new(interactions.iter().map(|r| r.user));
         let items = IdIndex::new(interactions.iter().map(|r| r.movie));
@@ -27,49 +32,53 @@ impl InteractionMatrix {
         // for the rows' own sorts.
         let m = users.ids.len();
         let mut start = vec![0usize; m + 1];
-        let keyed: Vec<(u32, u32)> = interactions
+        let keyed: Vec<(u32, u32, f32)> = interactions
             .iter()
-            .map(|r| (users.index(r.user), items.index(r.movie)))
+            .map(|r| (users.index(r.user), items.index(r.movie), r.rating))
             .collect();
-        for &(u, _) in &keyed {
+        for &(u, _, _) in &keyed {
             start[u as usize + 1] += 1;
         }
         for k in 0..m {
             start[k + 1] += start[k];
         }
-        let mut cols = vec![0u32; keyed.len()];
+        let mut cols = vec![(0u32, 0f32); keyed.len()];
         let mut next = start.clone();
-        for &(u, i) in &keyed {
-            cols[next[u as usize]] = i;
+        for &(u, i, v) in &keyed {
+            cols[next[u as usize]] = (i, v);
             next[u as usize] += 1;
         }
         drop(keyed);
-        let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(cols.len());
+        let mut entries: Vec<(u32, u32, f32)> = Vec::with_capacity(cols.len());
         for u in 0..m {
             let row = &mut cols[start[u]..start[u + 1]];
-            row.sort_unstable();
+            row.sort_unstable_by_key(|&(i, _)| i);
             let mut last = None;
-            for &i in row.iter() {
-                if last != Some(i) {
-                    pairs.push((u as u32, i));
+            for &(i, v) in row.iter() {
+                if last == Some(i) {
+                    if let Some(e) = entries.last_mut() {
+                        e.2 = e.2.max(v);
+                    }
+                } else {
+                    entries.push((u as u32, i, v));
                     last = Some(i);
                 }
             }
         }
-        Self::from_sorted_pairs(users.ids, items.ids, &pairs)
+        Self::from_sorted(users.ids, items.ids, &entries)
     }
 
-    /// Builds the matrix from (row, column) index pairs sorted by row then column, without
-    /// repeats, and the ids of the rows and columns.
-    pub(crate) fn from_sorted_pairs(
+    /// Builds the matrix from (row, column, rating) entries sorted by row then column,
+    /// without repeats, and the ids of the rows and columns.
+    pub(crate) fn from_sorted(
         users: Vec<u32>,
         items: Vec<u32>,
-        pairs: &[(u32, u32)],
+        entries: &[(u32, u32, f32)],
     ) -> Self {
         let (m, n) = (users.len(), items.len());
         let mut row_ptr = vec![0usize; m + 1];
         let mut col_ptr = vec![0usize; n + 1];
-        for &(u, i) in pairs {
+        for &(u, i, _) in entries {
             row_ptr[u as usize + 1] += 1;
             col_ptr[i as usize + 1] += 1;
         }
@@ -79,11 +88,14 @@ impl InteractionMatrix {
         for k in 0..n {
             col_ptr[k + 1] += col_ptr[k];
         }
-        let col_idx: Vec<u32> = pairs.iter().map(|&(_, i)| i).collect();
-        let mut row_idx = vec![0u32; pairs.len()];
+        let col_idx: Vec<u32> = entries.iter().map(|&(_, i, _)| i).collect();
+        let row_val: Vec<f32> = entries.iter().map(|&(_, _, v)| v).collect();
+        let mut row_idx = vec![0u32; entries.len()];
+        let mut col_val = vec![0f32; entries.len()];
         let mut next = col_ptr.clone();
-        for &(u, i) in pairs {
+        for &(u, i, v) in entries {
             row_idx[next[i as usize]] = u;
+            col_val[next[i as usize]] = v;
             next[i as usize] += 1;
         }
         InteractionMatrix {
@@ -91,8 +103,10 @@ impl InteractionMatrix {
             items,
             row_ptr,
             col_idx,
+            row_val,
             col_ptr,
             row_idx,
+            col_val,
         }
     }
 
@@ -141,6 +155,36 @@ impl InteractionMatrix {
         &self.row_idx[self.col_ptr[col]..self.col_ptr[col + 1]]
     }
 
+    /// Where a row's entries lie in row order.
+    pub(crate) fn row_range(&self, row: usize) -> std::ops::Range<usize> {
+        self.row_ptr[row]..self.row_ptr[row + 1]
+    }
+
+    /// Where a column's entries lie in column order.
+    pub(crate) fn col_range(&self, col: usize) -> std::ops::Range<usize> {
+        self.col_ptr[col]..self.col_ptr[col + 1]
+    }
+
+    /// The ratings of a row, beside [`InteractionMatrix::row`].
+    pub fn row_ratings(&self, row: usize) -> &[f32] {
+        &self.row_val[self.row_ptr[row]..self.row_ptr[row + 1]]
+    }
+
+    /// The ratings of a column, beside [`InteractionMatrix::col`].
+    pub fn col_ratings(&self, col: usize) -> &[f32] {
+        &self.col_val[self.col_ptr[col]..self.col_ptr[col + 1]]
+    }
+
+    /// Every rating in row order (as [`InteractionMatrix::row`] after another).
+    pub(crate) fn ratings(&self) -> &[f32] {
+        &self.row_val
+    }
+
+    /// Every rating in column order.
+    pub(crate) fn ratings_by_col(&self) -> &[f32] {
+        &self.col_val
+    }
+
     /// How many users interacted with each movie.
     pub fn item_degrees(&self) -> Vec<u32> {
         self.col_ptr
@@ -157,16 +201,22 @@ impl InteractionMatrix {
             .collect()
     }
 
-    /// The (row, column) pairs in row order, for serialisation.
-    pub(crate) fn pairs(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
-        (0..self.n_users()).flat_map(move |u| self.row(u).iter().map(move |&i| (u as u32, i)))
+    /// The (row, column, rating) entries in row order.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (u32, u32, f32)> + '_ {
+        (0..self.n_users()).flat_map(move |u| {
+            self.row(u)
+                .iter()
+                .zip(self.row_ratings(u))
+                .map(move |(&i, &v)| (u as u32, i, v))
+        })
     }
 
-    /// The interactions as (user id, movie id) pairs, in row order.
+    /// The interactions (user id, movie id, rating), in row order.
     pub fn interactions(&self) -> impl Iterator<Item = Interaction> + '_ {
-        self.pairs().map(|(u, i)| Interaction {
+        self.entries().map(|(u, i, rating)| Interaction {
             user: self.users[u as usize],
             movie: self.items[i as usize],
+            rating,
         })
     }
 }
@@ -222,7 +272,7 @@ mod tests {
     use super::*;
 
     fn ix(user: u32, movie: u32) -> Interaction {
-        Interaction { user, movie }
+        Interaction::seen(user, movie)
     }
 
     #[test]
@@ -243,6 +293,23 @@ mod tests {
         assert_eq!(m.item_col(30), Some(2));
         let back: Vec<Interaction> = m.interactions().collect();
         assert_eq!(back, vec![ix(3, 10), ix(3, 20), ix(7, 10), ix(7, 30)]);
+    }
+
+    #[test]
+    fn ratings_follow_their_entries_and_a_repeat_keeps_the_highest() {
+        let r = |user, movie, rating| Interaction {
+            user,
+            movie,
+            rating,
+        };
+        let m = InteractionMatrix::new(&[r(2, 5, 3.0), r(1, 5, 2.0), r(1, 9, 1.0), r(1, 5, 4.0)]);
+        assert_eq!(m.row(0), &[0, 1]);
+        assert_eq!(m.row_ratings(0), &[4.0, 1.0]);
+        assert_eq!(m.row_ratings(1), &[3.0]);
+        assert_eq!(m.col_ratings(0), &[4.0, 3.0]);
+        assert_eq!(m.col_ratings(1), &[1.0]);
+        let back: Vec<f32> = m.interactions().map(|i| i.rating).collect();
+        assert_eq!(back, vec![4.0, 1.0, 3.0]);
     }
 
     #[test]

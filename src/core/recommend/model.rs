@@ -1,8 +1,9 @@
 //! The recommender: a spectral filter built on a truncated SVD of the degree-normalised
 //! interaction matrix.
 //!
-//! With `X` the binary user × movie matrix, `d` the movies' rating counts and `n_u` the
-//! users', the model takes the truncated SVD of `Xs = diag(n_u^-β) · X · diag(d^-α)`:
+//! With `X` the binary user × movie matrix, `S` its stars, `d` the movies' rating counts and
+//! `n_u` the users', the model takes the truncated SVD of
+//! `Xs = diag(n_u^-β) · (X ∘ S^p) · diag(d^-α)` (the stars as confidence):
 //! its top `k` right singular vectors `V` and squared singular values `σ²`. From them it
 //! forms the regularised inverse Gram matrix
 //!
@@ -15,8 +16,10 @@
 //! spectrum. From P come the item-to-item weights `B = −P / diag(P)` with a zero diagonal, put
 //! back on the original scale: `B_ij = −d_i^-α · P_ij / P_jj · d_j^γ`. A user's scores are
 //! the sum of the rows of `B` of the movies they rated; movies they rated are never
-//! recommended. The degree normalisation (α on movies, β on users) is what lifts the
-//! ranking above EASE, and the spectrum is what makes training fast.
+//! recommended (a user's row enters as rated / not rated: the stars shape the Gram matrix,
+//! not the query). The degree normalisation (α on movies, β on users) and the stars as
+//! confidence are what lift the ranking above EASE, and the spectrum is what makes training
+//! fast.
 
 use faer::linalg::matmul::matmul;
 use std::sync::OnceLock;
@@ -27,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use super::kernels::{scale_by, sum_rows, weighted_rows};
 use super::matrix::InteractionMatrix;
-use super::svd::{Spectrum, SvdError, top_eigen};
+use super::svd::{Spectrum, SvdError, Weights, top_eigen};
 use crate::core::eval::{Interaction, Metrics, evaluate_lists};
 
 /// Users with fewer ratings than this get the most popular movies instead.
@@ -47,6 +50,9 @@ pub struct Params {
     pub user_exponent: f32,
     /// α: movies are weighted by (ratings)^-α.
     pub item_exponent: f32,
+    /// p: a rating of s stars enters the matrix as s^p (0: who rated what, the stars
+    /// ignored).
+    pub rating_exponent: f32,
     /// λ, as a multiple of the mean diagonal of the weighted Gram matrix.
     pub lambda: f32,
     /// τ: the directions beyond the k kept are damped by 1 / (τ (σ̄² + λ)), σ̄² being
@@ -66,6 +72,7 @@ impl Default for Params {
             power_iters: 2,
             user_exponent: 0.25,
             item_exponent: 0.25,
+            rating_exponent: 0.25,
             lambda: 14.0,
             tail: 1.0,
             popularity: 0.05,
@@ -112,6 +119,7 @@ impl Params {
         let finite = [
             self.user_exponent,
             self.item_exponent,
+            self.rating_exponent,
             self.lambda,
             self.tail,
             self.popularity,
@@ -155,11 +163,18 @@ impl Model {
         if matrix.nnz() == 0 {
             return Err(RecommendError::NoRatings);
         }
-        let (r, c) = weights(&matrix, &params);
+        if let Some(bad) = matrix
+            .ratings()
+            .iter()
+            .find(|v| !(v.is_finite() && **v > 0.0))
+        {
+            return Err(RecommendError::BadParam(format!(
+                "every rating must be a positive number, found {bad}"
+            )));
+        }
         let spectrum = top_eigen(
             &matrix,
-            &r,
-            &c,
+            &weights(&matrix, &params),
             params.factors,
             params.oversample,
             params.power_iters,
@@ -204,20 +219,38 @@ impl Model {
     }
 }
 
-/// Row weights n_u^-β and column weights d^-α.
-fn weights(m: &InteractionMatrix, p: &Params) -> (Vec<f32>, Vec<f32>) {
+/// Row weights n_u^-β, column weights d^-α and entries stars^p.
+fn weights(m: &InteractionMatrix, p: &Params) -> Weights {
     let pow = |d: &u32, e: f32| (*d as f32).max(1.0).powf(-e);
-    let r = m
+    let row = m
         .user_degrees()
         .iter()
         .map(|d| pow(d, p.user_exponent))
         .collect();
-    let c = m
+    let col = m
         .item_degrees()
         .iter()
         .map(|d| pow(d, p.item_exponent))
         .collect();
-    (r, c)
+    // Star ratings are small whole numbers: their powers come from a table.
+    let table: Vec<f32> = (0..=16u8)
+        .map(|s| f32::from(s).powf(p.rating_exponent))
+        .collect();
+    let value = |v: &f32| {
+        if p.rating_exponent == 0.0 {
+            1.0
+        } else if v.fract() == 0.0 && *v >= 0.0 && *v <= 16.0 {
+            table[*v as usize]
+        } else {
+            v.powf(p.rating_exponent)
+        }
+    };
+    Weights {
+        row,
+        col,
+        by_row: m.ratings().iter().map(value).collect(),
+        by_col: m.ratings_by_col().iter().map(value).collect(),
+    }
 }
 
 /// A recommended movie and its score.
@@ -282,14 +315,20 @@ impl Recommender {
         let m = &model.matrix;
         let n = m.n_items();
         let p = &model.params;
-        let (r, c) = weights(m, p);
+        let Weights {
+            row: r,
+            col: c,
+            by_col,
+            ..
+        } = weights(m, p);
         // λ relative to the mean diagonal of XsᵀXs.
         let diag_sum: f64 = (0..n)
             .map(|i| {
                 let users: f64 = m
                     .col(i)
                     .iter()
-                    .map(|&u| f64::from(r[u as usize]).powi(2))
+                    .zip(&by_col[m.col_range(i)])
+                    .map(|(&u, &e)| (f64::from(r[u as usize]) * f64::from(e)).powi(2))
                     .sum();
                 users * f64::from(c[i]).powi(2)
             })
@@ -590,7 +629,7 @@ mod tests {
     use super::*;
 
     fn ix(user: u32, movie: u32) -> Interaction {
-        Interaction { user, movie }
+        Interaction::seen(user, movie)
     }
 
     /// Two taste groups: users 0..20 like movies 0..10, users 20..40 like 10..20; each
@@ -673,6 +712,50 @@ mod tests {
         assert!(why.windows(2).all(|w| w[0].score >= w[1].score));
     }
 
+    /// Movies 10 and 11 are each rated with the same three movies by ten users; 10 by
+    /// users who loved all four, 11 by users who disliked them. Counting who rated what
+    /// the two tie; with the stars as confidence, 10 comes first.
+    #[test]
+    fn stars_weigh_the_pairs_when_p_is_positive() {
+        let mut ix = Vec::new();
+        for u in 0..20u32 {
+            let (stars, other) = if u < 10 { (5.0, 10) } else { (1.0, 11) };
+            for movie in [1, 2, 3, other] {
+                ix.push(Interaction {
+                    user: u,
+                    movie,
+                    rating: stars,
+                });
+            }
+        }
+        let score = |p: f32| {
+            let params = Params {
+                rating_exponent: p,
+                ..small_params()
+            };
+            let rec = Recommender::new(Model::fit(&ix, params, "t").unwrap());
+            let list = rec.recommend_for(&[1, 2, 3], 2).items;
+            assert_eq!(list.len(), 2);
+            (list[0], list[1])
+        };
+        let (a, b) = score(0.0);
+        assert!(
+            (a.score - b.score).abs() < 1e-4 * a.score.abs(),
+            "{a:?} {b:?}"
+        );
+        let (a, b) = score(0.5);
+        assert_eq!(a.movie, 10, "{a:?} {b:?}");
+        assert!(a.score > b.score * 1.01, "{a:?} {b:?}");
+        let bad = [Interaction {
+            rating: -1.0,
+            ..ix[0]
+        }];
+        assert!(matches!(
+            Model::fit(&bad, small_params(), "t"),
+            Err(RecommendError::BadParam(_))
+        ));
+    }
+
     #[test]
     fn same_seed_same_lists() {
         let a = Recommender::new(Model::fit(&two_groups(), small_params(), "t").unwrap());
@@ -687,14 +770,11 @@ mod tests {
         for u in 0..70u32 {
             for m in 0..300u32 {
                 if (u * 31 + m * 17) % 7 < 2 || (m < 20 && u % 3 == 0) {
-                    ix.push(Interaction { user: u, movie: m });
+                    ix.push(Interaction::seen(u, m));
                 }
             }
         }
-        ix.push(Interaction {
-            user: 500,
-            movie: 4,
-        });
+        ix.push(Interaction::seen(500, 4));
         let rec = Recommender::new(Model::fit(&ix, small_params(), "t").unwrap());
         let all = rec.recommend_all(7);
         assert_eq!(all.len(), 71);

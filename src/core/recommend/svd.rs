@@ -1,9 +1,10 @@
 //! A randomized truncated eigendecomposition (Halko, Martinsson & Tropp 2011) of the Gram
-//! matrix `XsᵀXs` of a sparse, weighted interaction matrix `Xs = diag(r) · X · diag(c)`.
+//! matrix `XsᵀXs` of a sparse, weighted interaction matrix `Xs = diag(r) · (X ∘ E) · diag(c)`,
+//! `E` a value per entry (the confidence the model gives each rating).
 //!
 //! Equivalently: the top right singular vectors and squared singular values of `Xs`.
-//! `Xs` is never formed: every product goes through the binary matrix and the two weight
-//! vectors. Dense blocks in item space are kept "item-major" (`l` values per item, one
+//! `Xs` is never formed: every product goes through the sparse matrix, the entries' values
+//! and the two weight vectors. Dense blocks in item space are kept "item-major" (`l` values per item, one
 //! item after another), so both sparse products are sums of contiguous vectors.
 
 use faer::linalg::matmul::matmul;
@@ -12,7 +13,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use super::kernels::weighted_rows;
+use super::kernels::valued_rows;
 use super::matrix::InteractionMatrix;
 
 /// The top eigenpairs of `XsᵀXs`, largest first.
@@ -32,22 +33,50 @@ pub enum SvdError {
     NoConvergence(usize),
 }
 
-/// `out[:, u] = r_u Σ_{i ∈ row u} c_i t[:, i]`: `Xs · T` for an item-major block `t` (l × n)
-/// into a user-major block (l × m).
-fn mul_x(x: &InteractionMatrix, r: &[f32], c: &[f32], t: &[f32], l: usize) -> Vec<f32> {
+/// How `Xs` is made from the sparse matrix: `Xs[u, i] = row[u] · entry · col[i]`, the
+/// entries' values given in both of the matrix's orders.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weights {
+    /// A factor per user (row).
+    pub row: Vec<f32>,
+    /// A factor per movie (column).
+    pub col: Vec<f32>,
+    /// Each entry's value, in row order ([`InteractionMatrix::row`] after another).
+    pub by_row: Vec<f32>,
+    /// The same values in column order.
+    pub by_col: Vec<f32>,
+}
+
+impl Weights {
+    /// Entries valued 1.
+    pub fn unvalued(x: &InteractionMatrix, row: Vec<f32>, col: Vec<f32>) -> Weights {
+        Weights {
+            row,
+            col,
+            by_row: vec![1.0; x.nnz()],
+            by_col: vec![1.0; x.nnz()],
+        }
+    }
+}
+
+/// `out[:, u] = r_u Σ_{i ∈ row u} e_ui c_i t[:, i]`: `Xs · T` for an item-major block `t`
+/// (l × n) into a user-major block (l × m).
+fn mul_x(x: &InteractionMatrix, w: &Weights, t: &[f32], l: usize) -> Vec<f32> {
     let mut out = vec![0f32; l * x.n_users()];
-    out.par_chunks_mut(l)
-        .enumerate()
-        .for_each(|(u, o)| weighted_rows(o, x.row(u), c, t, r[u]));
+    out.par_chunks_mut(l).enumerate().for_each(|(u, o)| {
+        let e = &w.by_row[x.row_range(u)];
+        valued_rows(o, x.row(u), e, &w.col, t, w.row[u]);
+    });
     out
 }
 
-/// `out[:, i] = c_i Σ_{u ∈ col i} r_u y[:, u]`: `Xsᵀ · Y` for a user-major block `y`.
-fn mul_xt(x: &InteractionMatrix, r: &[f32], c: &[f32], y: &[f32], l: usize) -> Vec<f32> {
+/// `out[:, i] = c_i Σ_{u ∈ col i} e_ui r_u y[:, u]`: `Xsᵀ · Y` for a user-major block `y`.
+fn mul_xt(x: &InteractionMatrix, w: &Weights, y: &[f32], l: usize) -> Vec<f32> {
     let mut out = vec![0f32; l * x.n_items()];
-    out.par_chunks_mut(l)
-        .enumerate()
-        .for_each(|(i, o)| weighted_rows(o, x.col(i), r, y, c[i]));
+    out.par_chunks_mut(l).enumerate().for_each(|(i, o)| {
+        let e = &w.by_col[x.col_range(i)];
+        valued_rows(o, x.col(i), e, &w.row, y, w.col[i]);
+    });
     out
 }
 
@@ -68,8 +97,7 @@ fn orthonormalise(t: &mut [f32], l: usize, n: usize) {
 /// given machine.
 pub fn top_eigen(
     x: &InteractionMatrix,
-    row_weight: &[f32],
-    col_weight: &[f32],
+    weights: &Weights,
     k: usize,
     oversample: usize,
     power_iters: usize,
@@ -85,15 +113,7 @@ pub fn top_eigen(
     let omega: Vec<f32> = (0..l * n)
         .map(|_| (rng.random::<f32>() * 2.0 - 1.0) * half_width)
         .collect();
-    let gram = |t: &[f32]| {
-        mul_xt(
-            x,
-            row_weight,
-            col_weight,
-            &mul_x(x, row_weight, col_weight, t, l),
-            l,
-        )
-    };
+    let gram = |t: &[f32]| mul_xt(x, weights, &mul_x(x, weights, t, l), l);
     let mut q = gram(&omega);
     drop(omega);
     // Every step is orthonormalised by QR. (An LU basis for the intermediate steps, as
@@ -105,7 +125,7 @@ pub fn top_eigen(
     }
     orthonormalise(&mut q, l, n);
     // Project: T = Qᵀ Xsᵀ Xs Q = Zᵀ Z with Z = Xs Q (user-major Zt is l × m).
-    let zt = mul_x(x, row_weight, col_weight, &q, l);
+    let zt = mul_x(x, weights, &q, l);
     let zt = MatRef::from_column_major_slice(&zt, l, x.n_users());
     let mut t = Mat::<f32>::zeros(l, l);
     matmul(
@@ -140,14 +160,18 @@ mod tests {
     use super::*;
     use crate::core::eval::Interaction;
 
-    /// A small matrix whose Gram matrix is computed densely and compared.
+    /// A small valued matrix whose Gram matrix is computed densely and compared.
     #[test]
     fn randomized_eigenpairs_match_the_dense_gram_matrix() {
         let mut ix = Vec::new();
         for u in 0..40u32 {
             for i in 0..25u32 {
                 if (u * 7 + i * 3) % 5 < 2 || (u + i) % 11 == 0 {
-                    ix.push(Interaction { user: u, movie: i });
+                    ix.push(Interaction {
+                        user: u,
+                        movie: i,
+                        rating: (1 + (u * 3 + i) % 5) as f32,
+                    });
                 }
             }
         }
@@ -165,15 +189,21 @@ mod tests {
             .collect();
         let mut g = Mat::<f32>::zeros(n, n);
         for (u, ru) in r.iter().enumerate() {
-            for &a in x.row(u) {
-                for &b in x.row(u) {
+            for (&a, ea) in x.row(u).iter().zip(x.row_ratings(u)) {
+                for (&b, eb) in x.row(u).iter().zip(x.row_ratings(u)) {
                     let (a, b) = (a as usize, b as usize);
-                    g[(a, b)] += ru * ru * c[a] * c[b];
+                    g[(a, b)] += ru * ru * ea * eb * c[a] * c[b];
                 }
             }
         }
+        let w = Weights {
+            row: r,
+            col: c,
+            by_row: x.ratings().to_vec(),
+            by_col: x.ratings_by_col().to_vec(),
+        };
         // Full rank (k = n): exact up to rounding.
-        let s = top_eigen(&x, &r, &c, n, 0, 2, 7).unwrap();
+        let s = top_eigen(&x, &w, n, 0, 2, 7).unwrap();
         let dense = g.self_adjoint_eigen(Side::Lower).unwrap();
         let ds = dense.S().column_vector();
         for j in 0..n {
@@ -192,8 +222,8 @@ mod tests {
             }
         }
         // Same seed, same answer.
-        let again = top_eigen(&x, &r, &c, 6, 4, 2, 7).unwrap();
-        let once = top_eigen(&x, &r, &c, 6, 4, 2, 7).unwrap();
+        let again = top_eigen(&x, &w, 6, 4, 2, 7).unwrap();
+        let once = top_eigen(&x, &w, 6, 4, 2, 7).unwrap();
         assert_eq!(again.values, once.values);
     }
 }

@@ -1,4 +1,4 @@
-//! `perx eval`'s tuning and baselines: the grid of (β, α, λ, γ) tuned on a validation split
+//! `perx eval`'s tuning and baselines: the grid of (p, λ, γ) tuned on a validation split
 //! carved out of train (never test), EASE's (λ, γ) tuned on the same split with the same
 //! number of trials, and the metrics of ranked lists and of the popularity baseline. Pure:
 //! the CLI parses, calls and prints.
@@ -11,9 +11,11 @@ use super::ease::EaseGram;
 use super::{Model, Params, RecommendError, Recommender, evaluate_recommender};
 use crate::core::eval::{Interaction, Metrics, Popularity, by_user, evaluate_lists, split};
 
-/// The tuning grid: the spectrum depends on (β, α), the filter on (λ, γ).
-pub const TUNE_USER_EXPONENTS: [f32; 3] = [0.0, 0.25, 0.5];
+/// The tuning grid: the spectrum depends on (β, α, p), the filter on (λ, γ). β and α stay at
+/// 0.25, where earlier grids over them (β 0 to 0.5, α 0.125 to 0.5) always landed.
+pub const TUNE_USER_EXPONENTS: [f32; 1] = [0.25];
 pub const TUNE_ITEM_EXPONENTS: [f32; 1] = [0.25];
+pub const TUNE_RATING_EXPONENTS: [f32; 3] = [0.25, 0.5, 0.75];
 pub const TUNE_LAMBDAS: [f32; 5] = [5.0, 7.0, 10.0, 14.0, 20.0];
 pub const TUNE_POPULARITY: [f32; 3] = [0.0, 0.05, 0.1];
 
@@ -74,6 +76,7 @@ pub fn tune_ease(
 pub struct Trial {
     pub user_exponent: f32,
     pub item_exponent: f32,
+    pub rating_exponent: f32,
     pub lambda: f32,
     pub popularity: f32,
     pub validation_ndcg: f64,
@@ -84,7 +87,7 @@ pub fn take(ratings: &[Interaction], idx: &[usize]) -> Vec<Interaction> {
     idx.iter().map(|&i| ratings[i]).collect()
 }
 
-/// Tunes (β, α, λ, γ) on a validation split of `train` (never the test split); returns the
+/// Tunes (β, α, p, λ, γ) on a validation split of `train` (never the test split); returns the
 /// best and every trial, each also handed to `on_trial` as it is scored.
 pub fn tune(
     train: &[Interaction],
@@ -98,31 +101,36 @@ pub fn tune(
     let val = take(train, &s.test);
     let mut trials = Vec::new();
     let mut best: Option<(f64, Params)> = None;
-    for &beta in &TUNE_USER_EXPONENTS {
-        for &alpha in &TUNE_ITEM_EXPONENTS {
-            let params = Params {
-                user_exponent: beta,
-                item_exponent: alpha,
-                ..base
-            };
-            let model = Model::fit(&fit, params, "validation")?;
-            for &lambda in &TUNE_LAMBDAS {
-                for &gamma in &TUNE_POPULARITY {
-                    let m = model.with_filter(lambda, params.tail, gamma)?;
-                    let p = m.params;
-                    let ndcg = evaluate_recommender(&Recommender::new(m), &val, k).ndcg;
-                    let trial = Trial {
-                        user_exponent: beta,
-                        item_exponent: alpha,
-                        lambda,
-                        popularity: gamma,
-                        validation_ndcg: ndcg,
-                    };
-                    on_trial(&trial);
-                    trials.push(trial);
-                    if best.as_ref().is_none_or(|(b, _)| ndcg > *b) {
-                        best = Some((ndcg, p));
-                    }
+    let spectra = TUNE_USER_EXPONENTS.iter().flat_map(|&beta| {
+        TUNE_ITEM_EXPONENTS
+            .iter()
+            .flat_map(move |&alpha| TUNE_RATING_EXPONENTS.iter().map(move |&p| (beta, alpha, p)))
+    });
+    for (beta, alpha, rating_exponent) in spectra {
+        let params = Params {
+            user_exponent: beta,
+            item_exponent: alpha,
+            rating_exponent,
+            ..base
+        };
+        let model = Model::fit(&fit, params, "validation")?;
+        for &lambda in &TUNE_LAMBDAS {
+            for &gamma in &TUNE_POPULARITY {
+                let m = model.with_filter(lambda, params.tail, gamma)?;
+                let p = m.params;
+                let ndcg = evaluate_recommender(&Recommender::new(m), &val, k).ndcg;
+                let trial = Trial {
+                    user_exponent: beta,
+                    item_exponent: alpha,
+                    rating_exponent,
+                    lambda,
+                    popularity: gamma,
+                    validation_ndcg: ndcg,
+                };
+                on_trial(&trial);
+                trials.push(trial);
+                if best.as_ref().is_none_or(|(b, _)| ndcg > *b) {
+                    best = Some((ndcg, p));
                 }
             }
         }
@@ -162,10 +170,7 @@ mod tests {
     fn overlapping() -> Vec<Interaction> {
         (0..40u32)
             .flat_map(|u| {
-                (0..12u32).map(move |j| Interaction {
-                    user: u + 1,
-                    movie: (u * 7 + j * 3) % 30 + 1,
-                })
+                (0..12u32).map(move |j| Interaction::seen(u + 1, (u * 7 + j * 3) % 30 + 1))
             })
             .collect()
     }
@@ -182,6 +187,7 @@ mod tests {
         let (best, trials) = tune(&ratings, base, 7, 5, &mut |_| seen += 1).unwrap();
         let grid = TUNE_USER_EXPONENTS.len()
             * TUNE_ITEM_EXPONENTS.len()
+            * TUNE_RATING_EXPONENTS.len()
             * TUNE_LAMBDAS.len()
             * TUNE_POPULARITY.len();
         assert_eq!((trials.len(), seen), (grid, grid));
@@ -191,8 +197,8 @@ mod tests {
             .fold(f64::MIN, f64::max);
         let chosen = trials.iter().find(|t| t.validation_ndcg == top).unwrap();
         assert_eq!(
-            (best.user_exponent, best.lambda, best.popularity),
-            (chosen.user_exponent, chosen.lambda, chosen.popularity)
+            (best.rating_exponent, best.lambda, best.popularity),
+            (chosen.rating_exponent, chosen.lambda, chosen.popularity)
         );
     }
 
@@ -203,6 +209,7 @@ mod tests {
         let (best, trials) = tune_ease(&ratings, 7, 5, &mut |_| seen += 1).unwrap();
         let perx_grid = TUNE_USER_EXPONENTS.len()
             * TUNE_ITEM_EXPONENTS.len()
+            * TUNE_RATING_EXPONENTS.len()
             * TUNE_LAMBDAS.len()
             * TUNE_POPULARITY.len();
         assert_eq!((trials.len(), seen), (perx_grid, perx_grid));
