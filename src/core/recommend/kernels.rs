@@ -25,13 +25,21 @@ macro_rules! dispatch {
     };
 }
 
+/// `out = scale · Σ_k factor(k, idx[k]) · src[idx[k]·l ..][..l]`, `l = out.len()`: the body
+/// of both weighted sums (inlined, so each compiles to its own vectorised loop).
 #[inline(always)]
-fn weighted_rows_body(out: &mut [f32], idx: &[u32], weight: &[f32], src: &[f32], scale: f32) {
+fn factored_rows(
+    out: &mut [f32],
+    idx: &[u32],
+    src: &[f32],
+    scale: f32,
+    factor: impl Fn(usize, usize) -> f32,
+) {
     let l = out.len();
     out.fill(0.0);
-    for &i in idx {
+    for (k, &i) in idx.iter().enumerate() {
         let i = i as usize;
-        let a = weight[i];
+        let a = factor(k, i);
         for (o, v) in out.iter_mut().zip(&src[i * l..(i + 1) * l]) {
             *o += a * v;
         }
@@ -39,6 +47,11 @@ fn weighted_rows_body(out: &mut [f32], idx: &[u32], weight: &[f32], src: &[f32],
     for o in out.iter_mut() {
         *o *= scale;
     }
+}
+
+#[inline(always)]
+fn weighted_rows_body(out: &mut [f32], idx: &[u32], weight: &[f32], src: &[f32], scale: f32) {
+    factored_rows(out, idx, src, scale, |_, i| weight[i]);
 }
 
 /// `out = scale · Σ_{i ∈ idx} weight[i] · src[i·l .. (i+1)·l]` with `l = out.len()`.
@@ -59,18 +72,7 @@ fn valued_rows_body(
     src: &[f32],
     scale: f32,
 ) {
-    let l = out.len();
-    out.fill(0.0);
-    for (&i, &e) in idx.iter().zip(value) {
-        let i = i as usize;
-        let a = e * weight[i];
-        for (o, v) in out.iter_mut().zip(&src[i * l..(i + 1) * l]) {
-            *o += a * v;
-        }
-    }
-    for o in out.iter_mut() {
-        *o *= scale;
-    }
+    factored_rows(out, idx, src, scale, |k, i| value[k] * weight[i]);
 }
 
 /// `out = scale · Σ_k value[k] · weight[idx[k]] · src[idx[k]·l ..][..l]` with

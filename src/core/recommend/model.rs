@@ -221,6 +221,17 @@ impl Model {
 
 /// Row weights n_u^-β, column weights d^-α and entries stars^p.
 fn weights(m: &InteractionMatrix, p: &Params) -> Weights {
+    let (row, col) = degree_weights(m, p);
+    Weights {
+        row,
+        col,
+        by_row: star_values(m.ratings(), p),
+        by_col: star_values(m.ratings_by_col(), p),
+    }
+}
+
+/// Row weights n_u^-β and column weights d^-α.
+fn degree_weights(m: &InteractionMatrix, p: &Params) -> (Vec<f32>, Vec<f32>) {
     let pow = |d: &u32, e: f32| (*d as f32).max(1.0).powf(-e);
     let row = m
         .user_degrees()
@@ -232,25 +243,27 @@ fn weights(m: &InteractionMatrix, p: &Params) -> Weights {
         .iter()
         .map(|d| pow(d, p.item_exponent))
         .collect();
-    // Star ratings are small whole numbers: their powers come from a table.
-    let table: Vec<f32> = (0..=16u8)
-        .map(|s| f32::from(s).powf(p.rating_exponent))
-        .collect();
-    let value = |v: &f32| {
-        if p.rating_exponent == 0.0 {
-            1.0
-        } else if v.fract() == 0.0 && *v >= 0.0 && *v <= 16.0 {
-            table[*v as usize]
-        } else {
-            v.powf(p.rating_exponent)
-        }
-    };
-    Weights {
-        row,
-        col,
-        by_row: m.ratings().iter().map(value).collect(),
-        by_col: m.ratings_by_col().iter().map(value).collect(),
+    (row, col)
+}
+
+/// stars^p for each of `stars`.
+fn star_values(stars: &[f32], p: &Params) -> Vec<f32> {
+    let e = p.rating_exponent;
+    if e == 0.0 {
+        return vec![1.0; stars.len()];
     }
+    // Star ratings are small whole numbers: their powers come from a table.
+    let table: Vec<f32> = (0..=16u8).map(|s| f32::from(s).powf(e)).collect();
+    stars
+        .iter()
+        .map(|&v| {
+            if v.fract() == 0.0 && (0.0..=16.0).contains(&v) {
+                table[v as usize]
+            } else {
+                v.powf(e)
+            }
+        })
+        .collect()
 }
 
 /// A recommended movie and its score.
@@ -315,12 +328,8 @@ impl Recommender {
         let m = &model.matrix;
         let n = m.n_items();
         let p = &model.params;
-        let Weights {
-            row: r,
-            col: c,
-            by_col,
-            ..
-        } = weights(m, p);
+        let (r, c) = degree_weights(m, p);
+        let by_col = star_values(m.ratings_by_col(), p);
         // λ relative to the mean diagonal of XsᵀXs.
         let diag_sum: f64 = (0..n)
             .map(|i| {
