@@ -64,31 +64,17 @@ pub fn weighted_rows(out: &mut [f32], idx: &[u32], weight: &[f32], src: &[f32], 
 }
 
 #[inline(always)]
-fn valued_rows_body(
-    out: &mut [f32],
-    idx: &[u32],
-    value: &[f32],
-    weight: &[f32],
-    src: &[f32],
-    scale: f32,
-) {
-    factored_rows(out, idx, src, scale, |k, i| value[k] * weight[i]);
+fn valued_rows_body(out: &mut [f32], idx: &[u32], val: &[f32], w: &[f32], src: &[f32], s: f32) {
+    factored_rows(out, idx, src, s, |k, i| val[k] * w[i]);
 }
 
-/// `out = scale · Σ_k value[k] · weight[idx[k]] · src[idx[k]·l ..][..l]` with
-/// `l = out.len()`: [`weighted_rows`] with a value per entry as well.
-pub fn valued_rows(
-    out: &mut [f32],
-    idx: &[u32],
-    value: &[f32],
-    weight: &[f32],
-    src: &[f32],
-    scale: f32,
-) {
+/// `out = s · Σ_k val[k] · w[idx[k]] · src[idx[k]·l ..][..l]` with `l = out.len()`:
+/// [`weighted_rows`] with a value per entry as well.
+pub fn valued_rows(out: &mut [f32], idx: &[u32], val: &[f32], w: &[f32], src: &[f32], s: f32) {
     dispatch!(
         valued_rows_body,
         valued_rows_avx2,
-        (out: &mut [f32], idx: &[u32], value: &[f32], weight: &[f32], src: &[f32], scale: f32)
+        (out: &mut [f32], idx: &[u32], val: &[f32], w: &[f32], src: &[f32], s: f32)
     );
 }
 
