@@ -81,10 +81,22 @@ pub fn valued_rows(out: &mut [f32], idx: &[u32], val: &[f32], w: &[f32], src: &[
 #[inline(always)]
 fn sum_rows_body(out: &mut [f32], idx: &[u32], src: &[f32], stride: usize) {
     let l = out.len();
-    out.fill(0.0);
-    for &i in idx {
+    let row = |i: u32| {
         let start = i as usize * stride;
-        for (o, v) in out.iter_mut().zip(&src[start..start + l]) {
+        &src[start..start + l]
+    };
+    out.fill(0.0);
+    // Four rows per pass over `out`: a quarter of the loads and stores of `out`.
+    let mut quads = idx.chunks_exact(4);
+    for q in &mut quads {
+        let (a, b, c, d) = (row(q[0]), row(q[1]), row(q[2]), row(q[3]));
+        let rows = a.iter().zip(b).zip(c.iter().zip(d));
+        for (o, ((a, b), (c, d))) in out.iter_mut().zip(rows) {
+            *o += (a + b) + (c + d);
+        }
+    }
+    for &i in quads.remainder() {
+        for (o, v) in out.iter_mut().zip(row(i)) {
             *o += v;
         }
     }
@@ -140,6 +152,10 @@ mod tests {
         let mut out = vec![9.0; 3];
         sum_rows(&mut out, &[0, 2], &src, 10);
         assert_eq!(out, vec![20.0, 22.0, 24.0]);
+        // Four rows at a time and the rest one by one.
+        let mut out = vec![9.0; 2];
+        sum_rows(&mut out, &[0, 1, 2, 3, 1, 2], &src, 10);
+        assert_eq!(out, vec![90.0, 96.0]);
         let mut out = vec![1.0, 2.0];
         scale_by(&mut out, &[3.0, -1.0], 2.0);
         assert_eq!(out, vec![6.0, -4.0]);
