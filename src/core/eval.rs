@@ -56,13 +56,19 @@ pub struct Split {
 
 /// Splits each user's ratings: `max(1, floor(0.2 × n))` to test, chosen by [`split_hash`].
 pub fn split(ratings: &[Interaction], seed: u64) -> Split {
+    split_holding_out(ratings, seed, 5)
+}
+
+/// Splits each user's ratings: `max(1, floor(n / divisor))` to test, chosen by
+/// [`split_hash`] (`divisor` 5 is [`split`]).
+pub fn split_holding_out(ratings: &[Interaction], seed: u64, divisor: usize) -> Split {
     let mut by_user: HashMap<u32, Vec<usize>> = HashMap::new();
     for (i, r) in ratings.iter().enumerate() {
         by_user.entry(r.user).or_default().push(i);
     }
     let mut is_test = vec![false; ratings.len()];
     for idx in by_user.values_mut() {
-        let n_test = (idx.len() / 5).max(1);
+        let n_test = (idx.len() / divisor.max(1)).max(1);
         idx.sort_by_key(|&i| (split_hash(seed, ratings[i].user, ratings[i].movie), i));
         for &i in &idx[..n_test] {
             is_test[i] = true;
@@ -227,6 +233,17 @@ mod tests {
             s.test,
             "another seed, another split"
         );
+        // A tenth: floor(12 / 10) = 1, and the one is the first of the fifth's two.
+        let tenth = split_holding_out(&ratings, 7, 10);
+        let of_user_1 = |s: &Split| -> Vec<usize> {
+            s.test
+                .iter()
+                .copied()
+                .filter(|&i| ratings[i].user == 1)
+                .collect()
+        };
+        assert_eq!(of_user_1(&tenth).len(), 1);
+        assert!(of_user_1(&s).contains(&of_user_1(&tenth)[0]));
     }
 
     const PINNED_0_1_1: u64 = 8_900_858_891_303_283_264;

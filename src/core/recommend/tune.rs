@@ -9,7 +9,21 @@ use serde::Serialize;
 
 use super::ease::EaseGram;
 use super::{Model, Params, RecommendError, Recommender, evaluate_recommender};
-use crate::core::eval::{Interaction, Metrics, Popularity, by_user, evaluate_lists, split};
+use crate::core::eval::{
+    Interaction, Metrics, Popularity, Split, by_user, evaluate_lists, split_holding_out,
+};
+
+/// The validation split holds out a tenth of each user's train ratings (the test split
+/// holds out a fifth of all of them). Fitted on 72 % of the ratings rather than 64 %, a
+/// model tuned on it is closer to the final one fitted on 80 %: with 512 factors the choice
+/// of λ depends on how much data the spectrum is taken from, and a fifth picked λ too large
+/// for the final fit (measured on the validation splits of seeds 1 to 3).
+pub const VALIDATION_DIVISOR: usize = 10;
+
+/// The validation split of `train`, the same for perx and EASE.
+pub fn validation_split(train: &[Interaction], seed: u64) -> Split {
+    split_holding_out(train, seed, VALIDATION_DIVISOR)
+}
 
 /// The tuning grid: the spectrum depends on (β, α, p), the filter on (λ, γ). β and α stay at
 /// 0.25, where earlier grids over them (β 0 to 0.5, α 0.125 to 0.5) always landed.
@@ -43,7 +57,7 @@ pub fn tune_ease(
     k: usize,
     on_trial: &mut dyn FnMut(&EaseTrial),
 ) -> Result<((f32, f32), Vec<EaseTrial>), RecommendError> {
-    let s = split(train, seed);
+    let s = validation_split(train, seed);
     let fit = take(train, &s.train);
     let val = take(train, &s.test);
     let gram = EaseGram::new(&fit)?;
@@ -96,7 +110,7 @@ pub fn tune(
     k: usize,
     on_trial: &mut dyn FnMut(&Trial),
 ) -> Result<(Params, Vec<Trial>), RecommendError> {
-    let s = split(train, seed);
+    let s = validation_split(train, seed);
     let fit = take(train, &s.train);
     let val = take(train, &s.test);
     let mut trials = Vec::new();
@@ -220,7 +234,7 @@ mod tests {
         let chosen = trials.iter().find(|t| t.validation_ndcg == top).unwrap();
         assert_eq!(best, (chosen.lambda, chosen.popularity));
         // The score of a trial is EASE's own at that point.
-        let s = split(&ratings, 7);
+        let s = validation_split(&ratings, 7);
         let (fit, val) = (take(&ratings, &s.train), take(&ratings, &s.test));
         let gram = EaseGram::new(&fit).unwrap();
         let again = gram.solve(best.0, best.1).unwrap().recommend_all(5);
