@@ -69,10 +69,10 @@ impl Default for Params {
         Params {
             factors: 512,
             oversample: 32,
-            power_iters: 2,
+            power_iters: 1,
             user_exponent: 0.25,
             item_exponent: 0.25,
-            rating_exponent: 0.5,
+            rating_exponent: 0.25,
             lambda: 10.0,
             tail: 1.0,
             popularity: 0.05,
