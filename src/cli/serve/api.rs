@@ -202,6 +202,28 @@ fn data(app: &App) -> Result<Arc<Data>, ApiError> {
     })
 }
 
+/// Runs `f` on a pooled connection (on a blocking thread); its failure, or the pool's, is
+/// an internal error.
+async fn on_store<T, E>(
+    d: &Data,
+    f: impl FnOnce(&perx::store::Store) -> Result<T, E> + Send + 'static,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+{
+    d.pool
+        .run(f)
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+/// The answer of the routes that need the HTTP log when none is loaded.
+fn no_log() -> ApiError {
+    ApiError::not_found("the database holds no HTTP log: load one with `perx load --data DIR`")
+}
+
 /// A report written by the CLI's JSON sink, as `{"rows": [...]}` (plus `extra` fields).
 fn rows_body<R: ReportRow>(
     rows: impl FnOnce(&mut dyn perx::report::ReportSink<R>) -> Result<(), String>,
@@ -294,17 +316,11 @@ async fn platform_rewards(
         return Ok(json(body));
     }
     if d.rewards.is_none() {
-        return Err(ApiError::not_found(
-            "the database holds no HTTP log: load one with `perx load --data DIR`",
-        ));
+        return Err(no_log());
     }
     let who = id.clone();
-    let history = d
-        .pool
-        .run(move |s| s.reward_history(&who))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?
+    let history = on_store(&d, move |s| s.reward_history(&who))
+        .await?
         .ok_or_else(|| ApiError::not_found(format!("user {id} is not in the HTTP log")))?;
     let model = d
         .rewards
@@ -356,26 +372,22 @@ async fn engagement(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Answe
     if let Some(body) = d.cached(&key) {
         return Ok(json(body));
     }
-    let body = d
-        .pool
-        .run(move |s| -> Result<Option<Bytes>, String> {
-            if !s.campaign_exists(campaign).map_err(|e| e.to_string())? {
-                return Ok(None);
-            }
-            rows_body(
-                |sink| {
-                    s.engagement(&q, sink)
-                        .map(|_| ())
-                        .map_err(|e| e.to_string())
-                },
-                "",
-            )
-            .map(Some)
-        })
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?
-        .ok_or_else(|| ApiError::not_found(format!("campaign {campaign} is not in the data")))?;
+    let body = on_store(&d, move |s| -> Result<Option<Bytes>, String> {
+        if !s.campaign_exists(campaign).map_err(|e| e.to_string())? {
+            return Ok(None);
+        }
+        rows_body(
+            |sink| {
+                s.engagement(&q, sink)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            },
+            "",
+        )
+        .map(Some)
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("campaign {campaign} is not in the data")))?;
     d.keep(key, body.clone());
     Ok(json(body))
 }
@@ -391,17 +403,13 @@ async fn weekly(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Answer {
     if let Some(body) = d.cached(&key) {
         return Ok(json(body));
     }
-    let body = d
-        .pool
-        .run(move |s| {
-            rows_body(
-                |sink| s.weekly(&q, sink).map(|_| ()).map_err(|e| e.to_string()),
-                "",
-            )
-        })
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let body = on_store(&d, move |s| {
+        rows_body(
+            |sink| s.weekly(&q, sink).map(|_| ()).map_err(|e| e.to_string()),
+            "",
+        )
+    })
+    .await?;
     d.keep(key, body.clone());
     Ok(json(body))
 }
@@ -476,42 +484,36 @@ async fn sessions(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Answer 
     };
     let d = data(&app)?;
     if d.rewards.is_none() {
-        return Err(ApiError::not_found(
-            "the database holds no HTTP log: load one with `perx load --data DIR`",
-        ));
+        return Err(no_log());
     }
     let after = match p.get("page_token") {
         Some(t) => read_token(&d, t)?,
         None => 0,
     };
     let dd = Arc::clone(&d);
-    let body = d
-        .pool
-        .run(move |s| -> Result<Bytes, String> {
-            let mut page = s
-                .session_page(&filter, SessionSort::Report, after, false, size + 1)
-                .map_err(|e| e.to_string())?;
-            let more = page.len() as u64 > size;
-            page.truncate(size as usize);
-            let next = match (more, page.last()) {
-                (true, Some(last)) => {
-                    format!(", \"next_page_token\": \"{}\"", page_token(&dd, last.key))
-                }
-                _ => ", \"next_page_token\": null".to_owned(),
-            };
-            rows_body::<SessionRow>(
-                |sink| {
-                    sink.begin(SessionRow::columns(()))
-                        .and_then(|()| page.iter().try_for_each(|b| sink.row(&b.session)))
-                        .and_then(|()| sink.end())
-                        .map_err(|e| e.to_string())
-                },
-                &next,
-            )
-        })
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let body = on_store(&d, move |s| -> Result<Bytes, String> {
+        let mut page = s
+            .session_page(&filter, SessionSort::Report, after, false, size + 1)
+            .map_err(|e| e.to_string())?;
+        let more = page.len() as u64 > size;
+        page.truncate(size as usize);
+        let next = match (more, page.last()) {
+            (true, Some(last)) => {
+                format!(", \"next_page_token\": \"{}\"", page_token(&dd, last.key))
+            }
+            _ => ", \"next_page_token\": null".to_owned(),
+        };
+        rows_body::<SessionRow>(
+            |sink| {
+                sink.begin(SessionRow::columns(()))
+                    .and_then(|()| page.iter().try_for_each(|b| sink.row(&b.session)))
+                    .and_then(|()| sink.end())
+                    .map_err(|e| e.to_string())
+            },
+            &next,
+        )
+    })
+    .await?;
     Ok(json(body))
 }
 
