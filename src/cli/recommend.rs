@@ -13,7 +13,7 @@ use serde::Serialize;
 use perx::core::eval::{Metrics, split};
 use perx::core::recommend::ease::EaseGram;
 use perx::core::recommend::tune::{
-    EaseTrial, Trial, list_metrics, popularity_metrics, take, tune, tune_ease,
+    EaseTrial, PERX_TRIALS, Trial, list_metrics, popularity_metrics, take, tune, tune_ease,
 };
 use perx::core::recommend::{
     Basis, Model, Params, Recommendation, Recommender, evaluate_recommender,
@@ -574,7 +574,9 @@ fn eval_seed(
     } else {
         let (chosen, trials) = if tuned {
             if verbose {
-                errln!("tuning EASE's λ and γ on the same validation split, 45 trials as perx…");
+                errln!(
+                    "tuning EASE's λ and γ on the same validation split, {PERX_TRIALS} trials as perx…"
+                );
             }
             tune_ease(&train, args.validation_seed, k, &mut |t| {
                 if verbose {
@@ -718,7 +720,7 @@ fn print_seeds(reports: &[EvalReport], s: &SeedsSummary) -> std::io::Result<()> 
         String::new(),
     ]);
     outln!(
-        "{} split seeds; each tuned on its own validation split (seed {}) with 45 trials per model",
+        "{} split seeds; each tuned on its own validation split (seed {}) with {PERX_TRIALS} trials per model",
         s.seeds,
         reports
             .first()

@@ -33,6 +33,13 @@ pub const TUNE_RATING_EXPONENTS: [f32; 3] = [0.25, 0.5, 0.75];
 pub const TUNE_LAMBDAS: [f32; 5] = [5.0, 7.0, 10.0, 14.0, 20.0];
 pub const TUNE_POPULARITY: [f32; 3] = [0.0, 0.05, 0.1];
 
+/// Trials in perx's grid.
+pub const PERX_TRIALS: usize = TUNE_USER_EXPONENTS.len()
+    * TUNE_ITEM_EXPONENTS.len()
+    * TUNE_RATING_EXPONENTS.len()
+    * TUNE_LAMBDAS.len()
+    * TUNE_POPULARITY.len();
+
 /// EASE's grid: λ from 100 to 12 800 in steps of √2 (1500, the paper's choice for
 /// MovieLens, lies inside), times the same popularity exponents perx tunes. 15 × 3 = 45
 /// trials, as many as perx's grid: the same budget.
@@ -40,6 +47,9 @@ pub const EASE_LAMBDAS: [f32; 15] = [
     100.0, 141.0, 200.0, 283.0, 400.0, 566.0, 800.0, 1131.0, 1600.0, 2263.0, 3200.0, 4525.0,
     6400.0, 9051.0, 12800.0,
 ];
+
+// The same budget for both models, checked when perx is built.
+const _: () = assert!(EASE_LAMBDAS.len() * TUNE_POPULARITY.len() == PERX_TRIALS);
 
 /// One point of EASE's grid and its validation score.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -199,12 +209,7 @@ mod tests {
         };
         let mut seen = 0;
         let (best, trials) = tune(&ratings, base, 7, 5, &mut |_| seen += 1).unwrap();
-        let grid = TUNE_USER_EXPONENTS.len()
-            * TUNE_ITEM_EXPONENTS.len()
-            * TUNE_RATING_EXPONENTS.len()
-            * TUNE_LAMBDAS.len()
-            * TUNE_POPULARITY.len();
-        assert_eq!((trials.len(), seen), (grid, grid));
+        assert_eq!((trials.len(), seen), (PERX_TRIALS, PERX_TRIALS));
         let top = trials
             .iter()
             .map(|t| t.validation_ndcg)
@@ -221,12 +226,7 @@ mod tests {
         let ratings = overlapping();
         let mut seen = 0;
         let (best, trials) = tune_ease(&ratings, 7, 5, &mut |_| seen += 1).unwrap();
-        let perx_grid = TUNE_USER_EXPONENTS.len()
-            * TUNE_ITEM_EXPONENTS.len()
-            * TUNE_RATING_EXPONENTS.len()
-            * TUNE_LAMBDAS.len()
-            * TUNE_POPULARITY.len();
-        assert_eq!((trials.len(), seen), (perx_grid, perx_grid));
+        assert_eq!((trials.len(), seen), (PERX_TRIALS, PERX_TRIALS));
         let top = trials
             .iter()
             .map(|t| t.validation_ndcg)
