@@ -5,8 +5,9 @@
 //!
 //! Records are users × movies: row `u` is user `u`, column `j` movie `j`, and a nonzero
 //! entry means the user rated (or otherwise chose) the movie; its value is the rating (a
-//! positive number, weighed as rating^p; 1 where only "rated" is known). The numerics stay perx's own
-//! (faer and the hand-written sparse products): this is an adapter, not another model.
+//! positive number, weighed as rating^p; 1 where only "rated" is known). The numerics stay
+//! perx's own (faer and the hand-written sparse products): this is an adapter, not another
+//! model.
 //!
 //! ```
 //! use linfa::prelude::*;

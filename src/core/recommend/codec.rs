@@ -193,9 +193,6 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelFileError> {
     if cols.iter().any(|&c| c as usize >= header.items) {
         return Err(bad("a rating points past the last movie"));
     }
-    if ratings.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
-        return Err(bad("a rating is not a positive number"));
-    }
     let mut entries = Vec::with_capacity(header.nnz);
     let mut at = 0;
     for (u, &c) in counts.iter().enumerate() {
@@ -220,12 +217,16 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelFileError> {
     if r.at != body.len() {
         return Err(bad("trailing bytes"));
     }
+    let matrix = InteractionMatrix::from_sorted(users, items, &entries);
+    if matrix.bad_rating().is_some() {
+        return Err(bad("a rating is not a positive number"));
+    }
     let n = header.items;
     let vectors = faer::Mat::from_fn(n, header.factors, |i, j| flat[j * n + i]);
     Ok(Model {
         params: header.params,
         data_id: header.data_id,
-        matrix: InteractionMatrix::from_sorted(users, items, &entries),
+        matrix,
         spectrum: Spectrum { values, vectors },
     })
 }

@@ -167,12 +167,21 @@ impl InteractionMatrix {
 
     /// The ratings of a row, beside [`InteractionMatrix::row`].
     pub fn row_ratings(&self, row: usize) -> &[f32] {
-        &self.row_val[self.row_ptr[row]..self.row_ptr[row + 1]]
+        &self.row_val[self.row_range(row)]
     }
 
     /// The ratings of a column, beside [`InteractionMatrix::col`].
     pub fn col_ratings(&self, col: usize) -> &[f32] {
-        &self.col_val[self.col_ptr[col]..self.col_ptr[col + 1]]
+        &self.col_val[self.col_range(col)]
+    }
+
+    /// The first rating that is not a positive number, if any (the model weighs ratings by
+    /// a power of them).
+    pub(crate) fn bad_rating(&self) -> Option<f32> {
+        self.row_val
+            .iter()
+            .copied()
+            .find(|v| !(v.is_finite() && *v > 0.0))
     }
 
     /// Every rating in row order (as [`InteractionMatrix::row`] after another).

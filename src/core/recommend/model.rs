@@ -163,11 +163,7 @@ impl Model {
         if matrix.nnz() == 0 {
             return Err(RecommendError::NoRatings);
         }
-        if let Some(bad) = matrix
-            .ratings()
-            .iter()
-            .find(|v| !(v.is_finite() && **v > 0.0))
-        {
+        if let Some(bad) = matrix.bad_rating() {
             return Err(RecommendError::BadParam(format!(
                 "every rating must be a positive number, found {bad}"
             )));

@@ -1,11 +1,13 @@
 //! A randomized truncated eigendecomposition (Halko, Martinsson & Tropp 2011) of the Gram
-//! matrix `XsᵀXs` of a sparse, weighted interaction matrix `Xs = diag(r) · (X ∘ E) · diag(c)`,
-//! `E` a value per entry (the confidence the model gives each rating).
+//! matrix `XsᵀXs` of a sparse, weighted interaction matrix
+//! `Xs = diag(r) · (X ∘ E) · diag(c)`, `E` a value per entry (the confidence the model gives
+//! each rating).
 //!
 //! Equivalently: the top right singular vectors and squared singular values of `Xs`.
 //! `Xs` is never formed: every product goes through the sparse matrix, the entries' values
-//! and the two weight vectors. Dense blocks in item space are kept "item-major" (`l` values per item, one
-//! item after another), so both sparse products are sums of contiguous vectors.
+//! and the two weight vectors. Dense blocks in item space are kept "item-major" (`l` values
+//! per item, one item after another), so both sparse products are sums of contiguous
+//! vectors.
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par, Side};
@@ -45,18 +47,6 @@ pub struct Weights {
     pub by_row: Vec<f32>,
     /// The same values in column order.
     pub by_col: Vec<f32>,
-}
-
-impl Weights {
-    /// Entries valued 1.
-    pub fn unvalued(x: &InteractionMatrix, row: Vec<f32>, col: Vec<f32>) -> Weights {
-        Weights {
-            row,
-            col,
-            by_row: vec![1.0; x.nnz()],
-            by_col: vec![1.0; x.nnz()],
-        }
-    }
 }
 
 /// `out[:, u] = r_u Σ_{i ∈ row u} e_ui c_i t[:, i]`: `Xs · T` for an item-major block `t`
