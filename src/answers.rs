@@ -1,14 +1,17 @@
-//! The JSON answers that `perx recommend --format json` prints and `perx serve` returns:
-//! one function each, so the two are the same bytes.
+//! The answers every surface gives: the JSON that `perx recommend --format json` prints and
+//! `perx serve` returns (one function each, so the two are the same bytes), and the words
+//! that explain an item, which the CLI's table and CSV and the TUI show too.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
-use perx::core::logline::EventKind;
-use perx::core::recommend::{Basis, Recommendation, Recommender};
-use perx::core::rewards::{History, RewardBasis, RewardModel, RewardRecommendation};
-use perx::store::recommend::MovieInfo;
+use crate::core::logline::EventKind;
+use crate::core::recommend::{Basis, Recommendation, Recommender};
+use crate::core::rewards::{
+    History, RewardBasis, RewardModel, RewardPick, RewardRecommendation, RewardSource,
+};
+use crate::store::recommend::MovieInfo;
 
 #[derive(Serialize)]
 struct MovieItem<'a> {
@@ -45,6 +48,14 @@ pub fn movie_notice(r: &Recommendation) -> Option<String> {
             r.ratings
         )
     })
+}
+
+/// `user`'s top `k` movies: the model's, or the most popular movies when the model cannot
+/// answer for the user (fewer ratings than it needs, or a user of the database the model
+/// was not trained with). The one fallback rule of the movie catalog, for every surface.
+pub fn movie_list(rec: &Recommender, user: u32, k: usize) -> Recommendation {
+    rec.recommend(user, k)
+        .unwrap_or_else(|_| rec.recommend_for(&[], k))
 }
 
 /// The rated movies behind `movie` in `user`'s list `r`, when `explain` and the list came
@@ -105,14 +116,19 @@ pub fn movies_json(
     pretty(&doc)
 }
 
-/// The note of a platform user the reward model has nothing on.
+/// The note of a list that is not the model's alone; `None` when it is.
 pub fn reward_notice(basis: RewardBasis) -> Option<&'static str> {
     match basis {
         RewardBasis::Model => None,
-        RewardBasis::ViewedCampaigns => Some(
-            "no reward issued to this user yet: the most issued rewards of the campaigns they viewed",
+        RewardBasis::ModelThenFallback => Some(
+            "the model links this user's history to fewer rewards than asked: the rest are the most issued rewards of the campaigns they viewed, then the most issued",
         ),
-        RewardBasis::Popular => Some("no history for this user: the most issued rewards"),
+        RewardBasis::ViewedCampaigns => Some(
+            "nothing in this user's history that the model links to a reward: the most issued rewards of the campaigns they viewed, then the most issued",
+        ),
+        RewardBasis::Popular => Some(
+            "nothing in this user's history that the model links to a reward, and no campaign viewed: the most issued rewards",
+        ),
     }
 }
 
@@ -121,6 +137,7 @@ struct RewardItem {
     rank: usize,
     reward_id: i64,
     score: f64,
+    source: RewardSource,
     #[serde(skip_serializing_if = "Option::is_none")]
     because: Option<Vec<String>>,
 }
@@ -129,46 +146,64 @@ struct RewardItem {
 struct RewardList<'a> {
     user_id: &'a str,
     catalog: &'static str,
-    basis: String,
+    basis: RewardBasis,
     notice: Option<&'static str>,
     items: Vec<RewardItem>,
 }
 
-/// What drove `reward` for a user with `history`: its three largest positive causes, as
-/// words ("issued reward 7", "viewed campaign 3").
-pub fn reward_because(model: &RewardModel, history: &History, reward: i64) -> Vec<String> {
-    model
-        .explain(history, reward, 3)
-        .into_iter()
-        .filter(|(_, _, c)| *c > 0.0)
-        .map(|(kind, item, _)| match kind {
-            EventKind::Reward => format!("issued reward {item}"),
-            EventKind::View => format!("viewed campaign {item}"),
-        })
-        .collect()
+/// Why `pick` is in the list of a user with `history`, as words: for a model item, the
+/// three largest positive causes ("issued reward 7", "viewed campaign 3"); for a fallback
+/// item, the viewed campaigns that hold it and how often it was issued.
+pub fn reward_because(model: &RewardModel, history: &History, pick: &RewardPick) -> Vec<String> {
+    match pick.source {
+        RewardSource::Model => model
+            .explain(history, pick.reward, 3)
+            .into_iter()
+            .filter(|(_, _, c)| *c > 0.0)
+            .map(|(kind, item, _)| match kind {
+                EventKind::Reward => format!("issued reward {item}"),
+                EventKind::View => format!("viewed campaign {item}"),
+            })
+            .collect(),
+        RewardSource::ViewedCampaigns => model
+            .viewed_campaigns_with(history, pick.reward)
+            .into_iter()
+            .take(3)
+            .map(|c| format!("viewed campaign {c}"))
+            .chain([issued_times(model, pick.reward)])
+            .collect(),
+        RewardSource::Popular => vec![issued_times(model, pick.reward)],
+    }
 }
 
-/// A platform user's reward list as pretty JSON with a final newline.
+fn issued_times(model: &RewardModel, reward: i64) -> String {
+    format!("issued {} time(s) in all", model.times_issued(reward))
+}
+
+/// A platform user's reward list as pretty JSON with a final newline; with `explain`,
+/// each item's `because` ([`reward_because`]).
 pub fn rewards_json(
     user: &str,
     r: &RewardRecommendation,
+    model: &RewardModel,
+    history: &History,
     explain: bool,
-    because: &dyn Fn(i64) -> Vec<String>,
 ) -> Vec<u8> {
     let doc = RewardList {
         user_id: user,
         catalog: "rewards",
-        basis: format!("{:?}", r.basis),
+        basis: r.basis,
         notice: reward_notice(r.basis),
         items: r
             .items
             .iter()
             .enumerate()
-            .map(|(rank, (reward, score))| RewardItem {
+            .map(|(rank, pick)| RewardItem {
                 rank: rank + 1,
-                reward_id: *reward,
-                score: *score,
-                because: explain.then(|| because(*reward)),
+                reward_id: pick.reward,
+                score: pick.score,
+                source: pick.source,
+                because: explain.then(|| reward_because(model, history, pick)),
             })
             .collect(),
     };

@@ -1,9 +1,12 @@
 //! perx: terminal analytics for a loyalty-rewards platform.
 //!
 //! Layers, inside out (see ARCHITECTURE.md): [`core`] is pure (parsing and rules, no I/O);
-//! [`avro`], [`sample`] and [`hashing`] read and write files; [`store`] owns DuckDB. The
-//! binary (`src/main.rs`, `src/cli/`) sits at the edge and is the only place that prints.
+//! [`avro`], [`sample`] and [`hashing`] read and write files; [`store`] owns DuckDB;
+//! [`answers`] is what every surface answers (lists, their fallback, their explanations,
+//! their JSON); [`server`] is the HTTP API and [`ui`] the terminal UI. The binary
+//! (`src/main.rs`, `src/cli/`) parses flags and prints: the only place that does.
 
+pub mod answers;
 pub mod atomic;
 pub mod avro;
 #[cfg(feature = "bigquery")]
@@ -20,6 +23,7 @@ pub mod progress;
 pub mod recommender;
 pub mod report;
 pub mod sample;
+pub mod server;
 pub mod store;
 pub mod term;
 pub mod ui;

@@ -9,7 +9,6 @@
 //! of `load_manifest` (`Store::platform_loads`): any new load of the log or the CSV exports
 //! makes it stale, and the next use refits it.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -159,28 +158,13 @@ pub fn save(path: &Path, model: &Model) -> Result<(), ModelError> {
     write_atomically(path, &codec::to_bytes(model))
 }
 
-/// Writes `bytes` to `path` atomically (a temporary file renamed over the target).
+/// Writes `bytes` to `path` through [`crate::atomic`] (a synced temporary file renamed
+/// over the target; a symbolic link followed), the one mechanism every file perx writes uses.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
-    let io = |source| ModelError::Io {
+    crate::atomic::write(path, bytes).map_err(|source| ModelError::Io {
         path: path.to_owned(),
         source,
-    };
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    // A temporary file is private (0600); a model is an ordinary file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(io)?;
-    }
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    })
 }
 
 /// Trains a model on the database's ratings.
@@ -193,13 +177,48 @@ pub fn train(store: &Store, params: Params) -> Result<Model, ModelError> {
     Ok(Model::fit(&interactions, params, &data_id)?)
 }
 
+/// The parameters a caller asks of the movie model: each one given must match the model's,
+/// the others are whatever the saved model was trained with (`perx train --factors 128`
+/// is then used by `perx recommend`, the TUI and the server alike, never retrained over
+/// with the defaults).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Wanted {
+    /// Singular vectors kept, if asked for.
+    pub factors: Option<usize>,
+    /// The SVD's seed, if asked for.
+    pub seed: Option<u64>,
+}
+
+impl Wanted {
+    /// Any parameters: the saved model as it is (the TUI's and the server's wish).
+    pub const ANY: Wanted = Wanted {
+        factors: None,
+        seed: None,
+    };
+
+    /// Whether a model trained with `p` is what was asked for.
+    pub fn accepts(&self, p: &Params) -> bool {
+        self.factors.is_none_or(|f| f == p.factors) && self.seed.is_none_or(|s| s == p.seed)
+    }
+
+    /// `base` with what was asked for put in.
+    pub fn applied_to(&self, base: Params) -> Params {
+        Params {
+            factors: self.factors.unwrap_or(base.factors),
+            seed: self.seed.unwrap_or(base.seed),
+            ..base
+        }
+    }
+}
+
 /// The model for the database's ratings: `path` when given (it must match the data; its
-/// own parameters are used), else the one beside the database, trained with `params` and
-/// saved first when missing, stale or trained with other parameters.
+/// own parameters are used), else the one beside the database when it was trained on these
+/// ratings with what `wanted` asks; else trained (with the saved model's parameters and
+/// `wanted`'s put in, or the defaults when there is none) and saved.
 pub fn open_or_train(
     store: &Store,
     path: Option<&Path>,
-    params: Params,
+    wanted: Wanted,
 ) -> Result<(Model, Origin), ModelError> {
     let data_id = store.ml_data_id()?.ok_or(ModelError::NoRatings)?;
     if let Some(path) = path {
@@ -214,13 +233,18 @@ pub fn open_or_train(
         return Ok((model, Origin::Loaded(path.to_owned())));
     }
     let default = default_model_path(store.path());
+    let mut params = wanted.applied_to(Params::default());
     let reason = match default.as_deref() {
         Some(p) if p.exists() => match load(p) {
-            Ok(model) if model.data_id == data_id && model.params == params => {
+            Ok(model) if model.data_id == data_id && wanted.accepts(&model.params) => {
                 return Ok((model, Origin::Loaded(p.to_owned())));
             }
             Ok(model) if model.data_id == data_id => TrainReason::ParamsChanged,
-            Ok(_) => TrainReason::DataChanged,
+            Ok(model) => {
+                // New ratings: the parameters the user chose carry over.
+                params = wanted.applied_to(model.params);
+                TrainReason::DataChanged
+            }
             Err(e) => TrainReason::unreadable(&e),
         },
         _ => TrainReason::FirstUse,

@@ -461,6 +461,28 @@ fn provenance_has_the_same_keys_on_every_surface() {
     let s_keys = keys(&dir.path().join("s.csv.meta.json"));
     assert!(s_keys.contains(&"user_id".to_owned()), "{s_keys:?}");
     assert!(!s_keys.contains(&"user".to_owned()), "{s_keys:?}");
+    // The sidecar names the SQL that ran (the events query; the sessions are cut in Rust),
+    // not the SQL-only twin.
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.csv.meta.json")).unwrap())
+            .unwrap();
+    let sql = meta["sql_file"].as_str().unwrap();
+    assert!(
+        sql == "sql/reports/session_events_numeric.sql" || sql == "sql/reports/session_events.sql",
+        "{sql}"
+    );
+    assert!(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(sql)
+            .is_file()
+    );
+    assert!(
+        meta["parameters"]["sessionizer"]
+            .as_str()
+            .unwrap()
+            .contains("300 s"),
+        "{meta}"
+    );
 
     let store = Store::open(&DbPath::File(db.clone())).unwrap();
     let out = tempfile::tempdir().unwrap();

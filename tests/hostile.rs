@@ -521,6 +521,98 @@ fn a_failed_command_changes_nothing() {
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
 }
 
+/// `-o` names what the shell's `>` would: a symbolic link is followed (its target replaced,
+/// the link kept), a FIFO and a device are written directly (never renamed over), `-` is
+/// standard output, and a device that fails a write is exit 1 with the path named.
+#[cfg(target_os = "linux")]
+#[test]
+fn output_to_links_pipes_devices_and_stdout() {
+    use std::os::unix::fs::FileTypeExt as _;
+    let data = sample_copy();
+    let d = data.path();
+    let db = d.join("t.duckdb");
+    perx(&db).args(["load", "--data"]).arg(d).assert().code(3);
+    let expected = perx(&db)
+        .args(["report", "weekly", "--format", "csv"])
+        .output()
+        .unwrap()
+        .stdout;
+    assert!(expected.starts_with(b"reward_name,"));
+
+    // `-o -` is standard output.
+    let out = perx(&db)
+        .args(["report", "weekly", "--format", "csv", "-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, expected);
+    assert!(!d.join("-").exists(), "no file named -");
+
+    // A symbolic link: the target is replaced, the link stays.
+    let target = d.join("real.csv");
+    std::fs::write(&target, "old\n").unwrap();
+    let link = d.join("link.csv");
+    std::os::unix::fs::symlink("real.csv", &link).unwrap();
+    perx(&db)
+        .args(["report", "weekly", "-o"])
+        .arg(&link)
+        .assert()
+        .code(0);
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), expected);
+
+    // A FIFO: its reader gets the report and the pipe stays a pipe.
+    let fifo = d.join("pipe.csv");
+    assert!(Std::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    perx(&db)
+        .args(["report", "weekly", "--format", "csv", "-o"])
+        .arg(&fifo)
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(0);
+    assert_eq!(reader.join().unwrap(), expected);
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+
+    // A device that refuses the bytes: exit 1, the path named, the device still a device.
+    perx(&db)
+        .args(["report", "weekly", "-o", "/dev/full"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("/dev/full"))
+        .stderr(predicate::str::contains("No space left on device"));
+    assert!(
+        std::fs::metadata("/dev/full")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    // And one that takes them.
+    perx(&db)
+        .args(["report", "weekly", "-o", "/dev/null"])
+        .assert()
+        .code(0);
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+}
+
 /// `kill -9` at several moments of a multi-million-line load leaves the database answering
 /// every report as before the load or as after a complete one, and the next load succeeds.
 #[test]

@@ -259,3 +259,76 @@ fn a_large_result_streams_in_bounded_memory() {
         .unwrap();
     assert!(kb < 400_000, "peak RSS {kb} kB");
 }
+
+/// `perx query` is one session: what a statement leaves on the connection (a temporary
+/// table, a setting, a prepared statement, a transaction) is there for the next, as in
+/// DuckDB's own shell.
+#[test]
+fn one_query_is_one_session() {
+    let (_dir, db) = loaded_db();
+    let csv = |sql: &str| -> String {
+        let out = perx(&db)
+            .args(["query", sql, "--format", "csv"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    assert_eq!(
+        csv("create temp table t as select 42 x; select * from t"),
+        "x\n42\n"
+    );
+    assert_eq!(
+        csv("set threads = 1; select current_setting('threads') as n"),
+        "n\n1\n"
+    );
+    assert_eq!(
+        csv("prepare p as select 6 * ? as n; execute p(7)"),
+        "n\n42\n"
+    );
+    assert_eq!(
+        csv("begin; create table mine as select 1 as a; commit; select * from mine"),
+        "a\n1\n"
+    );
+    assert_eq!(
+        csv("create schema s; use s; create table u as select 5 as v; select v from s.u"),
+        "v\n5\n"
+    );
+    // The rule still holds inside a session: a DELETE of a loaded table needs --write,
+    // and a temporary table of the same name as a loaded one is the user's.
+    perx(&db)
+        .args(["query", "begin; delete from campaign; commit"])
+        .assert()
+        .code(4);
+    campaigns(&db)
+        .success()
+        .stdout(predicate::str::contains("n\n"));
+}
+
+#[test]
+fn the_console_classifies_on_its_own_connection() {
+    let store = memory_store();
+    let mut sink = Collected::default();
+    store
+        .run_statement("create temp table tt as select 1 as a", false, &mut sink)
+        .unwrap();
+    // Binds only on this connection: another one has no `tt`.
+    assert_eq!(
+        store.check_statement("select * from tt").unwrap().kind,
+        StatementKind::Select
+    );
+    assert!(
+        store
+            .try_clone()
+            .unwrap()
+            .check_statement("select * from tt")
+            .is_err()
+    );
+    let mut sink = Collected::default();
+    let s = store
+        .run_statement("select a from tt", false, &mut sink)
+        .unwrap();
+    assert_eq!(s.rows, 1);
+}

@@ -199,6 +199,95 @@ fn errors_point_at_their_line_and_history_recalls_statements() {
     );
 }
 
+/// The error of a statement points into that statement, not into an identical one above
+/// it; a filter holding `{order}` is the user's text, not a template's placeholder.
+#[test]
+fn errors_point_into_the_statement_that_ran_and_filters_are_taken_as_written() {
+    let (mut app, _tmp) = query_app();
+    clear(&mut app);
+    // The same failing statement twice; the cursor is in the second when it runs.
+    typed(&mut app, "SELECT 1;");
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "SELECT 2,");
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "FROMM nowhere;");
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "SELECT 2,");
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "FROMM nowhere");
+    ctrl(&mut app, 'j');
+    let e = app.query_tab().error().unwrap().to_owned();
+    assert!(e.contains("LINE 2"), "{e}");
+    assert_eq!(
+        app.query_tab().cursor().0,
+        4,
+        "the second copy's line 2: {e}"
+    );
+
+    // A filter with `{order}` in a string: matched as text, not rewritten.
+    run(
+        &mut app,
+        "SELECT * FROM (VALUES ('a{order}b'), ('plain'), ('{where}')) t(v)",
+    );
+    assert_eq!(app.query_tab().result_rows(), Some(3));
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "v = 'a{order}b'");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.query_tab().error().is_none(),
+        "{:?}",
+        app.query_tab().error()
+    );
+    assert_eq!(app.query_tab().result_rows(), Some(1));
+    assert_eq!(
+        cell_text(&app.query_tab().page().unwrap()[0][0]),
+        "a{order}b"
+    );
+}
+
+/// The tab is one session for its life: a temporary table, a setting and a transaction
+/// made by one statement are there for the next.
+#[test]
+fn the_query_tab_keeps_its_session() {
+    let (mut app, _tmp) = query_app();
+    run(&mut app, "create temp table tt as select 42 as x");
+    assert!(
+        app.query_tab().error().is_none(),
+        "{:?}",
+        app.query_tab().error()
+    );
+    run(&mut app, "select x from tt");
+    assert!(
+        app.query_tab().error().is_none(),
+        "{:?}",
+        app.query_tab().error()
+    );
+    assert_eq!(app.query_tab().result_rows(), Some(1));
+    assert_eq!(cell_text(&app.query_tab().page().unwrap()[0][0]), "42");
+    run(&mut app, "set threads = 1");
+    run(&mut app, "select current_setting('threads') as n");
+    assert_eq!(cell_text(&app.query_tab().page().unwrap()[0][0]), "1");
+    // A transaction: its rows are seen inside it, and after COMMIT by everyone.
+    run(&mut app, "begin");
+    run(&mut app, "create table in_tx as select 7 as a");
+    run(&mut app, "select a from in_tx");
+    assert!(
+        app.query_tab().error().is_none(),
+        "{:?}",
+        app.query_tab().error()
+    );
+    assert_eq!(cell_text(&app.query_tab().page().unwrap()[0][0]), "7");
+    run(&mut app, "commit");
+    assert!(
+        app.query_tab().error().is_none(),
+        "{:?}",
+        app.query_tab().error()
+    );
+    run(&mut app, "select a from in_tx");
+    assert_eq!(app.query_tab().result_rows(), Some(1));
+    assert_eq!(cell_text(&app.query_tab().page().unwrap()[0][0]), "7");
+}
+
 #[test]
 fn a_drop_of_a_loaded_table_waits_for_y() {
     let (mut app, _tmp) = query_app();

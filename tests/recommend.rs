@@ -213,8 +213,8 @@ fn model_files_are_checked_against_the_data_and_for_damage() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("not a perx model file"));
-    // The default model beside the database: trained on first use, retrained when the
-    // parameters change, reused otherwise.
+    // The default model beside the database: trained on first use, retrained when other
+    // parameters are asked for, reused otherwise.
     perx(&db)
         .args(["recommend", "--user", "5"])
         .assert()
@@ -232,9 +232,15 @@ fn model_files_are_checked_against_the_data_and_for_damage() {
         .assert()
         .code(0)
         .stderr(predicate::str::contains("trained").not());
-    // And back.
+    // Without parameters the saved model serves as it is, whatever it was trained with.
     perx(&db)
         .args(["recommend", "--user", "5"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("trained").not());
+    // And back, when asked for.
+    perx(&db)
+        .args(["recommend", "--user", "5", "--factors", "512"])
         .assert()
         .code(0)
         .stderr(predicate::str::contains(

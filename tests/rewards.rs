@@ -65,8 +65,14 @@ fn rewards_are_recommended_to_log_users() {
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let items = v["items"].as_array().unwrap();
     assert_eq!(items.len(), 5);
-    assert_eq!(v["basis"], "Model");
+    // One spelling (snake_case) for the basis and each item's source.
+    assert!(
+        v["basis"] == "model" || v["basis"] == "model_then_fallback",
+        "{v}"
+    );
+    assert_eq!(items[0]["source"], "model", "{v}");
     for item in items {
+        assert!(item["score"].as_f64().unwrap() > 0.0, "{item}");
         let id = item["reward_id"].to_string();
         assert!(
             !issued.contains(&id),
@@ -229,4 +235,67 @@ fn the_model_beats_both_baselines_on_a_log_with_tastes() {
         ours > 1.5 * popular.max(viewed),
         "NDCG@10 {ours:.4} vs most issued {popular:.4}, viewed campaigns {viewed:.4}"
     );
+}
+
+/// On the real log, a user whose 1,107 issues are all of one reward that the model links
+/// to nothing gets the fallback, labelled as such: never ten zero scores called the
+/// model's (the lowest reward ids, in id order).
+#[test]
+fn a_user_the_model_has_nothing_on_gets_the_labelled_fallback() {
+    let Some(dir) = crate::util::real_data(
+        "perx",
+        "a_user_the_model_has_nothing_on_gets_the_labelled_fallback",
+    ) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("real.duckdb");
+    perx(&db)
+        .args(["load", "--data"])
+        .arg(&dir)
+        .assert()
+        .code(predicate::in_iter([0, 3]));
+    let out = perx(&db)
+        .args([
+            "recommend",
+            "--catalog",
+            "rewards",
+            "--user",
+            "2000020076516",
+            "--explain",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 10, "{v}");
+    assert_ne!(v["basis"], "model", "{v}");
+    assert!(v["notice"].is_string(), "{v}");
+    for item in items {
+        let source = item["source"].as_str().unwrap();
+        assert!(
+            ["model", "viewed_campaigns", "popular"].contains(&source),
+            "{item}"
+        );
+        if source == "model" {
+            assert!(item["score"].as_f64().unwrap() > 0.0, "{item}");
+        }
+        assert!(
+            item["because"].as_array().is_some_and(|b| !b.is_empty()),
+            "{item}"
+        );
+    }
+    // Not the lowest reward ids in order (what zero scores gave).
+    let ids: Vec<i64> = items
+        .iter()
+        .map(|i| i["reward_id"].as_i64().unwrap())
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_ne!(ids, sorted, "{ids:?}");
 }

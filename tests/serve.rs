@@ -263,10 +263,28 @@ fn every_route_answers_what_the_cli_prints() {
     let one_day: serde_json::Value = serde_json::from_str(&one_day).unwrap();
     assert!(!one_day.as_array().unwrap().is_empty());
     assert_eq!(rows(&body), one_day);
-    // The OpenAPI document is served, and every request is logged.
+    // The OpenAPI document is served; the answers have the shapes it gives them.
     let (status, doc) = s.get("/openapi.json");
     assert_eq!(status, 200);
     assert!(doc.contains("/v1/reports/sessions"));
+    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    let schema = |path: &str| {
+        doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+            .clone()
+    };
+    let explained = s.get(&format!(
+        "/v1/platform/users/{user}/rewards?k=12&explain=true"
+    ));
+    assert_eq!(explained.0, 200);
+    for (body, path) in [
+        (&rewards, "/v1/platform/users/{id}/rewards"),
+        (&explained.1, "/v1/platform/users/{id}/rewards"),
+        (&movies, "/v1/movielens/users/{id}/recommendations"),
+    ] {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        conforms(&v, &schema(path), &doc, "answer");
+    }
+    // And every request is logged.
     let log = s.log();
     assert!(
         log.iter()
@@ -607,4 +625,191 @@ fn reload_serves_a_database_moved_into_place_while_requests_run() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(s.get_with("/v1/reports/weekly?tz=UTC", token).0, 200);
+}
+
+fn sha(path: &Path) -> String {
+    use sha2::Digest as _;
+    format!("{:x}", sha2::Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+/// A model trained with other parameters (`perx train --factors 16`) is used as it is by the
+/// server and the CLI, never judged stale and trained over with the defaults.
+#[test]
+fn a_custom_model_is_served_not_retrained() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = served_db(tmp.path(), "c.duckdb", None);
+    perx(&db)
+        .args(["train", "--factors", "16"])
+        .assert()
+        .success();
+    let model = PathBuf::from(format!("{}.model.bin", db.display()));
+    let before = sha(&model);
+    let cli = cli_json(&db, &["recommend", "--user", "5", "-k", "5"]);
+    assert_eq!(sha(&model), before, "the CLI kept the model");
+    let s = Server::start(&db, &[]);
+    let (status, body) = s.get("/v1/movielens/users/5/recommendations?k=5");
+    assert_eq!((status, body.as_str()), (200, cli.as_str()));
+    assert!(
+        !s.log().iter().any(|l| l.contains("trained")),
+        "{:?}",
+        s.log()
+    );
+    drop(s);
+    assert_eq!(sha(&model), before, "the server kept the model");
+    // Asking for other parameters still retrains.
+    perx(&db)
+        .args(["recommend", "--user", "5", "--factors", "8"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "the saved model has other parameters",
+        ));
+    assert_ne!(sha(&model), before);
+}
+
+/// A reload that finds the file gone, or a file that is not a perx database, keeps serving
+/// what it served and says why: 409 with a JSON error, and a log line.
+#[test]
+fn a_reload_onto_a_missing_or_foreign_file_keeps_the_served_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = served_db(tmp.path(), "m.duckdb", None);
+    let token_file = tmp.path().join("token");
+    std::fs::write(&token_file, "reload-token-0123456789").unwrap();
+    let s = Server::start(&db, &["--token-file", token_file.to_str().unwrap()]);
+    let token = Some("reload-token-0123456789");
+    let before = s.get_with("/v1/reports/weekly?tz=UTC", token);
+    assert_eq!(before.0, 200);
+    let post = || -> (u16, String) {
+        match Server::agent()
+            .post(s.url("/v1/admin/reload"))
+            .header("Authorization", "Bearer reload-token-0123456789")
+            .send_empty()
+        {
+            Ok(mut r) => (r.status().as_u16(), r.body_mut().read_to_string().unwrap()),
+            Err(e) => (0, e.to_string()),
+        }
+    };
+    let moved = tmp.path().join("moved.duckdb");
+    std::fs::rename(&db, &moved).unwrap();
+    let (status, body) = post();
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("\"reload_refused\""), "{body}");
+    assert!(body.contains("m.duckdb"), "{body}");
+    assert!(!db.exists(), "no empty database was made in its place");
+    assert_eq!(s.get_with("/v1/reports/weekly?tz=UTC", token), before);
+    assert!(
+        s.log().iter().any(|l| l.contains("reload refused")),
+        "{:?}",
+        s.log()
+    );
+    // Not a database at all.
+    std::fs::write(&db, "not a database\n").unwrap();
+    let (status, body) = post();
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(s.get_with("/v1/reports/weekly?tz=UTC", token), before);
+    assert_eq!(std::fs::read_to_string(&db).unwrap(), "not a database\n");
+}
+
+/// Requests that time out give their connection back with their permit: under a 1 ms
+/// timeout every answer is 200 or 503 (never a 500 for a missing connection), and the
+/// pool is whole afterwards.
+#[test]
+fn timeouts_leave_the_pool_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = served_db(tmp.path(), "p.duckdb", None);
+    let user = crate::rewards::top_reward_user(&db);
+    let s = Server::start(
+        &db,
+        &["--timeout-ms", "1", "--pool", "2", "--concurrency", "64"],
+    );
+    let paths = [
+        "/v1/reports/sessions?page_size=1000".to_owned(),
+        "/v1/reports/weekly?tz=UTC".to_owned(),
+        format!("/v1/reports/sessions?page_size=500&user={user}"),
+        "/v1/reports/engagement?campaign=1&from=2019-01-01&to=2030-12-31".to_owned(),
+    ];
+    let statuses: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|t| {
+                let (s, paths) = (&s, &paths);
+                scope.spawn(move || {
+                    (0..25)
+                        .map(|i| s.get(&paths[(t + i) % paths.len()]))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let bad: Vec<&(u16, String)> = statuses
+        .iter()
+        .filter(|(c, _)| *c != 200 && *c != 503)
+        .collect();
+    assert!(bad.is_empty(), "{bad:?}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = s.get("/readyz");
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let pool = &v["pool"];
+        if pool["idle"] == 2 && pool["free_permits"] == 2 && pool["size"] == 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "pool not whole: {body}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Asserts that `v` has the shape `schema` gives (objects: required keys present, no key
+/// the schema does not name; enums; arrays item by item; `$ref`s followed).
+fn conforms(v: &serde_json::Value, schema: &serde_json::Value, doc: &serde_json::Value, at: &str) {
+    if let Some(r) = schema["$ref"].as_str() {
+        let mut target = doc;
+        for part in r.trim_start_matches("#/").split('/') {
+            target = &target[part];
+        }
+        return conforms(v, target, doc, at);
+    }
+    if v.is_null() {
+        assert!(
+            schema["nullable"] == true,
+            "{at}: null where {schema} is not nullable"
+        );
+        return;
+    }
+    if let Some(values) = schema["enum"].as_array() {
+        assert!(values.contains(v), "{at}: {v} not one of {values:?}");
+    }
+    match schema["type"].as_str() {
+        Some("object") => {
+            let obj = v
+                .as_object()
+                .unwrap_or_else(|| panic!("{at}: {v} is not an object"));
+            let props = schema["properties"].as_object();
+            for req in schema["required"].as_array().into_iter().flatten() {
+                let k = req.as_str().unwrap();
+                assert!(obj.contains_key(k), "{at}: {k} missing");
+            }
+            if let Some(props) = props {
+                for (k, val) in obj {
+                    let p = props
+                        .get(k)
+                        .unwrap_or_else(|| panic!("{at}: {k} is not in the document"));
+                    conforms(val, p, doc, &format!("{at}.{k}"));
+                }
+            }
+        }
+        Some("array") => {
+            for (i, item) in v.as_array().unwrap().iter().enumerate() {
+                conforms(item, &schema["items"], doc, &format!("{at}[{i}]"));
+            }
+        }
+        Some("string") => assert!(v.is_string(), "{at}: {v} is not a string"),
+        Some("integer") => assert!(v.is_i64() || v.is_u64(), "{at}: {v} is not an integer"),
+        Some("number") => assert!(v.is_number(), "{at}: {v} is not a number"),
+        _ => {}
+    }
 }

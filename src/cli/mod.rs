@@ -3,7 +3,6 @@
 
 #[macro_use]
 pub mod term;
-mod answers;
 pub mod bench;
 #[cfg(feature = "bigquery")]
 mod bigquery;

@@ -1,6 +1,7 @@
-//! Where a command's results go: stdout, or a `-o` file written atomically (a temporary
-//! file moved into place by [`Destination::commit`] only when everything was written, so a
-//! failure leaves an existing file as it was). Formats for people go through
+//! Where a command's results go: stdout (no `-o`, or `-o -`), or a `-o` file written
+//! atomically (a temporary file moved into place by [`Destination::commit`] only when
+//! everything was written, so a failure leaves an existing file as it was; a FIFO or a
+//! device is written directly, as the shell's `>` does). Formats for people go through
 //! [`perx::term::Visible`]; CSV and JSON keep the data exactly.
 
 use std::io::{BufWriter, Write};
@@ -16,13 +17,14 @@ pub struct Destination {
 }
 
 impl Destination {
-    /// Stdout when `path` is `None`, else a new temporary file beside `path`.
+    /// Stdout when `path` is `None` or `-`, else `path` through [`AtomicFile`] (a new
+    /// temporary file beside a regular file; a FIFO or device written directly).
     pub fn open(path: Option<&Path>) -> Result<Destination> {
         let file = match path {
-            Some(p) => {
+            Some(p) if p.as_os_str() != "-" => {
                 Some(AtomicFile::create(p).with_context(|| format!("creating {}", p.display()))?)
             }
-            None => None,
+            _ => None,
         };
         Ok(Destination { file })
     }

@@ -19,7 +19,7 @@ use perx::core::recommend::{
     Basis, Model, Params, Recommendation, Recommender, evaluate_recommender,
 };
 use perx::exit;
-use perx::recommender::{self, Origin, TrainReason};
+use perx::recommender::{self, Origin, TrainReason, Wanted};
 use perx::store::Store;
 use perx::store::recommend::MovieInfo;
 
@@ -29,21 +29,27 @@ use super::output::Destination;
 /// Model options shared by train, recommend and eval.
 #[derive(Debug, Args, Clone)]
 pub struct ModelArgs {
-    /// Singular vectors kept (k): more ranks a little better and trains slower.
-    #[arg(long, value_name = "K", default_value_t = Params::default().factors)]
-    pub factors: usize,
-    /// Seed of the randomized SVD.
-    #[arg(long = "svd-seed", value_name = "SEED", default_value_t = Params::default().seed)]
-    pub svd_seed: u64,
+    /// Singular vectors kept (k): more ranks a little better and trains slower
+    /// [default: the saved model's, else 512].
+    #[arg(long, value_name = "K")]
+    pub factors: Option<usize>,
+    /// Seed of the randomized SVD [default: the saved model's, else 1].
+    #[arg(long = "svd-seed", value_name = "SEED")]
+    pub svd_seed: Option<u64>,
 }
 
 impl ModelArgs {
-    pub fn params(&self) -> Params {
-        Params {
+    /// What was asked for; the rest is the saved model's.
+    pub fn wanted(&self) -> Wanted {
+        Wanted {
             factors: self.factors,
             seed: self.svd_seed,
-            ..Params::default()
         }
+    }
+
+    /// What was asked for over the defaults (training anew, evaluating).
+    pub fn params(&self) -> Params {
+        self.wanted().applied_to(Params::default())
     }
 }
 
@@ -101,7 +107,8 @@ pub struct RecommendArgs {
     /// For each movie, the user's rated movies that contributed most.
     #[arg(long)]
     pub explain: bool,
-    /// Write to FILE instead of standard output.
+    /// Write to FILE instead of standard output (`-` is standard output; a symbolic link
+    /// is followed, a FIFO or a device written directly, as the shell's `>` does).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Use this model file (it must have been trained on the database's ratings)
@@ -158,7 +165,10 @@ pub fn train(global: &Global, args: &TrainArgs) -> Result<u8> {
         None => recommender::default_model_path(store.path())
             .context("an in-memory database has no place for the model: give --out FILE")?,
     };
-    errln!("training the recommender ({} factors)…", args.model.factors);
+    errln!(
+        "training the recommender ({} factors)…",
+        args.model.params().factors
+    );
     let started = Instant::now();
     let model = recommender::train(&store, args.model.params())?;
     let seconds = started.elapsed().as_secs_f64();
@@ -175,19 +185,9 @@ pub fn train(global: &Global, args: &TrainArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
-/// A MovieLens user id as typed.
-pub(crate) fn movielens_user_arg(user: &str) -> Result<u32, String> {
-    user.trim().parse().map_err(|_| {
-        format!(
-            "{:?} is not a MovieLens user id (a number from 1 to 6040 in MovieLens 1M)",
-            perx::term::visible(user)
-        )
-    })
-}
-
 /// Opens the model for `recommend`, saying on stderr when it had to be trained.
-fn model_for(store: &Store, path: Option<&Path>, params: Params) -> Result<Model> {
-    let (model, origin) = recommender::open_or_train(store, path, params)?;
+fn model_for(store: &Store, path: Option<&Path>, wanted: Wanted) -> Result<Model> {
+    let (model, origin) = recommender::open_or_train(store, path, wanted)?;
     say_trained("trained the recommender", "the ratings", &origin);
     Ok(model)
 }
@@ -219,7 +219,8 @@ pub(super) fn say_trained(what: &str, data: &str, origin: &Origin) {
 /// into place when complete; the table format is for people, so control characters from
 /// the data are shown, not obeyed.
 pub(super) fn output(args: &RecommendArgs, all_columns: &str) -> Result<(RecFormat, Destination)> {
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let to_stdout = args.output.as_deref().is_none_or(|p| p.as_os_str() == "-");
+    let to_terminal = to_stdout && std::io::stdout().is_terminal();
     let format = args.format.unwrap_or(if to_terminal {
         RecFormat::Table
     } else {
@@ -240,7 +241,7 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     let (format, mut dest) = output(args, "user_id,rank,movie_id")?;
     let mut out = dest.writer(format == RecFormat::Table);
     if args.all {
-        let model = model_for(&store, args.model.as_deref(), args.model_args.params())?;
+        let model = model_for(&store, args.model.as_deref(), args.model_args.wanted())?;
         let rec = Recommender::new(model);
         let started = Instant::now();
         let all = rec.recommend_all(k);
@@ -271,7 +272,7 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     let Some(user) = args.user.as_deref() else {
         bail!("give --user ID or --all");
     };
-    let user = movielens_user_arg(user)
+    let user = perx::core::movielens::parse_user_id(user)
         .map_err(|e| anyhow::anyhow!("{e}; for a platform user id use --catalog rewards"))?;
     if store.ml_data_id()?.is_none() {
         return Err(recommender::ModelError::NoRatings.into());
@@ -282,13 +283,9 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
              user ids run from 1 to 6040 in MovieLens 1M"
         );
     }
-    let model = model_for(&store, args.model.as_deref(), args.model_args.params())?;
+    let model = model_for(&store, args.model.as_deref(), args.model_args.wanted())?;
     let rec = Recommender::new(model);
-    let result = match rec.recommend(user, k) {
-        Ok(r) => r,
-        // Known to the database but absent from training: no ratings at all.
-        Err(_) => rec.recommend_for(&[], k),
-    };
+    let result = perx::answers::movie_list(&rec, user, k);
     if result.basis == Basis::Popularity {
         errln!(
             "user {user} has {} rating(s), too few for the model: showing the most popular movies they have not rated",
@@ -297,7 +294,7 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     }
     let movies = store.ml_movies()?;
     let explain =
-        |movie: u32| super::answers::movie_because(&rec, user, &result, args.explain, movie);
+        |movie: u32| perx::answers::movie_because(&rec, user, &result, args.explain, movie);
     write_one(
         &mut out,
         format,
@@ -348,7 +345,7 @@ fn write_one(
             w.flush()?;
         }
         RecFormat::Json => {
-            out.write_all(&super::answers::movies_json(
+            out.write_all(&perx::answers::movies_json(
                 user, r, movies, explain, because,
             ))?;
         }
@@ -405,11 +402,11 @@ struct EvalReport {
     train: usize,
     test: usize,
     params: Params,
-    popularity: MetricsOut,
+    popularity: Metrics,
     #[serde(skip_serializing_if = "Option::is_none")]
-    ease: Option<MetricsOut>,
+    ease: Option<Metrics>,
     ease_params: Option<EaseParams>,
-    model: MetricsOut,
+    model: Metrics,
     train_seconds: f64,
     recommend_all_seconds: f64,
     tuning: Vec<Trial>,
@@ -420,31 +417,6 @@ struct EvalReport {
 struct EaseParams {
     lambda: f32,
     popularity: f32,
-}
-
-#[derive(Serialize)]
-struct MetricsOut {
-    precision: f64,
-    recall: f64,
-    ndcg: f64,
-    hit_rate: f64,
-    mrr: f64,
-    coverage: f64,
-    users: usize,
-}
-
-impl From<Metrics> for MetricsOut {
-    fn from(m: Metrics) -> Self {
-        MetricsOut {
-            precision: m.precision,
-            recall: m.recall,
-            ndcg: m.ndcg,
-            hit_rate: m.hit_rate,
-            mrr: m.mrr,
-            coverage: m.coverage,
-            users: m.users,
-        }
-    }
 }
 
 pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
@@ -613,10 +585,10 @@ fn eval_seed(
         train: train.len(),
         test: test.len(),
         params,
-        popularity: popularity.into(),
-        ease: ease.map(Into::into),
+        popularity,
+        ease,
         ease_params,
-        model: metrics.into(),
+        model: metrics,
         train_seconds,
         recommend_all_seconds,
         tuning,

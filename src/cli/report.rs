@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use clap::{Args, Subcommand, ValueEnum};
 
-use perx::core::logline::{MAX_USER_ID_DIGITS, check_user_id};
-use perx::core::timerange::{DEFAULT_TZ, LocalDateRange, parse_tz};
+use perx::core::logline::check_typed_user_id;
+use perx::core::timerange::{DEFAULT_TZ, LocalDateRange, parse_date, parse_tz};
 use perx::exit;
 use perx::report::output::{CsvSink, JsonSink, TableSink};
 use perx::report::{
@@ -91,7 +91,9 @@ pub struct OutputArgs {
     /// Output format [default: table on a terminal, else csv; with -o, from the extension].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Write to FILE instead of stdout.
+    /// Write to FILE instead of stdout (`-` is stdout). A regular file is replaced only
+    /// when the whole output is written; a symbolic link is followed; a FIFO or a device is
+    /// written directly, as the shell's `>` does.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Also write FILE.meta.json: SQL file, parameters, row count, data sources and their
@@ -115,30 +117,16 @@ fn tz_arg(s: &str) -> Result<Tz, String> {
     parse_tz(s)
 }
 
-pub(crate) fn date_arg(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("{s:?} is not a date; write it as YYYY-MM-DD, e.g. 2019-08-22"))
-}
-
-/// The log's own rule for user ids (digits, at most 38 of them).
-pub(crate) fn user_id_arg(u: &str) -> Result<(), String> {
-    check_user_id(u).map_err(|_| {
-        format!(
-            "{u:?}: a user id is a run of at most {MAX_USER_ID_DIGITS} digits, as in the HTTP log"
-        )
-    })
-}
-
 #[derive(Debug, Args)]
 pub struct EngagementArgs {
     /// Campaign id.
     #[arg(long)]
     pub campaign: i64,
     /// First day, YYYY-MM-DD in --tz (inclusive).
-    #[arg(long, value_parser = date_arg)]
+    #[arg(long, value_parser = parse_date)]
     pub from: NaiveDate,
     /// Last day, YYYY-MM-DD in --tz (inclusive).
-    #[arg(long, value_parser = date_arg)]
+    #[arg(long, value_parser = parse_date)]
     pub to: NaiveDate,
     /// IANA time zone of the dates and of the buckets.
     #[arg(long, default_value_t = DEFAULT_TZ, value_parser = tz_arg)]
@@ -185,10 +173,10 @@ pub struct SessionsArgs {
     #[arg(long, value_name = "ID")]
     pub user: Option<String>,
     /// Only sessions starting on or after this day (YYYY-MM-DD in --tz).
-    #[arg(long, value_parser = date_arg, requires = "to")]
+    #[arg(long, value_parser = parse_date, requires = "to")]
     pub from: Option<NaiveDate>,
     /// Only sessions starting on or before this day (inclusive).
-    #[arg(long, value_parser = date_arg, requires = "from")]
+    #[arg(long, value_parser = parse_date, requires = "from")]
     pub to: Option<NaiveDate>,
     /// IANA time zone of --from/--to (session times are always printed in UTC).
     #[arg(long, default_value_t = DEFAULT_TZ, value_parser = tz_arg)]
@@ -258,7 +246,7 @@ pub fn report(global: &Global, cmd: &ReportCommand) -> Result<u8> {
                 (Some(f), Some(t)) => Some(LocalDateRange::new(f, t, a.tz)?),
                 _ => None,
             };
-            if let Some(Err(e)) = a.user.as_deref().map(user_id_arg) {
+            if let Some(Err(e)) = a.user.as_deref().map(check_typed_user_id) {
                 bail!("--user {e}");
             }
             let q = SessionsQuery {
@@ -266,7 +254,7 @@ pub fn report(global: &Global, cmd: &ReportCommand) -> Result<u8> {
                 user_id: a.user.clone(),
                 driven_only: a.driven_only,
             };
-            let prov = Provenance::sessions(&q, a.tz);
+            let prov = Provenance::sessions(&q, a.tz, store.session_events_sql()?);
             let n = emit(&store, &a.output, prov, |s, prov| match a.engine.engine {
                 Engine::Duckdb => Ok(store.sessions(&q, s)?),
                 #[cfg(feature = "bigquery")]
@@ -288,7 +276,7 @@ pub(super) fn choose_format(out: &OutputArgs) -> Format {
     if let Some(f) = out.format {
         return f;
     }
-    match &out.out {
+    match out.out.as_deref().filter(|p| p.as_os_str() != "-") {
         Some(p) if p.extension().is_some_and(|e| e == "json") => Format::Json,
         Some(_) => Format::Csv,
         None if std::io::stdout().is_terminal() => Format::Table,

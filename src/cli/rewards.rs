@@ -12,8 +12,8 @@ use serde::Serialize;
 use perx::core::eval::Metrics;
 use perx::core::logline::EventKind;
 use perx::core::rewards::{
-    Baseline, History, RewardBasis, RewardModel, RewardParams, by_user, evaluate_rewards,
-    time_split,
+    Baseline, History, RewardBasis, RewardModel, RewardParams, RewardSource, by_user,
+    evaluate_rewards, time_split,
 };
 use perx::exit;
 use perx::recommender::{self, RewardLog, SavedRewards};
@@ -23,7 +23,7 @@ use perx::term::visible;
 use super::Global;
 use super::recommend::{EvalArgs, RecFormat, RecommendArgs};
 
-use super::answers::reward_notice as basis_note;
+use perx::answers::reward_notice as basis_note;
 
 /// The reward model: the saved one when it is fresh, else fitted on the log (and saved),
 /// saying so on stderr; with the log when `with_log` (read once either way).
@@ -78,7 +78,7 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
                 .unwrap_or_default();
             let r = model.recommend(&h, k);
             cold += usize::from(r.basis != RewardBasis::Model);
-            for (rank, (reward, _)) in r.items.iter().enumerate() {
+            for (rank, reward) in r.ids().enumerate() {
                 writeln!(out, "{},{},{reward}", csv_field(id), rank + 1)?;
             }
         }
@@ -91,7 +91,9 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
             log.users.len(),
             started.elapsed().as_secs_f64(),
             if cold > 0 {
-                format!("; {cold} without an issued reward got the popular ones")
+                format!(
+                    "; {cold} with too little for the model got the fallback (viewed campaigns' rewards, then the most issued) for some or all of their list"
+                )
             } else {
                 String::new()
             }
@@ -115,34 +117,49 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     if let Some(note) = basis_note(result.basis) {
         errln!("{note}");
     }
-    let because = |reward: i64| crate::cli::answers::reward_because(&model, &history, reward);
-    let explain = args.explain && result.basis == RewardBasis::Model;
+    let because = |pick| perx::answers::reward_because(&model, &history, pick);
+    let explain = args.explain;
     let write = |out: &mut dyn Write| -> std::io::Result<()> {
         match format {
             RecFormat::Table => {
                 writeln!(out, "Rewards for user {}:", visible(user))?;
-                for (rank, (reward, score)) in result.items.iter().enumerate() {
-                    write!(out, "{:>3}  reward {reward:<8} score {score:.4}", rank + 1)?;
+                for (rank, pick) in result.items.iter().enumerate() {
+                    write!(
+                        out,
+                        "{:>3}  reward {:<8} score {:.4}  {}",
+                        rank + 1,
+                        pick.reward,
+                        pick.score,
+                        source_words(pick.source)
+                    )?;
                     if explain {
-                        write!(out, "  because: {}", because(*reward).join("; "))?;
+                        write!(out, "  because: {}", because(pick).join("; "))?;
                     }
                     writeln!(out)?;
                 }
             }
             RecFormat::Csv => {
-                write!(out, "user_id,rank,reward_id,score")?;
+                write!(out, "user_id,rank,reward_id,score,source")?;
                 writeln!(out, "{}", if explain { ",because" } else { "" })?;
-                for (rank, (reward, score)) in result.items.iter().enumerate() {
-                    write!(out, "{},{},{reward},{score}", csv_field(user), rank + 1)?;
+                for (rank, pick) in result.items.iter().enumerate() {
+                    write!(
+                        out,
+                        "{},{},{},{},{}",
+                        csv_field(user),
+                        rank + 1,
+                        pick.reward,
+                        pick.score,
+                        source_name(pick.source)
+                    )?;
                     if explain {
-                        write!(out, ",\"{}\"", because(*reward).join("; "))?;
+                        write!(out, ",{}", csv_field(&because(pick).join("; ")))?;
                     }
                     writeln!(out)?;
                 }
             }
             RecFormat::Json => {
-                out.write_all(&super::answers::rewards_json(
-                    user, &result, explain, &because,
+                out.write_all(&perx::answers::rewards_json(
+                    user, &result, &model, &history, explain,
                 ))?;
             }
         }
@@ -153,6 +170,24 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     written.map_err(|e| dest.context(e.into()))?;
     dest.commit()?;
     Ok(exit::OK)
+}
+
+/// An item's source as the JSON and CSV spell it (serde's snake_case).
+fn source_name(source: RewardSource) -> &'static str {
+    match source {
+        RewardSource::Model => "model",
+        RewardSource::ViewedCampaigns => "viewed_campaigns",
+        RewardSource::Popular => "popular",
+    }
+}
+
+/// An item's source for people.
+fn source_words(source: RewardSource) -> &'static str {
+    match source {
+        RewardSource::Model => "(model)",
+        RewardSource::ViewedCampaigns => "(fallback: a viewed campaign's)",
+        RewardSource::Popular => "(fallback: most issued)",
+    }
 }
 
 /// A user id as one CSV field: quoted when it holds a comma, quote or line break.
@@ -266,7 +301,7 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
             "catalog": "rewards", "k": k, "cutoff_days": args.cutoff_days,
             "train_events": train.len(), "users_with_truth": users_with_truth,
             "cold_users": cold, "rewards": catalog.len(),
-            "tuned": format!("{tuned:?}"), "rows": rows,
+            "tuned": tuned, "rows": rows,
         });
         outln!("{}", serde_json::to_string_pretty(&doc)?)?;
         return Ok(exit::OK);
@@ -280,7 +315,7 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
         catalog.len(),
         started.elapsed().as_secs_f64()
     )?;
-    outln!("tuned: {tuned:?}")?;
+    outln!("tuned: {tuned}")?;
     outln!(
         "{:<46} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}",
         "",

@@ -1,11 +1,5 @@
-//! `perx serve`: the recommendations and reports over HTTP/1.1 as JSON, from the same
-//! database and the same code as the CLI (`api` for the routes, `state` for the models and
-//! the connection pool). Connections are served by hyper (header size limit, header read
-//! timeout, keep-alive) on a tokio runtime; SIGTERM/Ctrl-C stop accepting and let the
-//! requests in flight finish; SIGHUP reloads.
-
-mod api;
-mod state;
+//! `perx serve`: its flags, the token file and the runtime; the server itself is the
+//! library's (`perx::server`), whose lines are printed here on stderr.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,12 +8,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 
 use super::Global;
-use state::Served;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -66,8 +56,13 @@ pub struct ServeArgs {
 }
 
 /// A line on stderr, for the server's own messages.
-pub fn log_line(s: String) {
+fn log_line(s: String) {
     errln!("perx serve: {s}");
+}
+
+/// An access log line on stderr, as it is.
+fn access_line(s: String) {
+    errln!("{s}");
 }
 
 /// Reads the token file: its first line, which must not be empty.
@@ -85,6 +80,15 @@ fn read_token(path: &std::path::Path) -> Result<Arc<[u8]>> {
     Ok(Arc::from(token.as_bytes()))
 }
 
+/// The database could not be loaded at all: nothing to serve.
+fn failed_start(e: perx::server::ServerError) {
+    log_line(format!(
+        "could not load the database: {}",
+        perx::error_chain(&e)
+    ));
+    std::process::exit(i32::from(perx::exit::ERROR));
+}
+
 pub fn serve(global: &Global, args: &ServeArgs) -> Result<u8> {
     if args.concurrency == 0 || args.pool == 0 || args.max_connections == 0 {
         bail!("--concurrency, --max-connections and --pool must be at least 1");
@@ -96,117 +100,24 @@ pub fn serve(global: &Global, args: &ServeArgs) -> Result<u8> {
         rt.worker_threads(n.max(1));
     }
     let rt = rt.build().context("starting the async runtime")?;
-    let served = Arc::new(Served::new(global.db_path(), args.pool));
-    let app = Arc::new(api::App {
-        served: Arc::clone(&served),
-        limits: api::Limits {
+    let config = perx::server::Config {
+        addr: args.addr,
+        db: global.db_path(),
+        limits: perx::server::Limits {
             timeout: Duration::from_millis(args.timeout_ms.max(1)),
             max_body: args.max_body_bytes,
             token,
             access_log: !args.no_access_log,
         },
-        in_flight: Arc::new(tokio::sync::Semaphore::new(args.concurrency)),
-    });
-    rt.block_on(run(args, served, app))?;
+        concurrency: args.concurrency,
+        max_connections: args.max_connections,
+        header_timeout: Duration::from_millis(args.header_timeout_ms.max(1)),
+        max_header_bytes: args.max_header_bytes,
+        pool: args.pool,
+        grace: Duration::from_secs(args.grace_seconds),
+        log: log_line,
+        access: access_line,
+    };
+    rt.block_on(perx::server::serve(config, failed_start))?;
     Ok(perx::exit::OK)
-}
-
-async fn run(args: &ServeArgs, served: Arc<Served>, app: Arc<api::App>) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(args.addr)
-        .await
-        .with_context(|| format!("listening on {}", args.addr))?;
-    let addr = listener.local_addr().context("reading the bound address")?;
-    log_line(format!(
-        "listening on http://{addr} (database {})",
-        global_db(&served)
-    ));
-    // The models load while /healthz already answers (/readyz says when they are ready).
-    let loading = Arc::clone(&served);
-    tokio::spawn(async move {
-        match loading.start(log_line).await {
-            Ok(()) => log_line("ready".into()),
-            Err(e) => {
-                log_line(format!("could not load the database: {e:#}"));
-                std::process::exit(i32::from(perx::exit::ERROR));
-            }
-        }
-    });
-    let service = TowerToHyperService::new(api::router(app));
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_millis(args.header_timeout_ms.max(1)))
-        .max_buf_size(args.max_header_bytes.max(8192))
-        .keep_alive(true);
-    let graceful = GracefulShutdown::new();
-    let connections = Arc::new(tokio::sync::Semaphore::new(args.max_connections));
-    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-        .context("listening for SIGHUP")?;
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("listening for SIGTERM")?;
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, _) = match accepted {
-                    Ok(s) => s,
-                    Err(e) => {
-                        // Out of file descriptors and the like: wait, do not spin.
-                        log_line(format!("accept failed: {e}"));
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                let Ok(slot) = Arc::clone(&connections).try_acquire_owned() else {
-                    tokio::spawn(refuse(stream));
-                    continue;
-                };
-                let conn = http.serve_connection(TokioIo::new(stream), service.clone());
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                    drop(slot);
-                });
-            }
-            _ = hangup.recv() => {
-                let s = Arc::clone(&served);
-                tokio::spawn(async move {
-                    match s.reload(log_line).await {
-                        Ok(r) => log_line(format!("SIGHUP: reloaded {}: {} ({:.2} s)", r.reloaded, r.reason, r.seconds)),
-                        Err(e) => log_line(format!("SIGHUP: reload failed, still serving the old data: {e:#}")),
-                    }
-                });
-            }
-            _ = term.recv() => { log_line("SIGTERM: finishing the requests in flight".into()); break; }
-            _ = tokio::signal::ctrl_c() => { log_line("Ctrl-C: finishing the requests in flight".into()); break; }
-        }
-    }
-    // New connections are refused from here on; open ones finish their request and close.
-    drop(listener);
-    match tokio::time::timeout(Duration::from_secs(args.grace_seconds), graceful.shutdown()).await {
-        Ok(()) => log_line("stopped".into()),
-        Err(_) => log_line(format!(
-            "stopped after {} s with requests still in flight",
-            args.grace_seconds
-        )),
-    }
-    Ok(())
-}
-
-/// Answers a connection beyond --max-connections: 503, then closes it.
-async fn refuse(mut stream: tokio::net::TcpStream) {
-    use tokio::io::AsyncWriteExt as _;
-    const BODY: &str = "{\"error\":{\"code\":\"overloaded\",\"message\":\"too many connections; retry after a second\"}}";
-    let response = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{BODY}",
-        BODY.len()
-    );
-    let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        let _ = stream.write_all(response.as_bytes()).await;
-        let _ = stream.shutdown().await;
-    })
-    .await;
-}
-
-fn global_db(served: &Served) -> String {
-    served.path.display()
 }

@@ -236,6 +236,16 @@ pub fn classify_request(method: &str, path: &str) -> Result<(EventKind, i64), Re
     Ok((kind, item_id))
 }
 
+/// [`check_user_id`] with a message for a user id someone typed (the CLI's `--user`, the
+/// API's path and `user`).
+pub fn check_typed_user_id(user: &str) -> Result<(), String> {
+    check_user_id(user).map_err(|_| {
+        format!(
+            "{user:?}: a user id is a run of at most {MAX_USER_ID_DIGITS} digits, as in the HTTP log"
+        )
+    })
+}
+
 /// Checks that a user id is 1 to [`MAX_USER_ID_DIGITS`] ASCII digits.
 pub fn check_user_id(user: &str) -> Result<(), RejectReason> {
     if !is_digits(user) {

@@ -120,6 +120,13 @@ fn rating(parts: &[&str]) -> Result<Rating, MlReject> {
     })
 }
 
+/// A MovieLens user id as someone typed it (the CLI's `--user`, the API's path).
+pub fn parse_user_id(user: &str) -> Result<u32, String> {
+    user.trim().parse().map_err(|_| {
+        format!("{user:?} is not a MovieLens user id (a number from 1 to 6040 in MovieLens 1M)")
+    })
+}
+
 /// `UserID::MovieID::Rating::Timestamp` (ML-1M); an empty timestamp means unknown.
 pub fn parse_ml1m_rating(line: &str) -> Result<Rating, MlReject> {
     rating(&fields(

@@ -439,6 +439,56 @@ pub fn offset_of(text: &str, line: usize, col: usize) -> usize {
     text.len()
 }
 
+/// Whether a transaction statement opens a transaction (`BEGIN`, `START TRANSACTION`:
+/// `Some(true)`) or ends one (`COMMIT`, `END`, `ROLLBACK`, `ABORT`: `Some(false)`); `None`
+/// for anything else. Bookkeeping for a statement DuckDB already said is a transaction
+/// statement, never a safety check.
+pub fn transaction_opens(text: &str) -> Option<bool> {
+    let first = tokens(text)
+        .into_iter()
+        .find(|t| t.kind != TokenKind::Comment)?;
+    match text
+        .get(first.start..first.end)?
+        .to_ascii_uppercase()
+        .as_str()
+    {
+        "BEGIN" | "START" => Some(true),
+        "COMMIT" | "END" | "ROLLBACK" | "ABORT" => Some(false),
+        _ => None,
+    }
+}
+
+/// `template` with each `{name}` of `values` replaced, in one pass: text put in is never
+/// searched again, so a value holding `{order}` (a user's filter, a column name) stays as
+/// written. A brace pair that names no value is kept.
+pub fn fill_template(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (close, *v))
+        });
+        match value {
+            Some((close, v)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -587,5 +637,28 @@ mod tests {
         assert_eq!(line_col(text, 6), (1, 2), "inside é");
         assert_eq!(offset_of(text, 1, 2), 5);
         assert_eq!(offset_of(text, 9, 0), text.len());
+    }
+
+    #[test]
+    fn templates_are_filled_in_one_pass() {
+        let t = "SELECT 1 WHERE {where} ORDER BY {order} -- {other}";
+        assert_eq!(
+            fill_template(t, &[("where", "x = '{order}'"), ("order", "rowid")]),
+            "SELECT 1 WHERE x = '{order}' ORDER BY rowid -- {other}"
+        );
+        assert_eq!(
+            fill_template("{a}{b}{", &[("a", "{b}"), ("b", "2")]),
+            "{b}2{"
+        );
+    }
+
+    #[test]
+    fn transaction_statements_open_or_close() {
+        assert_eq!(transaction_opens("-- c\nBEGIN TRANSACTION"), Some(true));
+        assert_eq!(transaction_opens("start transaction"), Some(true));
+        for t in ["COMMIT", "end", "ROLLBACK;", "abort"] {
+            assert_eq!(transaction_opens(t), Some(false), "{t}");
+        }
+        assert_eq!(transaction_opens("SELECT 1"), None);
     }
 }

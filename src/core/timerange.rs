@@ -180,6 +180,13 @@ pub fn parse_local_span(text: &str, tz: Tz) -> Option<(DateTime<Utc>, DateTime<U
     (from < to).then_some((from, to))
 }
 
+/// Parses a day written YYYY-MM-DD, with a message that helps (the CLI's `--from`, the
+/// API's `from`).
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date; write it as YYYY-MM-DD, e.g. 2019-08-22"))
+}
+
 /// Parses an IANA zone name, with a message that helps.
 pub fn parse_tz(name: &str) -> Result<Tz, String> {
     name.parse::<Tz>().map_err(|_| {

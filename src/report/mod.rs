@@ -176,7 +176,13 @@ pub mod sql_files {
     pub const ENGAGEMENT: &str = "sql/reports/engagement.sql";
     /// Report A2.
     pub const WEEKLY: &str = "sql/reports/weekly.sql";
-    /// Report B.
+    /// Report B as DuckDB runs it: the log sorted by user and time (this file, when some
+    /// user ids are kept as text) and sessionised in Rust (`core::session::Sessionizer`).
+    pub const SESSION_EVENTS: &str = "sql/reports/session_events.sql";
+    /// Report B's events when every user id is a plain number.
+    pub const SESSION_EVENTS_NUMERIC: &str = "sql/reports/session_events_numeric.sql";
+    /// Report B written wholly in SQL (the BigQuery twin's model; what the tests compare
+    /// the sessionizer with).
     pub const SESSIONS: &str = "sql/reports/sessions.sql";
     /// Report A1's BigQuery twin.
     pub const BQ_ENGAGEMENT: &str = "sql/bigquery/engagement.sql";

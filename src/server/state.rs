@@ -6,56 +6,109 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
-
-use perx::core::recommend::{Params, Recommender};
-use perx::core::rewards::{RewardModel, RewardParams};
-use perx::progress::NoProgress;
-use perx::recommender::{self, ModelError};
-use perx::store::recommend::MovieInfo;
-use perx::store::{DbPath, Store};
+use super::{Log, ServerError};
+use crate::core::recommend::Recommender;
+use crate::core::rewards::{RewardModel, RewardParams};
+use crate::progress::NoProgress;
+use crate::recommender::{self, ModelError};
+use crate::store::recommend::MovieInfo;
+use crate::store::{DbPath, Store};
 
 /// Connections to one database, lent to one blocking task at a time.
+///
+/// A permit and a connection travel together: the task that runs a request owns both and
+/// gives them back when it ends, however it ends (a [`Lent`] is dropped on return, on panic
+/// and when the request gave up waiting), so the pool never holds fewer idle connections
+/// than free permits. A request that stops waiting (its timeout) interrupts its query.
 pub struct Pool {
     idle: Mutex<Vec<Store>>,
-    permits: tokio::sync::Semaphore,
+    permits: Arc<tokio::sync::Semaphore>,
+    size: usize,
+}
+
+/// A connection and its permit, out of the pool until dropped.
+struct Lent {
+    pool: Arc<Pool>,
+    store: Option<Store>,
+    /// Released after the connection is back (fields drop after `Drop::drop`).
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        if let Some(store) = self.store.take() {
+            // A poisoned lock still holds a valid list: a panic cannot leave it half-pushed.
+            let mut idle = self.pool.idle.lock().unwrap_or_else(|p| p.into_inner());
+            idle.push(store);
+        }
+    }
+}
+
+/// Interrupts the lent connection's statement when the request stops waiting for it.
+struct InterruptOnDrop(Option<crate::store::Interrupt>);
+
+impl Drop for InterruptOnDrop {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            handle.interrupt();
+        }
+    }
 }
 
 impl Pool {
-    fn new(first: Store, size: usize) -> Result<Pool> {
+    fn new(first: Store, size: usize) -> Result<Pool, ServerError> {
         let mut idle = Vec::with_capacity(size);
         for _ in 1..size.max(1) {
             idle.push(first.try_clone()?);
         }
         idle.push(first);
         Ok(Pool {
-            permits: tokio::sync::Semaphore::new(idle.len()),
+            permits: Arc::new(tokio::sync::Semaphore::new(idle.len())),
+            size: idle.len(),
             idle: Mutex::new(idle),
         })
+    }
+
+    /// (idle connections, free permits, size): equal thirds when nothing is running.
+    pub fn status(&self) -> (usize, usize, usize) {
+        let idle = self.idle.lock().map(|v| v.len()).unwrap_or(0);
+        (idle, self.permits.available_permits(), self.size)
     }
 
     /// Runs `f` with a connection on a blocking thread (never on the async executor).
     pub async fn run<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&Store) -> T + Send + 'static,
-    ) -> Result<T> {
-        let _permit = self.permits.acquire().await.context("the pool is closed")?;
-        let pool = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            let store = pool
-                .idle
-                .lock()
-                .map_err(|_| anyhow::anyhow!("the connection pool was poisoned"))?
-                .pop()
-                .context("no idle connection")?;
-            let out = f(&store);
-            if let Ok(mut idle) = pool.idle.lock() {
-                idle.push(store);
-            }
-            Ok(out)
+    ) -> Result<T, ServerError> {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| ServerError::Pool("the connection pool is closed"))?;
+        let store = self
+            .idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop()
+            .ok_or(ServerError::Pool(
+                "no idle connection with a free permit (a bug: please report it)",
+            ))?;
+        let mut stop = InterruptOnDrop(Some(store.interrupt_handle()));
+        let lent = Lent {
+            pool: Arc::clone(self),
+            store: Some(store),
+            _permit: permit,
+        };
+        let out = tokio::task::spawn_blocking(move || {
+            let lent = lent;
+            lent.store.as_ref().map(f)
         })
-        .await
-        .context("a database task failed")?
+        .await;
+        // Finished (or panicked): nothing left to interrupt.
+        stop.0 = None;
+        out.map_err(|e| ServerError::Task(e.to_string()))?
+            .ok_or(ServerError::Pool(
+                "a lent connection was missing (a bug: please report it)",
+            ))
     }
 }
 
@@ -135,7 +188,7 @@ fn file_id(path: &DbPath) -> Option<(u64, u64)> {
 }
 
 /// What the database holds, as one string: the platform loads and the ratings' identity.
-fn loads_of(store: &Store) -> Result<String> {
+fn loads_of(store: &Store) -> Result<String, ServerError> {
     Ok(format!(
         "{}|ml:{}",
         store.platform_loads()?,
@@ -144,13 +197,27 @@ fn loads_of(store: &Store) -> Result<String> {
 }
 
 /// Opens the database and loads the models (training or fitting them when their saved
-/// files are missing or stale), and builds the session browser's cache when needed.
-pub fn load(path: &DbPath, pool_size: usize, log: &dyn Fn(String)) -> Result<Data> {
+/// files are missing or stale), and builds the session browser's cache when needed. A
+/// reload (`existing`) opens only a perx database that is there: never a new empty one.
+pub fn load(
+    path: &DbPath,
+    pool_size: usize,
+    existing: bool,
+    log: &dyn Fn(String),
+) -> Result<Data, ServerError> {
     let file = file_id(path);
-    let store = Store::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let store = if existing {
+        Store::open_existing(path)
+    } else {
+        Store::open(path)
+    }
+    .map_err(|source| ServerError::Open {
+        path: path.display(),
+        source,
+    })?;
     let loads = loads_of(&store)?;
     let started = Instant::now();
-    let movies = match recommender::open_or_train(&store, None, Params::default()) {
+    let movies = match recommender::open_or_train(&store, None, recommender::Wanted::ANY) {
         Ok((model, origin)) => {
             let rec = Recommender::new(model);
             rec.prepare();
@@ -236,11 +303,11 @@ impl Served {
     }
 
     /// Loads the first state.
-    pub async fn start(self: &Arc<Self>, log: fn(String)) -> Result<()> {
+    pub async fn start(self: &Arc<Self>, log: Log) -> Result<(), ServerError> {
         let me = Arc::clone(self);
-        let data = tokio::task::spawn_blocking(move || load(&me.path, me.pool_size, &log))
+        let data = tokio::task::spawn_blocking(move || load(&me.path, me.pool_size, false, &log))
             .await
-            .context("loading the models failed")??;
+            .map_err(|e| ServerError::Task(e.to_string()))??;
         self.set(data);
         Ok(())
     }
@@ -248,7 +315,7 @@ impl Served {
     /// Re-reads the database when it changed: a file moved into place at the path (the
     /// way to publish new loads while serving, as this process holds the database's lock)
     /// whose loads differ. Requests keep being answered from the old state meanwhile.
-    pub async fn reload(self: &Arc<Self>, log: fn(String)) -> Result<Reloaded> {
+    pub async fn reload(self: &Arc<Self>, log: Log) -> Result<Reloaded, ServerError> {
         let _one = self.reloading.lock().await;
         let started = Instant::now();
         let old = self.current();
@@ -263,9 +330,10 @@ impl Served {
             });
         }
         let me = Arc::clone(self);
-        let data = tokio::task::spawn_blocking(move || load(&me.path, me.pool_size, &log))
+        let data = tokio::task::spawn_blocking(move || load(&me.path, me.pool_size, true, &log))
             .await
-            .context("reloading failed")??;
+            .map_err(|e| ServerError::Task(e.to_string()))?
+            .map_err(|e| ServerError::Reload(Box::new(e)))?;
         if let Some(old) = &old
             && old.loads == data.loads
         {
@@ -306,5 +374,71 @@ mod tests {
         // An answer over a sixteenth of the limit is not kept.
         c.keep("big".into(), body(200), 1600);
         assert!(!c.answers.contains_key("big"));
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    fn pool(size: usize) -> Arc<Pool> {
+        Arc::new(Pool::new(Store::open(&DbPath::Memory).unwrap(), size).unwrap())
+    }
+
+    /// Waits (at most 10 s) until every connection is back with its permit.
+    async fn whole(pool: &Pool) {
+        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        while pool.status() != (pool.size, pool.size, pool.size) {
+            assert!(Instant::now() < deadline, "pool {:?}", pool.status());
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
+    /// A request that stops waiting interrupts its query, and its connection comes back
+    /// with its permit: no later request finds a permit without a connection.
+    #[test]
+    fn a_timed_out_request_interrupts_its_query_and_gives_the_connection_back() {
+        runtime().block_on(async {
+            let pool = pool(1);
+            let started = Instant::now();
+            let slow = pool.run(|store| {
+                let mut rows = crate::report::Collected::default();
+                store
+                    .run_statement(
+                        "SELECT count(*) FROM range(100000000000) a WHERE a % 7 = 3",
+                        false,
+                        &mut rows,
+                    )
+                    .map(|_| ())
+            });
+            let timed_out = tokio::time::timeout(std::time::Duration::from_millis(50), slow).await;
+            assert!(timed_out.is_err(), "the query should outlast 50 ms");
+            whole(&pool).await;
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "interrupted, not run to its end"
+            );
+            for _ in 0..20 {
+                let n = pool.run(|_| 1).await.unwrap();
+                assert_eq!(n, 1);
+            }
+            whole(&pool).await;
+        });
+    }
+
+    #[test]
+    fn a_panic_in_a_task_loses_no_connection() {
+        runtime().block_on(async {
+            let pool = pool(2);
+            for _ in 0..5 {
+                let r = pool.run(|_| -> u8 { panic!("boom") }).await;
+                assert!(r.is_err());
+            }
+            whole(&pool).await;
+            assert_eq!(pool.run(|_| 7).await.unwrap(), 7);
+        });
     }
 }

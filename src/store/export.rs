@@ -60,7 +60,7 @@ impl Store {
     pub fn write_ndjson(&self, table: &str, out: &mut dyn Write) -> Result<u64, StoreError> {
         let table = exportable(table)?;
         let columns = self.table_columns(table)?;
-        let sql = format!("SELECT * FROM {table} ORDER BY line_no");
+        let sql = include_str!("../../sql/export/table_rows.sql").replace("{table}", table);
         let mut stmt = self.conn().prepare(&sql).ctx("preparing an export")?;
         let mut rows = stmt.query([]).ctx("reading rows to export")?;
         let mut n = 0u64;

@@ -153,6 +153,14 @@ pub enum StoreError {
     /// A request the store refuses (a bug in the caller, or an export that failed).
     #[error("{0}")]
     Invalid(String),
+    /// A database that must already exist is missing or is not perx's.
+    #[error("{path}: {why}")]
+    NotPerx {
+        /// The database file.
+        path: String,
+        /// What is wrong with it and what to do.
+        why: String,
+    },
 }
 
 /// Adds what perx was doing to a DuckDB error.
@@ -275,6 +283,10 @@ pub struct Store {
     /// The database handle the connections are made from (declared after `conn`, so it
     /// is released after it).
     raw: std::sync::Arc<raw::RawDb>,
+    /// Whether the SQL console opened a transaction on this connection (`BEGIN` ran, no
+    /// `COMMIT`/`ROLLBACK` yet): its results are then held in memory, not in the scratch
+    /// database.
+    in_transaction: std::cell::Cell<bool>,
 }
 
 impl std::fmt::Debug for Store {
@@ -284,8 +296,47 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
+    /// Opens a database that must already be perx's: the file exists, is a regular file
+    /// and holds perx's schema. Nothing is created, and another program's DuckDB file is
+    /// left as it is (a reload of a running server must never serve an empty database
+    /// because the file it was told to read had gone).
+    pub fn open_existing(path: &DbPath) -> Result<Store, StoreError> {
+        let not_perx = |why: String| StoreError::NotPerx {
+            path: path.display(),
+            why,
+        };
+        if let DbPath::File(p) = path {
+            match std::fs::metadata(p) {
+                Ok(m) if m.is_file() => {}
+                Ok(_) => return Err(not_perx("not a regular file".into())),
+                Err(e) => {
+                    return Err(not_perx(format!(
+                        "cannot be read ({e}); move a database made by perx there"
+                    )));
+                }
+            }
+        }
+        let store = Store::open_unmigrated(path)?;
+        if store.schema_version()? == 0 {
+            return Err(not_perx(
+                "a DuckDB database without perx's tables; move a database made by perx there"
+                    .into(),
+            ));
+        }
+        let mut store = store;
+        store.migrate()?;
+        Ok(store)
+    }
+
     /// Opens (or creates) the database and brings its schema up to date.
     pub fn open(path: &DbPath) -> Result<Store, StoreError> {
+        let mut store = Store::open_unmigrated(path)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens (or creates) the database as it is.
+    fn open_unmigrated(path: &DbPath) -> Result<Store, StoreError> {
         let shown = path.display();
         let open_err = |source: duckdb::Error| {
             let msg = format!("{source} {source:?}");
@@ -323,13 +374,12 @@ impl Store {
             context: "registering perx_local".into(),
             source,
         })?;
-        let mut store = Store {
+        Ok(Store {
             conn,
             path: path.clone(),
             raw: std::sync::Arc::new(raw),
-        };
-        store.migrate()?;
-        Ok(store)
+            in_transaction: std::cell::Cell::new(false),
+        })
     }
 
     /// Caps DuckDB's memory for this database (all its connections): `256MB`, `2GB`…
@@ -359,6 +409,7 @@ impl Store {
             conn,
             path: self.path.clone(),
             raw: self.raw.clone(),
+            in_transaction: std::cell::Cell::new(false),
         })
     }
 

@@ -74,15 +74,22 @@ impl Provenance {
         Self::duckdb(sql_files::WEEKLY, json!({ "reward": q.reward }), q.tz)
     }
 
-    /// Report B, `tz` being the zone of its dates.
-    pub fn sessions(q: &SessionsQuery, tz: Tz) -> Provenance {
+    /// Report B, `tz` being the zone of its dates, `events_sql` the file that read the
+    /// events ([`Store::session_events_sql`]); the sessions are cut in Rust.
+    pub fn sessions(q: &SessionsQuery, tz: Tz, events_sql: &'static str) -> Provenance {
         let (utc_from, utc_to) = rfc3339(q.utc_bounds());
         let params = json!({
             "user_id": q.user_id, "from": q.range.map(|r| r.from().to_string()),
             "to": q.range.map(|r| r.to().to_string()), "driven_only": q.driven_only,
             "utc_from": utc_from, "utc_to_exclusive": utc_to,
         });
-        Self::duckdb(sql_files::SESSIONS, params, tz)
+        Self::duckdb(events_sql, params, tz).with(
+            "sessionizer",
+            format!(
+                "core::session::Sessionizer: a new session after a gap of {} s or more",
+                crate::core::session::GAP_SECS
+            ),
+        )
     }
 
     /// The session browser's export (the TUI's filters and order).
@@ -115,7 +122,9 @@ impl Provenance {
         self.sql = match self.sql {
             sql_files::ENGAGEMENT => sql_files::BQ_ENGAGEMENT,
             sql_files::WEEKLY => sql_files::BQ_WEEKLY,
-            sql_files::SESSIONS => sql_files::BQ_SESSIONS,
+            sql_files::SESSIONS | sql_files::SESSION_EVENTS | sql_files::SESSION_EVENTS_NUMERIC => {
+                sql_files::BQ_SESSIONS
+            }
             other => other,
         };
         self.engine = Engine::BigQuery {

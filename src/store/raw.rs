@@ -1,8 +1,9 @@
-//! The database handle opened through DuckDB's C API, for the one thing the `duckdb` crate
-//! does not expose: the type of a prepared statement (`duckdb_prepared_statement_type`),
-//! which is how the SQL console tells a query from a statement that changes data. The
-//! store's connections are made from this handle, so they and the statements classified
-//! here share one database instance (its tables, its temporary objects, its locks).
+//! The database handle opened through DuckDB's C API (extension autoloading off), which the
+//! store's connections are made from, and the parser's count of the statements in a text.
+//! The SQL console tells a query from a statement that changes data by the type of the
+//! statement prepared on its own connection (`duckdb::Statement::statement_type`, see
+//! `vendor/duckdb/PERX-PATCH.md`), so a temporary table or a setting of that connection
+//! counts.
 //!
 //! Every pointer made here is released here, on every path.
 
@@ -42,13 +43,18 @@ pub enum StatementKind {
     Transaction,
     /// `MERGE INTO`.
     Merge,
-    /// Anything else (`ATTACH`, `EXPORT`, `LOAD`, `PREPARE`/`EXECUTE`, `VACUUM`, …),
-    /// with DuckDB's number for it.
+    /// `PREPARE name AS …`.
+    Prepare,
+    /// `EXECUTE name`: runs a statement prepared (and checked) on the same connection.
+    Execute,
+    /// Anything else (`ATTACH`, `EXPORT`, `LOAD`, `VACUUM`, …), with DuckDB's number
+    /// for it.
     Other(u32),
 }
 
 impl StatementKind {
-    fn from_ffi(t: ffi::duckdb_statement_type) -> StatementKind {
+    /// The kind of DuckDB's number for it (`duckdb_prepared_statement_type`).
+    pub(crate) fn from_ffi(t: ffi::duckdb_statement_type) -> StatementKind {
         match t {
             ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_SELECT => StatementKind::Select,
             ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_EXPLAIN => StatementKind::Explain,
@@ -67,6 +73,8 @@ impl StatementKind {
                 StatementKind::Transaction
             }
             ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_MERGE_INTO => StatementKind::Merge,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_PREPARE => StatementKind::Prepare,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_EXECUTE => StatementKind::Execute,
             other => StatementKind::Other(other),
         }
     }
@@ -88,6 +96,8 @@ impl StatementKind {
             StatementKind::Set => "SET",
             StatementKind::Transaction => "a transaction statement",
             StatementKind::Merge => "MERGE",
+            StatementKind::Prepare => "PREPARE",
+            StatementKind::Execute => "EXECUTE",
             StatementKind::Other(_) => "a statement of another kind",
         }
     }
@@ -207,63 +217,37 @@ impl RawDb {
         unsafe { Connection::open_from_raw(self.db) }
     }
 
-    /// What each statement of `sql` is, in order, as DuckDB parses and binds it. Nothing is
-    /// run. Errors are DuckDB's messages (a syntax error, an unknown table…).
-    pub(crate) fn statement_kinds(&self, sql: &str) -> Result<Vec<StatementKind>, String> {
+    /// How many statements `sql` holds, as DuckDB's parser splits it. Nothing is bound or
+    /// run, so no connection's state (temporary tables, settings) matters. Errors are
+    /// DuckDB's messages (a syntax error).
+    pub(crate) fn statement_count(&self, sql: &str) -> Result<usize, String> {
         let text = CString::new(sql).map_err(|_| "the SQL holds a NUL byte".to_owned())?;
         let mut con: ffi::duckdb_connection = ptr::null_mut();
         // SAFETY: `self.db` is open; `con` is an out-pointer, disconnected below.
         if unsafe { ffi::duckdb_connect(self.db, &mut con) } != ffi::DuckDBSuccess {
-            return Err("could not open a connection to classify the statement".to_owned());
+            return Err("could not open a connection to parse the statement".to_owned());
         }
-        let result = classify(con, &text);
+        let mut extracted: ffi::duckdb_extracted_statements = ptr::null_mut();
+        // SAFETY: `con` is connected, `text` a valid C string, `extracted` an out-pointer
+        // destroyed below on every path.
+        let n = unsafe { ffi::duckdb_extract_statements(con, text.as_ptr(), &mut extracted) };
+        let result = if n == 0 {
+            // SAFETY: `extracted` is valid (or null, which DuckDB accepts) until destroyed.
+            let e = unsafe { ffi::duckdb_extract_statements_error(extracted) };
+            Err(if e.is_null() {
+                "there is no statement to run".to_owned()
+            } else {
+                // SAFETY: owned by `extracted`, read before it is destroyed.
+                unsafe { borrowed_error(e) }
+            })
+        } else {
+            Ok(n as usize)
+        };
+        // SAFETY: made above, destroyed once.
+        unsafe { ffi::duckdb_destroy_extracted(&mut extracted) };
         // SAFETY: connected above, disconnected once.
         unsafe { ffi::duckdb_disconnect(&mut con) };
         result
-    }
-}
-
-/// The kinds of the statements of `text` on connection `con`.
-fn classify(con: ffi::duckdb_connection, text: &CStr) -> Result<Vec<StatementKind>, String> {
-    let mut extracted: ffi::duckdb_extracted_statements = ptr::null_mut();
-    // SAFETY: `con` is connected, `text` a valid C string, `extracted` an out-pointer that
-    // is destroyed below on every path.
-    let n = unsafe { ffi::duckdb_extract_statements(con, text.as_ptr(), &mut extracted) };
-    let mut kinds = Vec::new();
-    let mut failure = None;
-    if n == 0 {
-        // SAFETY: `extracted` is valid (or null, which DuckDB accepts) until destroyed.
-        let e = unsafe { ffi::duckdb_extract_statements_error(extracted) };
-        failure = Some(if e.is_null() {
-            "there is no statement to run".to_owned()
-        } else {
-            // SAFETY: owned by `extracted`, read before it is destroyed.
-            unsafe { borrowed_error(e) }
-        });
-    }
-    for i in 0..n {
-        let mut stmt: ffi::duckdb_prepared_statement = ptr::null_mut();
-        // SAFETY: `i < n`; `stmt` is an out-pointer destroyed below.
-        let rc = unsafe { ffi::duckdb_prepare_extracted_statement(con, extracted, i, &mut stmt) };
-        if rc == ffi::DuckDBSuccess {
-            // SAFETY: `stmt` was prepared.
-            let t = unsafe { ffi::duckdb_prepared_statement_type(stmt) };
-            kinds.push(StatementKind::from_ffi(t));
-        } else {
-            // SAFETY: the error belongs to `stmt`, read before it is destroyed.
-            failure = Some(unsafe { borrowed_error(ffi::duckdb_prepare_error(stmt)) });
-        }
-        // SAFETY: made above (possibly failed, which DuckDB's destroy accepts), once.
-        unsafe { ffi::duckdb_destroy_prepare(&mut stmt) };
-        if failure.is_some() {
-            break;
-        }
-    }
-    // SAFETY: made above, destroyed once.
-    unsafe { ffi::duckdb_destroy_extracted(&mut extracted) };
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(kinds),
     }
 }
 

@@ -214,6 +214,24 @@ impl Store {
         Ok(n)
     }
 
+    /// The SQL file the sessions report reads its events with (for provenance): the
+    /// numeric one when every user id of the log is a plain number.
+    pub fn session_events_sql(&self) -> Result<&'static str, ReportError> {
+        let text_users: i64 = self
+            .conn()
+            .query_row(
+                include_str!("../../sql/reports/text_user_count.sql"),
+                [],
+                |r| r.get(0),
+            )
+            .ctx("preparing the sessions report")?;
+        Ok(if text_users == 0 {
+            crate::report::sql_files::SESSION_EVENTS_NUMERIC
+        } else {
+            crate::report::sql_files::SESSION_EVENTS
+        })
+    }
+
     /// Report B: the streaming pass over DuckDB's sorted event stream (the fast path).
     /// Sessions are formatted and written on a second thread while this one scans, so the
     /// sink must be `Send`. Returns the number of sessions written.
@@ -224,15 +242,8 @@ impl Store {
     ) -> Result<u64, ReportError> {
         let mapping = self.mapping_pairs()?;
         let bounds = session_bounds(q);
-        let text_users: i64 = self
-            .conn()
-            .query_row(
-                include_str!("../../sql/reports/text_user_count.sql"),
-                [],
-                |r| r.get(0),
-            )
-            .ctx("preparing the sessions report")?;
-        let sql = if text_users == 0 {
+        let sql = if self.session_events_sql()? == crate::report::sql_files::SESSION_EVENTS_NUMERIC
+        {
             include_str!("../../sql/reports/session_events_numeric.sql")
         } else {
             include_str!("../../sql/reports/session_events.sql")

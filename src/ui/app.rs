@@ -12,9 +12,10 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Tabs, Wrap}
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::jobs::{Done, Ended, Running, Work};
+use super::jobs::{Ended, Running, Work};
 use super::keymap::{self, Binding, Key, MOVE_KEYS, Move, ch, ctrl, key};
 use super::strings;
+use super::tabs::Done;
 use super::tabs::data::DataTab;
 use super::tabs::engagement::EngagementTab;
 use super::tabs::query::QueryTab;
@@ -69,7 +70,7 @@ pub struct App {
     status: Option<String>,
     export_dir: PathBuf,
     quit: bool,
-    job: Option<Running>,
+    job: Option<Running<TabId, Done>>,
     /// Threads of cancelled jobs still stopping: the next job waits for them.
     stopping: Vec<std::thread::JoinHandle<()>>,
     clipboard: Option<String>,
@@ -242,7 +243,7 @@ impl App {
 
     /// Runs `work` in the background for tab `tab`. One job at a time: a new one cancels
     /// the one running.
-    fn start_job(&mut self, tab: TabId, work: Work) {
+    fn start_job(&mut self, tab: TabId, work: Work<Done>) {
         self.drop_job();
         let after: Vec<_> = std::mem::take(&mut self.stopping)
             .into_iter()
@@ -267,7 +268,7 @@ impl App {
     }
 
     /// Hands a finished job's result to its tab.
-    fn finish(&mut self, job: Running, ended: Ended) {
+    fn finish(&mut self, job: Running<TabId, Done>, ended: Ended<Done>) {
         match ended {
             Ended::Finished(Done::Exported(result)) => self.exported(result),
             Ended::Finished(done) => {

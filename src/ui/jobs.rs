@@ -1,80 +1,53 @@
 //! Long work (building the session browser, loading or training the recommender,
-//! reloading the data) runs on a worker thread with its own DuckDB connection, so the UI
+//! reloading the data) runs on a worker thread with its own DuckDB connection (the Query
+//! tab's statements on the console's session, which lasts as long as the tab), so the UI
 //! keeps drawing: a spinner with the elapsed time and the job's progress in the footer,
 //! and Esc interrupts the running statement through DuckDB's interrupt handle.
 
-use std::collections::HashMap;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::core::recommend::Recommender;
 use crate::progress::{Progress, Unit};
-use crate::store::recommend::MovieInfo;
+use crate::store::query::ConsoleSession;
 use crate::store::{Interrupt, Store};
 use crate::ui::UiError;
-use crate::ui::tabs::{Exported, TabId};
 
-/// A recommender ready to answer, with the titles of the movies.
-pub type LoadedRecommender = (Recommender, HashMap<u32, MovieInfo>);
-
-/// What a finished job hands back to the tab that started it.
-pub enum Done {
-    /// The session browser's cache is ready.
-    Sessions(Result<(), UiError>),
-    /// The session cache is stored in the order asked for.
-    SessionsSorted(Result<(), UiError>),
-    /// The recommender and the movie titles.
-    Recommender(Result<Box<LoadedRecommender>, UiError>),
-    /// The data were reloaded from their sources; the text says what was loaded.
-    Reloaded(Result<String, UiError>),
-    /// An export was written.
-    Exported(Result<Exported, UiError>),
-    /// The Query tab's statement, view or frequency table is ready.
-    Query(Box<crate::ui::tabs::query::QueryDone>),
-    /// The reward recommender, fitted on the log.
-    Rewards(Result<Box<crate::ui::tabs::recommend::LoadedRewards>, UiError>),
-}
-
-impl std::fmt::Debug for Done {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Done::Sessions(_) => "Done::Sessions",
-            Done::SessionsSorted(_) => "Done::SessionsSorted",
-            Done::Recommender(_) => "Done::Recommender",
-            Done::Reloaded(_) => "Done::Reloaded",
-            Done::Exported(_) => "Done::Exported",
-            Done::Query(_) => "Done::Query",
-            Done::Rewards(_) => "Done::Rewards",
-        })
-    }
-}
-
-/// The body of a job: runs on the worker thread with the job's own connection.
-pub type JobFn = Box<dyn FnOnce(&mut Store, &JobProgress) -> Done + Send>;
+/// The body of a job: runs on the worker thread with the job's own connection, and gives
+/// back a `D` (the UI's `tabs::Done`: jobs know nothing of the tabs).
+pub type JobFn<D> = Box<dyn FnOnce(&mut Store, &JobProgress) -> D + Send>;
 
 /// Work a tab asks the app to run in the background.
-pub struct Work {
+pub struct Work<D> {
     /// What the footer says while it runs ("building the session browser").
     pub label: &'static str,
     /// The work.
-    pub run: JobFn,
+    pub run: JobFn<D>,
+    /// The connection it runs on: the SQL console's session, or (`None`) a new one.
+    pub session: Option<ConsoleSession>,
 }
 
-impl Work {
-    /// A job called `label`.
+impl<D> Work<D> {
+    /// A job called `label`, on a connection of its own.
     pub fn new(
         label: &'static str,
-        run: impl FnOnce(&mut Store, &JobProgress) -> Done + Send + 'static,
-    ) -> Work {
+        run: impl FnOnce(&mut Store, &JobProgress) -> D + Send + 'static,
+    ) -> Work<D> {
         Work {
             label,
             run: Box::new(run),
+            session: None,
         }
+    }
+
+    /// The same job on the console's session (its temporary tables and settings).
+    pub fn on(mut self, session: ConsoleSession) -> Work<D> {
+        self.session = Some(session);
+        self
     }
 }
 
-impl std::fmt::Debug for Work {
+impl<D> std::fmt::Debug for Work<D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Work").field("label", &self.label).finish()
     }
@@ -138,19 +111,25 @@ impl Progress for JobProgress {
     }
 }
 
-/// A job on its worker thread.
-pub struct Running {
-    /// The tab that started it (gets the result).
-    pub tab: TabId,
+/// The connection a job runs on.
+enum Conn {
+    Own(Store),
+    Session(ConsoleSession),
+}
+
+/// A job on its worker thread, started by `T` (a tab, which gets the result).
+pub struct Running<T, D> {
+    /// Who started it (gets the result).
+    pub tab: T,
     label: &'static str,
     started: Instant,
     progress: JobProgress,
     interrupt: Interrupt,
-    rx: Receiver<Result<Done, String>>,
+    rx: Receiver<Result<D, String>>,
     thread: std::thread::JoinHandle<()>,
 }
 
-impl std::fmt::Debug for Running {
+impl<T: std::fmt::Debug, D> std::fmt::Debug for Running<T, D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Running")
             .field("tab", &self.tab)
@@ -161,9 +140,9 @@ impl std::fmt::Debug for Running {
 
 /// How a job ended, seen from the UI thread.
 #[derive(Debug)]
-pub enum Ended {
+pub enum Ended<D> {
     /// It finished (successfully or not: the result says).
-    Finished(Done),
+    Finished(D),
     /// Its thread died without a result.
     Lost,
     /// It panicked (a bug); the text is the panic's message. The UI keeps running and
@@ -183,17 +162,27 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 /// Spinner frames, one per 100 ms.
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-impl Running {
+impl<T, D: Send + 'static> Running<T, D> {
     /// Starts `work` for tab `tab` on a new connection to `store`'s database, once the
     /// cancelled jobs in `after` have stopped (so two jobs never write the same tables).
     pub fn start(
-        tab: TabId,
-        work: Work,
+        tab: T,
+        work: Work<D>,
         store: &Store,
         after: Vec<std::thread::JoinHandle<()>>,
-    ) -> Result<Running, UiError> {
-        let mut own = store.try_clone().map_err(UiError::from)?;
-        let interrupt = own.interrupt_handle();
+    ) -> Result<Running<T, D>, UiError> {
+        // On the console's session, or a connection of its own.
+        let (mut conn, interrupt) = match work.session {
+            Some(s) => {
+                let interrupt = s.interrupt_handle();
+                (Conn::Session(s), interrupt)
+            }
+            None => {
+                let own = store.try_clone().map_err(UiError::from)?;
+                let interrupt = own.interrupt_handle();
+                (Conn::Own(own), interrupt)
+            }
+        };
         let progress = JobProgress::default();
         let (tx, rx) = mpsc::channel();
         let shared = progress.clone();
@@ -206,10 +195,12 @@ impl Running {
                 }
                 // A panic in a job is caught here and shown by the UI as an error; the
                 // panic hook (`ui::run`) leaves the terminal to the UI for this thread.
-                let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    run(&mut own, &shared)
-                }))
-                .map_err(|p| panic_text(p.as_ref()));
+                let done =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &mut conn {
+                        Conn::Own(own) => run(own, &shared),
+                        Conn::Session(s) => s.with(|store| run(store, &shared)),
+                    }))
+                    .map_err(|p| panic_text(p.as_ref()));
                 // The UI may have cancelled and gone: then nobody wants the result.
                 let _ = tx.send(done);
             })
@@ -226,7 +217,7 @@ impl Running {
     }
 
     /// The result, if the job has ended.
-    pub fn poll(&self) -> Option<Ended> {
+    pub fn poll(&self) -> Option<Ended<D>> {
         match self.rx.try_recv() {
             Ok(Ok(done)) => Some(Ended::Finished(done)),
             Ok(Err(why)) => Some(Ended::Panicked(why)),
@@ -236,7 +227,7 @@ impl Running {
     }
 
     /// Waits up to `timeout` for the job to end.
-    pub fn wait(&self, timeout: Duration) -> Option<Ended> {
+    pub fn wait(&self, timeout: Duration) -> Option<Ended<D>> {
         match self.rx.recv_timeout(timeout) {
             Ok(Ok(done)) => Some(Ended::Finished(done)),
             Ok(Err(why)) => Some(Ended::Panicked(why)),
@@ -314,20 +305,14 @@ mod tests {
     fn a_job_runs_on_its_own_connection_and_reports_back() {
         let store = Store::open(&crate::store::DbPath::Memory).unwrap();
         let job = Running::start(
-            TabId::Sessions,
-            Work::new("counting", |s, _| {
-                Done::Reloaded(
-                    s.table_counts()
-                        .map(|c| c.len().to_string())
-                        .map_err(UiError::from),
-                )
-            }),
+            "sessions",
+            Work::new("counting", |s, _| s.table_counts().map(|c| c.len())),
             &store,
             Vec::new(),
         )
         .unwrap();
         match job.wait(Duration::from_secs(30)) {
-            Some(Ended::Finished(Done::Reloaded(Ok(n)))) => assert_eq!(n, "10"),
+            Some(Ended::Finished(Ok(n))) => assert_eq!(n, 10),
             other => panic!("unexpected {other:?}"),
         }
         assert!(job.status().contains("counting"));
@@ -336,8 +321,8 @@ mod tests {
     #[test]
     fn a_panicking_job_is_reported_not_lost() {
         let store = Store::open(&crate::store::DbPath::Memory).unwrap();
-        let job = Running::start(
-            TabId::Weekly,
+        let job: Running<&str, ()> = Running::start(
+            "weekly",
             Work::new("exploding", |_, _| panic!("boom at line 7")),
             &store,
             Vec::new(),

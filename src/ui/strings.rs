@@ -142,8 +142,16 @@ pub mod recommend {
     pub const FITTING_REWARDS: &str = "fitting the reward recommender on the log";
     /// While the reward model is fitted.
     pub const FITTING_NOTE: &str = "Fitting the reward recommender on the log (Esc cancels)…";
-    /// A user with no issued reward.
-    pub const REWARDS_COLD: &str = "No reward issued to this user yet: the most issued rewards of the campaigns they viewed, then the most issued overall.";
+
+    /// Where a recommended reward came from, in the list's "from" column.
+    pub fn reward_source(source: crate::core::rewards::RewardSource) -> &'static str {
+        use crate::core::rewards::RewardSource;
+        match source {
+            RewardSource::Model => "model",
+            RewardSource::ViewedCampaigns => "viewed campaign",
+            RewardSource::Popular => "most issued",
+        }
+    }
 
     /// A user id the log does not have.
     pub fn rewards_unknown_user(user: &str) -> String {

@@ -67,25 +67,81 @@ impl Default for RewardParams {
     }
 }
 
-/// What a recommendation was made from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+impl std::fmt::Display for RewardParams {
+    /// `view_weight 0.25, half_life_days 60, …`: the JSON's names, for people.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "view_weight {}, half_life_days {}, ridge {}, item_exponent {}, user_exponent {}, \
+             popularity {}, repeatable {}",
+            self.view_weight,
+            self.half_life_days,
+            self.ridge,
+            self.item_exponent,
+            self.user_exponent,
+            self.popularity,
+            self.repeatable
+        )
+    }
+}
+
+/// The smallest model score that counts as a recommendation: below it (zero but for
+/// rounding) the history says nothing about the reward.
+const MIN_SIGNAL: f64 = 1e-12;
+
+/// What a list was made from (the JSON answers spell it in snake_case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RewardBasis {
-    /// The model, from the user's issues and views.
+    /// The model, from the user's issues and views: every item.
     Model,
-    /// No reward issued yet: the most issued rewards of the campaigns the user viewed,
-    /// then the most issued overall.
+    /// The model had a positive score for fewer than k rewards: those first, then the
+    /// fallback (the viewed campaigns' rewards, then the most issued).
+    ModelThenFallback,
+    /// Nothing from the model (no reward issued yet, or no positive score): the most
+    /// issued rewards of the campaigns the user viewed, then the most issued overall.
     ViewedCampaigns,
-    /// No history at all: the most issued rewards.
+    /// Nothing from the model and no viewed campaign: the most issued rewards.
     Popular,
+}
+
+/// Where one item of a list came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RewardSource {
+    /// The model's score (positive).
+    Model,
+    /// A reward of a campaign the user viewed; its score is how often it was issued.
+    ViewedCampaigns,
+    /// One of the most issued rewards; its score is how often it was issued.
+    Popular,
+}
+
+/// One recommended reward.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RewardPick {
+    /// The reward id.
+    pub reward: i64,
+    /// The model's score, or the reward's issue count for a fallback item.
+    pub score: f64,
+    /// Where it came from.
+    pub source: RewardSource,
 }
 
 /// A ranked list of rewards for one user.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RewardRecommendation {
-    /// (reward id, score), best first.
-    pub items: Vec<(i64, f64)>,
+    /// Best first: the model's positive scores, then the fallback.
+    pub items: Vec<RewardPick>,
     /// How it was made.
     pub basis: RewardBasis,
+}
+
+impl RewardRecommendation {
+    /// The reward ids, best first.
+    pub fn ids(&self) -> impl Iterator<Item = i64> + '_ {
+        self.items.iter().map(|p| p.reward)
+    }
 }
 
 /// A user's history, as the model reads it.
@@ -355,57 +411,95 @@ impl RewardModel {
         };
         let issued: HashSet<i64> = history.issues.iter().map(|(r, _)| *r).collect();
         // The cold path's order, with the user's own issues left out afterwards.
-        self.recommend(&cold, usize::MAX)
-            .items
-            .into_iter()
-            .map(|(r, _)| r)
+        self.fallback(&cold)
+            .map(|(i, _)| self.rewards[i])
             .filter(|r| self.params.repeatable || !issued.contains(r))
             .take(k)
             .collect()
     }
 
-    /// The top `k` rewards for a user with `history`.
+    /// The fallback order for a user with `history`: the rewards of the campaigns they
+    /// viewed, most issued first, then the most issued overall (indices, each once).
+    fn fallback<'a>(
+        &'a self,
+        history: &History,
+    ) -> impl Iterator<Item = (usize, RewardSource)> + 'a {
+        let mut viewed: Vec<usize> = history
+            .views
+            .iter()
+            .filter_map(|(c, _)| self.campaign_rewards.get(c))
+            .flatten()
+            .copied()
+            .collect();
+        viewed.sort_by(|&a, &b| self.issued[b].cmp(&self.issued[a]).then(a.cmp(&b)));
+        viewed.dedup();
+        let in_viewed: HashSet<usize> = viewed.iter().copied().collect();
+        viewed
+            .into_iter()
+            .map(|i| (i, RewardSource::ViewedCampaigns))
+            .chain(
+                self.popular
+                    .iter()
+                    .copied()
+                    .filter(move |i| !in_viewed.contains(i))
+                    .map(|i| (i, RewardSource::Popular)),
+            )
+    }
+
+    /// The top `k` rewards for a user with `history`: the model's positive scores, and
+    /// when it has fewer than `k` of them (no reward issued yet, or nothing in the
+    /// history that the model links to another reward) the rest from the fallback, each
+    /// item saying where it came from. A zero score is no recommendation.
     pub fn recommend(&self, history: &History, k: usize) -> RewardRecommendation {
-        let n = self.rewards.len();
         let issued: HashSet<usize> = history
             .issues
             .iter()
             .filter_map(|(r, _)| self.index.get(r).copied())
             .collect();
         let allowed = |i: usize| self.params.repeatable || !issued.contains(&i);
-        let pop = |i: usize| self.issued[i] as f64;
-        if history.issues.is_empty() {
-            // Cold: the most issued rewards of the campaigns viewed, then overall.
-            let mut viewed: Vec<usize> = history
-                .views
-                .iter()
-                .filter_map(|(c, _)| self.campaign_rewards.get(c))
-                .flatten()
-                .copied()
-                .collect();
-            viewed.sort_by(|&a, &b| self.issued[b].cmp(&self.issued[a]).then(a.cmp(&b)));
-            viewed.dedup();
-            let basis = if viewed.is_empty() {
-                RewardBasis::Popular
-            } else {
-                RewardBasis::ViewedCampaigns
-            };
-            let in_viewed: HashSet<usize> = viewed.iter().copied().collect();
-            let items = viewed
-                .iter()
-                .copied()
-                .chain(
-                    self.popular
-                        .iter()
-                        .copied()
-                        .filter(|i| !in_viewed.contains(i)),
-                )
-                .filter(|&i| allowed(i))
-                .take(k)
-                .map(|i| (self.rewards[i], pop(i)))
-                .collect();
-            return RewardRecommendation { items, basis };
+        let mut items: Vec<RewardPick> = if history.issues.is_empty() {
+            Vec::new()
+        } else {
+            self.model_scores(history, k, &allowed)
+        };
+        let from_model = items.len();
+        if from_model < k {
+            let chosen: HashSet<i64> = items.iter().map(|p| p.reward).collect();
+            items.extend(
+                self.fallback(history)
+                    .filter(|&(i, _)| allowed(i) && !chosen.contains(&self.rewards[i]))
+                    .take(k - from_model)
+                    .map(|(i, source)| RewardPick {
+                        reward: self.rewards[i],
+                        score: self.issued[i] as f64,
+                        source,
+                    }),
+            );
         }
+        let basis = if from_model > 0 && from_model == items.len() {
+            RewardBasis::Model
+        } else if from_model > 0 {
+            RewardBasis::ModelThenFallback
+        } else if items
+            .iter()
+            .any(|p| p.source == RewardSource::ViewedCampaigns)
+        {
+            RewardBasis::ViewedCampaigns
+        } else {
+            RewardBasis::Popular
+        };
+        RewardRecommendation { items, basis }
+    }
+
+    /// The model's best `k` allowed rewards with a positive score, best first.
+    fn model_scores(
+        &self,
+        history: &History,
+        k: usize,
+        allowed: &dyn Fn(usize) -> bool,
+    ) -> Vec<RewardPick> {
+        let n = self.rewards.len();
+        let pop = |i: usize| self.issued[i] as f64;
         // x_u B = a_u B + c_u (M B).
         let mut scores = vec![0f64; n];
         let mut add = |row: &[f64], w: f64| {
@@ -427,7 +521,7 @@ impl RewardModel {
             }
         }
         let mut order: Vec<(usize, f64)> = (0..n)
-            .filter(|&i| allowed(i))
+            .filter(|&i| allowed(i) && scores[i] > MIN_SIGNAL)
             .map(|i| (i, scores[i] * (pop(i) + 1.0).powf(self.params.popularity)))
             .collect();
         let best = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
@@ -436,14 +530,38 @@ impl RewardModel {
             order.truncate(k);
         }
         order.sort_by(best);
-        RewardRecommendation {
-            items: order
-                .into_iter()
-                .take(k)
-                .map(|(i, s)| (self.rewards[i], s))
-                .collect(),
-            basis: RewardBasis::Model,
+        order
+            .into_iter()
+            .take(k)
+            .map(|(i, score)| RewardPick {
+                reward: self.rewards[i],
+                score,
+                source: RewardSource::Model,
+            })
+            .collect()
+    }
+
+    /// The campaigns in `history`'s views that hold `reward`, in the order first viewed.
+    pub fn viewed_campaigns_with(&self, history: &History, reward: i64) -> Vec<i64> {
+        let Some(&target) = self.index.get(&reward) else {
+            return Vec::new();
+        };
+        let mut out: Vec<i64> = Vec::new();
+        for &(c, _) in &history.views {
+            let holds = self
+                .campaign_rewards
+                .get(&c)
+                .is_some_and(|rs| rs.contains(&target));
+            if holds && !out.contains(&c) {
+                out.push(c);
+            }
         }
+        out
+    }
+
+    /// How many times `reward` was issued in the data the model was fitted on.
+    pub fn times_issued(&self, reward: i64) -> u64 {
+        self.index.get(&reward).map_or(0, |&i| self.issued[i])
     }
 
     /// What in `history` drove reward `reward`'s score most: (event kind, item id,
@@ -614,12 +732,7 @@ pub fn evaluate_rewards(
     for &user in truth.keys() {
         let h = &grouped.history(user);
         let list: Vec<i64> = match baseline {
-            None => model
-                .recommend(h, k)
-                .items
-                .into_iter()
-                .map(|(r, _)| r)
-                .collect(),
+            None => model.recommend(h, k).ids().collect(),
             Some(b) => model.baseline(h, k, b),
         };
         let ids: Vec<u32> = list
@@ -689,13 +802,10 @@ mod tests {
             views: vec![],
             issues: vec![(10, 3 * DAY)],
         };
-        let r = m.recommend(&h, 2);
+        let r = m.recommend(&h, 1);
         assert_eq!(r.basis, RewardBasis::Model);
-        assert_eq!(r.items[0].0, 11, "{r:?}");
-        assert!(
-            r.items.iter().all(|(id, _)| *id != 10),
-            "issued once: not again"
-        );
+        assert_eq!(r.items[0].reward, 11, "{r:?}");
+        assert!(r.ids().all(|id| id != 10), "issued once: not again");
         let again = RewardModel::fit(
             &by_user(&events()),
             MAPPING,
@@ -705,7 +815,7 @@ mod tests {
             },
         )
         .unwrap();
-        assert!(again.recommend(&h, 4).items.iter().any(|(id, _)| *id == 10));
+        assert!(again.recommend(&h, 4).ids().any(|id| id == 10));
         // Explain: the issue of 10 drove 11.
         let why = m.explain(&h, 11, 3);
         assert_eq!((why[0].0, why[0].1), (EventKind::Reward, 10));
@@ -720,11 +830,70 @@ mod tests {
         };
         let r = m.recommend(&viewer, 4);
         assert_eq!(r.basis, RewardBasis::ViewedCampaigns);
-        let first: HashSet<i64> = r.items[..2].iter().map(|(id, _)| *id).collect();
+        let first: HashSet<i64> = r.ids().take(2).collect();
         assert_eq!(first, [20, 21].into());
         let r = m.recommend(&History::default(), 4);
         assert_eq!(r.basis, RewardBasis::Popular);
         assert_eq!(r.items.len(), 4);
+    }
+
+    /// The model answers only where it has a signal: a user whose history it links to no
+    /// other reward gets the fallback, labelled, never zero scores dressed as the model's.
+    #[test]
+    fn no_signal_is_no_model_answer() {
+        let m = RewardModel::fit(&by_user(&events()), MAPPING, RewardParams::default()).unwrap();
+        // Reward 10 goes with 11 only: one model item, then the most issued.
+        let h = History {
+            views: vec![],
+            issues: vec![(10, 3 * DAY)],
+        };
+        let r = m.recommend(&h, 3);
+        assert_eq!(r.basis, RewardBasis::ModelThenFallback, "{r:?}");
+        assert_eq!(r.items[0].reward, 11);
+        assert_eq!(r.items[0].source, RewardSource::Model);
+        assert!(r.items[0].score > 0.0);
+        assert!(
+            r.items[1..]
+                .iter()
+                .all(|p| p.source == RewardSource::Popular)
+        );
+        assert_eq!(r.items.len(), 3);
+        assert!(r.ids().all(|id| id != 10));
+        // Many issues of a reward in no campaign: nothing from the model at all.
+        let h = History {
+            views: vec![],
+            issues: vec![(30, 3 * DAY); 1107],
+        };
+        let r = m.recommend(&h, 4);
+        assert_eq!(r.basis, RewardBasis::Popular, "{r:?}");
+        assert_eq!(r.items.len(), 4);
+        assert!(r.items.iter().all(|p| p.source == RewardSource::Popular));
+        // A view is a signal of its own: the viewed campaign's rewards come from the model.
+        let h = History {
+            views: vec![(2, 3 * DAY)],
+            issues: vec![(30, 3 * DAY); 1107],
+        };
+        let r = m.recommend(&h, 4);
+        assert_eq!(r.basis, RewardBasis::ModelThenFallback, "{r:?}");
+        let first: HashSet<i64> = r.ids().take(2).collect();
+        assert_eq!(first, [20, 21].into());
+        assert!(
+            r.items[..2]
+                .iter()
+                .all(|p| p.source == RewardSource::Model && p.score > 0.0)
+        );
+    }
+
+    #[test]
+    fn the_basis_and_sources_are_spelled_in_snake_case() {
+        assert_eq!(
+            serde_json::to_string(&RewardBasis::ModelThenFallback).unwrap(),
+            "\"model_then_fallback\""
+        );
+        assert_eq!(
+            serde_json::to_string(&RewardSource::ViewedCampaigns).unwrap(),
+            "\"viewed_campaigns\""
+        );
     }
 
     #[test]

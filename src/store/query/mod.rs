@@ -44,11 +44,14 @@ pub struct Checked {
 impl Checked {
     /// Whether running it needs the user's confirmation: it may change data (any kind but
     /// the reading ones) and it names a table perx owns, or its effect cannot be told from
-    /// its kind (`ATTACH`, `EXECUTE`, …).
+    /// its kind (`ATTACH`, `VACUUM`, …). `BEGIN`/`COMMIT`/`ROLLBACK` change nothing by
+    /// themselves (each statement inside is checked), and `EXECUTE` runs a statement its
+    /// `PREPARE` was checked for on the same connection.
     pub fn needs_confirmation(&self) -> bool {
         match self.kind {
             k if k.reads_only() => false,
-            StatementKind::Other(_) | StatementKind::Transaction => true,
+            StatementKind::Transaction | StatementKind::Execute => false,
+            StatementKind::Other(_) => true,
             _ => !self.touches.is_empty(),
         }
     }
@@ -151,39 +154,47 @@ fn tables_changed(kind: StatementKind, sql: &str) -> Vec<String> {
 }
 
 impl Store {
-    /// What the single statement `sql` is. Errors when it holds no statement or several.
-    pub fn check_statement(&self, sql: &str) -> Result<Checked, QueryError> {
-        let kinds = self.raw.statement_kinds(sql).map_err(QueryError::sql)?;
-        let [kind] = kinds.as_slice() else {
+    /// `sql`, one statement, prepared on this store's connection (so it binds against that
+    /// connection's temporary tables, settings and prepared statements), with what DuckDB
+    /// says it is. Nothing runs. Errors when it holds no statement or several.
+    fn prepare_checked(&self, sql: &str) -> Result<(duckdb::Statement<'_>, Checked), QueryError> {
+        // Counting is parsing alone, which no connection's state changes.
+        let n = self.raw.statement_count(sql).map_err(QueryError::sql)?;
+        if n != 1 {
             return Err(QueryError::Statements(format!(
-                "expected one statement, found {}; run them one at a time",
-                kinds.len()
+                "expected one statement, found {n}; run them one at a time"
             )));
-        };
-        let touches = tables_changed(*kind, sql)
+        }
+        let stmt = self.conn().prepare(sql).map_err(QueryError::sql)?;
+        let kind = StatementKind::from_ffi(stmt.statement_type());
+        let touches = tables_changed(kind, sql)
             .into_iter()
             .filter(|t| perx_owned(t))
             .collect();
-        Ok(Checked {
-            kind: *kind,
-            touches,
-        })
+        Ok((stmt, Checked { kind, touches }))
+    }
+
+    /// What the single statement `sql` is, as this store's connection binds it. Errors when
+    /// it holds no statement or several.
+    pub fn check_statement(&self, sql: &str) -> Result<Checked, QueryError> {
+        Ok(self.prepare_checked(sql)?.1)
     }
 
     /// Runs one statement and streams its rows into `sink`. A statement that needs
-    /// confirmation runs only with `confirmed`.
+    /// confirmation runs only with `confirmed`. It is prepared once, on this store's
+    /// connection, for both the check and the run.
     pub fn run_statement(
         &self,
         sql: &str,
         confirmed: bool,
         sink: &mut dyn RowSink,
     ) -> Result<RunSummary, QueryError> {
-        let checked = self.check_statement(sql)?;
+        let (mut stmt, checked) = self.prepare_checked(sql)?;
         if checked.needs_confirmation() && !confirmed {
             return Err(QueryError::Refused(checked));
         }
         let started = Instant::now();
-        let rows = self.stream_rows(sql, sink)?;
+        let rows = stream_statement(&mut stmt, sink)?;
         Ok(RunSummary {
             kind: checked.kind,
             rows,
@@ -195,26 +206,78 @@ impl Store {
     /// returns how many.
     pub(super) fn stream_rows(&self, sql: &str, sink: &mut dyn RowSink) -> Result<u64, QueryError> {
         let mut stmt = self.conn().prepare(sql).map_err(QueryError::sql)?;
-        // Streamed: DuckDB hands over one chunk at a time, so memory stays flat however
-        // many rows the result has.
-        let stream = stmt.stream_arrow([]).map_err(QueryError::sql)?;
-        let schema = stream.get_schema();
-        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-        sink.begin(&names)?;
-        let mut n = 0u64;
-        let mut cells = Vec::with_capacity(names.len());
-        for batch in stream {
-            let batch = batch.map_err(QueryError::sql)?;
-            for i in 0..batch.num_rows() {
-                cells.clear();
-                cells.extend(batch.columns().iter().map(|c| arrow_cell(c.as_ref(), i)));
-                sink.row(&cells)?;
-                n += 1;
-            }
-        }
-        sink.end()?;
-        Ok(n)
+        stream_statement(&mut stmt, sink)
     }
+
+    /// Whether `text` is exactly one statement, of the kind `kind`, as this connection binds
+    /// it (a filter put into a statement must stay one expression, not add statements).
+    pub(super) fn is_one(&self, text: &str, kind: StatementKind) -> bool {
+        self.raw.statement_count(text) == Ok(1)
+            && self
+                .conn()
+                .prepare(text)
+                .is_ok_and(|s| StatementKind::from_ffi(s.statement_type()) == kind)
+    }
+}
+
+/// The SQL console's session: one connection that every statement of the console is checked
+/// and run on, so its temporary tables, `SET`/`USE`, prepared statements and open
+/// transaction last from one statement to the next, as in DuckDB's own shell. Cloning
+/// shares the session; one statement runs at a time.
+#[derive(Debug, Clone)]
+pub struct ConsoleSession {
+    store: std::sync::Arc<std::sync::Mutex<Store>>,
+    interrupt: super::Interrupt,
+}
+
+impl ConsoleSession {
+    /// A new session: a connection of its own to `store`'s database.
+    pub fn new(store: &Store) -> Result<ConsoleSession, StoreError> {
+        let own = store.try_clone()?;
+        let interrupt = own.interrupt_handle();
+        Ok(ConsoleSession {
+            store: std::sync::Arc::new(std::sync::Mutex::new(own)),
+            interrupt,
+        })
+    }
+
+    /// Runs `f` on the session's connection (waiting for a statement still running).
+    pub fn with<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
+        // A panic in an earlier statement leaves the connection usable.
+        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut store)
+    }
+
+    /// Interrupts the statement the session is running, if any.
+    pub fn interrupt_handle(&self) -> super::Interrupt {
+        self.interrupt.clone()
+    }
+}
+
+/// Runs a prepared statement and streams its rows into `sink`; returns how many.
+fn stream_statement(
+    stmt: &mut duckdb::Statement<'_>,
+    sink: &mut dyn RowSink,
+) -> Result<u64, QueryError> {
+    // Streamed: DuckDB hands over one chunk at a time, so memory stays flat however many
+    // rows the result has.
+    let stream = stmt.stream_arrow([]).map_err(QueryError::sql)?;
+    let schema = stream.get_schema();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    sink.begin(&names)?;
+    let mut n = 0u64;
+    let mut cells = Vec::with_capacity(names.len());
+    for batch in stream {
+        let batch = batch.map_err(QueryError::sql)?;
+        for i in 0..batch.num_rows() {
+            cells.clear();
+            cells.extend(batch.columns().iter().map(|c| arrow_cell(c.as_ref(), i)));
+            sink.row(&cells)?;
+            n += 1;
+        }
+    }
+    sink.end()?;
+    Ok(n)
 }
 
 /// Collects at most [`MAX_HELD_ROWS`] rows (the rest are counted, not kept).

@@ -8,8 +8,19 @@ use duckdb::types::Value;
 
 use super::values::{arrow_cell, cell_of, quote_ident, quote_literal};
 use super::{Capped, QueryError, RunSummary, StatementKind};
+use crate::core::sql::fill_template;
 use crate::report::{Cell, RowSink};
 use crate::store::{SqlContext, Store, StoreError};
+
+/// An SQL file's text without its leading comment lines (for a fragment put inside a
+/// statement on one line).
+fn sql_body(text: &str) -> &str {
+    let mut rest = text;
+    while rest.starts_with("--") {
+        rest = rest.split_once('\n').map_or("", |(_, r)| r);
+    }
+    rest.trim()
+}
 
 /// The console's result as the grid reads it.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,7 +105,16 @@ impl Store {
             Err(QueryError::Refused(_)) => return outcome,
             Err(e) => (None, Some(e.to_string())),
         };
-        self.record_history(sql, started.elapsed().as_secs_f64() * 1e3, rows, error)?;
+        if let Ok((_, s)) = &outcome
+            && s.kind == StatementKind::Transaction
+            && let Some(open) = crate::core::sql::transaction_opens(sql)
+        {
+            self.in_transaction.set(open);
+        }
+        // On a connection of its own: the history is written at once, outside a
+        // transaction the user may have open (and may roll back) on this one.
+        let history = self.try_clone()?;
+        history.record_history(sql, started.elapsed().as_secs_f64() * 1e3, rows, error)?;
         outcome
     }
 
@@ -123,8 +143,13 @@ impl Store {
             return Err(QueryError::Refused(checked));
         }
         self.attach_scratch()?;
-        if checked.kind == StatementKind::Select {
-            let create = include_str!("../../../sql/query/result_create.sql").replace("{sql}", sql);
+        // Inside BEGIN … COMMIT the result stays in memory: a transaction writes to one
+        // database only, and the user's belongs to theirs, not to the scratch space.
+        if checked.kind == StatementKind::Select && !self.in_transaction.get() {
+            let create = fill_template(
+                include_str!("../../../sql/query/result_create.sql"),
+                &[("sql", sql)],
+            );
             // Not every query can be a subquery (e.g. `PIVOT` forms): DuckDB says so at
             // parsing or binding, and then it runs as written below.
             let bound = match self.conn().execute_batch(&create) {
@@ -227,7 +252,7 @@ impl Store {
 
     /// Fills the result table by DuckDB alone (emptied first when rows were appended).
     fn fill_result(&self, sql: &str, empty_first: bool) -> Result<u64, QueryError> {
-        let with_sql = |text: &str| text.replace("{sql}", sql);
+        let with_sql = |text: &str| fill_template(text, &[("sql", sql)]);
         if empty_first {
             self.conn()
                 .execute_batch(&with_sql(include_str!(
@@ -276,9 +301,10 @@ impl Store {
             None => "rowid".to_owned(),
         };
         let make = |filter: &str| {
-            include_str!("../../../sql/query/view_create.sql")
-                .replace("{where}", filter)
-                .replace("{order}", &order)
+            fill_template(
+                include_str!("../../../sql/query/view_create.sql"),
+                &[("where", filter), ("order", &order)],
+            )
         };
         match &view.filter {
             None => self
@@ -288,19 +314,20 @@ impl Store {
             Some(f) => {
                 let as_predicate = make(&format!("(\n{f}\n)"));
                 // The predicate must be one expression, not a way to add statements.
-                let one = self
-                    .raw
-                    .statement_kinds(&as_predicate)
-                    .is_ok_and(|k| k == [StatementKind::Create]);
+                let one = self.is_one(&as_predicate, StatementKind::Create);
                 if !(one && self.conn().execute_batch(&as_predicate).is_ok()) {
                     let texts: Vec<String> = columns
                         .iter()
-                        .map(|(c, _)| format!("coalesce(CAST({} AS VARCHAR), '')", quote_ident(c)))
+                        .map(|(c, _)| {
+                            fill_template(
+                                include_str!("../../../sql/query/text_search_column.sql").trim(),
+                                &[("column", &quote_ident(c))],
+                            )
+                        })
                         .collect();
-                    let search = format!(
-                        "concat_ws(' ', {}) ILIKE '%' || {} || '%'",
-                        texts.join(", "),
-                        quote_literal(f)
+                    let search = fill_template(
+                        sql_body(include_str!("../../../sql/query/text_search.sql")),
+                        &[("texts", &texts.join(", ")), ("needle", &quote_literal(f))],
                     );
                     self.conn()
                         .execute_batch(&make(&search))
@@ -383,7 +410,7 @@ impl Store {
         sink: &mut dyn RowSink,
     ) -> Result<u64, QueryError> {
         let sql = if Self::plain(view) {
-            "SELECT * FROM perx_scratch.result ORDER BY rowid"
+            include_str!("../../../sql/query/result_rows.sql")
         } else {
             include_str!("../../../sql/query/view_rows.sql")
         };
@@ -408,10 +435,8 @@ impl Store {
         } else {
             Self::view_rows(view)
         };
-        let fill = |text: &str| {
-            text.replace("{table}", &rows)
-                .replace("{column}", &quote_ident(name))
-        };
+        let column = quote_ident(name);
+        let fill = |text: &str| fill_template(text, &[("table", &rows), ("column", &column)]);
         let mut stmt = self
             .conn()
             .prepare(&fill(include_str!("../../../sql/query/frequency.sql")))
@@ -461,10 +486,11 @@ mod tests {
             .unwrap();
         assert_eq!(n, 1);
         assert_eq!(
-            store
-                .raw
-                .statement_kinds("select * from perx_scratch.result"),
-            Ok(vec![StatementKind::Select])
+            other
+                .check_statement("select * from perx_scratch.result")
+                .unwrap()
+                .kind,
+            StatementKind::Select
         );
     }
 }

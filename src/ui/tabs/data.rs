@@ -14,9 +14,10 @@ use crate::core::Reject;
 use crate::report::{Cell, Collected};
 use crate::store::{ManifestEntry, Store};
 use crate::ui::UiError;
-use crate::ui::jobs::{Done, Work};
+use crate::ui::jobs::Work;
 use crate::ui::keymap::{self, Binding, MOVE_KEYS, Move, ch};
 use crate::ui::strings::data as s;
+use crate::ui::tabs::Done;
 
 /// What the Data tab's keys do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,7 +20,46 @@ use crate::report::output::CsvSink;
 use crate::store::Store;
 use crate::store::provenance::Provenance;
 use crate::ui::UiError;
-use crate::ui::jobs::{Done, Work};
+use crate::ui::jobs::Work;
+
+/// A recommender ready to answer, with the titles of the movies.
+pub type LoadedRecommender = (
+    crate::core::recommend::Recommender,
+    std::collections::HashMap<u32, crate::store::recommend::MovieInfo>,
+);
+
+/// What a finished job hands back to the tab that started it (the jobs carry it without
+/// knowing what it is: `jobs::Running<TabId, Done>`).
+pub enum Done {
+    /// The session browser's cache is ready.
+    Sessions(Result<(), UiError>),
+    /// The session cache is stored in the order asked for.
+    SessionsSorted(Result<(), UiError>),
+    /// The recommender and the movie titles.
+    Recommender(Result<Box<LoadedRecommender>, UiError>),
+    /// The data were reloaded from their sources; the text says what was loaded.
+    Reloaded(Result<String, UiError>),
+    /// An export was written.
+    Exported(Result<Exported, UiError>),
+    /// The Query tab's statement, view or frequency table is ready.
+    Query(Box<crate::ui::tabs::query::QueryDone>),
+    /// The reward recommender, fitted on the log.
+    Rewards(Result<Box<crate::ui::tabs::recommend::LoadedRewards>, UiError>),
+}
+
+impl std::fmt::Debug for Done {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Done::Sessions(_) => "Done::Sessions",
+            Done::SessionsSorted(_) => "Done::SessionsSorted",
+            Done::Recommender(_) => "Done::Recommender",
+            Done::Reloaded(_) => "Done::Reloaded",
+            Done::Exported(_) => "Done::Exported",
+            Done::Query(_) => "Done::Query",
+            Done::Rewards(_) => "Done::Rewards",
+        })
+    }
+}
 
 /// The tabs, in the order they are shown and numbered. Adding a tab is adding it here
 /// (and its component to [`crate::ui::App`], whose matches on `TabId` say where).
@@ -151,7 +190,7 @@ pub enum Outcome {
     /// Show an error.
     Error(UiError),
     /// Run this in the background; the result comes back to the tab's `on_done`.
-    Spawn(Work),
+    Spawn(Work<Done>),
     /// Open this MovieLens user in the Recommend tab.
     OpenUser(u32),
     /// Open this log user's reward recommendations in the Recommend tab.
@@ -173,7 +212,7 @@ pub enum Exporting {
     /// Written.
     Now(Result<Exported, UiError>),
     /// To be written by this job.
-    Later(Work),
+    Later(Work<Done>),
 }
 
 /// What a key did to a text field being typed in.

@@ -16,16 +16,17 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState, Wrap};
 use std::path::Path;
 
 use super::{Exporting, Outcome, Tab, export_csv, select_clicked};
-use crate::core::recommend::{Basis, Params, Recommendation, Recommender};
-use crate::core::rewards::{RewardBasis, RewardModel, RewardParams, RewardRecommendation};
+use crate::core::recommend::{Basis, Recommendation, Recommender};
+use crate::core::rewards::{RewardModel, RewardParams, RewardRecommendation};
 use crate::recommender;
 use crate::report::{Cell, Collected};
 use crate::store::Store;
 use crate::store::recommend::MovieInfo;
 use crate::ui::UiError;
-use crate::ui::jobs::{Done, Work};
+use crate::ui::jobs::Work;
 use crate::ui::keymap::{self, Binding, MOVE_KEYS, Move, ch, ctrl, key};
 use crate::ui::strings::recommend as s;
+use crate::ui::tabs::Done;
 
 /// How many movies are shown.
 const TOP: usize = 10;
@@ -184,7 +185,7 @@ impl RecommendTab {
     pub fn shown_rewards(&self) -> Vec<i64> {
         self.rewards_shown
             .as_ref()
-            .map(|s| s.list.items.iter().map(|(r, _)| *r).collect())
+            .map(|s| s.list.ids().collect())
             .unwrap_or_default()
     }
 
@@ -227,28 +228,15 @@ impl RecommendTab {
         let known = history.is_some();
         let history = history.unwrap_or_default();
         let list = loaded.model.recommend(&history, TOP);
-        self.message = match list.basis {
-            RewardBasis::Model => None,
-            RewardBasis::ViewedCampaigns => Some(s::REWARDS_COLD.to_owned()),
-            RewardBasis::Popular if known => Some(s::REWARDS_COLD.to_owned()),
-            RewardBasis::Popular => Some(s::rewards_unknown_user(user)),
+        self.message = if known {
+            crate::answers::reward_notice(list.basis).map(str::to_owned)
+        } else {
+            Some(s::rewards_unknown_user(user))
         };
         let because = list
             .items
             .iter()
-            .map(|(r, _)| {
-                loaded
-                    .model
-                    .explain(&history, *r, 2)
-                    .into_iter()
-                    .filter(|(_, _, c)| *c > 0.0)
-                    .map(|(kind, item, _)| match kind {
-                        crate::core::logline::EventKind::Reward => format!("issued {item}"),
-                        crate::core::logline::EventKind::View => format!("viewed campaign {item}"),
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            })
+            .map(|pick| crate::answers::reward_because(&loaded.model, &history, pick).join("; "))
             .collect();
         self.table.select((!list.items.is_empty()).then_some(0));
         self.rewards_shown = Some(RewardsShown {
@@ -288,8 +276,9 @@ impl RecommendTab {
             self.pending = Some(user);
             return Outcome::Spawn(Work::new(s::LOADING, |store, _| {
                 let load = || -> Result<_, UiError> {
-                    let (model, _) = recommender::open_or_train(store, None, Params::default())
-                        .map_err(UiError::from)?;
+                    let (model, _) =
+                        recommender::open_or_train(store, None, recommender::Wanted::ANY)
+                            .map_err(UiError::from)?;
                     let movies = store.ml_movies().map_err(UiError::from)?;
                     Ok(Box::new((Recommender::new(model), movies)))
                 };
@@ -316,20 +305,14 @@ impl RecommendTab {
         let Some(rec) = &self.recommender else {
             return Outcome::Done;
         };
-        let list = rec
-            .recommend(user, TOP)
-            .unwrap_or_else(|_| rec.recommend_for(&[], TOP));
+        let list = crate::answers::movie_list(rec, user, TOP);
         if list.basis == Basis::Popularity {
             self.message = Some(s::fallback(list.ratings));
         }
         let because = list
             .items
             .iter()
-            .map(|i| {
-                rec.explain(user, i.movie, 2)
-                    .map(|v| v.iter().map(|s| s.movie).collect())
-                    .unwrap_or_default()
-            })
+            .map(|i| crate::answers::movie_because(rec, user, &list, true, i.movie))
             .collect();
         let rated = match store.ml_user_ratings(user) {
             Ok(r) => r.into_iter().take(TOP).collect(),
@@ -384,12 +367,17 @@ impl RecommendTab {
         let Some(shown) = &self.rewards_shown else {
             return;
         };
-        let mut header = vec!["#", "reward", "score"];
+        let mut header = vec!["#", "reward", "score", "from"];
         if self.explain {
             header.push("because");
         }
-        let rows = shown.list.items.iter().enumerate().map(|(i, (r, score))| {
-            let mut cells = vec![(i + 1).to_string(), r.to_string(), format!("{score:.4}")];
+        let rows = shown.list.items.iter().enumerate().map(|(i, pick)| {
+            let mut cells = vec![
+                (i + 1).to_string(),
+                pick.reward.to_string(),
+                format!("{:.4}", pick.score),
+                s::reward_source(pick.source).to_owned(),
+            ];
             if self.explain {
                 cells.push(shown.because[i].clone());
             }
@@ -399,6 +387,7 @@ impl RecommendTab {
             Constraint::Length(3),
             Constraint::Length(10),
             Constraint::Length(10),
+            Constraint::Length(16),
         ];
         if self.explain {
             widths.push(Constraint::Fill(1));
@@ -540,12 +529,13 @@ impl Tab for RecommendTab {
         if self.catalog == Catalog::Rewards {
             let shown = self.rewards_shown.as_ref()?;
             let i = self.table.selected()?;
-            let (reward, score) = shown.list.items.get(i)?;
+            let pick = shown.list.items.get(i)?;
             return Some(vec![
                 shown.user.clone(),
                 (i + 1).to_string(),
-                reward.to_string(),
-                format!("{score:.4}"),
+                pick.reward.to_string(),
+                format!("{:.4}", pick.score),
+                s::reward_source(pick.source).to_owned(),
             ]);
         }
         let shown = self.shown.as_ref()?;
@@ -685,7 +675,7 @@ impl Tab for RecommendTab {
         if self.catalog == Catalog::Rewards {
             let shown = self.rewards_shown.as_ref()?;
             let rows = Collected {
-                columns: ["user_id", "rank", "reward_id", "score", "because"]
+                columns: ["user_id", "rank", "reward_id", "score", "source", "because"]
                     .map(str::to_owned)
                     .to_vec(),
                 rows: shown
@@ -693,12 +683,13 @@ impl Tab for RecommendTab {
                     .items
                     .iter()
                     .enumerate()
-                    .map(|(i, (r, score))| {
+                    .map(|(i, pick)| {
                         vec![
                             Cell::Text(shown.user.clone()),
                             Cell::Int(i as i64 + 1),
-                            Cell::Int(*r),
-                            Cell::Float(*score),
+                            Cell::Int(pick.reward),
+                            Cell::Float(pick.score),
+                            Cell::Text(s::reward_source(pick.source).to_owned()),
                             Cell::Text(shown.because[i].clone()),
                         ]
                     })

@@ -7,8 +7,9 @@ use super::QueryTab;
 use crate::store::Store;
 use crate::store::query::{Held, ResultView};
 use crate::ui::UiError;
-use crate::ui::jobs::{Done, Work};
+use crate::ui::jobs::Work;
 use crate::ui::strings::query as s;
+use crate::ui::tabs::Done;
 use crate::ui::tabs::Exporting;
 
 impl QueryTab {

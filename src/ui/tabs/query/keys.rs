@@ -10,9 +10,10 @@ use crate::report::output::cell_text;
 use crate::store::Store;
 use crate::store::query::{Held, ResultView};
 use crate::ui::UiError;
-use crate::ui::jobs::{Done, Work};
+use crate::ui::jobs::Work;
 use crate::ui::keymap::{self, Binding, MOVE_KEYS, Move, ch, ctrl, key};
 use crate::ui::strings::query as s;
+use crate::ui::tabs::Done;
 use crate::ui::tabs::{Edit, Outcome, edit};
 
 /// What the grid's keys do.
@@ -264,7 +265,10 @@ impl QueryTab {
             match c {
                 EditorCommand::Run => {
                     return match self.statement() {
-                        Some(sql_text) => self.run(sql_text, false),
+                        Some((at, sql_text)) => {
+                            self.ran_from = Some(at);
+                            self.run(sql_text, false)
+                        }
                         None => {
                             self.message = Some(s::NOTHING_TO_RUN.to_owned());
                             Outcome::Done

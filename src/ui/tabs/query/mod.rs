@@ -23,12 +23,14 @@ use crate::report::Cell;
 use crate::report::output::cell_text;
 use crate::store::Store;
 use crate::store::query::{
-    CatalogTable, Checked, Frequency, Held, Preview, QueryError, ResultView, RunSummary,
+    CatalogTable, Checked, ConsoleSession, Frequency, Held, Preview, QueryError, ResultView,
+    RunSummary,
 };
 use crate::ui::UiError;
-use crate::ui::jobs::{Done, Work};
+use crate::ui::jobs::Work;
 use crate::ui::keymap;
 use crate::ui::strings::query as s;
+use crate::ui::tabs::Done;
 use keys::{EDITOR_KEYMAP, GRID_KEYMAP};
 
 /// Rows read from DuckDB per page of the grid.
@@ -122,6 +124,12 @@ pub struct QueryTab {
     history: Vec<String>,
     /// Where ↑/↓ are in the history (0 = the newest).
     recalled: Option<usize>,
+    /// Where in the editor's text the statement run last starts (its error's line is
+    /// counted from there, not from the first identical text).
+    ran_from: Option<usize>,
+    /// The console's session: every statement of the tab runs on this one connection, so
+    /// a temporary table, a `SET` or a `BEGIN` holds for the next statement.
+    session: Option<ConsoleSession>,
     running: bool,
     /// The first rows of the statement running, handed over by the job before it has
     /// stored the rest.
@@ -173,6 +181,8 @@ impl QueryTab {
             completing: None,
             history: Vec::new(),
             recalled: None,
+            ran_from: None,
+            session: None,
             running: false,
             preview: Default::default(),
             loaded: false,
@@ -252,6 +262,10 @@ impl QueryTab {
 
     fn load(&mut self, store: &Store) {
         self.loaded = true;
+        match ConsoleSession::new(store) {
+            Ok(s) => self.session = Some(s),
+            Err(e) => self.error = Some(crate::error_chain(&e)),
+        }
         self.reload_catalog(store);
         self.history = store.query_history(HISTORY).unwrap_or_default();
     }
@@ -269,18 +283,24 @@ impl QueryTab {
         self.names = names;
     }
 
-    /// The statement to run: the selection, else the one under the cursor.
-    fn statement(&self) -> Option<String> {
+    /// The statement to run and where it starts in the editor's text: the selection, else
+    /// the one under the cursor.
+    pub(super) fn statement(&self) -> Option<(usize, String)> {
         let text = self.text();
-        if let Some(((r1, c1), (r2, c2))) = self.editor.selection_range() {
-            let (a, b) = (sql::offset_of(&text, r1, c1), sql::offset_of(&text, r2, c2));
-            let picked = text.get(a.min(b)..a.max(b))?.trim();
-            return (!picked.is_empty()).then(|| picked.to_owned());
-        }
-        let (row, col) = self.editor.cursor();
-        let at = sql::offset_of(&text, row, col);
-        let (a, b) = sql::statement_at(&text, at)?;
-        Some(text[a..b].trim().to_owned())
+        let (a, b) = match self.editor.selection_range() {
+            Some(((r1, c1), (r2, c2))) => {
+                let (a, b) = (sql::offset_of(&text, r1, c1), sql::offset_of(&text, r2, c2));
+                (a.min(b), a.max(b))
+            }
+            None => {
+                let (row, col) = self.editor.cursor();
+                sql::statement_at(&text, sql::offset_of(&text, row, col))?
+            }
+        };
+        let span = text.get(a..b)?;
+        let picked = span.trim();
+        let start = a + (span.len() - span.trim_start().len());
+        (!picked.is_empty()).then(|| (start, picked.to_owned()))
     }
 
     fn run(&mut self, sql_text: String, confirmed: bool) -> Outcome {
@@ -294,7 +314,7 @@ impl QueryTab {
         if let Ok(mut p) = preview.lock() {
             *p = None;
         }
-        Outcome::Spawn(Work::new(s::RUNNING, move |store, _| {
+        let work = Work::new(s::RUNNING, move |store, _| {
             let mut show = |p: Preview| {
                 if let Ok(mut slot) = preview.lock() {
                     *slot = Some(p);
@@ -305,7 +325,11 @@ impl QueryTab {
                 sql: sql_text,
                 result,
             }))
-        }))
+        });
+        Outcome::Spawn(match &self.session {
+            Some(session) => work.on(session.clone()),
+            None => work,
+        })
     }
 
     /// Reads the page holding `row` of the view when it is not the one held.
@@ -532,11 +556,15 @@ impl Tab for QueryTab {
 }
 
 impl QueryTab {
-    /// Moves the editor's cursor to line `line` (1-based) of the statement `sql_text`,
-    /// found in the editor's text.
+    /// Moves the editor's cursor to line `line` (1-based) of the statement `sql_text`: the
+    /// one that ran (where it started, if the text there is still that statement), else
+    /// its first copy in the editor's text.
     fn move_to_statement_line(&mut self, sql_text: &str, line: usize, column: usize) {
         let text = self.text();
-        let Some(start) = text.find(sql_text) else {
+        let ran = self
+            .ran_from
+            .filter(|&a| text.get(a..).is_some_and(|t| t.starts_with(sql_text)));
+        let Some(start) = ran.or_else(|| text.find(sql_text)) else {
             return;
         };
         let (first, first_col) = sql::line_col(&text, start);

@@ -26,9 +26,10 @@ use crate::report::output::id_list;
 use crate::store::Store;
 use crate::store::session_browse::{BrowsedSession, SessionEvent, SessionFilter, SessionSort};
 use crate::ui::UiError;
-use crate::ui::jobs::{Done, Work};
+use crate::ui::jobs::Work;
 use crate::ui::keymap::{self, Binding, MOVE_KEYS, Move, ch, key};
 use crate::ui::strings::sessions as s;
+use crate::ui::tabs::Done;
 
 /// Sessions fetched per query.
 const PAGE: u64 = 200;
