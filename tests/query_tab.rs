@@ -245,47 +245,42 @@ fn errors_point_into_the_statement_that_ran_and_filters_are_taken_as_written() {
     );
 }
 
+/// Runs `sql`, asserting it ran without error.
+fn ran(app: &mut App, sql: &str) {
+    run(app, sql);
+    assert!(
+        app.query_tab().error().is_none(),
+        "{sql}: {:?}",
+        app.query_tab().error()
+    );
+}
+
+/// Runs `sql` and returns the first cell of its result.
+fn first_cell(app: &mut App, sql: &str) -> String {
+    ran(app, sql);
+    cell_text(&app.query_tab().page().unwrap()[0][0])
+}
+
 /// The tab is one session for its life: a temporary table, a setting and a transaction
 /// made by one statement are there for the next.
 #[test]
 fn the_query_tab_keeps_its_session() {
     let (mut app, _tmp) = query_app();
-    run(&mut app, "create temp table tt as select 42 as x");
-    assert!(
-        app.query_tab().error().is_none(),
-        "{:?}",
-        app.query_tab().error()
-    );
-    run(&mut app, "select x from tt");
-    assert!(
-        app.query_tab().error().is_none(),
-        "{:?}",
-        app.query_tab().error()
-    );
+    ran(&mut app, "create temp table tt as select 42 as x");
+    assert_eq!(first_cell(&mut app, "select x from tt"), "42");
     assert_eq!(app.query_tab().result_rows(), Some(1));
-    assert_eq!(cell_text(&app.query_tab().page().unwrap()[0][0]), "42");
-    run(&mut app, "set threads = 1");
-    run(&mut app, "select current_setting('threads') as n");
-    assert_eq!(cell_text(&app.query_tab().page().unwrap()[0][0]), "1");
+    ran(&mut app, "set threads = 1");
+    assert_eq!(
+        first_cell(&mut app, "select current_setting('threads') as n"),
+        "1"
+    );
     // A transaction: its rows are seen inside it, and after COMMIT by everyone.
-    run(&mut app, "begin");
-    run(&mut app, "create table in_tx as select 7 as a");
-    run(&mut app, "select a from in_tx");
-    assert!(
-        app.query_tab().error().is_none(),
-        "{:?}",
-        app.query_tab().error()
-    );
-    assert_eq!(cell_text(&app.query_tab().page().unwrap()[0][0]), "7");
-    run(&mut app, "commit");
-    assert!(
-        app.query_tab().error().is_none(),
-        "{:?}",
-        app.query_tab().error()
-    );
-    run(&mut app, "select a from in_tx");
+    ran(&mut app, "begin");
+    ran(&mut app, "create table in_tx as select 7 as a");
+    assert_eq!(first_cell(&mut app, "select a from in_tx"), "7");
+    ran(&mut app, "commit");
+    assert_eq!(first_cell(&mut app, "select a from in_tx"), "7");
     assert_eq!(app.query_tab().result_rows(), Some(1));
-    assert_eq!(cell_text(&app.query_tab().page().unwrap()[0][0]), "7");
 }
 
 #[test]

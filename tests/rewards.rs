@@ -27,6 +27,26 @@ pub(crate) fn top_reward_user(db: &std::path::Path) -> String {
         .to_owned()
 }
 
+/// `perx recommend --catalog rewards --user USER -k K --explain --format json`, parsed.
+fn explained_rewards(db: &std::path::Path, user: &str, k: usize) -> serde_json::Value {
+    let out = perx(db)
+        .args([
+            "recommend",
+            "--catalog",
+            "rewards",
+            "--user",
+            user,
+            "--explain",
+        ])
+        .args(["-k", &k.to_string(), "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
 #[test]
 fn rewards_are_recommended_to_log_users() {
     let (_dir, db) = loaded_db();
@@ -44,25 +64,7 @@ fn rewards_are_recommended_to_log_users() {
         .skip(1)
         .map(str::to_owned)
         .collect();
-    let out = perx(&db)
-        .args([
-            "recommend",
-            "--catalog",
-            "rewards",
-            "--user",
-            &user,
-            "-k",
-            "5",
-            "--explain",
-            "--format",
-            "json",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let v = explained_rewards(&db, &user, 5);
     let items = v["items"].as_array().unwrap();
     assert_eq!(items.len(), 5);
     // One spelling (snake_case) for the basis and each item's source.
@@ -255,23 +257,7 @@ fn a_user_the_model_has_nothing_on_gets_the_labelled_fallback() {
         .arg(&dir)
         .assert()
         .code(predicate::in_iter([0, 3]));
-    let out = perx(&db)
-        .args([
-            "recommend",
-            "--catalog",
-            "rewards",
-            "--user",
-            "2000020076516",
-            "--explain",
-            "--format",
-            "json",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let v = explained_rewards(&db, "2000020076516", 10);
     let items = v["items"].as_array().unwrap();
     assert_eq!(items.len(), 10, "{v}");
     assert_ne!(v["basis"], "model", "{v}");

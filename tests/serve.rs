@@ -15,6 +15,9 @@ use predicates::prelude::*;
 use crate::cli::perx;
 use crate::util::sample_dir;
 
+/// The token of the servers that tests reload over HTTP.
+const RELOAD_TOKEN: &str = "reload-token-0123456789";
+
 /// A running `perx serve`, stopped (SIGTERM) when dropped.
 struct Server {
     child: Child,
@@ -85,6 +88,26 @@ impl Server {
                 r.status().as_u16(),
                 r.body_mut().read_to_string().unwrap_or_default(),
             ),
+            Err(e) => (0, e.to_string()),
+        }
+    }
+
+    /// A server on `db` with a reload token (written into `dir`), and the token.
+    fn with_reload_token(db: &Path, dir: &Path) -> (Server, Option<&'static str>) {
+        let token_file = dir.join("token");
+        std::fs::write(&token_file, RELOAD_TOKEN).unwrap();
+        let s = Server::start(db, &["--token-file", token_file.to_str().unwrap()]);
+        (s, Some(RELOAD_TOKEN))
+    }
+
+    /// (status, body) of `POST /v1/admin/reload` with the reload token.
+    fn reload(&self) -> (u16, String) {
+        match Self::agent()
+            .post(self.url("/v1/admin/reload"))
+            .header("Authorization", format!("Bearer {RELOAD_TOKEN}"))
+            .send_empty()
+        {
+            Ok(mut r) => (r.status().as_u16(), r.body_mut().read_to_string().unwrap()),
             Err(e) => (0, e.to_string()),
         }
     }
@@ -557,22 +580,10 @@ fn shutdown_finishes_the_requests_in_flight_and_refuses_new_ones() {
 fn reload_serves_a_database_moved_into_place_while_requests_run() {
     let tmp = tempfile::tempdir().unwrap();
     let db = served_db(tmp.path(), "r.duckdb", None);
-    let token_file = tmp.path().join("token");
-    std::fs::write(&token_file, "reload-token-0123456789").unwrap();
-    let s = Server::start(&db, &["--token-file", token_file.to_str().unwrap()]);
-    let token = Some("reload-token-0123456789");
+    let (s, token) = Server::with_reload_token(&db, tmp.path());
     let before = s.get_with("/v1/reports/weekly?tz=UTC", token).1;
     // Nothing new: nothing reloaded.
-    let post = |s: &Server| -> (u16, String) {
-        match Server::agent()
-            .post(s.url("/v1/admin/reload"))
-            .header("Authorization", "Bearer reload-token-0123456789")
-            .send_empty()
-        {
-            Ok(mut r) => (r.status().as_u16(), r.body_mut().read_to_string().unwrap()),
-            Err(e) => (0, e.to_string()),
-        }
-    };
+    let post = |s: &Server| s.reload();
     let (status, body) = post(&s);
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"reloaded\":false"), "{body}");
@@ -673,22 +684,10 @@ fn a_custom_model_is_served_not_retrained() {
 fn a_reload_onto_a_missing_or_foreign_file_keeps_the_served_data() {
     let tmp = tempfile::tempdir().unwrap();
     let db = served_db(tmp.path(), "m.duckdb", None);
-    let token_file = tmp.path().join("token");
-    std::fs::write(&token_file, "reload-token-0123456789").unwrap();
-    let s = Server::start(&db, &["--token-file", token_file.to_str().unwrap()]);
-    let token = Some("reload-token-0123456789");
+    let (s, token) = Server::with_reload_token(&db, tmp.path());
     let before = s.get_with("/v1/reports/weekly?tz=UTC", token);
     assert_eq!(before.0, 200);
-    let post = || -> (u16, String) {
-        match Server::agent()
-            .post(s.url("/v1/admin/reload"))
-            .header("Authorization", "Bearer reload-token-0123456789")
-            .send_empty()
-        {
-            Ok(mut r) => (r.status().as_u16(), r.body_mut().read_to_string().unwrap()),
-            Err(e) => (0, e.to_string()),
-        }
-    };
+    let post = || s.reload();
     let moved = tmp.path().join("moved.duckdb");
     std::fs::rename(&db, &moved).unwrap();
     let (status, body) = post();

@@ -6,6 +6,7 @@ pub mod term;
 pub mod bench;
 #[cfg(feature = "bigquery")]
 mod bigquery;
+mod catalog;
 pub mod load;
 pub mod movielens;
 mod output;
@@ -147,21 +148,21 @@ pub enum Command {
     /// The model is a spectral filter on a truncated SVD of the degree-normalised
     /// user × movie matrix (see `perx eval`). `perx recommend` trains on first use by
     /// itself; this command retrains on purpose or writes the model elsewhere.
-    Train(recommend::TrainArgs),
+    Train(catalog::TrainArgs),
     /// Recommend movies for a MovieLens user id (or for every user with --all).
     ///
     /// Never recommends a movie the user already rated. Users with fewer than 3 ratings
     /// get the most popular movies they have not rated, and a note says so. The model
     /// beside the database (DB.model.bin) is used when it matches the loaded ratings;
     /// otherwise it is trained first (about a second on MovieLens 1M) and saved.
-    Recommend(recommend::RecommendArgs),
+    Recommend(catalog::RecommendArgs),
     /// Evaluate the recommender offline: P/R/NDCG/HR/MRR@K and coverage, against the
     /// most-popular baseline and EASE.
     ///
     /// Each user's ratings are split 80/20 by a seeded hash (n_test = max(1, floor(0.2 n)));
     /// the model is tuned on a validation split carved out of train with another seed,
     /// never on test, then retrained on all of train and scored on test.
-    Eval(recommend::EvalArgs),
+    Eval(catalog::EvalArgs),
     /// Serve the recommendations and reports as a JSON HTTP API (see /openapi.json).
     ///
     /// Listens on 127.0.0.1:8080 unless --addr names another address. Routes: GET
@@ -254,8 +255,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Query(args) => query::query(&cli.global, &args),
         Command::Report(cmd) => report::report(&cli.global, &cmd),
         Command::Train(args) => recommend::train(&cli.global, &args),
-        Command::Recommend(args) => recommend::recommend(&cli.global, &args),
-        Command::Eval(args) => recommend::eval(&cli.global, &args),
+        Command::Recommend(args) => catalog::recommend(&cli.global, &args),
+        Command::Eval(args) => catalog::eval(&cli.global, &args),
         Command::Serve(args) => serve::serve(&cli.global, &args),
         Command::Bench(cmd) => bench::bench(&cli.global, &cmd),
         #[cfg(feature = "bigquery")]

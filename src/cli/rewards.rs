@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use perx::core::eval::Metrics;
 use perx::core::logline::EventKind;
+use perx::core::recommend::tune::{reward_truth_span, tune_rewards};
 use perx::core::rewards::{
     Baseline, History, RewardBasis, RewardModel, RewardParams, RewardSource, by_user,
     evaluate_rewards, time_split,
@@ -21,7 +22,7 @@ use perx::store::Store;
 use perx::term::visible;
 
 use super::Global;
-use super::recommend::{EvalArgs, RecFormat, RecommendArgs};
+use super::catalog::{EvalArgs, RecFormat, RecommendArgs, output, say_trained};
 
 use perx::answers::reward_notice as basis_note;
 
@@ -45,7 +46,7 @@ fn model_and_log(
         }
         SavedRewards::Stale(reason) => {
             let (model, origin, log) = recommender::fit_rewards(store, params, reason)?;
-            super::recommend::say_trained("fitted the reward model", "the platform data", &origin);
+            say_trained("fitted the reward model", "the platform data", &origin);
             Ok((model, Some(log)))
         }
     }
@@ -64,7 +65,7 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     };
     let (model, log) = model_and_log(&store, params, args.all)?;
     let fitted = started.elapsed().as_secs_f64();
-    let (format, mut dest) = super::recommend::output(args, "user_id,rank,reward_id")?;
+    let (format, mut dest) = output(args, "user_id,rank,reward_id")?;
     let mut out = dest.writer(format == RecFormat::Table);
     if args.all {
         let Some((log, grouped)) = log else {
@@ -205,27 +206,6 @@ struct Row {
     metrics: Metrics,
 }
 
-/// The tuning grid: the same budget for every parameter the baselines do not have.
-fn grid() -> Vec<RewardParams> {
-    let mut out = Vec::new();
-    for view_weight in [0.0, 0.25, 1.0] {
-        for half_life_days in [3.0, 14.0, 60.0] {
-            for ridge in [0.1, 1.0, 10.0] {
-                for popularity in [0.0, 0.25, 0.5] {
-                    out.push(RewardParams {
-                        view_weight,
-                        half_life_days,
-                        ridge,
-                        popularity,
-                        ..RewardParams::default()
-                    });
-                }
-            }
-        }
-    }
-    out
-}
-
 pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
     let store = global.open_store()?;
     let k = usize::from(args.k);
@@ -243,11 +223,10 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
         .map(|e| e.ts_micros)
         .min()
         .unwrap_or(newest);
-    let mut span = (args.cutoff_days * 86_400e6) as i64;
+    let (span, shortened) = reward_truth_span(oldest, newest, args.cutoff_days);
     // A log shorter than twice the cut-off (the sample spans hours) would leave nothing
     // to train on: its last fifth is the truth then.
-    if newest - oldest < 2 * span {
-        span = (newest - oldest) / 5;
+    if shortened {
         errln!(
             "the log spans {:.1} hours, less than twice --cutoff-days: its last fifth ({:.1} hours) is the truth",
             (newest - oldest) as f64 / 3.6e9,
@@ -256,25 +235,20 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
     }
     let cutoff = newest - span;
     let (train, truth) = time_split(&log.events, cutoff);
-    // Tuning on a validation split carved out of train the same way, never the test.
-    let (fit_part, validation) = time_split(&train, cutoff - span);
-    let (grouped, fit_grouped) = (by_user(&train), by_user(&fit_part));
+    let grouped = by_user(&train);
     let started = Instant::now();
-    let mut best = (RewardParams::default(), -1.0);
-    if !args.no_tune && !validation.is_empty() {
-        for p in grid() {
-            let m = RewardModel::fit(&fit_grouped, &mapping, p)?;
-            let score = evaluate_rewards(&m, &fit_grouped, &validation, k, None).ndcg;
-            if score > best.1 {
-                best = (p, score);
-            }
-        }
-    }
+    // Tuning on a validation window carved out of train the same way, never the test.
+    let tuning = if args.no_tune {
+        None
+    } else {
+        tune_rewards(&train, &mapping, cutoff, span, k)?
+    };
+    let best = tuning.unwrap_or((RewardParams::default(), -1.0));
     let tuned = best.0;
     let model = RewardModel::fit(&grouped, &mapping, tuned)?;
     let rows = [
         Row {
-            name: if args.no_tune || validation.is_empty() {
+            name: if tuning.is_none() {
                 "perx rewards (default parameters)"
             } else {
                 "perx rewards (tuned)"

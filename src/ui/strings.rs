@@ -143,6 +143,20 @@ pub mod recommend {
     /// While the reward model is fitted.
     pub const FITTING_NOTE: &str = "Fitting the reward recommender on the log (Esc cancels)…";
 
+    /// A note of the answers (lower case, no stop, as the CLI prints it) as a sentence.
+    pub fn sentence(note: &str) -> String {
+        let mut chars = note.chars();
+        let mut out: String = chars
+            .next()
+            .map(|c| c.to_uppercase().collect::<String>())
+            .unwrap_or_default();
+        out.push_str(chars.as_str());
+        if !out.ends_with('.') {
+            out.push('.');
+        }
+        out
+    }
+
     /// Where a recommended reward came from, in the list's "from" column.
     pub fn reward_source(source: crate::core::rewards::RewardSource) -> &'static str {
         use crate::core::rewards::RewardSource;

@@ -1,7 +1,8 @@
 //! `perx eval`'s tuning and baselines: the grid of (p, λ, γ) tuned on a validation split
 //! carved out of train (never test), EASE's (λ, γ) tuned on the same split with the same
-//! number of trials, and the metrics of ranked lists and of the popularity baseline. Pure:
-//! the CLI parses, calls and prints.
+//! number of trials, and the metrics of ranked lists and of the popularity baseline; and
+//! the reward model's grid, its time split and its tuning on a window before the cut-off.
+//! Pure: the CLI parses, calls and prints.
 
 use std::collections::HashSet;
 
@@ -11,6 +12,10 @@ use super::ease::EaseGram;
 use super::{Model, Params, RecommendError, Recommender, evaluate_recommender};
 use crate::core::eval::{
     Interaction, Metrics, Popularity, Split, by_user, evaluate_lists, split_holding_out,
+};
+use crate::core::rewards::{
+    RewardError, RewardEvent, RewardModel, RewardParams, by_user as rewards_by_user,
+    evaluate_rewards, time_split,
 };
 
 /// The validation split holds out a tenth of each user's train ratings (the test split
@@ -186,6 +191,67 @@ pub fn list_metrics(
     evaluate_lists(lists, test, k, train_movies)
 }
 
+/// The reward model's tuning grid (`perx eval --catalog rewards`): view weight (views off
+/// included), half-life, ridge and popularity, 81 trials; the baselines have no parameter.
+pub fn reward_grid() -> Vec<RewardParams> {
+    let mut out = Vec::new();
+    for view_weight in [0.0, 0.25, 1.0] {
+        for half_life_days in [3.0, 14.0, 60.0] {
+            for ridge in [0.1, 1.0, 10.0] {
+                for popularity in [0.0, 0.25, 0.5] {
+                    out.push(RewardParams {
+                        view_weight,
+                        half_life_days,
+                        ridge,
+                        popularity,
+                        ..RewardParams::default()
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The reward evaluation's time split: the span of time at the end of a log running from
+/// `oldest` to `newest` (µs) whose issued rewards are the truth, `cutoff_days` long, or the
+/// last fifth of a log shorter than twice that (then `true`: the caller says so).
+pub fn reward_truth_span(oldest: i64, newest: i64, cutoff_days: f64) -> (i64, bool) {
+    let span = (cutoff_days * 86_400e6) as i64;
+    if newest.saturating_sub(oldest) < span.saturating_mul(2) {
+        (newest.saturating_sub(oldest) / 5, true)
+    } else {
+        (span, false)
+    }
+}
+
+/// The reward model tuned on `train` (everything before `cutoff`): each parameter set of
+/// [`reward_grid`] fitted on the events before `cutoff - span` and scored (NDCG@`k`) on the
+/// rewards issued in the `span` before `cutoff`, never after it. The best parameters and
+/// their score, or `None` when that window holds no issued reward.
+pub fn tune_rewards(
+    train: &[RewardEvent],
+    mapping: &[(i64, i64)],
+    cutoff: i64,
+    span: i64,
+    k: usize,
+) -> Result<Option<(RewardParams, f64)>, RewardError> {
+    let (fit_part, validation) = time_split(train, cutoff - span);
+    if validation.is_empty() {
+        return Ok(None);
+    }
+    let grouped = rewards_by_user(&fit_part);
+    let mut best: Option<(RewardParams, f64)> = None;
+    for p in reward_grid() {
+        let m = RewardModel::fit(&grouped, mapping, p)?;
+        let score = evaluate_rewards(&m, &grouped, &validation, k, None).ndcg;
+        if best.is_none_or(|(_, b)| score > b) {
+            best = Some((p, score));
+        }
+    }
+    Ok(best)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,5 +305,14 @@ mod tests {
         let gram = EaseGram::new(&fit).unwrap();
         let again = gram.solve(best.0, best.1).unwrap().recommend_all(5);
         assert_eq!(list_metrics(&again, &fit, &val, 5).ndcg, top);
+    }
+
+    #[test]
+    fn the_reward_truth_window_is_the_cutoff_or_a_fifth_of_a_short_log() {
+        let day = 86_400_000_000i64;
+        assert_eq!(reward_truth_span(0, 30 * day, 7.0), (7 * day, false));
+        assert_eq!(reward_truth_span(0, 10 * day, 7.0), (2 * day, true));
+        assert_eq!(reward_grid().len(), 81);
+        assert!(reward_grid().iter().any(|p| p.view_weight == 0.0));
     }
 }

@@ -229,7 +229,7 @@ impl RecommendTab {
         let history = history.unwrap_or_default();
         let list = loaded.model.recommend(&history, TOP);
         self.message = if known {
-            crate::answers::reward_notice(list.basis).map(str::to_owned)
+            crate::answers::reward_notice(list.basis).map(s::sentence)
         } else {
             Some(s::rewards_unknown_user(user))
         };

@@ -2,10 +2,10 @@
 //! the editor, the grid, the prompt line and the catalog.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use tui_textarea::CursorMove;
 
-use super::{FREQUENCY_VALUES, Focus, Prompt, QueryDone, QueryTab};
-use crate::core::sql;
+use super::catalog::CatalogKey;
+use super::editor::EditorKey;
+use super::{FREQUENCY_VALUES, Focus, Mode, Prompt, QueryDone, QueryTab};
 use crate::report::output::cell_text;
 use crate::store::Store;
 use crate::store::query::{Held, ResultView};
@@ -152,8 +152,8 @@ impl QueryTab {
             return Outcome::NotMine;
         };
         if command == Command::Catalog {
-            self.catalog_open = !self.catalog_open;
-            if self.catalog_open {
+            self.catalog.open = !self.catalog.open;
+            if self.catalog.open {
                 self.focus = Focus::Catalog;
             }
             return Outcome::Done;
@@ -163,7 +163,8 @@ impl QueryTab {
             return Outcome::Done;
         }
         if command == Command::Back {
-            if self.cell.take().is_some() || self.frequency.take().is_some() {
+            if matches!(self.mode, Mode::Cell(_) | Mode::Frequency(..)) {
+                self.mode = Mode::Normal;
                 return Outcome::Done;
             }
             if self.shown.as_ref().is_some_and(|s| s.view.filter.is_some()) {
@@ -199,7 +200,9 @@ impl QueryTab {
                 Outcome::Done
             }
             Command::Cell => {
-                self.cell = self.current_cell().map(|c| cell_text(&c));
+                if let Some(c) = self.current_cell() {
+                    self.mode = Mode::Cell(cell_text(&c));
+                }
                 Outcome::Done
             }
             Command::CopyCell => match self.current_cell() {
@@ -226,7 +229,7 @@ impl QueryTab {
                     return Outcome::Done;
                 }
                 let now = shown.view.filter.clone().unwrap_or_default();
-                self.prompt = Some((Prompt::Filter, now));
+                self.mode = Mode::Prompt(Prompt::Filter, now);
                 Outcome::Done
             }
             Command::Frequency => {
@@ -261,140 +264,49 @@ impl QueryTab {
     }
 
     pub(super) fn editor_key(&mut self, key: KeyEvent) -> Outcome {
-        if let Some(c) = keymap::command(EDITOR_KEYMAP, &key) {
-            match c {
-                EditorCommand::Run => {
-                    return match self.statement() {
-                        Some((at, sql_text)) => {
-                            self.ran_from = Some(at);
-                            self.run(sql_text, false)
-                        }
-                        None => {
-                            self.message = Some(s::NOTHING_TO_RUN.to_owned());
-                            Outcome::Done
-                        }
-                    };
-                }
-                EditorCommand::Complete => {
-                    self.complete();
-                    return Outcome::Done;
-                }
-                EditorCommand::History => {
-                    self.prompt = Some((Prompt::History, String::new()));
-                    return Outcome::Done;
-                }
-                EditorCommand::Undo => {
-                    self.editor.undo();
-                }
-                EditorCommand::Redo => {
-                    self.editor.redo();
-                }
-                EditorCommand::Catalog => self.catalog_open = !self.catalog_open,
-                EditorCommand::Leave => {
-                    self.focus = Focus::Grid;
-                }
+        match self.editor.key(key) {
+            EditorKey::Run(sql_text) => self.run(sql_text, false),
+            EditorKey::NothingToRun => {
+                self.message = Some(s::NOTHING_TO_RUN.to_owned());
+                Outcome::Done
             }
-            self.completing = None;
-            return Outcome::Done;
-        }
-        self.completing = None;
-        let (row, _) = self.editor.cursor();
-        let last = self.editor.lines().len().saturating_sub(1);
-        match key.code {
-            KeyCode::Up if row == 0 && key.modifiers.is_empty() => return self.recall(1),
-            KeyCode::Down if row == last && key.modifiers.is_empty() && self.recalled.is_some() => {
-                return self.recall(-1);
+            EditorKey::SearchHistory => {
+                self.mode = Mode::Prompt(Prompt::History, String::new());
+                Outcome::Done
             }
-            _ => {}
-        }
-        self.editor.input(key);
-        Outcome::Done
-    }
-
-    /// ↑ at the top line: the previous statement of the history; ↓ at the bottom: the next.
-    pub(super) fn recall(&mut self, step: i64) -> Outcome {
-        let next = match (self.recalled, step) {
-            (None, 1) => Some(0),
-            (Some(i), 1) => Some((i + 1).min(self.history.len().saturating_sub(1))),
-            (Some(0), _) => None,
-            (Some(i), _) => Some(i - 1),
-            (None, _) => None,
-        };
-        match next.and_then(|i| self.history.get(i).map(|h| (i, h.clone()))) {
-            Some((i, h)) => {
-                self.set_text(&h);
-                // At the top, so ↑ goes on through the history.
-                self.editor.move_cursor(CursorMove::Top);
-                self.editor.move_cursor(CursorMove::Head);
-                self.recalled = Some(i);
+            EditorKey::ToggleCatalog => {
+                self.catalog.open = !self.catalog.open;
+                Outcome::Done
             }
-            None => {
-                if self.recalled.take().is_some() {
-                    self.set_text("");
-                }
+            EditorKey::Leave => {
+                self.focus = Focus::Grid;
+                Outcome::Done
             }
-        }
-        Outcome::Done
-    }
-
-    /// Tab: completes the word before the cursor; again: the next candidate.
-    pub(super) fn complete(&mut self) {
-        if let Some((cands, i, typed)) = self.completing.take() {
-            // Replace the offered word by the next one.
-            let current = &cands[i];
-            for _ in 0..current.chars().count() - typed.chars().count() {
-                self.editor.delete_char();
+            EditorKey::Message(m) => {
+                self.message = Some(m);
+                Outcome::Done
             }
-            let j = (i + 1) % cands.len();
-            self.editor.insert_str(&cands[j][typed.len()..]);
-            self.completing = Some((cands, j, typed));
-            return;
+            EditorKey::Done => Outcome::Done,
         }
-        let text = self.text();
-        let (row, col) = self.editor.cursor();
-        let at = sql::offset_of(&text, row, col);
-        let (_, word) = sql::word_before(&text, at);
-        let cands: Vec<String> = sql::completions(word, &self.names)
-            .into_iter()
-            .map(|c| {
-                // Keep the case the user typed for keywords.
-                if sql::is_keyword(c) && word.chars().next().is_some_and(char::is_lowercase) {
-                    c.to_lowercase()
-                } else {
-                    c.to_owned()
-                }
-            })
-            .collect();
-        let Some(first) = cands.first() else {
-            self.message = Some(s::NO_COMPLETION.to_owned());
-            return;
-        };
-        // Candidates start with the word, case aside: insert what follows it.
-        self.editor
-            .insert_str(first.get(word.len()..).unwrap_or(""));
-        if cands.len() > 1 {
-            self.message = Some(s::completions(&cands));
-        }
-        self.completing = Some((cands, 0, word.to_owned()));
     }
 
     pub(super) fn prompt_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
-        let Some((kind, text)) = self.prompt.as_mut() else {
+        let Mode::Prompt(kind, text) = &mut self.mode else {
             return Outcome::NotMine;
         };
         let kind = *kind;
         match edit(text, &key) {
-            Edit::Cancelled => self.prompt = None,
+            Edit::Cancelled => self.mode = Mode::Normal,
             Edit::Submitted => {
                 let text = text.trim().to_owned();
-                self.prompt = None;
+                self.mode = Mode::Normal;
                 match kind {
                     Prompt::Filter => {
                         let filter = (!text.is_empty()).then_some(text);
                         return self.change_view(|v| v.filter = filter);
                     }
                     Prompt::History => {
-                        if let Some(h) = self.history_match(&text) {
+                        if let Some(h) = self.editor.history_match(&text) {
                             self.set_text(&h);
                         } else {
                             self.message = Some(s::NO_HISTORY_MATCH.to_owned());
@@ -408,40 +320,19 @@ impl QueryTab {
         Outcome::Done
     }
 
-    /// The newest statement of the history containing `text` (case-insensitive).
-    pub(super) fn history_match(&self, text: &str) -> Option<String> {
-        let t = text.to_lowercase();
-        self.history
-            .iter()
-            .find(|h| h.to_lowercase().contains(&t))
-            .cloned()
-    }
-
     pub(super) fn catalog_key(&mut self, key: KeyEvent) -> Outcome {
-        let lines = self.catalog_lines();
-        match key.code {
-            KeyCode::Enter => {
-                if let Some((name, _)) = self.catalog_list.selected().and_then(|i| lines.get(i)) {
-                    self.editor.insert_str(name);
-                    self.focus = Focus::Editor;
-                }
-                Outcome::Done
-            }
-            KeyCode::Esc | KeyCode::F(2) => {
+        match self.catalog.key(key) {
+            CatalogKey::Insert(name) => {
+                self.editor.insert(&name);
                 self.focus = Focus::Editor;
-                if key.code == KeyCode::F(2) {
-                    self.catalog_open = false;
-                }
                 Outcome::Done
             }
-            _ => match Move::of(&key) {
-                Some(m) => {
-                    let at = self.catalog_list.selected().unwrap_or(0);
-                    self.catalog_list.select(Some(m.apply(at, lines.len(), 10)));
-                    Outcome::Done
-                }
-                None => Outcome::NotMine,
-            },
+            CatalogKey::Leave { .. } => {
+                self.focus = Focus::Editor;
+                Outcome::Done
+            }
+            CatalogKey::Moved => Outcome::Done,
+            CatalogKey::NotMine => Outcome::NotMine,
         }
     }
 }

@@ -5,6 +5,8 @@
 //! worker thread (Esc cancels); DuckDB decides what a statement is, and one that changes
 //! perx's tables waits for a `y`.
 
+mod catalog;
+mod editor;
 mod export;
 mod keys;
 mod render;
@@ -14,11 +16,8 @@ use std::path::Path;
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
-use ratatui::widgets::ListState;
-use tui_textarea::{CursorMove, TextArea};
 
 use super::{Exporting, Outcome, Tab};
-use crate::core::sql;
 use crate::report::Cell;
 use crate::report::output::cell_text;
 use crate::store::Store;
@@ -31,6 +30,8 @@ use crate::ui::jobs::Work;
 use crate::ui::keymap;
 use crate::ui::strings::query as s;
 use crate::ui::tabs::Done;
+use catalog::CatalogPane;
+use editor::Editor;
 use keys::{EDITOR_KEYMAP, GRID_KEYMAP};
 
 /// Rows read from DuckDB per page of the grid.
@@ -49,6 +50,8 @@ pub enum QueryDone {
         sql: String,
         /// Its result, or why not.
         result: Result<(Held, RunSummary), QueryError>,
+        /// What the tab shows next, read by the job (not on the UI thread).
+        after: AfterRun,
     },
     /// The sorted or filtered view is ready; its rows.
     View(Result<u64, QueryError>),
@@ -59,6 +62,39 @@ pub enum QueryDone {
         /// The table.
         result: Result<Frequency, QueryError>,
     },
+}
+
+/// What a statement's job reads for the tab once the statement ran: the catalog (the
+/// statement may have made or dropped a table; the session's temporary tables included),
+/// the history, and the first page of a stored result.
+#[derive(Debug, Default)]
+pub struct AfterRun {
+    catalog: Vec<CatalogTable>,
+    history: Vec<String>,
+    first_page: Vec<Vec<Cell>>,
+}
+
+impl AfterRun {
+    /// Read on the job's connection after `result`.
+    fn read(store: &Store, result: &Result<(Held, RunSummary), QueryError>) -> AfterRun {
+        let first_page = match result {
+            Ok((Held::Stored { .. }, _)) => store
+                .result_page(&ResultView::default(), 0, PAGE)
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        // The history on a connection of its own, outside a transaction the session may
+        // have open (whose snapshot would not see the statement just recorded).
+        let history = store
+            .try_clone()
+            .and_then(|other| other.query_history(HISTORY))
+            .unwrap_or_default();
+        AfterRun {
+            catalog: store.catalog().unwrap_or_default(),
+            history,
+            first_page,
+        }
+    }
 }
 
 /// Where the keys go.
@@ -77,6 +113,23 @@ enum Prompt {
     Filter,
     /// A search of the history (Ctrl-R).
     History,
+}
+
+/// What is over the tab: at most one thing at a time, so a prompt, a confirmation, a
+/// frequency table and a cell popup can never be open together.
+#[derive(Debug, Default)]
+enum Mode {
+    /// The editor, the grid and the catalog.
+    #[default]
+    Normal,
+    /// A statement waiting for `y` (it changes perx's tables).
+    Confirm(String, Checked),
+    /// A text being typed on the prompt line.
+    Prompt(Prompt, String),
+    /// A column's frequency table.
+    Frequency(String, Frequency),
+    /// A cell shown whole.
+    Cell(String),
 }
 
 /// The result on show.
@@ -102,31 +155,15 @@ struct Shown {
 
 /// The tab's state.
 pub struct QueryTab {
-    editor: TextArea<'static>,
+    editor: Editor,
     focus: Focus,
     shown: Option<Shown>,
     /// DuckDB's message and the editor line it points at.
     error: Option<String>,
     message: Option<String>,
-    /// A statement waiting for `y` (it changes perx's tables).
-    confirm: Option<(String, Checked)>,
-    prompt: Option<(Prompt, String)>,
-    frequency: Option<(String, Frequency)>,
-    /// A cell shown whole.
-    cell: Option<String>,
-    catalog: Vec<CatalogTable>,
-    catalog_open: bool,
-    catalog_list: ListState,
-    /// Names completed with Tab: tables, columns, keywords.
-    names: Vec<String>,
-    /// The completions offered, and which one is in the editor.
-    completing: Option<(Vec<String>, usize, String)>,
-    history: Vec<String>,
-    /// Where ↑/↓ are in the history (0 = the newest).
-    recalled: Option<usize>,
-    /// Where in the editor's text the statement run last starts (its error's line is
-    /// counted from there, not from the first identical text).
-    ran_from: Option<usize>,
+    /// The overlay, if any.
+    mode: Mode,
+    catalog: CatalogPane,
     /// The console's session: every statement of the tab runs on this one connection, so
     /// a temporary table, a `SET` or a `BEGIN` holds for the next statement.
     session: Option<ConsoleSession>,
@@ -158,30 +195,14 @@ impl Default for QueryTab {
 impl QueryTab {
     /// An empty console.
     pub fn new() -> QueryTab {
-        let mut editor = TextArea::default();
-        editor.set_line_number_style(
-            ratatui::style::Style::default().fg(ratatui::style::Color::DarkGray),
-        );
-        editor.set_placeholder_text(s::PLACEHOLDER);
-        editor.set_max_histories(200);
         QueryTab {
-            editor,
+            editor: Editor::default(),
             focus: Focus::Editor,
             shown: None,
             error: None,
             message: None,
-            confirm: None,
-            prompt: None,
-            frequency: None,
-            cell: None,
-            catalog: Vec::new(),
-            catalog_open: true,
-            catalog_list: ListState::default(),
-            names: Vec::new(),
-            completing: None,
-            history: Vec::new(),
-            recalled: None,
-            ran_from: None,
+            mode: Mode::Normal,
+            catalog: CatalogPane::default(),
             session: None,
             running: false,
             preview: Default::default(),
@@ -192,15 +213,12 @@ impl QueryTab {
 
     /// The editor's text.
     pub fn text(&self) -> String {
-        self.editor.lines().join("\n")
+        self.editor.text()
     }
 
     /// Puts `sql` in the editor (the views' "open as SQL"), cursor at its end.
     pub fn set_text(&mut self, sql: &str) {
-        let lines: Vec<String> = sql.lines().map(str::to_owned).collect();
-        let last = lines.len().saturating_sub(1);
-        let col = lines.last().map_or(0, |l| l.chars().count());
-        self.editor.set_lines(lines, (last, col));
+        self.editor.set_text(sql);
         self.focus = Focus::Editor;
         self.error = None;
     }
@@ -247,12 +265,18 @@ impl QueryTab {
 
     /// The frequency table shown, if any.
     pub fn frequency(&self) -> Option<&Frequency> {
-        self.frequency.as_ref().map(|(_, f)| f)
+        match &self.mode {
+            Mode::Frequency(_, f) => Some(f),
+            _ => None,
+        }
     }
 
     /// The statement waiting for confirmation, if any.
     pub fn confirming(&self) -> Option<&Checked> {
-        self.confirm.as_ref().map(|(_, c)| c)
+        match &self.mode {
+            Mode::Confirm(_, c) => Some(c),
+            _ => None,
+        }
     }
 
     /// The editor's cursor (line, column), 0-based.
@@ -266,50 +290,24 @@ impl QueryTab {
             Ok(s) => self.session = Some(s),
             Err(e) => self.error = Some(crate::error_chain(&e)),
         }
-        self.reload_catalog(store);
-        self.history = store.query_history(HISTORY).unwrap_or_default();
+        // Once, when the tab is first shown; after that each statement's job reads them.
+        self.set_catalog(store.catalog().unwrap_or_default());
+        self.editor
+            .set_history(store.query_history(HISTORY).unwrap_or_default());
     }
 
-    fn reload_catalog(&mut self, store: &Store) {
-        self.catalog = store.catalog().unwrap_or_default();
-        let mut names: Vec<String> = Vec::new();
-        for t in &self.catalog {
-            names.push(t.name.clone());
-            names.extend(t.columns.iter().map(|(c, _)| c.clone()));
-        }
-        names.extend(sql::KEYWORDS.iter().map(|k| k.to_string()));
-        names.sort();
-        names.dedup();
-        self.names = names;
-    }
-
-    /// The statement to run and where it starts in the editor's text: the selection, else
-    /// the one under the cursor.
-    pub(super) fn statement(&self) -> Option<(usize, String)> {
-        let text = self.text();
-        let (a, b) = match self.editor.selection_range() {
-            Some(((r1, c1), (r2, c2))) => {
-                let (a, b) = (sql::offset_of(&text, r1, c1), sql::offset_of(&text, r2, c2));
-                (a.min(b), a.max(b))
-            }
-            None => {
-                let (row, col) = self.editor.cursor();
-                sql::statement_at(&text, sql::offset_of(&text, row, col))?
-            }
-        };
-        let span = text.get(a..b)?;
-        let picked = span.trim();
-        let start = a + (span.len() - span.trim_start().len());
-        (!picked.is_empty()).then(|| (start, picked.to_owned()))
+    /// The catalog, and the names the editor completes from it.
+    fn set_catalog(&mut self, catalog: Vec<CatalogTable>) {
+        self.catalog.set(catalog);
+        self.editor.set_names(self.catalog.names());
     }
 
     fn run(&mut self, sql_text: String, confirmed: bool) -> Outcome {
         self.error = None;
         self.message = None;
-        self.confirm = None;
-        self.frequency = None;
+        self.mode = Mode::Normal;
         self.running = true;
-        self.recalled = None;
+        self.editor.forget_recall();
         let preview = std::sync::Arc::clone(&self.preview);
         if let Ok(mut p) = preview.lock() {
             *p = None;
@@ -321,9 +319,11 @@ impl QueryTab {
                 }
             };
             let result = store.run_into_result(&sql_text, confirmed, &mut show);
+            let after = AfterRun::read(store, &result);
             Done::Query(Box::new(QueryDone::Ran {
                 sql: sql_text,
                 result,
+                after,
             }))
         });
         Outcome::Spawn(match &self.session {
@@ -354,14 +354,15 @@ impl QueryTab {
         Ok(())
     }
 
-    fn show_result(&mut self, store: &Store, sql_text: String, held: Held, summary: RunSummary) {
+    fn show_result(
+        &mut self,
+        sql_text: String,
+        held: Held,
+        summary: RunSummary,
+        first_page: Vec<Vec<Cell>>,
+    ) {
         let (page, rows) = match &held {
-            Held::Stored { .. } => (
-                store
-                    .result_page(&ResultView::default(), 0, PAGE)
-                    .unwrap_or_default(),
-                summary.rows,
-            ),
+            Held::Stored { .. } => (first_page, summary.rows),
             Held::InMemory { rows, .. } => (rows.clone(), rows.len() as u64),
         };
         self.message = Some(s::ran(summary.kind.name(), summary.rows, summary.seconds));
@@ -378,8 +379,6 @@ impl QueryTab {
             first_col: 0,
             visible: 10,
         });
-        // A statement may have made or dropped tables.
-        self.reload_catalog(store);
     }
 
     fn current_cell(&self) -> Option<Cell> {
@@ -387,33 +386,15 @@ impl QueryTab {
         let i = usize::try_from(s.row.checked_sub(s.page_start)?).ok()?;
         s.page.get(i)?.get(s.col).cloned()
     }
-
-    /// The catalog as lines: each table, then its columns (indented), with what Enter
-    /// inserts.
-    fn catalog_lines(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        for t in &self.catalog {
-            let label = if t.view {
-                format!("{} (view)", t.name)
-            } else {
-                t.name.clone()
-            };
-            out.push((t.name.clone(), label));
-            for (c, ty) in &t.columns {
-                out.push((c.clone(), format!("  {c} {}", ty.to_lowercase())));
-            }
-        }
-        out
-    }
 }
 
 impl Tab for QueryTab {
     fn editing(&self) -> bool {
-        self.focus == Focus::Editor || self.prompt.is_some() || self.confirm.is_some()
+        self.focus == Focus::Editor || matches!(self.mode, Mode::Prompt(..) | Mode::Confirm(..))
     }
 
     fn takes_tab_key(&self) -> bool {
-        self.focus == Focus::Editor && self.prompt.is_none() && self.confirm.is_none()
+        self.focus == Focus::Editor && !matches!(self.mode, Mode::Prompt(..) | Mode::Confirm(..))
     }
 
     fn on_show(&mut self, store: &Store) -> Outcome {
@@ -424,7 +405,7 @@ impl Tab for QueryTab {
     }
 
     fn on_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
-        if let Some((sql_text, _)) = self.confirm.take() {
+        if let Some(sql_text) = self.take_confirm() {
             return match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => self.run(sql_text, true),
                 _ => {
@@ -433,7 +414,7 @@ impl Tab for QueryTab {
                 }
             };
         }
-        if self.prompt.is_some() {
+        if matches!(self.mode, Mode::Prompt(..)) {
             return self.prompt_key(key, store);
         }
         if self.running && key.code == KeyCode::Esc {
@@ -452,15 +433,16 @@ impl Tab for QueryTab {
             return Outcome::Done;
         };
         match *done {
-            QueryDone::Ran { sql, result } => {
-                self.history = store.query_history(HISTORY).unwrap_or_default();
+            QueryDone::Ran { sql, result, after } => {
+                self.editor.set_history(after.history);
+                self.set_catalog(after.catalog);
                 match result {
                     Ok((held, summary)) => {
-                        self.show_result(store, sql, held, summary);
+                        self.show_result(sql, held, summary, after.first_page);
                         self.focus = Focus::Grid;
                     }
                     Err(QueryError::Refused(checked)) => {
-                        self.confirm = Some((sql, checked));
+                        self.mode = Mode::Confirm(sql, checked);
                     }
                     Err(QueryError::Cancelled) => self.message = Some(s::CANCELLED.to_owned()),
                     Err(QueryError::Sql {
@@ -491,7 +473,7 @@ impl Tab for QueryTab {
                 Err(e) => self.error = Some(e.to_string()),
             },
             QueryDone::Frequency { column, result } => match result {
-                Ok(f) => self.frequency = Some((column, f)),
+                Ok(f) => self.mode = Mode::Frequency(column, f),
                 Err(e) => self.error = Some(e.to_string()),
             },
         }
@@ -556,28 +538,20 @@ impl Tab for QueryTab {
 }
 
 impl QueryTab {
-    /// Moves the editor's cursor to line `line` (1-based) of the statement `sql_text`: the
-    /// one that ran (where it started, if the text there is still that statement), else
-    /// its first copy in the editor's text.
+    /// The statement waiting for `y`, taken (any other overlay stays).
+    fn take_confirm(&mut self) -> Option<String> {
+        match std::mem::take(&mut self.mode) {
+            Mode::Confirm(sql, _) => Some(sql),
+            other => {
+                self.mode = other;
+                None
+            }
+        }
+    }
+
+    /// Puts the editor's cursor on line `line` (1-based) of the statement that ran.
     fn move_to_statement_line(&mut self, sql_text: &str, line: usize, column: usize) {
-        let text = self.text();
-        let ran = self
-            .ran_from
-            .filter(|&a| text.get(a..).is_some_and(|t| t.starts_with(sql_text)));
-        let Some(start) = ran.or_else(|| text.find(sql_text)) else {
-            return;
-        };
-        let (first, first_col) = sql::line_col(&text, start);
-        let target = first + line - 1;
-        // On the statement's first line, DuckDB's columns start where the statement does.
-        let col = if line == 1 {
-            first_col + column
-        } else {
-            column
-        };
-        let row = u16::try_from(target).unwrap_or(u16::MAX);
-        let col = u16::try_from(col).unwrap_or(u16::MAX);
-        self.editor.move_cursor(CursorMove::Jump(row, col));
+        self.editor.move_to_statement_line(sql_text, line, column);
         self.focus = Focus::Editor;
     }
 }

@@ -6,17 +6,17 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, List, ListItem, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
 
-use super::{Focus, Held, Prompt, QueryTab};
-use crate::core::sql::{TokenKind, tokens};
+use super::{Focus, Held, Mode, Prompt, QueryTab};
 use crate::report::output::cell_text;
 use crate::ui::strings::query as s;
 
 /// The widest a grid column is drawn (a longer cell: Enter shows it whole).
 const MAX_COLUMN: usize = 40;
 
-fn focused(on: bool) -> Style {
+/// The border of the part that has the focus.
+pub(super) fn focused(on: bool) -> Style {
     if on {
         Style::default().fg(Color::Yellow)
     } else {
@@ -36,29 +36,17 @@ impl QueryTab {
         ])
         .areas(area);
         self.draw_info(frame, info);
-        let (editor_area, catalog_area) = if self.catalog_open && top.width >= 60 {
+        let (editor_area, catalog_area) = if self.catalog.open && top.width >= 60 {
             let [e, c] =
                 Layout::horizontal([Constraint::Min(30), Constraint::Length(34)]).areas(top);
             (e, Some(c))
         } else {
             (top, None)
         };
-        self.highlight();
-        self.editor.set_block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(s::EDITOR_TITLE)
-                .border_style(focused(self.focus == super::Focus::Editor)),
-        );
-        if self.focus != super::Focus::Editor {
-            self.editor.set_cursor_style(Style::default());
-        } else {
-            self.editor
-                .set_cursor_style(Style::default().add_modifier(Modifier::REVERSED));
-        }
-        frame.render_widget(&self.editor, editor_area);
+        self.editor
+            .draw(frame, editor_area, self.focus == Focus::Editor);
         if let Some(c) = catalog_area {
-            self.draw_catalog(frame, c);
+            self.catalog.draw(frame, c, self.focus == Focus::Catalog);
         }
         if let Some(e) = &self.error {
             frame.render_widget(
@@ -76,79 +64,22 @@ impl QueryTab {
     }
 
     fn draw_info(&self, frame: &mut Frame, area: Rect) {
-        let line = match (&self.prompt, &self.confirm, &self.message) {
-            (Some((Prompt::Filter, t)), _, _) => format!("{} {t}▏", s::FILTER_PROMPT),
-            (Some((Prompt::History, t)), _, _) => {
-                let hit = self.history_match(t).unwrap_or_default();
+        let line = match (&self.mode, &self.message) {
+            (Mode::Prompt(Prompt::Filter, t), _) => format!("{} {t}▏", s::FILTER_PROMPT),
+            (Mode::Prompt(Prompt::History, t), _) => {
+                let hit = self.editor.history_match(t).unwrap_or_default();
                 format!("{} {t}▏  {}", s::HISTORY_PROMPT, hit.replace('\n', " "))
             }
-            (None, Some((_, c)), _) => s::confirm(&c.describe()),
-            (None, None, Some(m)) => m.clone(),
-            (None, None, None) => s::HINT.to_owned(),
+            (Mode::Confirm(_, c), _) => s::confirm(&c.describe()),
+            (_, Some(m)) => m.clone(),
+            (_, None) => s::HINT.to_owned(),
         };
-        let style = if self.confirm.is_some() {
+        let style = if matches!(self.mode, Mode::Confirm(..)) {
             Style::default().fg(Color::Black).bg(Color::Yellow)
         } else {
             Style::default()
         };
         frame.render_widget(Paragraph::new(line).style(style), area);
-    }
-
-    /// Colours the editor's text from its tokens.
-    fn highlight(&mut self) {
-        self.editor.clear_custom_highlight();
-        let text = self.text();
-        let mut starts = vec![0usize];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        let pos = |at: usize| {
-            let line = starts.partition_point(|&s| s <= at).saturating_sub(1);
-            let col = text[starts[line]..at].chars().count();
-            (line, col)
-        };
-        for t in tokens(&text) {
-            let style = match t.kind {
-                TokenKind::Keyword => Style::default()
-                    .fg(Color::Cyan)
-                    .add_modifier(Modifier::BOLD),
-                TokenKind::Str => Style::default().fg(Color::Green),
-                TokenKind::Number => Style::default().fg(Color::Magenta),
-                TokenKind::Comment => Style::default().fg(Color::DarkGray),
-                _ => continue,
-            };
-            self.editor
-                .custom_highlight((pos(t.start), pos(t.end)), style, 1);
-        }
-    }
-
-    fn draw_catalog(&mut self, frame: &mut Frame, area: Rect) {
-        let items: Vec<ListItem> = self
-            .catalog_lines()
-            .into_iter()
-            .map(|(_, label)| {
-                if label.starts_with("  ") {
-                    ListItem::new(label).style(Style::default().fg(Color::DarkGray))
-                } else {
-                    ListItem::new(label)
-                }
-            })
-            .collect();
-        let on = self.focus == Focus::Catalog;
-        frame.render_stateful_widget(
-            List::new(items)
-                .block(
-                    Block::default()
-                        .borders(Borders::ALL)
-                        .title(s::CATALOG_TITLE)
-                        .border_style(focused(on)),
-                )
-                .highlight_style(if on {
-                    Style::default().add_modifier(Modifier::REVERSED)
-                } else {
-                    Style::default()
-                }),
-            area,
-            &mut self.catalog_list,
-        );
     }
 
     fn draw_grid(&mut self, frame: &mut Frame, area: Rect) {
@@ -331,7 +262,7 @@ impl QueryTab {
     }
 
     fn draw_popups(&self, frame: &mut Frame, area: Rect) {
-        if let Some(text) = &self.cell {
+        if let Mode::Cell(text) = &self.mode {
             let popup = centered(area, 70, 12);
             frame.render_widget(Clear, popup);
             frame.render_widget(
@@ -341,7 +272,7 @@ impl QueryTab {
                 popup,
             );
         }
-        if let Some((column, f)) = &self.frequency {
+        if let Mode::Frequency(column, f) = &self.mode {
             let height = (f.values.len() as u16 + 4).min(area.height.saturating_sub(2));
             let popup = centered(area, 80, height);
             let most = f.values.first().map_or(1, |v| v.rows).max(1);
