@@ -5,13 +5,14 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::catalog::CatalogKey;
 use super::editor::EditorKey;
+use super::grid::{GridMove, PAGE};
 use super::{FREQUENCY_VALUES, Focus, Mode, Prompt, QueryDone, QueryTab};
 use crate::report::output::cell_text;
 use crate::store::Store;
 use crate::store::query::{Held, ResultView};
 use crate::ui::UiError;
 use crate::ui::jobs::Work;
-use crate::ui::keymap::{self, Binding, MOVE_KEYS, Move, ch, ctrl, key};
+use crate::ui::keymap::{self, Binding, MOVE_KEYS, ch, ctrl, key};
 use crate::ui::strings::query as s;
 use crate::ui::tabs::Done;
 use crate::ui::tabs::{Edit, Outcome, edit};
@@ -175,28 +176,17 @@ impl QueryTab {
         let Some(shown) = self.shown.as_mut() else {
             return Outcome::NotMine;
         };
-        let width = match &shown.held {
-            Held::Stored { columns } => columns.len(),
-            Held::InMemory { columns, .. } => columns.len(),
-        };
         match command {
-            Command::Move => {
-                let Some(m) = Move::of(&key) else {
-                    return Outcome::NotMine;
+            Command::Move | Command::Left | Command::Right => {
+                let m = match command {
+                    Command::Left => GridMove::Left,
+                    Command::Right => GridMove::Right,
+                    _ => GridMove::Row,
                 };
-                let page = shown.visible.max(1);
-                shown.row = m.apply(shown.row as usize, shown.rows as usize, page) as u64;
+                shown.apply(m, &key);
                 if let Err(e) = self.ensure_page(store) {
                     return Outcome::Error(UiError::from(e));
                 }
-                Outcome::Done
-            }
-            Command::Left => {
-                shown.col = shown.col.saturating_sub(1);
-                Outcome::Done
-            }
-            Command::Right => {
-                shown.col = (shown.col + 1).min(width.saturating_sub(1));
                 Outcome::Done
             }
             Command::Cell => {
@@ -259,7 +249,11 @@ impl QueryTab {
         let view = shown.view.clone();
         self.running = true;
         Outcome::Spawn(Work::new(s::SORTING, move |store, _| {
-            Done::Query(Box::new(QueryDone::View(store.prepare_view(&view))))
+            let result = store.prepare_view(&view).and_then(|rows| {
+                let first = store.result_page(&view, 0, PAGE)?;
+                Ok((rows, first))
+            });
+            Done::Query(Box::new(QueryDone::View(result)))
         }))
     }
 

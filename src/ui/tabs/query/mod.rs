@@ -8,6 +8,7 @@
 mod catalog;
 mod editor;
 mod export;
+mod grid;
 mod keys;
 mod render;
 
@@ -32,10 +33,9 @@ use crate::ui::strings::query as s;
 use crate::ui::tabs::Done;
 use catalog::CatalogPane;
 use editor::Editor;
+use grid::{Grid, PAGE};
 use keys::{EDITOR_KEYMAP, GRID_KEYMAP};
 
-/// Rows read from DuckDB per page of the grid.
-const PAGE: usize = 200;
 /// Statements recalled with ↑ at the editor's top line.
 const HISTORY: usize = 200;
 /// Values of a frequency table.
@@ -53,8 +53,8 @@ pub enum QueryDone {
         /// What the tab shows next, read by the job (not on the UI thread).
         after: AfterRun,
     },
-    /// The sorted or filtered view is ready; its rows.
-    View(Result<u64, QueryError>),
+    /// The sorted or filtered view is ready: its rows, and its first page (read by the job).
+    View(Result<(u64, Vec<Vec<Cell>>), QueryError>),
     /// A frequency table.
     Frequency {
         /// The column.
@@ -132,32 +132,11 @@ enum Mode {
     Cell(String),
 }
 
-/// The result on show.
-#[derive(Debug)]
-struct Shown {
-    sql: String,
-    held: Held,
-    summary: RunSummary,
-    view: ResultView,
-    /// Rows of the view.
-    rows: u64,
-    /// The page read, and where it starts.
-    page: Vec<Vec<Cell>>,
-    page_start: u64,
-    /// The selected cell (row of the view, column).
-    row: u64,
-    col: usize,
-    /// The first column shown after the frozen first one.
-    first_col: usize,
-    /// Rows shown at once (set when drawn).
-    visible: usize,
-}
-
 /// The tab's state.
 pub struct QueryTab {
     editor: Editor,
     focus: Focus,
-    shown: Option<Shown>,
+    shown: Option<Grid>,
     /// DuckDB's message and the editor line it points at.
     error: Option<String>,
     message: Option<String>,
@@ -250,11 +229,7 @@ impl QueryTab {
 
     /// The result's column names.
     pub fn columns(&self) -> Vec<String> {
-        match self.shown.as_ref().map(|s| &s.held) {
-            Some(Held::Stored { columns }) => columns.iter().map(|(c, _)| c.clone()).collect(),
-            Some(Held::InMemory { columns, .. }) => columns.clone(),
-            None => Vec::new(),
-        }
+        self.shown.as_ref().map(Grid::columns).unwrap_or_default()
     }
 
     /// The first rows of the statement still running, if they have come.
@@ -332,25 +307,15 @@ impl QueryTab {
         })
     }
 
-    /// Reads the page holding `row` of the view when it is not the one held.
+    /// Reads the page the grid needs, if any (a bounded rowid range of the stored result).
     fn ensure_page(&mut self, store: &Store) -> Result<(), QueryError> {
-        let Some(shown) = self.shown.as_mut() else {
+        let Some(grid) = self.shown.as_mut() else {
             return Ok(());
         };
-        let Held::Stored { .. } = shown.held else {
-            return Ok(());
-        };
-        // The rows on screen: the screenful holding the selected row.
-        let visible = shown.visible.max(1) as u64;
-        let top = shown.row - shown.row % visible;
-        let want_end = (top + visible).min(shown.rows);
-        let end = shown.page_start + shown.page.len() as u64;
-        if top >= shown.page_start && want_end <= end && !shown.page.is_empty() {
-            return Ok(());
+        if let Some(start) = grid.page_needed() {
+            let page = store.result_page(&grid.view, start, PAGE)?;
+            grid.set_page(start, page);
         }
-        let start = top.saturating_sub(PAGE as u64 / 4);
-        shown.page = store.result_page(&shown.view, start, PAGE)?;
-        shown.page_start = start;
         Ok(())
     }
 
@@ -366,25 +331,11 @@ impl QueryTab {
             Held::InMemory { rows, .. } => (rows.clone(), rows.len() as u64),
         };
         self.message = Some(s::ran(summary.kind.name(), summary.rows, summary.seconds));
-        self.shown = Some(Shown {
-            sql: sql_text,
-            held,
-            summary,
-            view: ResultView::default(),
-            rows,
-            page,
-            page_start: 0,
-            row: 0,
-            col: 0,
-            first_col: 0,
-            visible: 10,
-        });
+        self.shown = Some(Grid::new(sql_text, held, summary, rows, page));
     }
 
     fn current_cell(&self) -> Option<Cell> {
-        let s = self.shown.as_ref()?;
-        let i = usize::try_from(s.row.checked_sub(s.page_start)?).ok()?;
-        s.page.get(i)?.get(s.col).cloned()
+        self.shown.as_ref()?.current_cell()
     }
 }
 
@@ -427,7 +378,7 @@ impl Tab for QueryTab {
         }
     }
 
-    fn on_done(&mut self, done: Done, store: &Store) -> Outcome {
+    fn on_done(&mut self, done: Done, _store: &Store) -> Outcome {
         self.running = false;
         let Done::Query(done) = done else {
             return Outcome::Done;
@@ -460,14 +411,9 @@ impl Tab for QueryTab {
                 }
             }
             QueryDone::View(result) => match result {
-                Ok(rows) => {
-                    if let Some(shown) = self.shown.as_mut() {
-                        shown.rows = rows;
-                        shown.row = 0;
-                        shown.page.clear();
-                    }
-                    if let Err(e) = self.ensure_page(store) {
-                        return Outcome::Error(UiError::from(e));
+                Ok((rows, first_page)) => {
+                    if let Some(grid) = self.shown.as_mut() {
+                        grid.reset(rows, first_page);
                     }
                 }
                 Err(e) => self.error = Some(e.to_string()),
@@ -507,33 +453,29 @@ impl Tab for QueryTab {
     }
 
     fn selected_row(&self) -> Option<Vec<String>> {
-        let s = self.shown.as_ref()?;
-        let i = usize::try_from(s.row.checked_sub(s.page_start)?).ok()?;
-        Some(s.page.get(i)?.iter().map(cell_text).collect())
+        Some(
+            self.shown
+                .as_ref()?
+                .current_row()?
+                .iter()
+                .map(cell_text)
+                .collect(),
+        )
     }
 
     fn on_click(&mut self, _column: u16, row: u16, store: &Store) -> Outcome {
         let area = self.grid_area;
-        let Some(shown) = self.shown.as_mut() else {
+        let Some(grid) = self.shown.as_mut() else {
             return Outcome::NotMine;
         };
-        // Border and heading above the first row.
-        if row < area.y + 2 || row >= area.y + area.height.saturating_sub(1) {
+        if !grid.click(area, row) {
             return Outcome::NotMine;
         }
-        let first = shown
-            .row
-            .saturating_sub(shown.row % shown.visible.max(1) as u64);
-        let target = first + u64::from(row - area.y - 2);
-        if target < shown.rows {
-            shown.row = target;
-            self.focus = Focus::Grid;
-            if let Err(e) = self.ensure_page(store) {
-                return Outcome::Error(UiError::from(e));
-            }
-            return Outcome::Done;
+        self.focus = Focus::Grid;
+        match self.ensure_page(store) {
+            Ok(()) => Outcome::Done,
+            Err(e) => Outcome::Error(UiError::from(e)),
         }
-        Outcome::NotMine
     }
 }
 

@@ -5,15 +5,14 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
 
-use super::{Focus, Held, Mode, Prompt, QueryTab};
+use super::{Focus, Mode, Prompt, QueryTab};
 use crate::report::output::cell_text;
 use crate::ui::strings::query as s;
 
 /// The widest a grid column is drawn (a longer cell: Enter shows it whole).
-const MAX_COLUMN: usize = 40;
+pub(super) const MAX_COLUMN: usize = 40;
 
 /// The border of the part that has the focus.
 pub(super) fn focused(on: bool) -> Style {
@@ -87,7 +86,6 @@ impl QueryTab {
         if self.running && self.draw_preview(frame, area) {
             return;
         }
-        let columns = self.columns();
         let on = self.focus == Focus::Grid;
         let Some(shown) = self.shown.as_mut() else {
             frame.render_widget(
@@ -101,121 +99,7 @@ impl QueryTab {
             );
             return;
         };
-        let visible = usize::from(area.height.saturating_sub(3)).max(1);
-        shown.visible = visible;
-        let top = shown.row - shown.row % visible as u64;
-        let rows: Vec<&Vec<crate::report::Cell>> = (top..(top + visible as u64).min(shown.rows))
-            .filter_map(|r| {
-                let i = usize::try_from(r.checked_sub(shown.page_start)?).ok()?;
-                shown.page.get(i)
-            })
-            .collect();
-        // Widths fitted to the heading and the rows on screen.
-        let width_of = |c: usize| {
-            let head = columns.get(c).map_or(0, |h| h.chars().count());
-            rows.iter()
-                .map(|r| r.get(c).map_or(0, |x| cell_text(x).chars().count()))
-                .max()
-                .unwrap_or(0)
-                .max(head)
-                .clamp(1, MAX_COLUMN) as u16
-        };
-        // The first column stays; the others scroll so the selected one is on screen.
-        let avail = area.width.saturating_sub(2);
-        let first_w = width_of(0);
-        if shown.col > 0 && shown.col < shown.first_col.max(1) {
-            shown.first_col = shown.col;
-        }
-        shown.first_col = shown.first_col.max(1);
-        loop {
-            let mut used = first_w + 1;
-            let mut last_fit = shown.first_col;
-            for c in shown.first_col..columns.len() {
-                let w = width_of(c) + 1;
-                if used + w > avail {
-                    break;
-                }
-                used += w;
-                last_fit = c;
-            }
-            if shown.col <= last_fit || shown.first_col >= shown.col {
-                break;
-            }
-            shown.first_col += 1;
-        }
-        let mut shown_cols = vec![0usize];
-        let mut used = first_w + 1;
-        for c in shown.first_col..columns.len() {
-            let w = width_of(c) + 1;
-            if used + w > avail && shown_cols.len() > 1 {
-                break;
-            }
-            used += w;
-            shown_cols.push(c);
-        }
-        let header = Row::new(shown_cols.iter().map(|&c| {
-            let mut h = columns.get(c).cloned().unwrap_or_default();
-            if let Some((sc, desc)) = shown.view.sort
-                && sc == c
-            {
-                h.push_str(if desc { " ▼" } else { " ▲" });
-            }
-            h
-        }))
-        .style(Style::default().add_modifier(Modifier::BOLD));
-        let selected_row = shown.row;
-        let selected_col = shown.col;
-        let body = rows.iter().enumerate().map(|(i, r)| {
-            let this = top + i as u64 == selected_row;
-            Row::new(shown_cols.iter().map(|&c| {
-                let text = r.get(c).map(cell_text).unwrap_or_default();
-                let style = if this && c == selected_col && on {
-                    Style::default().add_modifier(Modifier::REVERSED)
-                } else if this {
-                    Style::default().add_modifier(Modifier::BOLD)
-                } else {
-                    Style::default()
-                };
-                Span::styled(text, style)
-            }))
-        });
-        let widths: Vec<Constraint> = shown_cols
-            .iter()
-            .map(|&c| Constraint::Length(width_of(c)))
-            .collect();
-        let n = crate::ui::strings::thousands;
-        let title = format!(
-            " {} · {} rows{}{} · {:.3} s ",
-            s::RESULT_TITLE.trim(),
-            n(shown.rows),
-            shown
-                .view
-                .filter
-                .as_ref()
-                .map_or(String::new(), |f| format!(" matching {f}")),
-            match &shown.held {
-                Held::InMemory { .. } => s::IN_MEMORY,
-                Held::Stored { .. } => "",
-            },
-            shown.summary.seconds
-        );
-        let position = format!(
-            " row {} of {} · column {} of {} ",
-            n(shown.row + 1),
-            n(shown.rows),
-            shown.col + 1,
-            columns.len()
-        );
-        frame.render_widget(
-            Table::new(body, widths).header(header).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(title)
-                    .title_bottom(Line::from(position))
-                    .border_style(focused(on)),
-            ),
-            area,
-        );
+        shown.draw(frame, area, on);
     }
 
     /// The first rows of the statement still running; `false` when none have come.
