@@ -660,6 +660,12 @@ fn a_custom_model_is_served_not_retrained() {
     let s = Server::start(&db, &[]);
     let (status, body) = s.get("/v1/movielens/users/5/recommendations?k=5");
     assert_eq!((status, body.as_str()), (200, cli.as_str()));
+    // Whatever loading said came before "models ready" (the log is read as it comes).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !s.log().iter().any(|l| l.contains("models ready")) {
+        assert!(Instant::now() < deadline, "{:?}", s.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert!(
         !s.log().iter().any(|l| l.contains("trained")),
         "{:?}",
@@ -696,11 +702,12 @@ fn a_reload_onto_a_missing_or_foreign_file_keeps_the_served_data() {
     assert!(body.contains("m.duckdb"), "{body}");
     assert!(!db.exists(), "no empty database was made in its place");
     assert_eq!(s.get_with("/v1/reports/weekly?tz=UTC", token), before);
-    assert!(
-        s.log().iter().any(|l| l.contains("reload refused")),
-        "{:?}",
-        s.log()
-    );
+    // The log is read from the process's stderr as it comes.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !s.log().iter().any(|l| l.contains("reload refused")) {
+        assert!(Instant::now() < deadline, "{:?}", s.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
     // Not a database at all.
     std::fs::write(&db, "not a database\n").unwrap();
     let (status, body) = post();

@@ -306,6 +306,7 @@ impl App {
     /// Picks up the background job's result if it has ended (the event loop calls this
     /// on every turn).
     pub fn tick(&mut self) {
+        self.tab_mut(self.current).poll();
         let Some(ended) = self.job.as_ref().and_then(Running::poll) else {
             return;
         };
@@ -328,11 +329,12 @@ impl App {
                 }
             }
         }
+        self.tab_mut(self.current).settle(limit);
     }
 
     /// Whether a background job is running.
     pub fn busy(&self) -> bool {
-        self.job.is_some()
+        self.job.is_some() || self.tab().waiting()
     }
 
     /// Text copied with `y`, not yet handed to the terminal.

@@ -279,6 +279,19 @@ pub trait Tab {
     }
     /// A background job the tab started was cancelled (or lost): it will not report.
     fn on_cancelled(&mut self) {}
+
+    /// Takes in what the tab's own background reads brought (the app calls it on every
+    /// turn of the event loop, before drawing).
+    fn poll(&mut self) {}
+
+    /// Whether the tab waits for a background read of its own (the event loop then wakes
+    /// often enough to show it).
+    fn waiting(&self) -> bool {
+        false
+    }
+
+    /// Waits up to `limit` for the tab's background reads (tests, benchmarks).
+    fn settle(&mut self, _limit: std::time::Duration) {}
     /// A click at (`column`, `row`) of the screen; tabs with lists select the row under it.
     fn on_click(&mut self, _column: u16, _row: u16, _store: &Store) -> Outcome {
         Outcome::NotMine

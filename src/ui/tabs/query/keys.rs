@@ -10,7 +10,6 @@ use super::{FREQUENCY_VALUES, Focus, Mode, Prompt, QueryDone, QueryTab};
 use crate::report::output::cell_text;
 use crate::store::Store;
 use crate::store::query::{Held, ResultView};
-use crate::ui::UiError;
 use crate::ui::jobs::Work;
 use crate::ui::keymap::{self, Binding, MOVE_KEYS, ch, ctrl, key};
 use crate::ui::strings::query as s;
@@ -148,7 +147,7 @@ pub(super) const EDITOR_KEYMAP: &[Binding<EditorCommand>] = &[
 ];
 
 impl QueryTab {
-    pub(super) fn grid_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
+    pub(super) fn grid_key(&mut self, key: KeyEvent) -> Outcome {
         let Some(command) = keymap::command(GRID_KEYMAP, &key) else {
             return Outcome::NotMine;
         };
@@ -184,9 +183,7 @@ impl QueryTab {
                     _ => GridMove::Row,
                 };
                 shown.apply(m, &key);
-                if let Err(e) = self.ensure_page(store) {
-                    return Outcome::Error(UiError::from(e));
-                }
+                self.ensure_page();
                 Outcome::Done
             }
             Command::Cell => {

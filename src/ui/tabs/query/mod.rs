@@ -10,6 +10,7 @@ mod editor;
 mod export;
 mod grid;
 mod keys;
+mod pages;
 mod render;
 
 use std::path::Path;
@@ -26,7 +27,6 @@ use crate::store::query::{
     CatalogTable, Checked, ConsoleSession, Frequency, Held, Preview, QueryError, ResultView,
     RunSummary,
 };
-use crate::ui::UiError;
 use crate::ui::jobs::Work;
 use crate::ui::keymap;
 use crate::ui::strings::query as s;
@@ -35,6 +35,7 @@ use catalog::CatalogPane;
 use editor::Editor;
 use grid::{Grid, PAGE};
 use keys::{EDITOR_KEYMAP, GRID_KEYMAP};
+use pages::PageReader;
 
 /// Statements recalled with ↑ at the editor's top line.
 const HISTORY: usize = 200;
@@ -153,6 +154,10 @@ pub struct QueryTab {
     loaded: bool,
     /// Where the grid was drawn, for clicks.
     grid_area: Rect,
+    /// Reads the grid's pages off the UI thread.
+    pages: Option<PageReader>,
+    /// Which result and view the grid shows (a page read for another is dropped).
+    generation: u64,
 }
 
 impl std::fmt::Debug for QueryTab {
@@ -187,6 +192,8 @@ impl QueryTab {
             preview: Default::default(),
             loaded: false,
             grid_area: Rect::default(),
+            pages: None,
+            generation: 0,
         }
     }
 
@@ -261,14 +268,17 @@ impl QueryTab {
 
     fn load(&mut self, store: &Store) {
         self.loaded = true;
-        match ConsoleSession::new(store) {
-            Ok(s) => self.session = Some(s),
+        match ConsoleSession::new(store).and_then(|s| Ok((s, PageReader::start(store)?))) {
+            Ok((s, pages)) => {
+                self.session = Some(s);
+                self.pages = Some(pages);
+            }
             Err(e) => self.error = Some(crate::error_chain(&e)),
         }
-        // Once, when the tab is first shown; after that each statement's job reads them.
-        self.set_catalog(store.catalog().unwrap_or_default());
-        self.editor
-            .set_history(store.query_history(HISTORY).unwrap_or_default());
+        // Read off the UI thread, once; after that each statement's job reads them.
+        if let Some(reader) = self.pages.as_mut() {
+            reader.request_catalog(HISTORY);
+        }
     }
 
     /// The catalog, and the names the editor completes from it.
@@ -307,16 +317,40 @@ impl QueryTab {
         })
     }
 
-    /// Reads the page the grid needs, if any (a bounded rowid range of the stored result).
-    fn ensure_page(&mut self, store: &Store) -> Result<(), QueryError> {
-        let Some(grid) = self.shown.as_mut() else {
-            return Ok(());
+    /// Asks the page reader for the page the grid needs, if any.
+    fn ensure_page(&mut self) {
+        let (Some(grid), Some(pages)) = (self.shown.as_ref(), self.pages.as_mut()) else {
+            return;
         };
         if let Some(start) = grid.page_needed() {
-            let page = store.result_page(&grid.view, start, PAGE)?;
-            grid.set_page(start, page);
+            pages.request(self.generation, &grid.view, start, PAGE);
         }
-        Ok(())
+    }
+
+    /// Takes in what the reader brought: a page for the grid (if it is for what the grid
+    /// shows), or the catalog and the history.
+    fn take_page(&mut self, reply: pages::Reply) {
+        match reply {
+            pages::Reply::Page {
+                generation,
+                start,
+                page,
+            } => {
+                if generation != self.generation {
+                    return;
+                }
+                match (page, self.shown.as_mut()) {
+                    (Ok(page), Some(grid)) => grid.set_page(start, page),
+                    (Ok(_), None) => {}
+                    (Err(e), _) => self.error = Some(e.to_string()),
+                }
+            }
+            pages::Reply::Catalog(Ok((catalog, history))) => {
+                self.set_catalog(catalog);
+                self.editor.set_history(history);
+            }
+            pages::Reply::Catalog(Err(e)) => self.error = Some(crate::error_chain(&e)),
+        }
     }
 
     fn show_result(
@@ -331,6 +365,7 @@ impl QueryTab {
             Held::InMemory { rows, .. } => (rows.clone(), rows.len() as u64),
         };
         self.message = Some(s::ran(summary.kind.name(), summary.rows, summary.seconds));
+        self.generation += 1;
         self.shown = Some(Grid::new(sql_text, held, summary, rows, page));
     }
 
@@ -374,7 +409,7 @@ impl Tab for QueryTab {
         match self.focus {
             Focus::Editor => self.editor_key(key),
             Focus::Catalog => self.catalog_key(key),
-            Focus::Grid => self.grid_key(key, store),
+            Focus::Grid => self.grid_key(key),
         }
     }
 
@@ -412,6 +447,7 @@ impl Tab for QueryTab {
             }
             QueryDone::View(result) => match result {
                 Ok((rows, first_page)) => {
+                    self.generation += 1;
                     if let Some(grid) = self.shown.as_mut() {
                         grid.reset(rows, first_page);
                     }
@@ -463,7 +499,7 @@ impl Tab for QueryTab {
         )
     }
 
-    fn on_click(&mut self, _column: u16, row: u16, store: &Store) -> Outcome {
+    fn on_click(&mut self, _column: u16, row: u16, _store: &Store) -> Outcome {
         let area = self.grid_area;
         let Some(grid) = self.shown.as_mut() else {
             return Outcome::NotMine;
@@ -472,9 +508,23 @@ impl Tab for QueryTab {
             return Outcome::NotMine;
         }
         self.focus = Focus::Grid;
-        match self.ensure_page(store) {
-            Ok(()) => Outcome::Done,
-            Err(e) => Outcome::Error(UiError::from(e)),
+        self.ensure_page();
+        Outcome::Done
+    }
+
+    fn poll(&mut self) {
+        while let Some(reply) = self.pages.as_mut().and_then(PageReader::poll) {
+            self.take_page(reply);
+        }
+    }
+
+    fn waiting(&self) -> bool {
+        self.pages.as_ref().is_some_and(PageReader::pending)
+    }
+
+    fn settle(&mut self, limit: std::time::Duration) {
+        while let Some(reply) = self.pages.as_mut().and_then(|p| p.wait(limit)) {
+            self.take_page(reply);
         }
     }
 }
