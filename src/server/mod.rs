@@ -47,8 +47,9 @@ pub enum ServerError {
     /// A signal could not be listened for.
     #[error("listening for {0}")]
     Signal(&'static str, #[source] std::io::Error),
-    /// The database could not be opened (or, for a reload, is missing or not perx's).
-    #[error("opening {path}")]
+    /// The database could not be opened (or, for a reload, is missing or not perx's); the
+    /// source names the file.
+    #[error("could not open the database")]
     Open {
         /// The database.
         path: String,

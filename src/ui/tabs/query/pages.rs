@@ -207,6 +207,18 @@ mod tests {
     use super::*;
     use crate::report::output::cell_text;
 
+    /// The next page the reader answers: (generation, start, rows).
+    fn next_page(reader: &mut PageReader) -> (u64, u64, Vec<Vec<Cell>>) {
+        match reader.wait(Duration::from_secs(30)) {
+            Some(Reply::Page {
+                generation,
+                start,
+                page,
+            }) => (generation, start, page.unwrap()),
+            _ => panic!("no page"),
+        }
+    }
+
     #[test]
     fn pages_are_read_off_the_ui_thread_and_stale_ones_dropped() {
         let store = Store::open(&crate::store::DbPath::Memory).unwrap();
@@ -217,32 +229,17 @@ mod tests {
         let view = ResultView::default();
         reader.request(1, &view, 500, 10);
         assert!(reader.pending());
-        let Some(Reply::Page {
-            generation,
-            start,
-            page,
-        }) = reader.wait(Duration::from_secs(30))
-        else {
-            panic!("no page");
-        };
+        let (generation, start, page) = next_page(&mut reader);
         assert_eq!((generation, start), (1, 500));
-        let page = page.unwrap();
         assert_eq!(page.len(), 10);
         assert_eq!(cell_text(&page[0][0]), "500");
         assert!(!reader.pending());
         // A newer request replaces an older one: only its answer is taken.
         reader.request(2, &view, 0, 5);
         reader.request(3, &view, 990, 5);
-        let Some(Reply::Page {
-            generation,
-            start,
-            page,
-        }) = reader.wait(Duration::from_secs(30))
-        else {
-            panic!("no page");
-        };
+        let (generation, start, page) = next_page(&mut reader);
         assert_eq!((generation, start), (3, 990));
-        assert_eq!(cell_text(&page.unwrap()[4][0]), "994");
+        assert_eq!(cell_text(&page[4][0]), "994");
         assert!(reader.poll().is_none());
         // The catalog and the history, once.
         reader.request_catalog(10);
