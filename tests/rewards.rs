@@ -125,7 +125,8 @@ fn rewards_are_recommended_to_log_users() {
         .stdout(
             predicate::str::contains("most issued")
                 .and(predicate::str::contains("viewed campaigns' rewards"))
-                .and(predicate::str::contains("perx rewards (tuned)")),
+                .and(predicate::str::contains("perx rewards (tuned)"))
+                .and(predicate::str::contains("EASE on issues (λ ")),
         );
 }
 

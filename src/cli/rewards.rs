@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use perx::core::eval::Metrics;
 use perx::core::logline::EventKind;
-use perx::core::recommend::tune::{reward_truth_span, tune_rewards};
+use perx::core::recommend::tune::{ease_rewards, reward_truth_span, tune_rewards};
 use perx::core::rewards::{
     Baseline, History, RewardBasis, RewardModel, RewardParams, RewardSource, by_user,
     evaluate_rewards, time_split,
@@ -202,7 +202,7 @@ fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
 
 #[derive(Serialize)]
 struct Row {
-    name: &'static str,
+    name: String,
     metrics: Metrics,
 }
 
@@ -246,24 +246,38 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
     let best = tuning.unwrap_or((RewardParams::default(), -1.0));
     let tuned = best.0;
     let model = RewardModel::fit(&grouped, &mapping, tuned)?;
-    let rows = [
-        Row {
-            name: if tuning.is_none() {
+    let row = |name: &str, metrics| Row {
+        name: name.to_owned(),
+        metrics,
+    };
+    let mut rows = vec![
+        row(
+            if tuning.is_none() {
                 "perx rewards (default parameters)"
             } else {
                 "perx rewards (tuned)"
             },
-            metrics: evaluate_rewards(&model, &grouped, &truth, k, None),
-        },
-        Row {
-            name: "most issued",
-            metrics: evaluate_rewards(&model, &grouped, &truth, k, Some(Baseline::MostIssued)),
-        },
-        Row {
-            name: "viewed campaigns' rewards, most issued first",
-            metrics: evaluate_rewards(&model, &grouped, &truth, k, Some(Baseline::ViewedCampaigns)),
-        },
+            evaluate_rewards(&model, &grouped, &truth, k, None),
+        ),
+        row(
+            "most issued",
+            evaluate_rewards(&model, &grouped, &truth, k, Some(Baseline::MostIssued)),
+        ),
+        row(
+            "viewed campaigns' rewards, most issued first",
+            evaluate_rewards(&model, &grouped, &truth, k, Some(Baseline::ViewedCampaigns)),
+        ),
     ];
+    let mut ease_params = None;
+    if !args.no_ease {
+        let (metrics, (lambda, popularity)) =
+            ease_rewards(&train, &mapping, &truth, cutoff, span, k)?;
+        ease_params = Some(serde_json::json!({"lambda": lambda, "popularity": popularity}));
+        rows.push(Row {
+            name: format!("EASE on issues (λ {lambda}, γ {popularity}), then the fallback"),
+            metrics,
+        });
+    }
     let users_with_truth = truth.len();
     let cold = truth
         .keys()
@@ -275,7 +289,7 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
             "catalog": "rewards", "k": k, "cutoff_days": args.cutoff_days,
             "train_events": train.len(), "users_with_truth": users_with_truth,
             "cold_users": cold, "rewards": catalog.len(),
-            "tuned": tuned, "rows": rows,
+            "tuned": tuned, "ease": ease_params, "rows": rows,
         });
         outln!("{}", serde_json::to_string_pretty(&doc)?)?;
         return Ok(exit::OK);
@@ -291,7 +305,7 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
     )?;
     outln!("tuned: {tuned}")?;
     outln!(
-        "{:<46} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}",
+        "{:<54} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}",
         "",
         format!("P@{k}"),
         format!("R@{k}"),
@@ -303,7 +317,7 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
     for r in &rows {
         let m = r.metrics;
         outln!(
-            "{:<46} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>9.4}",
+            "{:<54} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>9.4}",
             r.name,
             m.precision,
             m.recall,

@@ -4,7 +4,7 @@
 //! the reward model's grid, its time split and its tuning on a window before the cut-off.
 //! Pure: the CLI parses, calls and prints.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -14,8 +14,8 @@ use crate::core::eval::{
     Interaction, Metrics, Popularity, Split, by_user, evaluate_lists, split_holding_out,
 };
 use crate::core::rewards::{
-    RewardError, RewardEvent, RewardModel, RewardParams, by_user as rewards_by_user,
-    evaluate_rewards, time_split,
+    Baseline, RewardError, RewardEvent, RewardModel, RewardParams, by_user as rewards_by_user,
+    evaluate_reward_lists, evaluate_rewards, time_split,
 };
 
 /// The validation split holds out a tenth of each user's train ratings (the test split
@@ -252,6 +252,125 @@ pub fn tune_rewards(
     Ok(best)
 }
 
+/// EASE's λ on the reward issue matrix, tuned with [`TUNE_POPULARITY`]'s γ: 27 × 3 = 81
+/// trials, the budget of [`reward_grid`]. λ is absolute (a count of co-issues): 2^(0.6 i)
+/// for i = 0 to 26, from 1 to about 50,000 (a log of 200,000 lines with 10,000 users
+/// picked 4,300 on a grid that stopped at 5,000).
+pub const REWARD_EASE_LAMBDAS: [f32; 27] = [
+    1.0, 1.5, 2.3, 3.5, 5.3, 8.0, 12.1, 18.4, 27.9, 42.2, 64.0, 97.0, 147.0, 223.0, 338.0, 512.0,
+    776.0, 1176.0, 1783.0, 2702.0, 4096.0, 6208.0, 9410.0, 14263.0, 21619.0, 32768.0, 49667.0,
+];
+const _: () = assert!(REWARD_EASE_LAMBDAS.len() * TUNE_POPULARITY.len() == 81);
+
+/// The rewards issued in `events`, as EASE's interactions (user, reward, 1).
+fn issue_interactions(events: &[RewardEvent]) -> Vec<Interaction> {
+    events
+        .iter()
+        .filter(|e| e.kind == crate::core::logline::EventKind::Reward)
+        .filter_map(|e| {
+            Some(Interaction {
+                user: e.user,
+                movie: u32::try_from(e.item).ok()?,
+                rating: 1.0,
+            })
+        })
+        .collect()
+}
+
+/// The strong baseline of `perx eval --catalog rewards`: EASE on the user × reward issue
+/// matrix of `train`, (λ, γ) tuned on the validation window before `cutoff` (fitted on the
+/// events before `cutoff - span`, as [`tune_rewards`] does, with as many trials), refitted
+/// on `train` and scored on `truth`. A user's list is EASE's (rewards not issued to them
+/// yet), filled with the same fallback as perx's (the viewed campaigns' rewards, then the
+/// most issued), so that cold users are scored alike. Also returns the (λ, γ) chosen.
+pub fn ease_rewards(
+    train: &[RewardEvent],
+    mapping: &[(i64, i64)],
+    truth: &HashMap<u32, HashSet<i64>>,
+    cutoff: i64,
+    span: i64,
+    k: usize,
+) -> Result<(Metrics, (f32, f32)), RewardError> {
+    let score = |events: &[RewardEvent],
+                 truth: &HashMap<u32, HashSet<i64>>,
+                 params: &[(f32, f32)]|
+     -> Result<Vec<(f64, Metrics)>, RewardError> {
+        let grouped = rewards_by_user(events);
+        let model = RewardModel::fit(&grouped, mapping, RewardParams::default())?;
+        let Ok(gram) = EaseGram::new(&issue_interactions(events)) else {
+            // No issue at all: EASE has nothing; its lists are the fallback alone.
+            let m = evaluate_rewards(&model, &grouped, truth, k, Some(Baseline::ViewedCampaigns));
+            return Ok(params.iter().map(|_| (m.ndcg, m)).collect());
+        };
+        let mut out = Vec::with_capacity(params.len());
+        let mut solved: Option<(f32, super::ease::Ease<'_>)> = None;
+        for &(lambda, popularity) in params {
+            if solved.as_ref().is_none_or(|(l, _)| *l != lambda) {
+                let plain = gram.solve(lambda, 0.0)?;
+                solved = Some((lambda, plain));
+            }
+            let Some((_, plain)) = solved.as_ref() else {
+                continue;
+            };
+            let boosted = (popularity != 0.0).then(|| plain.boosted(popularity));
+            let ease = boosted.as_ref().unwrap_or(plain);
+            // Rewards of some campaign only, as perx recommends.
+            let catalog = model.rewards();
+            let lists: HashMap<u32, Vec<i64>> = ease
+                .recommend_all(2 * k)
+                .into_iter()
+                .map(|(u, l)| {
+                    let l = l
+                        .into_iter()
+                        .map(i64::from)
+                        .filter(|r| catalog.binary_search(r).is_ok())
+                        .take(k)
+                        .collect();
+                    (u, l)
+                })
+                .collect();
+            let m = evaluate_reward_lists(&model, &grouped, truth, k, &|user, h| {
+                let mut list: Vec<i64> = lists.get(&user).cloned().unwrap_or_default();
+                for r in model.baseline(h, k, Baseline::ViewedCampaigns) {
+                    if list.len() >= k {
+                        break;
+                    }
+                    if !list.contains(&r) {
+                        list.push(r);
+                    }
+                }
+                list
+            });
+            out.push((m.ndcg, m));
+        }
+        Ok(out)
+    };
+    let grid: Vec<(f32, f32)> = REWARD_EASE_LAMBDAS
+        .iter()
+        .flat_map(|&l| TUNE_POPULARITY.iter().map(move |&p| (l, p)))
+        .collect();
+    let (fit_part, validation) = time_split(train, cutoff - span);
+    let chosen = if validation.is_empty() {
+        (REWARD_EASE_LAMBDAS[13], 0.0)
+    } else {
+        let scores = score(&fit_part, &validation, &grid)?;
+        let mut best = (grid[0], f64::NEG_INFINITY);
+        for (p, (ndcg, _)) in grid.iter().zip(&scores) {
+            if *ndcg > best.1 {
+                best = (*p, *ndcg);
+            }
+        }
+        best.0
+    };
+    let final_scores = score(train, truth, &[chosen])?;
+    let metrics = final_scores
+        .into_iter()
+        .next()
+        .map(|(_, m)| m)
+        .unwrap_or_default();
+    Ok((metrics, chosen))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,5 +433,33 @@ mod tests {
         assert_eq!(reward_truth_span(0, 10 * day, 7.0), (2 * day, true));
         assert_eq!(reward_grid().len(), 81);
         assert!(reward_grid().iter().any(|p| p.view_weight == 0.0));
+    }
+
+    #[test]
+    fn ease_on_issues_finds_the_reward_that_goes_with_one_issued() {
+        use crate::core::logline::EventKind;
+        let day = 86_400_000_000i64;
+        let ev = |user: u32, d: i64, item: i64| RewardEvent {
+            user,
+            ts_micros: d * day,
+            kind: EventKind::Reward,
+            item,
+        };
+        let mut train = Vec::new();
+        for u in 0..20 {
+            train.extend([ev(u, 1, 10), ev(u, 2, 11)]);
+        }
+        for u in 20..40 {
+            train.extend([ev(u, 1, 20), ev(u, 2, 21)]);
+        }
+        for u in 40..45 {
+            train.push(ev(u, 3, 10));
+        }
+        let mapping = [(1, 10), (1, 11), (2, 20), (2, 21)];
+        let truth: HashMap<u32, HashSet<i64>> = (40..45).map(|u| (u, [11].into())).collect();
+        let (m, (lambda, _)) = ease_rewards(&train, &mapping, &truth, 5 * day, day, 1).unwrap();
+        assert!(REWARD_EASE_LAMBDAS.contains(&lambda));
+        assert_eq!(m.users, 5);
+        assert_eq!(m.hit_rate, 1.0, "{m:?}");
     }
 }

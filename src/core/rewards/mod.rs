@@ -154,7 +154,7 @@ pub struct History {
 }
 
 /// Why an error.
-#[derive(Debug, thiserror::Error, PartialEq)]
+#[derive(Debug, thiserror::Error)]
 pub enum RewardError {
     /// The campaign–reward mapping is empty: nothing can be recommended.
     #[error("the campaign-reward mapping is empty: load campaign_reward_mapping.csv first")]
@@ -162,6 +162,9 @@ pub enum RewardError {
     /// A parameter out of range.
     #[error("{0}")]
     BadParam(String),
+    /// The EASE baseline could not be solved.
+    #[error("the EASE baseline: {0}")]
+    Ease(#[from] crate::core::recommend::RecommendError),
 }
 
 /// The fitted model.
@@ -718,6 +721,21 @@ pub fn evaluate_rewards(
     k: usize,
     baseline: Option<Baseline>,
 ) -> Metrics {
+    evaluate_reward_lists(model, grouped, truth, k, &|_, h| match baseline {
+        None => model.recommend(h, k).ids().collect(),
+        Some(b) => model.baseline(h, k, b),
+    })
+}
+
+/// Scores the lists `list_of` makes (from a user and their history) on the users with
+/// truth: top-`k` metrics, coverage of `model`'s catalog.
+pub fn evaluate_reward_lists(
+    model: &RewardModel,
+    grouped: &ByUser,
+    truth: &HashMap<u32, HashSet<i64>>,
+    k: usize,
+    list_of: &dyn Fn(u32, &History) -> Vec<i64>,
+) -> Metrics {
     // Reward ids as u32 for the shared metrics (ids outside u32 are not rewards of ours).
     let relevant: HashMap<u32, HashSet<u32>> = truth
         .iter()
@@ -728,19 +746,16 @@ pub fn evaluate_rewards(
             )
         })
         .collect();
-    let mut lists: Vec<(u32, Vec<u32>)> = Vec::new();
-    for &user in truth.keys() {
-        let h = &grouped.history(user);
-        let list: Vec<i64> = match baseline {
-            None => model.recommend(h, k).ids().collect(),
-            Some(b) => model.baseline(h, k, b),
-        };
-        let ids: Vec<u32> = list
-            .into_iter()
-            .filter_map(|r| u32::try_from(r).ok())
-            .collect();
-        lists.push((user, ids));
-    }
+    let mut lists: Vec<(u32, Vec<u32>)> = truth
+        .keys()
+        .map(|&user| {
+            let ids = list_of(user, &grouped.history(user))
+                .into_iter()
+                .filter_map(|r| u32::try_from(r).ok())
+                .collect();
+            (user, ids)
+        })
+        .collect();
     lists.sort_by_key(|(u, _)| *u);
     crate::core::eval::evaluate(
         lists.iter().map(|(u, l)| (*u, l.as_slice())),
@@ -920,9 +935,9 @@ mod tests {
 
     #[test]
     fn an_empty_catalog_is_an_error() {
-        assert_eq!(
+        assert!(matches!(
             RewardModel::fit(&by_user(&events()), &[], RewardParams::default()).unwrap_err(),
             RewardError::NoCatalog
-        );
+        ));
     }
 }
