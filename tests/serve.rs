@@ -819,3 +819,61 @@ fn conforms(v: &serde_json::Value, schema: &serde_json::Value, doc: &serde_json:
         _ => {}
     }
 }
+
+/// The API is a library: its router answers without the binary or a socket, the same
+/// bytes as the CLI's JSON.
+#[test]
+fn the_api_answers_from_the_library() {
+    use tower::ServiceExt as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let db = served_db(tmp.path(), "lib.duckdb", None);
+    let weekly = cli_json(&db, &["report", "weekly", "--tz", "UTC"]);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        fn quiet(_: String) {}
+        let served = Arc::new(perx::server::Served::new(
+            perx::store::DbPath::File(db.clone()),
+            2,
+        ));
+        served.start(quiet).await.unwrap();
+        let app = Arc::new(perx::server::App {
+            served,
+            limits: perx::server::Limits {
+                timeout: Duration::from_secs(30),
+                max_body: 4096,
+                token: None,
+                access_log: false,
+            },
+            in_flight: Arc::new(tokio::sync::Semaphore::new(8)),
+            log: quiet,
+            access: quiet,
+        });
+        let get = |path: &str| {
+            axum::http::Request::get(path)
+                .body(axum::body::Body::empty())
+                .unwrap()
+        };
+        let router = perx::server::router(app);
+        let r = router
+            .clone()
+            .oneshot(get("/v1/reports/weekly?tz=UTC"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body = axum::body::to_bytes(r.into_body(), 1 << 24).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            v["rows"],
+            serde_json::from_str::<serde_json::Value>(&weekly).unwrap()
+        );
+        let r = router
+            .oneshot(get("/v1/reports/weekly?tz=Nowhere"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+    });
+}
