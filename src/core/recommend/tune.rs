@@ -242,12 +242,25 @@ pub fn tune_rewards(
     }
     let grouped = rewards_by_user(&fit_part);
     let mut best: Option<(RewardParams, f64)> = None;
+    // γ only scales the scores: one fit serves every γ of the grid that follows it.
+    let mut fitted: Option<RewardModel> = None;
     for p in reward_grid() {
-        let m = RewardModel::fit(&grouped, mapping, p)?;
+        let refit = fitted.as_ref().is_none_or(|m| {
+            m.params()
+                != RewardParams {
+                    popularity: m.params().popularity,
+                    ..p
+                }
+        });
+        let m = match fitted.take() {
+            Some(m) if !refit => m.with_popularity(p.popularity),
+            _ => RewardModel::fit(&grouped, mapping, p)?,
+        };
         let score = evaluate_rewards(&m, &grouped, &validation, k, None).ndcg;
         if best.is_none_or(|(_, b)| score > b) {
             best = Some((p, score));
         }
+        fitted = Some(m);
     }
     Ok(best)
 }

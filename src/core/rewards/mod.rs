@@ -408,6 +408,13 @@ impl RewardModel {
         self
     }
 
+    /// The same fit with scores scaled by (issues + 1)^`popularity` instead: γ enters only
+    /// the scoring, so tuning fits once for all of its values.
+    pub fn with_popularity(mut self, popularity: f64) -> RewardModel {
+        self.params.popularity = popularity;
+        self
+    }
+
     /// (index, id) of each campaign, in index order.
     fn campaigns_in_order<'a>(
         &self,
