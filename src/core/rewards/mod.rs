@@ -307,21 +307,18 @@ impl RewardModel {
                 mm[c * n + r] += 1.0 / rs.len() as f64;
             }
         }
-        let mat = |rows: usize, cols: usize, v: &[f64]| {
-            Mat::<f64>::from_fn(rows, cols, |i, j| v[i * cols + j])
-        };
-        let (a_a, a_c, c_c, m_m) = (
-            mat(n, n, &aa),
-            mat(n, m, &ac),
-            mat(m, m, &cc),
-            mat(m, n, &mm),
-        );
-        let acm = &a_c * &m_m;
-        let raw = &a_a + &acm + acm.transpose() + m_m.transpose() * (&c_c * &m_m);
-        let col_x = Mat::<f64>::from_fn(1, m, |_, j| col_c[j]) * &m_m;
-        let scale: Vec<f64> = (0..n)
-            .map(|i| {
-                let w = col_a[i] + col_x[(0, i)];
+        // What reaches each reward: its issues, and the views spread to it by M.
+        let mut col_x = col_a.clone();
+        for c in 0..m {
+            if col_c[c] != 0.0 {
+                for (x, w) in col_x.iter_mut().zip(&mm[c * n..(c + 1) * n]) {
+                    *x += col_c[c] * w;
+                }
+            }
+        }
+        let scale: Vec<f64> = col_x
+            .iter()
+            .map(|&w| {
                 if w > 0.0 {
                     w.powf(-params.item_exponent)
                 } else {
@@ -331,13 +328,18 @@ impl RewardModel {
             .collect();
         // A reward no event reaches (never issued, its campaigns never viewed) has a zero
         // row and column in G, so B = G (G + μI)⁻¹ is zero outside the block of the rewards
-        // events reach: the solve is done on that block alone (exactly the same B, at the
-        // cube of its size; on the real log 773 of 1,462 rewards, 180 without views).
+        // events reach: G is assembled and solved on that block alone (exactly the same B,
+        // at the cube of its size; on the real log 773 of 1,462 rewards, 180 without views).
         let active: Vec<usize> = (0..n).filter(|&i| scale[i] > 0.0).collect();
         let na = active.len();
+        let a_a = Mat::<f64>::from_fn(na, na, |i, j| aa[active[i] * n + active[j]]);
+        let a_c = Mat::<f64>::from_fn(na, m, |i, c| ac[active[i] * m + c]);
+        let c_c = Mat::<f64>::from_fn(m, m, |c, d| cc[c * m + d]);
+        let m_m = Mat::<f64>::from_fn(m, na, |c, j| mm[c * n + active[j]]);
+        let acm = &a_c * &m_m;
+        let raw = &a_a + &acm + acm.transpose() + m_m.transpose() * (&c_c * &m_m);
         let g = Mat::<f64>::from_fn(na, na, |i, j| {
-            let (a, b) = (active[i], active[j]);
-            raw[(a, b)] * scale[a] * scale[b]
+            raw[(i, j)] * scale[active[i]] * scale[active[j]]
         });
         // μ is relative to the mean diagonal over the whole catalog, as before.
         let mean_diag = (0..na).map(|i| g[(i, i)]).sum::<f64>() / n as f64;
@@ -357,11 +359,11 @@ impl RewardModel {
                 }
             }
         }
-        // M B, over the active columns only (the others are zero).
+        // M B, over the active rows and columns of B only (the others are zero).
         let mut mb = vec![0f64; m * n];
         for c in 0..m {
             for &k in &active {
-                let w = m_m[(c, k)];
+                let w = mm[c * n + k];
                 if w != 0.0 {
                     let (row, src) = (&mut mb[c * n..(c + 1) * n], &b[k * n..(k + 1) * n]);
                     for &j in &active {
