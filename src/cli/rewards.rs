@@ -150,7 +150,7 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
                         rank + 1,
                         pick.reward,
                         pick.score,
-                        source_name(pick.source)
+                        pick.source.name()
                     )?;
                     if explain {
                         write!(out, ",{}", csv_field(&because(pick).join("; ")))?;
@@ -171,15 +171,6 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     written.map_err(|e| dest.context(e.into()))?;
     dest.commit()?;
     Ok(exit::OK)
-}
-
-/// An item's source as the JSON and CSV spell it (serde's snake_case).
-fn source_name(source: RewardSource) -> &'static str {
-    match source {
-        RewardSource::Model => "model",
-        RewardSource::ViewedCampaigns => "viewed_campaigns",
-        RewardSource::Popular => "popular",
-    }
 }
 
 /// An item's source for people.

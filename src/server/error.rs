@@ -63,50 +63,37 @@ pub enum ApiError {
 pub struct Logged(pub String);
 
 impl ApiError {
-    /// The HTTP status.
-    pub fn status(&self) -> StatusCode {
+    /// The HTTP status and the code in the JSON answer.
+    fn kind(&self) -> (StatusCode, &'static str) {
         match self {
-            ApiError::BadParameter(_) => StatusCode::BAD_REQUEST,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Report(
+            ApiError::BadParameter(_) => (StatusCode::BAD_REQUEST, "bad_parameter"),
+            ApiError::NotFound(_)
+            | ApiError::Report(
                 ReportError::UnknownCampaign { .. } | ReportError::UnknownReward { .. },
-            ) => StatusCode::NOT_FOUND,
-            ApiError::Unauthorised => StatusCode::UNAUTHORIZED,
-            ApiError::NoToken => StatusCode::FORBIDDEN,
-            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Starting | ApiError::Overloaded | ApiError::Timeout(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            ApiError::ReloadRefused(_) => StatusCode::CONFLICT,
+            ) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Unauthorised => (StatusCode::UNAUTHORIZED, "unauthorised"),
+            ApiError::NoToken => (StatusCode::FORBIDDEN, "no_token"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::Starting => (StatusCode::SERVICE_UNAVAILABLE, "starting"),
+            ApiError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
+            ApiError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "timeout"),
+            ApiError::ReloadRefused(_) => (StatusCode::CONFLICT, "reload_refused"),
             ApiError::Store(_)
             | ApiError::Report(_)
             | ApiError::Model(_)
-            | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            | ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.kind().0
     }
 
     /// The code in the JSON answer.
     pub fn code(&self) -> &'static str {
-        match self {
-            ApiError::BadParameter(_) => "bad_parameter",
-            ApiError::NotFound(_) => "not_found",
-            ApiError::Report(
-                ReportError::UnknownCampaign { .. } | ReportError::UnknownReward { .. },
-            ) => "not_found",
-            ApiError::Unauthorised => "unauthorised",
-            ApiError::NoToken => "no_token",
-            ApiError::MethodNotAllowed => "method_not_allowed",
-            ApiError::TooLarge(_) => "too_large",
-            ApiError::Starting => "starting",
-            ApiError::Overloaded => "overloaded",
-            ApiError::Timeout(_) => "timeout",
-            ApiError::ReloadRefused(_) => "reload_refused",
-            ApiError::Store(_)
-            | ApiError::Report(_)
-            | ApiError::Model(_)
-            | ApiError::Internal(_) => "internal",
-        }
+        self.kind().1
     }
 }
 

@@ -50,12 +50,7 @@ pub enum ServerError {
     /// The database could not be opened (or, for a reload, is missing or not perx's); the
     /// source names the file.
     #[error("could not open the database")]
-    Open {
-        /// The database.
-        path: String,
-        /// Why.
-        source: StoreError,
-    },
+    Open(#[source] StoreError),
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -82,7 +77,7 @@ impl ServerError {
     pub fn is_refused(&self) -> bool {
         match self {
             ServerError::Reload(inner) => inner.is_refused(),
-            ServerError::Open { source, .. } => {
+            ServerError::Open(source) => {
                 matches!(source, StoreError::NotPerx { .. } | StoreError::Open { .. })
             }
             _ => false,

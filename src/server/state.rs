@@ -211,10 +211,7 @@ pub fn load(
     } else {
         Store::open(path)
     }
-    .map_err(|source| ServerError::Open {
-        path: path.display(),
-        source,
-    })?;
+    .map_err(ServerError::Open)?;
     let loads = loads_of(&store)?;
     let started = Instant::now();
     let movies = match recommender::open_or_train(&store, None, recommender::Wanted::ANY) {

@@ -243,17 +243,14 @@ pub fn tune_rewards(
     let grouped = rewards_by_user(&fit_part);
     let mut best: Option<(RewardParams, f64)> = None;
     // γ only scales the scores: one fit serves every γ of the grid that follows it.
+    let fit_of = |p: RewardParams| RewardParams {
+        popularity: 0.0,
+        ..p
+    };
     let mut fitted: Option<RewardModel> = None;
     for p in reward_grid() {
-        let refit = fitted.as_ref().is_none_or(|m| {
-            m.params()
-                != RewardParams {
-                    popularity: m.params().popularity,
-                    ..p
-                }
-        });
         let m = match fitted.take() {
-            Some(m) if !refit => m.with_popularity(p.popularity),
+            Some(m) if fit_of(m.params()) == fit_of(p) => m.with_popularity(p.popularity),
             _ => RewardModel::fit(&grouped, mapping, p)?,
         };
         let score = evaluate_rewards(&m, &grouped, &validation, k, None).ndcg;
@@ -274,6 +271,9 @@ pub const REWARD_EASE_LAMBDAS: [f32; 27] = [
     776.0, 1176.0, 1783.0, 2702.0, 4096.0, 6208.0, 9410.0, 14263.0, 21619.0, 32768.0, 49667.0,
 ];
 const _: () = assert!(REWARD_EASE_LAMBDAS.len() * TUNE_POPULARITY.len() == 81);
+
+/// One (λ, γ) of EASE on issues and its metrics.
+type EaseTrialMetrics = ((f32, f32), Metrics);
 
 /// The rewards issued in `events`, as EASE's interactions (user, reward, 1).
 fn issue_interactions(events: &[RewardEvent]) -> Vec<Interaction> {
@@ -304,79 +304,79 @@ pub fn ease_rewards(
     span: i64,
     k: usize,
 ) -> Result<(Metrics, (f32, f32)), RewardError> {
+    // The metrics of every (λ, γ) of `lambdas` × `gammas`, in that order: fitted on
+    // `events`, scored on `truth`; one solve per λ, γ only rescales its columns.
     let score = |events: &[RewardEvent],
                  truth: &HashMap<u32, HashSet<i64>>,
-                 params: &[(f32, f32)]|
-     -> Result<Vec<(f64, Metrics)>, RewardError> {
+                 lambdas: &[f32],
+                 gammas: &[f32]|
+     -> Result<Vec<EaseTrialMetrics>, RewardError> {
         let grouped = rewards_by_user(events);
         let model = RewardModel::fit(&grouped, mapping, RewardParams::default())?;
+        let grid = lambdas
+            .iter()
+            .flat_map(|&l| gammas.iter().map(move |&g| (l, g)));
         let Ok(gram) = EaseGram::new(&issue_interactions(events)) else {
             // No issue at all: EASE has nothing; its lists are the fallback alone.
             let m = evaluate_rewards(&model, &grouped, truth, k, Some(Baseline::ViewedCampaigns));
-            return Ok(params.iter().map(|_| (m.ndcg, m)).collect());
+            return Ok(grid.map(|p| (p, m)).collect());
         };
-        let mut out = Vec::with_capacity(params.len());
-        let mut solved: Option<(f32, super::ease::Ease<'_>)> = None;
-        for &(lambda, popularity) in params {
-            if solved.as_ref().is_none_or(|(l, _)| *l != lambda) {
-                let plain = gram.solve(lambda, 0.0)?;
-                solved = Some((lambda, plain));
+        let mut out = Vec::with_capacity(lambdas.len() * gammas.len());
+        for &lambda in lambdas {
+            let plain = gram.solve(lambda, 0.0)?;
+            for &popularity in gammas {
+                let boosted = (popularity != 0.0).then(|| plain.boosted(popularity));
+                let ease = boosted.as_ref().unwrap_or(&plain);
+                // Rewards of some campaign only, as perx recommends.
+                let catalog = model.rewards();
+                let lists: HashMap<u32, Vec<i64>> = ease
+                    .recommend_all(2 * k)
+                    .into_iter()
+                    .map(|(u, l)| {
+                        let l = l
+                            .into_iter()
+                            .map(i64::from)
+                            .filter(|r| catalog.binary_search(r).is_ok())
+                            .take(k)
+                            .collect();
+                        (u, l)
+                    })
+                    .collect();
+                let m = evaluate_reward_lists(&model, &grouped, truth, k, &|user, h| {
+                    let mut list: Vec<i64> = lists.get(&user).cloned().unwrap_or_default();
+                    for r in model.baseline(h, k, Baseline::ViewedCampaigns) {
+                        if list.len() >= k {
+                            break;
+                        }
+                        if !list.contains(&r) {
+                            list.push(r);
+                        }
+                    }
+                    list
+                });
+                out.push(((lambda, popularity), m));
             }
-            let Some((_, plain)) = solved.as_ref() else {
-                continue;
-            };
-            let boosted = (popularity != 0.0).then(|| plain.boosted(popularity));
-            let ease = boosted.as_ref().unwrap_or(plain);
-            // Rewards of some campaign only, as perx recommends.
-            let catalog = model.rewards();
-            let lists: HashMap<u32, Vec<i64>> = ease
-                .recommend_all(2 * k)
-                .into_iter()
-                .map(|(u, l)| {
-                    let l = l
-                        .into_iter()
-                        .map(i64::from)
-                        .filter(|r| catalog.binary_search(r).is_ok())
-                        .take(k)
-                        .collect();
-                    (u, l)
-                })
-                .collect();
-            let m = evaluate_reward_lists(&model, &grouped, truth, k, &|user, h| {
-                let mut list: Vec<i64> = lists.get(&user).cloned().unwrap_or_default();
-                for r in model.baseline(h, k, Baseline::ViewedCampaigns) {
-                    if list.len() >= k {
-                        break;
-                    }
-                    if !list.contains(&r) {
-                        list.push(r);
-                    }
-                }
-                list
-            });
-            out.push((m.ndcg, m));
         }
         Ok(out)
     };
-    let grid: Vec<(f32, f32)> = REWARD_EASE_LAMBDAS
-        .iter()
-        .flat_map(|&l| TUNE_POPULARITY.iter().map(move |&p| (l, p)))
-        .collect();
     let (fit_part, validation) = time_split(train, cutoff - span);
     let chosen = if validation.is_empty() {
         (REWARD_EASE_LAMBDAS[13], 0.0)
     } else {
-        let scores = score(&fit_part, &validation, &grid)?;
-        let mut best = (grid[0], f64::NEG_INFINITY);
-        for (p, (ndcg, _)) in grid.iter().zip(&scores) {
-            if *ndcg > best.1 {
-                best = (*p, *ndcg);
+        let mut best = ((REWARD_EASE_LAMBDAS[0], 0.0), f64::NEG_INFINITY);
+        for (p, m) in score(
+            &fit_part,
+            &validation,
+            &REWARD_EASE_LAMBDAS,
+            &TUNE_POPULARITY,
+        )? {
+            if m.ndcg > best.1 {
+                best = (p, m.ndcg);
             }
         }
         best.0
     };
-    let final_scores = score(train, truth, &[chosen])?;
-    let metrics = final_scores
+    let metrics = score(train, truth, &[chosen.0], &[chosen.1])?
         .into_iter()
         .next()
         .map(|(_, m)| m)

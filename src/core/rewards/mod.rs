@@ -105,9 +105,9 @@ pub enum RewardBasis {
     Popular,
 }
 
-/// Where one item of a list came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Where one item of a list came from (spelled by [`RewardSource::name`] in the JSON and
+/// the CSV alike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RewardSource {
     /// The model's score (positive).
     Model,
@@ -115,6 +115,23 @@ pub enum RewardSource {
     ViewedCampaigns,
     /// One of the most issued rewards; its score is how often it was issued.
     Popular,
+}
+
+impl RewardSource {
+    /// How the answers spell it: `model`, `viewed_campaigns`, `popular`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RewardSource::Model => "model",
+            RewardSource::ViewedCampaigns => "viewed_campaigns",
+            RewardSource::Popular => "popular",
+        }
+    }
+}
+
+impl Serialize for RewardSource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
 }
 
 /// One recommended reward.

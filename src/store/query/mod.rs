@@ -157,7 +157,10 @@ impl Store {
     /// `sql`, one statement, prepared on this store's connection (so it binds against that
     /// connection's temporary tables, settings and prepared statements), with what DuckDB
     /// says it is. Nothing runs. Errors when it holds no statement or several.
-    fn prepare_checked(&self, sql: &str) -> Result<(duckdb::Statement<'_>, Checked), QueryError> {
+    pub(super) fn prepare_checked(
+        &self,
+        sql: &str,
+    ) -> Result<(duckdb::Statement<'_>, Checked), QueryError> {
         // Counting is parsing alone, which no connection's state changes.
         let n = self.raw.statement_count(sql).map_err(QueryError::sql)?;
         if n != 1 {
@@ -212,11 +215,7 @@ impl Store {
     /// Whether `text` is exactly one statement, of the kind `kind`, as this connection binds
     /// it (a filter put into a statement must stay one expression, not add statements).
     pub(super) fn is_one(&self, text: &str, kind: StatementKind) -> bool {
-        self.raw.statement_count(text) == Ok(1)
-            && self
-                .conn()
-                .prepare(text)
-                .is_ok_and(|s| StatementKind::from_ffi(s.statement_type()) == kind)
+        self.check_statement(text).is_ok_and(|c| c.kind == kind)
     }
 }
 
@@ -255,7 +254,7 @@ impl ConsoleSession {
 }
 
 /// Runs a prepared statement and streams its rows into `sink`; returns how many.
-fn stream_statement(
+pub(super) fn stream_statement(
     stmt: &mut duckdb::Statement<'_>,
     sink: &mut dyn RowSink,
 ) -> Result<u64, QueryError> {

@@ -7,7 +7,7 @@ use std::time::Instant;
 use duckdb::types::Value;
 
 use super::values::{arrow_cell, cell_of, quote_ident, quote_literal};
-use super::{Capped, QueryError, RunSummary, StatementKind};
+use super::{Capped, QueryError, RunSummary, StatementKind, stream_statement};
 use crate::core::sql::fill_template;
 use crate::report::{Cell, RowSink};
 use crate::store::{SqlContext, Store, StoreError};
@@ -138,7 +138,7 @@ impl Store {
         started: Instant,
         preview: &mut dyn FnMut(Preview),
     ) -> Result<(Held, RunSummary), QueryError> {
-        let checked = self.check_statement(sql)?;
+        let (mut stmt, checked) = self.prepare_checked(sql)?;
         if checked.needs_confirmation() && !confirmed {
             return Err(QueryError::Refused(checked));
         }
@@ -176,7 +176,7 @@ impl Store {
             }
         }
         let mut collected = Capped::default();
-        let rows = self.stream_rows(sql, &mut collected)?;
+        let rows = stream_statement(&mut stmt, &mut collected)?;
         Ok((
             Held::InMemory {
                 columns: collected.columns,
