@@ -9,7 +9,8 @@ use serde::Serialize;
 use crate::core::logline::EventKind;
 use crate::core::recommend::{Basis, Recommendation, Recommender};
 use crate::core::rewards::{
-    History, RewardBasis, RewardModel, RewardPick, RewardRecommendation, RewardSource,
+    History, RewardBasis, RewardModel, RewardParams, RewardPick, RewardRecommendation,
+    RewardSource, Tuning,
 };
 use crate::store::recommend::MovieInfo;
 
@@ -149,6 +150,26 @@ struct RewardList<'a> {
     basis: RewardBasis,
     notice: Option<&'static str>,
     items: Vec<RewardItem>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model: Option<RewardModelNote<'a>>,
+}
+
+/// The reward model's parameters and how they were chosen (`--explain`, `explain=true`,
+/// `/readyz`), with a sentence for people.
+#[derive(Debug, Serialize)]
+pub struct RewardModelNote<'a> {
+    params: RewardParams,
+    tuning: &'a Tuning,
+    summary: String,
+}
+
+/// What [`RewardModelNote`] says of `model`.
+pub fn reward_model_note(model: &RewardModel) -> RewardModelNote<'_> {
+    RewardModelNote {
+        params: model.params(),
+        tuning: model.tuning(),
+        summary: model.tuning().describe(),
+    }
 }
 
 /// Why `pick` is in the list of a user with `history`, as words: for a model item, the
@@ -206,6 +227,7 @@ pub fn rewards_json(
                 because: explain.then(|| reward_because(model, history, pick)),
             })
             .collect(),
+        model: explain.then(|| reward_model_note(model)),
     };
     pretty(&doc)
 }

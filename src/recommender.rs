@@ -7,7 +7,8 @@
 //!
 //! The reward model (`DB.rewards.bin`) is kept the same way, keyed by the platform loads
 //! of `load_manifest` (`Store::platform_loads`): any new load of the log or the CSV exports
-//! makes it stale, and the next use refits it.
+//! makes it stale, and the next use refits it, tuning its parameters on the data (unless
+//! `--no-tune`, which is a model of its own: asking for the other refits).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -15,7 +16,10 @@ use std::time::Instant;
 use crate::core::recommend::codec::{self, ModelFileError};
 use crate::core::recommend::{Model, Params, RecommendError};
 use crate::core::rewards::codec as reward_codec;
-use crate::core::rewards::{ByUser, RewardError, RewardModel, RewardParams, by_user};
+use crate::core::rewards::tune as reward_tune;
+use crate::core::rewards::{
+    ByUser, RewardError, RewardModel, RewardParams, Tuning, TuningStatus, by_user,
+};
 use crate::store::rewards::LogEvents;
 use crate::store::{DbPath, Store, StoreError};
 
@@ -94,6 +98,8 @@ pub enum TrainReason {
     ParamsChanged,
     /// The saved model could not be read (old format, damaged): the message says why.
     Unreadable(String),
+    /// Asked for (`perx train`).
+    Asked,
 }
 
 impl TrainReason {
@@ -268,15 +274,35 @@ pub fn open_or_train(
 /// What the saved reward model beside the database is worth.
 #[derive(Debug)]
 pub enum SavedRewards {
-    /// Fitted on the platform data now in the database, with these parameters.
+    /// Fitted on the platform data now in the database, as wanted.
     Fresh(Box<RewardModel>, PathBuf),
     /// To be fitted again, for this reason.
     Stale(TrainReason),
 }
 
+/// How the reward model is wanted: tuned on the data (the default) or with the default
+/// parameters (`--no-tune`), and whether a reward already issued may be recommended again
+/// (which does not change the fit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RewardsWanted {
+    /// Choose the parameters on the data (`core::rewards::tune::fit_rewards`).
+    pub tune: bool,
+    /// Recommend a reward already issued to the user, too.
+    pub repeatable: bool,
+}
+
+impl Default for RewardsWanted {
+    fn default() -> Self {
+        RewardsWanted {
+            tune: true,
+            repeatable: false,
+        }
+    }
+}
+
 /// The saved reward model, if it was fitted on the platform loads now in the database
-/// with `params` (`repeatable` aside: it does not change the fit).
-pub fn saved_rewards(store: &Store, params: RewardParams) -> Result<SavedRewards, ModelError> {
+/// the way `wanted` says (tuned, or with the defaults).
+pub fn saved_rewards(store: &Store, wanted: RewardsWanted) -> Result<SavedRewards, ModelError> {
     let Some(path) = reward_model_path(store.path()) else {
         return Ok(SavedRewards::Stale(TrainReason::FirstUse));
     };
@@ -290,17 +316,74 @@ pub fn saved_rewards(store: &Store, params: RewardParams) -> Result<SavedRewards
             source,
         })
     });
-    let fit_params = |p: RewardParams| RewardParams {
-        repeatable: false,
-        ..p
-    };
+    let tuned = |m: &RewardModel| m.tuning().status != TuningStatus::Off;
     Ok(match read {
-        Ok((model, id)) if id == loads && fit_params(model.params()) == fit_params(params) => {
-            SavedRewards::Fresh(Box::new(model.with_repeatable(params.repeatable)), path)
+        Ok((model, id)) if id == loads && tuned(&model) == wanted.tune => {
+            SavedRewards::Fresh(Box::new(model.with_repeatable(wanted.repeatable)), path)
         }
         Ok((_, id)) if id == loads => SavedRewards::Stale(TrainReason::ParamsChanged),
         Ok(_) => SavedRewards::Stale(TrainReason::DataChanged),
         Err(e) => SavedRewards::Stale(TrainReason::unreadable(&e)),
+    })
+}
+
+/// What is saved of the reward model beside the database, as the Data tab shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SavedRewardsNote {
+    /// Nothing saved yet.
+    None,
+    /// The database is in memory: the model is fitted on use and never saved.
+    InMemory,
+    /// Saved: its parameters, how they were chosen, and whether it was fitted on the
+    /// platform loads now in the database.
+    Saved {
+        /// The parameters.
+        params: RewardParams,
+        /// How they were chosen.
+        tuning: Tuning,
+        /// Fitted on the data now loaded.
+        fresh: bool,
+    },
+    /// A file that cannot be read: why.
+    Unreadable(String),
+}
+
+/// What the saved reward model says of itself, read from the start of its file only
+/// (the header; the matrices are neither read nor checked).
+pub fn saved_rewards_note(store: &Store) -> Result<SavedRewardsNote, ModelError> {
+    use std::io::Read;
+    let Some(path) = reward_model_path(store.path()) else {
+        return Ok(SavedRewardsNote::InMemory);
+    };
+    let mut file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(SavedRewardsNote::None),
+        Err(source) => return Err(ModelError::Io { path, source }),
+    };
+    let mut start = vec![0u8; 16];
+    if let Err(e) = file.read_exact(&mut start) {
+        return Ok(SavedRewardsNote::Unreadable(e.to_string()));
+    }
+    let need = match reward_codec::peek_len(&start) {
+        Ok(n) if n as u64 <= crate::limits::MAX_MODEL_BYTES => n,
+        Ok(n) => {
+            return Ok(SavedRewardsNote::Unreadable(format!(
+                "a header of {n} bytes"
+            )));
+        }
+        Err(e) => return Ok(SavedRewardsNote::Unreadable(e.to_string())),
+    };
+    start.resize(need, 0);
+    if let Err(e) = file.read_exact(&mut start[16..]) {
+        return Ok(SavedRewardsNote::Unreadable(e.to_string()));
+    }
+    Ok(match reward_codec::peek(&start) {
+        Ok((params, tuning, id)) => SavedRewardsNote::Saved {
+            params,
+            tuning,
+            fresh: id == store.platform_loads()?,
+        },
+        Err(e) => SavedRewardsNote::Unreadable(e.to_string()),
     })
 }
 
@@ -313,7 +396,7 @@ pub type RewardLog = (LogEvents, ByUser);
 /// Returns the log too, for callers that go on to use it.
 pub fn fit_rewards(
     store: &Store,
-    params: RewardParams,
+    wanted: RewardsWanted,
     reason: TrainReason,
 ) -> Result<(RewardModel, Origin, RewardLog), ModelError> {
     let loads = store.platform_loads()?;
@@ -321,7 +404,8 @@ pub fn fit_rewards(
     let grouped = by_user(&log.events);
     let started = Instant::now();
     let mapping = store.mapping_list()?;
-    let model = RewardModel::fit(&grouped, &mapping, params)?;
+    let model = reward_tune::fit_rewards(&grouped, &mapping, wanted.tune)?
+        .with_repeatable(wanted.repeatable);
     let seconds = started.elapsed().as_secs_f64();
     let saved = reward_model_path(store.path());
     if let Some(p) = &saved {
@@ -339,12 +423,12 @@ pub fn fit_rewards(
 /// else fitted on the log and saved.
 pub fn open_or_fit_rewards(
     store: &Store,
-    params: RewardParams,
+    wanted: RewardsWanted,
 ) -> Result<(RewardModel, Origin), ModelError> {
-    match saved_rewards(store, params)? {
+    match saved_rewards(store, wanted)? {
         SavedRewards::Fresh(model, path) => Ok((*model, Origin::Loaded(path))),
         SavedRewards::Stale(reason) => {
-            let (model, origin, _) = fit_rewards(store, params, reason)?;
+            let (model, origin, _) = fit_rewards(store, wanted, reason)?;
             Ok((model, origin))
         }
     }

@@ -29,6 +29,52 @@ pub struct SampleOptions {
     /// kind of reward, and kinds run across campaigns), returning session after session;
     /// `None`: the default log, whose users come and go at random.
     pub log_users: Option<u64>,
+    /// The shape of that population's log (used only with `log_users`).
+    pub shape: LogShape,
+}
+
+/// What a campaign view says about its user, in a log with stable tastes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ViewShape {
+    /// Any campaign, uniformly: views carry no taste.
+    #[default]
+    Random,
+    /// The popular campaigns far more often (a Zipf-like pick): views carry popularity only.
+    Popular,
+    /// Campaigns that hold rewards of the user's kind: views carry the user's taste.
+    Taste,
+}
+
+/// The knobs of a log with stable tastes (`perx gen-sample --log-users N`): the shapes a
+/// real platform's log may have, to check that the reward model suits more than one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LogShape {
+    /// Kinds of reward (a reward's kind is its id modulo this); each user prefers one.
+    pub kinds: u64,
+    /// The share of a user's rewards chosen by their taste (0: no tastes at all).
+    pub taste: f64,
+    /// What views say.
+    pub views: ViewShape,
+    /// The share of users who appear only in the log's last fifth (no history before an
+    /// evaluation's cut-off).
+    pub new_users: f64,
+    /// Each reward in exactly this many campaigns (`None`: the sample's random mapping).
+    pub campaigns_per_reward: Option<u32>,
+    /// The days the log spans.
+    pub days: f64,
+}
+
+impl Default for LogShape {
+    fn default() -> Self {
+        LogShape {
+            kinds: 12,
+            taste: 0.7,
+            views: ViewShape::Random,
+            new_users: 0.0,
+            campaigns_per_reward: None,
+            days: 0.5,
+        }
+    }
 }
 
 /// The seed of the committed `data/` sample.
@@ -42,6 +88,7 @@ impl Default for SampleOptions {
             seed: DEFAULT_SEED,
             log_lines: DEFAULT_LOG_LINES,
             log_users: None,
+            shape: LogShape::default(),
         }
     }
 }
@@ -85,7 +132,10 @@ pub fn generate(opts: &SampleOptions, dir: &Path) -> io::Result<()> {
     write_campaigns(&mut create("campaign.csv")?)?;
     write_reward_campaigns(&mut rng, &mut create("reward_campaign.csv")?)?;
     write_transactions(&mut rng, &mut create("reward_transaction.csv")?)?;
-    let mapping = mapping_pairs(&mut rng);
+    let mut mapping = mapping_pairs(&mut rng);
+    if let (Some(_), Some(n)) = (opts.log_users, opts.shape.campaigns_per_reward) {
+        mapping = mapping_with_shares(&mut rng, n);
+    }
     let mut w = create("campaign_reward_mapping.csv")?;
     writeln!(w, "campaign_id,reward_id")?;
     for (c, r) in &mapping {
@@ -93,7 +143,16 @@ pub fn generate(opts: &SampleOptions, dir: &Path) -> io::Result<()> {
     }
     w.flush()?;
     let mut log = create("http_log.txt")?;
-    write_log(&mut rng, opts.log_lines, opts.log_users, &mapping, &mut log)?;
+    let tastes = opts
+        .log_users
+        .map(|n| Tastes::new(n.max(1), &mapping, opts.shape));
+    write_log(
+        &mut rng,
+        opts.log_lines,
+        tastes.as_ref(),
+        &mapping,
+        &mut log,
+    )?;
     log.flush()?;
     // A separate stream, so the platform files do not change when this part does.
     let mut ml_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ MOVIELENS_STREAM);
@@ -286,27 +345,60 @@ fn mapping_pairs(rng: &mut ChaCha8Rng) -> Vec<(i64, i64)> {
     pairs
 }
 
+/// A mapping where every reward of the log's range is in exactly `n` distinct campaigns
+/// (`--campaigns-per-reward`).
+fn mapping_with_shares(rng: &mut ChaCha8Rng, n: u32) -> Vec<(i64, i64)> {
+    let campaigns: Vec<i64> = (LOG_CAMPAIGN_IDS.start..LOG_CAMPAIGN_IDS.end + 150).collect();
+    let mut pairs = Vec::new();
+    for r in LOG_REWARD_IDS.start..LOG_REWARD_IDS.end + 600 {
+        for &c in campaigns.choose_multiple(rng, n as usize) {
+            pairs.push((c, r));
+        }
+    }
+    pairs.shuffle(rng);
+    pairs
+}
+
 /// Users with stable tastes (`--log-users`): each prefers one kind of reward, a reward's
-/// kind being its id modulo [`Tastes::KINDS`], so a kind runs across many campaigns and
-/// what a user took says what they will take next, whatever campaign they view.
+/// kind being its id modulo the number of kinds, so a kind runs across many campaigns
+/// and what a user took says what they will take next, whatever campaign they view.
 struct Tastes {
     users: u64,
+    shape: LogShape,
     /// Each kind's rewards of the mapping, most wanted first.
     by_kind: Vec<Vec<i64>>,
+    /// Each kind's campaigns of the log's range that hold a reward of the kind.
+    campaigns_by_kind: Vec<Vec<i64>>,
 }
 
 impl Tastes {
-    const KINDS: u64 = 12;
-
-    fn new(users: u64, mapping: &[(i64, i64)]) -> Tastes {
-        let mut by_kind = vec![Vec::new(); Self::KINDS as usize];
+    fn new(users: u64, mapping: &[(i64, i64)], shape: LogShape) -> Tastes {
+        let kinds = shape.kinds.max(1);
+        let mut by_kind = vec![Vec::new(); kinds as usize];
+        let mut campaigns_by_kind = vec![Vec::new(); kinds as usize];
         let mut rewards: Vec<i64> = mapping.iter().map(|&(_, r)| r).collect();
         rewards.sort_unstable();
         rewards.dedup();
         for r in rewards {
-            by_kind[(r.unsigned_abs() % Self::KINDS) as usize].push(r);
+            by_kind[(r.unsigned_abs() % kinds) as usize].push(r);
         }
-        Tastes { users, by_kind }
+        let mut pairs = mapping.to_vec();
+        pairs.sort_unstable();
+        pairs.dedup();
+        for (c, r) in pairs {
+            if LOG_CAMPAIGN_IDS.contains(&c) {
+                campaigns_by_kind[(r.unsigned_abs() % kinds) as usize].push(c);
+            }
+        }
+        for cs in &mut campaigns_by_kind {
+            cs.dedup();
+        }
+        Tastes {
+            users,
+            shape: LogShape { kinds, ..shape },
+            by_kind,
+            campaigns_by_kind,
+        }
     }
 
     /// The log id of user `i` of the population.
@@ -314,17 +406,48 @@ impl Tastes {
         2_000_000_000_000 + i * 7
     }
 
+    /// A user for a session starting at `at` (0 to 1 through the log): the users past
+    /// the first (1 − new_users) of the population only in the log's last fifth.
+    fn pick_user(&self, at: f64, rng: &mut ChaCha8Rng) -> u64 {
+        let old = ((self.users as f64 * (1.0 - self.shape.new_users)) as u64).max(1);
+        let pool = if at < 0.8 { old } else { self.users };
+        self.user(rng.random_range(0..pool))
+    }
+
+    /// `user`'s kind.
+    fn kind(&self, user: u64) -> usize {
+        (user / 7 % self.shape.kinds) as usize
+    }
+
     /// A reward of `user`'s kind: the first ones of the kind far more often (a Zipf-like
     /// pick over the kind's first 16).
     fn pick(&self, user: u64, rng: &mut ChaCha8Rng) -> i64 {
-        let kind = (user / 7 % Self::KINDS) as usize;
-        let pool = &self.by_kind[kind];
+        let pool = &self.by_kind[self.kind(user)];
         if pool.is_empty() {
             return rng.random_range(LOG_REWARD_IDS);
         }
         let n = pool.len().min(16);
         let u: f64 = rng.random();
         pool[((u * u * n as f64) as usize).min(n - 1)]
+    }
+
+    /// A campaign `user` views.
+    fn view(&self, user: u64, rng: &mut ChaCha8Rng) -> i64 {
+        let span = LOG_CAMPAIGN_IDS.end - LOG_CAMPAIGN_IDS.start;
+        match self.shape.views {
+            ViewShape::Random => rng.random_range(LOG_CAMPAIGN_IDS),
+            ViewShape::Popular => {
+                let u: f64 = rng.random();
+                LOG_CAMPAIGN_IDS.start + ((u * u * u * span as f64) as i64).min(span - 1)
+            }
+            ViewShape::Taste => {
+                let pool = &self.campaigns_by_kind[self.kind(user)];
+                match pool.choose(rng) {
+                    Some(&c) => c,
+                    None => rng.random_range(LOG_CAMPAIGN_IDS),
+                }
+            }
+        }
     }
 }
 
@@ -357,11 +480,10 @@ fn write_line(w: &mut (impl Write + ?Sized), l: &Line) -> io::Result<()> {
 fn write_log(
     rng: &mut ChaCha8Rng,
     lines: u64,
-    log_users: Option<u64>,
+    tastes: Option<&Tastes>,
     mapping: &[(i64, i64)],
     w: &mut impl Write,
 ) -> io::Result<()> {
-    let tastes = log_users.map(|n| Tastes::new(n.max(1), mapping));
     let bad_at = bad_line_numbers(lines);
     // First reward of each campaign in the mapping, for rewards that follow a view.
     let mut reward_of = std::collections::HashMap::new();
@@ -373,8 +495,9 @@ fn write_log(
         .with_ymd_and_hms(2019, 8, 26, 16, 0, 0)
         .single()
         .unwrap_or_default();
-    // The log spans about 12 hours whatever its size; denser logs just have more users.
-    let span_s = 12 * 3600;
+    // The log spans about 12 hours (or the shape's days) whatever its size; denser logs
+    // just have more users.
+    let span_s = tastes.map_or(12.0 * 3600.0, |t| t.shape.days * 86_400.0);
     let users = (good_total / 3).max(1);
     let mut written = 0u64;
     let mut produced = 0u64;
@@ -397,8 +520,9 @@ fn write_log(
     let mut session_start = 0.0f64;
     while produced < good_total {
         // Session arrivals spread evenly over the span.
-        session_start += span_s as f64 / (good_total as f64 / 2.7);
-        let user = match &tastes {
+        session_start += span_s / (good_total as f64 / 2.7);
+        let user = match tastes {
+            Some(t) if t.shape.new_users > 0.0 => t.pick_user(session_start / span_s, rng),
             Some(t) => t.user(rng.random_range(0..t.users)),
             None if rng.random_bool(0.8) => {
                 2_000_000_000_000 + rng.random_range(0..users.max(1) * 7)
@@ -425,7 +549,7 @@ fn write_log(
                 t += Duration::seconds(gap);
             }
             let reward = rng.random_bool(0.17);
-            let taste = tastes.as_ref().filter(|_| rng.random_bool(0.7));
+            let taste = tastes.filter(|t| rng.random_bool(t.shape.taste.clamp(0.0, 1.0)));
             let item = if let (true, Some(t)) = (reward, taste) {
                 t.pick(user, rng)
             } else if reward {
@@ -436,7 +560,10 @@ fn write_log(
                     _ => rng.random_range(LOG_REWARD_IDS),
                 }
             } else {
-                let c = rng.random_range(LOG_CAMPAIGN_IDS);
+                let c = match tastes {
+                    Some(t) if t.shape.views != ViewShape::Random => t.view(user, rng),
+                    _ => rng.random_range(LOG_CAMPAIGN_IDS),
+                };
                 viewed.push(c);
                 c
             };
@@ -495,6 +622,98 @@ mod tests {
                 assert_eq!(lines[*n as usize - 1], BAD_LINES[i].as_bytes());
             }
         }
+    }
+
+    /// The shape knobs do what they say: every reward in N campaigns, views of the
+    /// user's kind, new users only at the end.
+    #[test]
+    fn the_shape_knobs_shape_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = SampleOptions {
+            log_lines: 20_000,
+            log_users: Some(500),
+            shape: LogShape {
+                kinds: 5,
+                views: ViewShape::Taste,
+                new_users: 0.3,
+                campaigns_per_reward: Some(3),
+                days: 10.0,
+                ..LogShape::default()
+            },
+            ..SampleOptions::default()
+        };
+        generate(&opts, dir.path()).unwrap();
+        let mapping =
+            std::fs::read_to_string(dir.path().join("campaign_reward_mapping.csv")).unwrap();
+        let mut per_reward: std::collections::HashMap<i64, std::collections::HashSet<i64>> =
+            Default::default();
+        for l in mapping.lines().skip(1) {
+            let (c, r) = l.split_once(',').unwrap();
+            per_reward
+                .entry(r.parse().unwrap())
+                .or_default()
+                .insert(c.parse().unwrap());
+        }
+        assert!(per_reward.values().all(|cs| cs.len() == 3));
+        let kind_of_campaign = |c: i64, kind: i64| {
+            per_reward
+                .iter()
+                .any(|(r, cs)| r % 5 == kind && cs.contains(&c))
+        };
+        let log = std::fs::read_to_string(dir.path().join("http_log.txt")).unwrap();
+        let (mut views, mut of_kind) = (0, 0);
+        let mut first_seen: std::collections::HashMap<u64, String> = Default::default();
+        let mut times: Vec<String> = Vec::new();
+        for l in log.lines() {
+            let f: Vec<&str> = l.split(' ').collect();
+            let (Some(path), Some(Ok(user))) = (f.get(2), f.get(3).map(|u| u.parse::<u64>()))
+            else {
+                continue;
+            };
+            if f[0].len() < 19 {
+                continue;
+            }
+            times.push(f[0][..19].to_owned());
+            let e = first_seen
+                .entry(user)
+                .or_insert_with(|| f[0][..19].to_owned());
+            if e.as_str() > &f[0][..19] {
+                *e = f[0][..19].to_owned();
+            }
+            if let Some(c) = path.strip_prefix("/campaigns/") {
+                views += 1;
+                let kind = (user / 7 % 5) as i64;
+                of_kind += usize::from(kind_of_campaign(c.parse().unwrap(), kind));
+            }
+        }
+        assert!(
+            of_kind * 10 >= views * 9,
+            "{of_kind} of {views} views of the user's kind"
+        );
+        times.sort();
+        let (first, last) = (&times[0], &times[times.len() - 1]);
+        assert!(
+            first[..10] != last[..10],
+            "the log spans days: {first} {last}"
+        );
+        // New users (the last 30 % of the population) start late: none before 70 % of the
+        // span (arrivals before 80 % are the others', a late line aside).
+        let start = chrono::NaiveDateTime::parse_from_str(first, "%Y-%m-%dT%H:%M:%S").unwrap();
+        let end = chrono::NaiveDateTime::parse_from_str(last, "%Y-%m-%dT%H:%M:%S").unwrap();
+        let cut = start + (end - start) * 7 / 10;
+        let new_early = first_seen
+            .iter()
+            .filter(|(u, _)| (**u - 2_000_000_000_000) / 7 >= 350)
+            .filter(|(_, t)| {
+                chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S").unwrap() < cut
+            })
+            .count();
+        assert!(new_early <= 2, "{new_early} new users seen early");
+        assert!(
+            first_seen
+                .keys()
+                .any(|u| (u - 2_000_000_000_000) / 7 >= 350)
+        );
     }
 
     #[test]

@@ -67,6 +67,20 @@ fn rewards_are_recommended_to_log_users() {
     let v = explained_rewards(&db, &user, 5);
     let items = v["items"].as_array().unwrap();
     assert_eq!(items.len(), 5);
+    // The model says how its parameters were chosen: tuned on this log.
+    let tuning = &v["model"]["tuning"];
+    assert_eq!(tuning["status"], "tuned", "{v}");
+    assert!(
+        tuning["chosen_ndcg"].as_f64().unwrap() >= tuning["defaults_ndcg"].as_f64().unwrap(),
+        "{v}"
+    );
+    assert!(
+        v["model"]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("tuned on this data"),
+        "{v}"
+    );
     // One spelling (snake_case) for the basis and each item's source.
     assert!(
         v["basis"] == "model" || v["basis"] == "model_then_fallback",
@@ -125,7 +139,12 @@ fn rewards_are_recommended_to_log_users() {
         .stdout(
             predicate::str::contains("most issued")
                 .and(predicate::str::contains("viewed campaigns' rewards"))
-                .and(predicate::str::contains("perx rewards (tuned)"))
+                .and(predicate::str::contains(
+                    "perx rewards (tuned on the data: the answers)",
+                ))
+                .and(predicate::str::contains(
+                    "perx rewards (default parameters)",
+                ))
                 .and(predicate::str::contains("EASE on issues (λ ")),
         );
 }
@@ -168,6 +187,21 @@ fn the_reward_model_is_saved_and_reused_until_the_platform_loads_change() {
     // Repeatable rewards are a choice made when recommending, not a refit.
     let (_, err) = ask(&["--repeatable"]);
     assert!(!err.contains("fitted"), "{err}");
+    // --no-tune is another model: fitted with the defaults, saved, and kept while asked
+    // for; without it the tuned one is fitted again.
+    let (_, err) = ask(&["--no-tune"]);
+    assert!(
+        err.contains("other parameters") && err.contains("tuning was not asked for"),
+        "{err}"
+    );
+    let (_, err) = ask(&["--no-tune"]);
+    assert!(!err.contains("fitted"), "{err}");
+    let (tuned_again, err) = ask(&[]);
+    assert!(
+        err.contains("other parameters") && err.contains("tuned on this data"),
+        "{err}"
+    );
+    assert_eq!(tuned_again, first);
     // --all reads the saved model too.
     perx(&db)
         .args(["recommend", "--catalog", "rewards", "--all", "-o"])
@@ -285,4 +319,335 @@ fn a_user_the_model_has_nothing_on_gets_the_labelled_fallback() {
     let mut sorted = ids.clone();
     sorted.sort();
     assert_ne!(ids, sorted, "{ids:?}");
+}
+
+/// `perx eval --catalog rewards` reports for the tuned model what the answers users get
+/// score: the database holding only the lines before the eval's cut-off is given to
+/// `perx recommend --all` (which fits and tunes the model by itself, as on first use), and
+/// its lists, scored here against the rewards issued after the cut-off by a scorer of the
+/// test's own (not perx's metrics), give the eval's NDCG@10 and hit rate.
+fn answers_score_what_eval_reports(data: &std::path::Path) {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("full.duckdb");
+    perx(&db)
+        .args(["load", "--data"])
+        .arg(data)
+        .assert()
+        .code(predicate::in_iter([0, 3]));
+    let out = perx(&db)
+        .args([
+            "eval",
+            "--catalog",
+            "rewards",
+            "--no-ease",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let eval: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let row = eval["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "perx rewards (tuned on the data: the answers)")
+        .unwrap_or_else(|| panic!("{eval}"))
+        .clone();
+    let cutoff = eval["cutoff_us"].as_i64().unwrap();
+    // The training part: the same files, the log's lines before the cut-off.
+    let train = tmp.path().join("train");
+    std::fs::create_dir(&train).unwrap();
+    for f in std::fs::read_dir(data).unwrap() {
+        let f = f.unwrap();
+        if f.file_type().unwrap().is_file() && f.file_name() != "http_log.txt" {
+            std::fs::copy(f.path(), train.join(f.file_name())).unwrap();
+        }
+    }
+    let log = std::fs::read_to_string(data.join("http_log.txt")).unwrap();
+    let before = |line: &str| {
+        line.get(..25)
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .is_some_and(|t| t.timestamp_micros() < cutoff)
+    };
+    let kept: String = log
+        .lines()
+        .filter(|l| before(l))
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    std::fs::write(train.join("http_log.txt"), kept).unwrap();
+    let train_db = tmp.path().join("train.duckdb");
+    perx(&train_db)
+        .args(["load", "--data"])
+        .arg(&train)
+        .assert()
+        .code(predicate::in_iter([0, 3]));
+    let all = tmp.path().join("all.csv");
+    perx(&train_db)
+        .args([
+            "recommend",
+            "--catalog",
+            "rewards",
+            "--all",
+            "-k",
+            "10",
+            "-o",
+        ])
+        .arg(&all)
+        .assert()
+        .success();
+    let mut lists: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for line in std::fs::read_to_string(&all).unwrap().lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        lists
+            .entry(f[0].to_owned())
+            .or_default()
+            .push(f[2].to_owned());
+    }
+    // A user the training part does not hold gets what any stranger gets.
+    let stranger = perx(&train_db)
+        .args([
+            "recommend",
+            "--catalog",
+            "rewards",
+            "--user",
+            "1",
+            "-k",
+            "10",
+        ])
+        .args(["--format", "csv"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let stranger: Vec<String> = String::from_utf8(stranger)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().to_owned())
+        .collect();
+    // The truth: rewards issued at or after the cut-off, by user.
+    let truth_csv = perx(&db)
+        .args([
+            "query",
+            &format!(
+                "SELECT DISTINCT user_id, item_id FROM http_log WHERE event_kind = 'reward' \
+                 AND epoch_us(ts) >= {cutoff}"
+            ),
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let mut truth: std::collections::HashMap<String, std::collections::HashSet<String>> =
+        Default::default();
+    for line in String::from_utf8(truth_csv).unwrap().lines().skip(1) {
+        let (u, r) = line.split_once(',').unwrap();
+        truth.entry(u.to_owned()).or_default().insert(r.to_owned());
+    }
+    assert_eq!(
+        truth.len() as u64,
+        eval["users_with_truth"].as_u64().unwrap()
+    );
+    let (mut ndcg, mut hits) = (0.0, 0.0);
+    for (user, relevant) in &truth {
+        let list = lists.get(user).unwrap_or(&stranger);
+        let gain = |rank: usize| 1.0 / ((rank + 2) as f64).log2();
+        let dcg: f64 = (0..list.len().min(10))
+            .filter(|&i| relevant.contains(&list[i]))
+            .map(gain)
+            .sum();
+        let ideal: f64 = (0..relevant.len().min(10)).map(gain).sum();
+        ndcg += dcg / ideal;
+        hits += f64::from(u8::from(dcg > 0.0));
+    }
+    let n = truth.len() as f64;
+    let (ndcg, hits) = (ndcg / n, hits / n);
+    let reported = &row["metrics"];
+    assert!(
+        (ndcg - reported["ndcg"].as_f64().unwrap()).abs() < 1e-9
+            && (hits - reported["hit_rate"].as_f64().unwrap()).abs() < 1e-9,
+        "the answers score NDCG@10 {ndcg}, hit rate {hits}; perx eval reports {reported}"
+    );
+}
+
+#[test]
+fn the_answers_score_what_eval_reports_on_a_generated_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    perx::sample::generate(
+        &perx::sample::SampleOptions {
+            log_lines: 40_000,
+            log_users: Some(2_000),
+            shape: perx::sample::LogShape {
+                views: perx::sample::ViewShape::Popular,
+                days: 20.0,
+                ..perx::sample::LogShape::default()
+            },
+            ..perx::sample::SampleOptions::default()
+        },
+        &data,
+    )
+    .unwrap();
+    answers_score_what_eval_reports(&data);
+}
+
+#[test]
+fn the_answers_score_what_eval_reports_on_the_real_log() {
+    let Some(dir) = crate::util::real_data(
+        "perx",
+        "the_answers_score_what_eval_reports_on_the_real_log",
+    ) else {
+        return;
+    };
+    answers_score_what_eval_reports(&dir);
+}
+
+/// `perx train --catalog rewards` fits on purpose and says how; the flags that do not
+/// apply are refused with the reason.
+#[test]
+fn the_reward_model_is_trained_on_purpose_and_says_how() {
+    let (_dir, db) = loaded_db();
+    perx(&db)
+        .args(["train", "--catalog", "rewards"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Parameters: view_weight ")
+                .and(predicate::str::contains(
+                    "How: tuned on this data: the best of ",
+                ))
+                .and(predicate::str::contains("q.duckdb.rewards.bin")),
+        );
+    // The Data tab's account of it, read from the file's header.
+    let note = {
+        let store = perx::store::Store::open(&perx::store::DbPath::File(db.clone())).unwrap();
+        perx::recommender::saved_rewards_note(&store).unwrap()
+    };
+    let perx::recommender::SavedRewardsNote::Saved { tuning, fresh, .. } = &note else {
+        panic!("{note:?}");
+    };
+    assert!(*fresh);
+    assert_eq!(tuning.status, perx::core::rewards::TuningStatus::Tuned);
+    // Used as saved by the next answer.
+    let user = top_reward_user(&db);
+    perx(&db)
+        .args([
+            "recommend",
+            "--catalog",
+            "rewards",
+            "--user",
+            &user,
+            "--explain",
+        ])
+        .args(["--format", "table"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Model: view_weight "))
+        .stderr(predicate::str::contains("fitted").not());
+    perx(&db)
+        .args(["train", "--catalog", "rewards", "--no-tune"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "How: default parameters (tuning was not asked for)",
+        ));
+    perx(&db)
+        .args(["train", "--catalog", "rewards", "--out", "x.bin"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("kept beside the database"));
+    perx(&db)
+        .args(["train", "--no-tune"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "--no-tune is for --catalog rewards",
+        ));
+    // The generator's shape knobs need a population with tastes.
+    perx(&db)
+        .args(["gen-sample", "--out", "x", "--views", "popular"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--log-users"));
+    perx(&db)
+        .args([
+            "gen-sample",
+            "--out",
+            "x",
+            "--log-users",
+            "5",
+            "--taste",
+            "1.5",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not a share"));
+}
+
+/// A reward taken out of every campaign (a new mapping export without it) is never
+/// recommended again, though the log still holds its issues: the saved model goes stale
+/// with the load and the refit's catalog is the new mapping's.
+#[test]
+fn a_reward_that_left_every_campaign_is_never_recommended() {
+    let (dir, db) = loaded_db();
+    let user = top_reward_user(&db);
+    let first = explained_rewards(&db, &user, 10)["items"][0]["reward_id"]
+        .as_i64()
+        .unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    for f in std::fs::read_dir(crate::util::sample_dir()).unwrap() {
+        let f = f.unwrap();
+        if f.file_type().unwrap().is_file() {
+            std::fs::copy(f.path(), data.join(f.file_name())).unwrap();
+        }
+    }
+    let mapping = data.join("campaign_reward_mapping.csv");
+    let kept: String = std::fs::read_to_string(&mapping)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.ends_with(&format!(",{first}")))
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    std::fs::write(&mapping, kept).unwrap();
+    perx(&db)
+        .args(["load", "--data"])
+        .arg(&data)
+        .assert()
+        .code(predicate::in_iter([0, 3]));
+    let again = explained_rewards(&db, &user, 10);
+    let ids: Vec<i64> = again["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["reward_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 10);
+    assert!(!ids.contains(&first), "{first} in {ids:?}");
+    let all = dir.path().join("all.csv");
+    perx(&db)
+        .args([
+            "recommend",
+            "--catalog",
+            "rewards",
+            "--all",
+            "--repeatable",
+            "-o",
+        ])
+        .arg(&all)
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(&all).unwrap();
+    assert!(csv.lines().count() > 1000);
+    assert!(
+        csv.lines().all(|l| !l.ends_with(&format!(",{first}"))),
+        "{first} recommended after it left every campaign"
+    );
 }

@@ -235,6 +235,19 @@ fn every_route_answers_what_the_cli_prints() {
             &user,
         ],
     );
+    let explained_cli = cli_json(
+        &db,
+        &[
+            "recommend",
+            "--catalog",
+            "rewards",
+            "--user",
+            &user,
+            "-k",
+            "12",
+            "--explain",
+        ],
+    );
     let s = Server::start(&db, &[]);
     assert_eq!(s.get("/healthz").0, 200);
     let (status, body) = s.get("/v1/movielens/users/5/recommendations?k=7&explain=true");
@@ -299,10 +312,24 @@ fn every_route_answers_what_the_cli_prints() {
         "/v1/platform/users/{user}/rewards?k=12&explain=true"
     ));
     assert_eq!(explained.0, 200);
+    // With explain, the model's parameters and how they were chosen, as the CLI says.
+    let model = &serde_json::from_str::<serde_json::Value>(&explained.1).unwrap()["model"];
+    assert_eq!(
+        model,
+        &serde_json::from_str::<serde_json::Value>(&explained_cli).unwrap()["model"]
+    );
+    assert_eq!(model["tuning"]["status"], "tuned", "{model}");
+    let ready = s.get("/readyz");
+    assert_eq!(ready.0, 200);
+    assert_eq!(
+        &serde_json::from_str::<serde_json::Value>(&ready.1).unwrap()["reward_model"],
+        model
+    );
     for (body, path) in [
         (&rewards, "/v1/platform/users/{id}/rewards"),
         (&explained.1, "/v1/platform/users/{id}/rewards"),
         (&movies, "/v1/movielens/users/{id}/recommendations"),
+        (&ready.1, "/readyz"),
     ] {
         let v: serde_json::Value = serde_json::from_str(body).unwrap();
         conforms(&v, &schema(path), &doc, "answer");
@@ -772,6 +799,9 @@ fn timeouts_leave_the_pool_whole() {
 /// Asserts that `v` has the shape `schema` gives (objects: required keys present, no key
 /// the schema does not name; enums; arrays item by item; `$ref`s followed).
 fn conforms(v: &serde_json::Value, schema: &serde_json::Value, doc: &serde_json::Value, at: &str) {
+    if v.is_null() && schema["nullable"] == true {
+        return;
+    }
     if let Some(r) = schema["$ref"].as_str() {
         let mut target = doc;
         for part in r.trim_start_matches("#/").split('/') {

@@ -740,6 +740,20 @@ fn the_recommend_tab_shows_rewards_for_a_log_user_by_default() {
     let text = screen(&mut app, 160, 48);
     assert!(text.contains("Rewards for user 2000000033318"), "{text}");
     assert!(text.contains("because"), "{text}");
+    // Under the list: how the model's parameters were chosen, and with `e` which.
+    assert!(
+        text.contains("model tuned on this data: NDCG@10 ") && text.contains("half-life "),
+        "{text}"
+    );
+    snapshot("recommend_rewards_explained_160x48", &text);
+    // The Data tab says what is saved beside the database: nothing, in memory.
+    key(&mut app, KeyCode::Char('5'));
+    let data = screen(&mut app, 160, 48);
+    assert!(
+        data.contains("Reward model") && data.contains("The database is in memory"),
+        "{data}"
+    );
+    key(&mut app, KeyCode::Char('4'));
     // A stranger: the popular ones, and a message that says so.
     key(&mut app, KeyCode::Char('i'));
     for _ in 0..13 {

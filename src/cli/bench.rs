@@ -28,6 +28,10 @@ pub enum BenchCommand {
     Sessions(BenchArgs),
     /// Train the recommender and time top-10 for every user and for one user; peak RSS.
     Recommend(RecommendBenchArgs),
+    /// Time the reward model on an already-loaded database (--db; load a 10 M-line log
+    /// from `perx gen-sample --log-users` for the goals): reading the log, fitting with
+    /// tuning and with the defaults, one user's answer, every user's; peak RSS.
+    Rewards(RewardsBenchArgs),
     /// Time the terminal UI on an already-loaded database (--db): the first frame, and
     /// key → next frame for tab switches, calendar moves and a recommendation.
     Ui,
@@ -49,6 +53,16 @@ pub struct RecommendBenchArgs {
     /// Timed repetitions of each step (the best is shown).
     #[arg(long, default_value_t = 3)]
     pub repeat: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct RewardsBenchArgs {
+    /// Timed repetitions of each fit (the best is shown).
+    #[arg(long, default_value_t = 1)]
+    pub repeat: u32,
+    /// Users whose single answer is timed (spread over the log's users).
+    #[arg(long, default_value_t = 1000)]
+    pub users: usize,
 }
 
 #[derive(Debug, Args)]
@@ -173,6 +187,7 @@ pub fn bench(global: &super::Global, cmd: &BenchCommand) -> Result<u8> {
     let args = match cmd {
         BenchCommand::Load(a) | BenchCommand::Sessions(a) => a,
         BenchCommand::Recommend(a) => return bench_recommend(a),
+        BenchCommand::Rewards(a) => return bench_rewards(global, a),
         BenchCommand::Ui => return bench_ui(global),
         BenchCommand::Query => return bench_query(global),
     };
@@ -191,6 +206,7 @@ pub fn bench(global: &super::Global, cmd: &BenchCommand) -> Result<u8> {
         BenchCommand::Load(_) => bench_load(args, &dir),
         BenchCommand::Sessions(_) => bench_sessions(args, &dir),
         BenchCommand::Recommend(a) => bench_recommend(a),
+        BenchCommand::Rewards(a) => bench_rewards(global, a),
         BenchCommand::Ui => bench_ui(global),
         BenchCommand::Query => bench_query(global),
     }
@@ -204,6 +220,7 @@ fn generate(lines: u64, text_dir: &Path) -> Result<()> {
             seed: 1,
             log_lines: lines,
             log_users: None,
+            shape: sample::LogShape::default(),
         },
         text_dir,
     )?;
@@ -493,6 +510,94 @@ fn bench_recommend(args: &RecommendBenchArgs) -> Result<u8> {
         whole = whole.min(s.seconds);
     }
     outln!("`perx train`, whole process   {whole:8.3} s   (goal about 0.6 s on ML-1M)")?;
+    Ok(perx::exit::OK)
+}
+
+fn bench_rewards(global: &super::Global, args: &RewardsBenchArgs) -> Result<u8> {
+    use perx::core::rewards::by_user;
+    use perx::core::rewards::tune::fit_rewards;
+
+    let store = global.open_store()?;
+    let t = Instant::now();
+    let log = store.reward_events()?;
+    let mapping = store.mapping_list()?;
+    let read = t.elapsed().as_secs_f64();
+    if log.events.is_empty() {
+        bail!("the database holds no HTTP log: load one with `perx load --data DIR`");
+    }
+    let t = Instant::now();
+    let grouped = by_user(&log.events);
+    let group = t.elapsed().as_secs_f64();
+    let (tuned_s, tuned) = best_of(args.repeat, || Ok(fit_rewards(&grouped, &mapping, true)?))?;
+    let (defaults_s, _) = best_of(args.repeat, || Ok(fit_rewards(&grouped, &mapping, false)?))?;
+    // One user's answer from an in-memory history, and through DuckDB as the CLI does.
+    let users = log.users.len();
+    let step = (users / args.users.max(1)).max(1);
+    let picked: Vec<usize> = (0..users).step_by(step).take(args.users).collect();
+    let mut times: Vec<f64> = Vec::with_capacity(picked.len());
+    for &u in &picked {
+        let h = grouped.history(u as u32);
+        let t = Instant::now();
+        std::hint::black_box(tuned.recommend(&h, 10));
+        times.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    times.sort_by(f64::total_cmp);
+    let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
+    let p99 = times[(times.len() * 99 / 100).min(times.len() - 1)];
+    let mut with_read: Vec<f64> = Vec::new();
+    for &u in picked.iter().take(100) {
+        let t = Instant::now();
+        let h = store.reward_history(&log.users[u])?.unwrap_or_default();
+        std::hint::black_box(tuned.recommend(&h, 10));
+        with_read.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    with_read.sort_by(f64::total_cmp);
+    let t = Instant::now();
+    for u in 0..users {
+        std::hint::black_box(tuned.recommend(&grouped.history(u as u32), 10));
+    }
+    let all = t.elapsed().as_secs_f64();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "perx bench rewards on {}: {} events, {users} users, {} rewards in the catalog",
+        global.db_path().display(),
+        log.events.len(),
+        tuned.rewards().len()
+    )?;
+    writeln!(out, "read the log from DuckDB           {read:8.2} s")?;
+    writeln!(out, "group by user                      {group:8.2} s")?;
+    writeln!(
+        out,
+        "fit with tuning ({} trials)        {tuned_s:8.2} s   (goals: < 1 s real log, < 10 s 1 M lines, < 30 s 10 M lines)",
+        tuned.tuning().trials
+    )?;
+    writeln!(out, "fit with the defaults              {defaults_s:8.2} s")?;
+    writeln!(
+        out,
+        "one user, history in memory        {mean:8.1} µs mean, {p99:.1} µs p99 ({} users; goal < 1 ms)",
+        times.len()
+    )?;
+    writeln!(
+        out,
+        "one user, history read from DuckDB {:8.2} ms median ({} users)",
+        with_read.get(with_read.len() / 2).copied().unwrap_or(0.0),
+        with_read.len()
+    )?;
+    writeln!(
+        out,
+        "every user (--all's lists)         {all:8.2} s, {:.0} users/s",
+        users as f64 / all.max(1e-9)
+    )?;
+    writeln!(out, "chosen: {}", tuned.params())?;
+    writeln!(out, "        {}", tuned.tuning().describe())?;
+    if let Some(kb) = peak_rss_kb() {
+        writeln!(
+            out,
+            "peak RSS                           {:8.0} MB",
+            kb as f64 / 1024.0
+        )?;
+    }
     Ok(perx::exit::OK)
 }
 

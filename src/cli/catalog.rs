@@ -22,6 +22,21 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     }
 }
 
+/// `perx train`, for the catalog asked for.
+pub fn train(global: &Global, args: &TrainArgs) -> Result<u8> {
+    match args.catalog {
+        Catalog::Movies => {
+            if args.no_tune {
+                bail!(
+                    "--no-tune is for --catalog rewards: the movie model is trained with --factors and --svd-seed"
+                );
+            }
+            super::recommend::train(global, args)
+        }
+        Catalog::Rewards => super::rewards::train(global, args),
+    }
+}
+
 /// `perx eval`, for the catalog asked for.
 pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
     match args.catalog {
@@ -59,9 +74,17 @@ impl ModelArgs {
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
+    /// What to train: the movie recommender on the MovieLens ratings, or the reward
+    /// model on the platform's log (its parameters tuned on the data unless --no-tune).
+    #[arg(long, value_enum, default_value_t = Catalog::Movies)]
+    pub catalog: Catalog,
+    /// Rewards: keep the default parameters instead of tuning them on the data.
+    #[arg(long)]
+    pub no_tune: bool,
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Where to save the model [default: beside the database, DB.model.bin].
+    /// Where to save the model [default: beside the database, DB.model.bin; the reward
+    /// model always goes beside the database, DB.rewards.bin].
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
@@ -99,6 +122,11 @@ pub struct RecommendArgs {
     /// Rewards: recommend a reward already issued to the user, too.
     #[arg(long)]
     pub repeatable: bool,
+    /// Rewards: fit with the default parameters instead of tuning them on the data (the
+    /// model is tuned by default: the best of 81 parameter sets on the last 7 days of the
+    /// log, or its last fifth, fitted on what comes before).
+    #[arg(long)]
+    pub no_tune: bool,
     /// Recommend for every user (CSV user_id,rank,movie_id; use with -o).
     #[arg(long, conflicts_with_all = ["explain"])]
     pub all: bool,
@@ -177,6 +205,7 @@ pub(super) fn say_trained(what: &str, data: &str, origin: &Origin) {
             TrainReason::DataChanged => format!("{data} changed since the saved model"),
             TrainReason::ParamsChanged => "the saved model has other parameters".to_owned(),
             TrainReason::Unreadable(e) => format!("the saved model was unusable: {e}"),
+            TrainReason::Asked => "asked for".to_owned(),
         };
         let saved = saved
             .as_ref()

@@ -126,6 +126,15 @@ pub enum Command {
     ///
     /// Deterministic: the same seed and size give byte-identical files. The shipped data/
     /// folder is `perx gen-sample --out data` with the defaults.
+    ///
+    /// With --log-users N the log is a population with stable tastes, for evaluating
+    /// reward recommendations, and the shape knobs (--kinds, --taste, --views,
+    /// --new-users, --campaigns-per-reward, --log-days) make it look like other platforms.
+    ///
+    /// Examples:
+    ///   perx gen-sample --out sample
+    ///   perx gen-sample --out pop --log-lines 200000 --log-users 10000 --views popular
+    ///   perx gen-sample --out fresh --log-users 5000 --new-users 0.4 --log-days 30
     GenSample(GenSampleArgs),
     /// Run a report: engagement, weekly or sessions.
     #[command(subcommand)]
@@ -143,18 +152,35 @@ pub enum Command {
     ///
     /// Exit status: 0 done, 1 DuckDB refused or failed the SQL, 4 refused without --write.
     Query(query::QueryArgs),
-    /// Train the movie recommender on the loaded MovieLens ratings and save it.
+    /// Train a recommender on the loaded data and save it: the movie model (default) or,
+    /// with --catalog rewards, the reward model.
     ///
-    /// The model is a spectral filter on a truncated SVD of the degree-normalised
-    /// user × movie matrix (see `perx eval`). `perx recommend` trains on first use by
-    /// itself; this command retrains on purpose or writes the model elsewhere.
+    /// The movie model is a spectral filter on a truncated SVD of the degree-normalised
+    /// user × movie matrix (see `perx eval`). The reward model tunes its parameters on the
+    /// log (the best of 81 on the last 7 days, or the last fifth of a shorter log, fitted
+    /// on what comes before), refits on everything and saves the choice with its
+    /// validation score and the defaults' (--no-tune keeps the defaults). `perx recommend`
+    /// trains either on first use by itself; this command retrains on purpose.
+    ///
+    /// Examples:
+    ///   perx train --catalog rewards
+    ///   perx train --factors 256 --out other.model.bin
     Train(catalog::TrainArgs),
-    /// Recommend movies for a MovieLens user id (or for every user with --all).
+    /// Recommend movies for a MovieLens user id, or rewards for a log user
+    /// (--catalog rewards); or for every user with --all.
     ///
     /// Never recommends a movie the user already rated. Users with fewer than 3 ratings
     /// get the most popular movies they have not rated, and a note says so. The model
     /// beside the database (DB.model.bin) is used when it matches the loaded ratings;
-    /// otherwise it is trained first (about a second on MovieLens 1M) and saved.
+    /// otherwise it is trained first (about a second on MovieLens 1M) and saved. Rewards
+    /// come from DB.rewards.bin while the platform loads are the ones it was fitted on,
+    /// else it is fitted (tuned on the data) first; --explain shows its parameters and how
+    /// they were chosen.
+    ///
+    /// Examples:
+    ///   perx recommend --user 10
+    ///   perx recommend --catalog rewards --user 2000020076516 --explain
+    ///   perx recommend --catalog rewards --all -o rewards.csv
     Recommend(catalog::RecommendArgs),
     /// Evaluate the recommender offline: P/R/NDCG/HR/MRR@K and coverage, against the
     /// most-popular baseline and EASE.
@@ -205,6 +231,64 @@ pub struct GenSampleArgs {
     /// (`perx eval --catalog rewards`). Without it, users come and go at random.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub log_users: Option<u64>,
+    /// With --log-users: kinds of reward (each user prefers one).
+    #[arg(long, value_name = "N", requires = "log_users", default_value_t = 12,
+          value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub kinds: u64,
+    /// With --log-users: the share of a user's rewards picked by their taste (0: none).
+    #[arg(long, value_name = "SHARE", requires = "log_users", default_value_t = 0.7,
+          value_parser = share)]
+    pub taste: f64,
+    /// With --log-users: what campaign views say about a user.
+    #[arg(long, value_enum, requires = "log_users", default_value_t = ViewsArg::Random)]
+    pub views: ViewsArg,
+    /// With --log-users: the share of users who appear only in the log's last fifth
+    /// (no history before an evaluation's cut-off).
+    #[arg(long, value_name = "SHARE", requires = "log_users", default_value_t = 0.0,
+          value_parser = share)]
+    pub new_users: f64,
+    /// With --log-users: put every reward in exactly N campaigns [default: the sample's
+    /// random mapping, about two].
+    #[arg(long, value_name = "N", requires = "log_users",
+          value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub campaigns_per_reward: Option<u32>,
+    /// With --log-users: the days the log spans.
+    #[arg(long, value_name = "DAYS", requires = "log_users", default_value_t = 0.5,
+          value_parser = days)]
+    pub log_days: f64,
+}
+
+/// What campaign views say in a generated log with tastes.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ViewsArg {
+    /// Any campaign, uniformly: views carry nothing.
+    Random,
+    /// The popular campaigns far more often: views carry popularity only.
+    Popular,
+    /// Campaigns holding rewards of the user's kind: views carry taste.
+    Taste,
+}
+
+/// A share, 0 to 1.
+fn share(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{s} is not a share: give a number from 0 to 1"))
+    }
+}
+
+/// A number of days, more than an hour and at most ten years.
+fn days(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if (0.05..=3650.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "{s}: give the days the log spans, from 0.05 to 3650"
+        ))
+    }
 }
 
 /// Avro compression codec.
@@ -254,7 +338,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::GenSample(args) => gen_sample(&args),
         Command::Query(args) => query::query(&cli.global, &args),
         Command::Report(cmd) => report::report(&cli.global, &cmd),
-        Command::Train(args) => recommend::train(&cli.global, &args),
+        Command::Train(args) => catalog::train(&cli.global, &args),
         Command::Recommend(args) => catalog::recommend(&cli.global, &args),
         Command::Eval(args) => catalog::eval(&cli.global, &args),
         Command::Serve(args) => serve::serve(&cli.global, &args),
@@ -281,6 +365,18 @@ fn gen_sample(args: &GenSampleArgs) -> Result<u8> {
         seed: args.seed,
         log_lines: args.log_lines,
         log_users: args.log_users,
+        shape: sample::LogShape {
+            kinds: args.kinds,
+            taste: args.taste,
+            views: match args.views {
+                ViewsArg::Random => sample::ViewShape::Random,
+                ViewsArg::Popular => sample::ViewShape::Popular,
+                ViewsArg::Taste => sample::ViewShape::Taste,
+            },
+            new_users: args.new_users,
+            campaigns_per_reward: args.campaigns_per_reward,
+            days: args.log_days,
+        },
     };
     sample::generate(&opts, &args.out)
         .with_context(|| format!("writing sample data to {}", args.out.display()))?;

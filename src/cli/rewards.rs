@@ -11,29 +11,30 @@ use serde::Serialize;
 
 use perx::core::eval::Metrics;
 use perx::core::logline::EventKind;
-use perx::core::recommend::tune::{ease_rewards, reward_truth_span, tune_rewards};
+use perx::core::rewards::tune::{WINDOW_DAYS, ease_rewards, fit_rewards, reward_truth_span};
 use perx::core::rewards::{
-    Baseline, History, RewardBasis, RewardModel, RewardParams, RewardSource, by_user,
-    evaluate_rewards, time_split,
+    Baseline, History, RewardBasis, RewardModel, RewardSource, by_user, evaluate_rewards,
+    time_split,
 };
 use perx::exit;
-use perx::recommender::{self, RewardLog, SavedRewards};
+use perx::recommender::{self, RewardLog, RewardsWanted, SavedRewards};
 use perx::store::Store;
 use perx::term::visible;
 
 use super::Global;
-use super::catalog::{EvalArgs, RecFormat, RecommendArgs, output, say_trained};
+use super::catalog::{EvalArgs, RecFormat, RecommendArgs, TrainArgs, output, say_trained};
 
 use perx::answers::reward_notice as basis_note;
 
 /// The reward model: the saved one when it is fresh, else fitted on the log (and saved),
-/// saying so on stderr; with the log when `with_log` (read once either way).
+/// saying so on stderr with how its parameters were chosen; with the log when `with_log`
+/// (read once either way).
 fn model_and_log(
     store: &Store,
-    params: RewardParams,
+    wanted: RewardsWanted,
     with_log: bool,
 ) -> Result<(RewardModel, Option<RewardLog>)> {
-    match recommender::saved_rewards(store, params)? {
+    match recommender::saved_rewards(store, wanted)? {
         SavedRewards::Fresh(model, _) => {
             let log = with_log
                 .then(|| -> Result<RewardLog> {
@@ -45,11 +46,61 @@ fn model_and_log(
             Ok((*model, log))
         }
         SavedRewards::Stale(reason) => {
-            let (model, origin, log) = recommender::fit_rewards(store, params, reason)?;
+            let (model, origin, log) = recommender::fit_rewards(store, wanted, reason)?;
             say_trained("fitted the reward model", "the platform data", &origin);
+            errln!("  {}", model_words(&model));
             Ok((model, Some(log)))
         }
     }
+}
+
+/// The model's parameters and how they were chosen, for people.
+fn model_words(model: &RewardModel) -> String {
+    format!("{}; {}", model.params(), model.tuning().describe())
+}
+
+/// `perx train --catalog rewards`: fits the reward model on the data (tuned unless
+/// `--no-tune`) and saves it beside the database, whatever is saved there.
+pub fn train(global: &Global, args: &TrainArgs) -> Result<u8> {
+    if args.out.is_some() {
+        bail!(
+            "the reward model is kept beside the database (DB.rewards.bin), where every surface reads it: leave out --out"
+        );
+    }
+    let store = global.open_store()?;
+    if store.http_log_rows(1)?.is_empty() {
+        bail!("the database holds no HTTP log: load one with `perx load --data DIR`");
+    }
+    let wanted = RewardsWanted {
+        tune: !args.no_tune,
+        repeatable: false,
+    };
+    errln!(
+        "fitting the reward model{}…",
+        if wanted.tune {
+            " (tuning its parameters on the data)"
+        } else {
+            " with the default parameters"
+        }
+    );
+    let (model, origin, (log, _)) =
+        recommender::fit_rewards(&store, wanted, recommender::TrainReason::Asked)?;
+    let (seconds, saved) = match origin {
+        recommender::Origin::Trained { seconds, saved, .. } => (seconds, saved),
+        recommender::Origin::Loaded(p) => (0.0, Some(p)),
+    };
+    outln!(
+        "Fitted on {} events of {} users ({} rewards in the catalog) in {seconds:.2} s",
+        log.events.len(),
+        log.users.len(),
+        model.rewards().len()
+    )?;
+    outln!("Parameters: {}", model.params())?;
+    outln!("How: {}", model.tuning().describe())?;
+    if let Some(p) = saved {
+        outln!("Saved {}", p.display())?;
+    }
+    Ok(exit::OK)
 }
 
 pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
@@ -59,11 +110,11 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     if store.http_log_rows(1)?.is_empty() {
         bail!("the database holds no HTTP log: load one with `perx load --data DIR`");
     }
-    let params = RewardParams {
+    let wanted = RewardsWanted {
+        tune: !args.no_tune,
         repeatable: args.repeatable,
-        ..RewardParams::default()
     };
-    let (model, log) = model_and_log(&store, params, args.all)?;
+    let (model, log) = model_and_log(&store, wanted, args.all)?;
     let fitted = started.elapsed().as_secs_f64();
     let (format, mut dest) = output(args, "user_id,rank,reward_id")?;
     let mut out = dest.writer(format == RecFormat::Table);
@@ -120,9 +171,15 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
     }
     let because = |pick| perx::answers::reward_because(&model, &history, pick);
     let explain = args.explain;
+    if explain && format == RecFormat::Csv {
+        errln!("model: {}", model_words(&model));
+    }
     let write = |out: &mut dyn Write| -> std::io::Result<()> {
         match format {
             RecFormat::Table => {
+                if explain {
+                    writeln!(out, "Model: {}", model_words(&model))?;
+                }
                 writeln!(out, "Rewards for user {}:", visible(user))?;
                 for (rank, pick) in result.items.iter().enumerate() {
                     write!(
@@ -227,42 +284,51 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
     let cutoff = newest - span;
     let (train, truth) = time_split(&log.events, cutoff);
     let grouped = by_user(&train);
+    // The tuned row is the model users get, fitted on the training part by the same call
+    // (`fit_rewards`): tuned on the window at the end of the training part, never on the
+    // truth.
     let started = Instant::now();
-    // Tuning on a validation window carved out of train the same way, never the test.
-    let tuning = if args.no_tune {
+    let tuned = if args.no_tune {
         None
     } else {
-        tune_rewards(&train, &mapping, cutoff, span, k)?
+        Some(fit_rewards(&grouped, &mapping, true)?)
     };
-    let best = tuning.unwrap_or((RewardParams::default(), -1.0));
-    let tuned = best.0;
-    let model = RewardModel::fit(&grouped, &mapping, tuned)?;
+    let fit_seconds = started.elapsed().as_secs_f64();
+    let defaults = fit_rewards(&grouped, &mapping, false)?;
     let row = |name: &str, metrics| Row {
         name: name.to_owned(),
         metrics,
     };
-    let mut rows = vec![
+    let mut rows = Vec::new();
+    if let Some(m) = &tuned {
+        rows.push(row(
+            "perx rewards (tuned on the data: the answers)",
+            evaluate_rewards(m, &grouped, &truth, k, None),
+        ));
+    }
+    rows.extend([
         row(
-            if tuning.is_none() {
-                "perx rewards (default parameters)"
-            } else {
-                "perx rewards (tuned)"
-            },
-            evaluate_rewards(&model, &grouped, &truth, k, None),
+            "perx rewards (default parameters)",
+            evaluate_rewards(&defaults, &grouped, &truth, k, None),
         ),
         row(
             "most issued",
-            evaluate_rewards(&model, &grouped, &truth, k, Some(Baseline::MostIssued)),
+            evaluate_rewards(&defaults, &grouped, &truth, k, Some(Baseline::MostIssued)),
         ),
         row(
             "viewed campaigns' rewards, most issued first",
-            evaluate_rewards(&model, &grouped, &truth, k, Some(Baseline::ViewedCampaigns)),
+            evaluate_rewards(
+                &defaults,
+                &grouped,
+                &truth,
+                k,
+                Some(Baseline::ViewedCampaigns),
+            ),
         ),
-    ];
+    ]);
     let mut ease_params = None;
     if !args.no_ease {
-        let (metrics, (lambda, popularity)) =
-            ease_rewards(&train, &mapping, &truth, cutoff, span, k)?;
+        let (metrics, (lambda, popularity)) = ease_rewards(&train, &mapping, &truth, k)?;
         ease_params = Some(serde_json::json!({"lambda": lambda, "popularity": popularity}));
         rows.push(Row {
             name: format!("EASE on issues (λ {lambda}, γ {popularity}), then the fallback"),
@@ -275,12 +341,16 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
         .filter(|&&u| grouped.get(u).iter().all(|e| e.kind != EventKind::Reward))
         .count();
     let catalog: HashSet<i64> = mapping.iter().map(|&(_, r)| r).collect();
+    let model = tuned.as_ref().unwrap_or(&defaults);
     if args.format == super::SummaryFormat::Json {
         let doc = serde_json::json!({
             "catalog": "rewards", "k": k, "cutoff_days": args.cutoff_days,
+            "cutoff_us": cutoff,
             "train_events": train.len(), "users_with_truth": users_with_truth,
             "cold_users": cold, "rewards": catalog.len(),
-            "tuned": tuned, "ease": ease_params, "rows": rows,
+            "tuned": model.params(), "tuning": model.tuning(),
+            "fit_seconds": fit_seconds,
+            "ease": ease_params, "rows": rows,
         });
         outln!("{}", serde_json::to_string_pretty(&doc)?)?;
         return Ok(exit::OK);
@@ -288,13 +358,16 @@ pub fn eval(global: &Global, args: &EvalArgs) -> Result<u8> {
     outln!(
         "Rewards, time split: the last {:.1} hour(s) of the log are the truth; {} training events, \
          {users_with_truth} users with issued rewards to find ({cold} with none issued before), \
-         {} rewards in the catalog; tuned in {:.2} s on a validation split before the cut-off",
+         {} rewards in the catalog",
         span as f64 / 3.6e9,
         train.len(),
         catalog.len(),
-        started.elapsed().as_secs_f64()
     )?;
-    outln!("tuned: {tuned}")?;
+    outln!(
+        "perx: {}; {} (fitted in {fit_seconds:.2} s, on the training part's last {WINDOW_DAYS} days or fifth)",
+        model.params(),
+        model.tuning().describe()
+    )?;
     outln!(
         "{:<54} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}",
         "",

@@ -208,6 +208,7 @@ async fn readyz(State(app): State<Arc<App>>) -> Answer {
         "status": "ready",
         "movies": d.movies.is_some(),
         "rewards": d.rewards.is_some(),
+        "reward_model": d.rewards.as_ref().map(crate::answers::reward_model_note),
         "pool": {"size": size, "idle": idle, "free_permits": free},
     });
     Ok(json(Bytes::from(body.to_string())))

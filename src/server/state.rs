@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::{Log, ServerError};
 use crate::core::recommend::Recommender;
-use crate::core::rewards::{RewardModel, RewardParams};
+use crate::core::rewards::RewardModel;
 use crate::progress::NoProgress;
 use crate::recommender::{self, ModelError};
 use crate::store::recommend::MovieInfo;
@@ -237,7 +237,8 @@ pub fn load(
         log("no HTTP log: the reward and sessions routes answer 404".into());
         None
     } else {
-        let (model, _) = recommender::open_or_fit_rewards(&store, RewardParams::default())?;
+        let (model, _) =
+            recommender::open_or_fit_rewards(&store, recommender::RewardsWanted::default())?;
         if !store.session_cache_fresh()? {
             let n = store.build_session_cache(&NoProgress)?;
             log(format!("built the sessions cache: {n} sessions"));

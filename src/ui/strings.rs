@@ -177,6 +177,35 @@ pub mod recommend {
         format!(" Rewards for user {user} ")
     }
 
+    /// The rewards list's bottom line: how the model's parameters were chosen (with `e`,
+    /// the parameters too).
+    pub fn rewards_model(model: &crate::core::rewards::RewardModel, explain: bool) -> String {
+        use crate::core::rewards::TuningStatus;
+        let t = model.tuning();
+        let how = match t.status {
+            TuningStatus::Tuned => format!(
+                "model tuned on this data: NDCG@{} {:.3} on the last {:.1} h (defaults {:.3})",
+                t.k,
+                t.chosen_ndcg.unwrap_or(0.0),
+                t.window_hours,
+                t.defaults_ndcg.unwrap_or(0.0)
+            ),
+            TuningStatus::TooShort => {
+                "model: default parameters (the log is too short to tune)".to_owned()
+            }
+            TuningStatus::Off => "model: default parameters".to_owned(),
+        };
+        if explain {
+            let p = model.params();
+            format!(
+                " {how}; views {}, half-life {} d, ridge {}, γ {} ",
+                p.view_weight, p.half_life_days, p.ridge, p.popularity
+            )
+        } else {
+            format!(" {how} ")
+        }
+    }
+
     /// The unknown-user message.
     pub fn unknown_user(user: u32) -> String {
         format!("User {user} is not in the MovieLens data.")
@@ -219,6 +248,30 @@ pub mod data {
     /// A reload failed.
     pub fn reload_failed(e: &str) -> String {
         format!("Reloading failed; the tables keep their earlier rows. {e}")
+    }
+    /// Block title of the reward model line.
+    pub const MODEL_TITLE: &str = " Reward model (DB.rewards.bin) ";
+    /// What is saved of the reward model.
+    pub fn reward_model(note: &crate::recommender::SavedRewardsNote) -> String {
+        use crate::recommender::SavedRewardsNote as N;
+        match note {
+            N::None => "Not fitted yet: the Recommend tab, `perx recommend --catalog rewards` or `perx train --catalog rewards` fits it (tuned on the data).".to_owned(),
+            N::InMemory => "The database is in memory: the model is fitted when first used (tuned on the data) and not saved.".to_owned(),
+            N::Saved {
+                params,
+                tuning,
+                fresh,
+            } => format!(
+                "{}{}. {params}",
+                if *fresh {
+                    ""
+                } else {
+                    "Fitted on earlier loads (refitted on next use): "
+                },
+                tuning.describe()
+            ),
+            N::Unreadable(e) => format!("The saved file cannot be read ({e}): it is refitted on next use."),
+        }
     }
 }
 

@@ -1,10 +1,9 @@
 //! `perx eval`'s tuning and baselines: the grid of (p, λ, γ) tuned on a validation split
 //! carved out of train (never test), EASE's (λ, γ) tuned on the same split with the same
-//! number of trials, and the metrics of ranked lists and of the popularity baseline; and
-//! the reward model's grid, its time split and its tuning on a window before the cut-off.
-//! Pure: the CLI parses, calls and prints.
+//! number of trials, and the metrics of ranked lists and of the popularity baseline (the
+//! reward model's tuning is `core::rewards::tune`). Pure: the CLI parses, calls and prints.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde::Serialize;
 
@@ -12,10 +11,6 @@ use super::ease::EaseGram;
 use super::{Model, Params, RecommendError, Recommender, evaluate_recommender};
 use crate::core::eval::{
     Interaction, Metrics, Popularity, Split, by_user, evaluate_lists, split_holding_out,
-};
-use crate::core::rewards::{
-    Baseline, RewardError, RewardEvent, RewardModel, RewardParams, by_user as rewards_by_user,
-    evaluate_reward_lists, evaluate_rewards, time_split,
 };
 
 /// The validation split holds out a tenth of each user's train ratings (the test split
@@ -191,199 +186,6 @@ pub fn list_metrics(
     evaluate_lists(lists, test, k, train_movies)
 }
 
-/// The reward model's tuning grid (`perx eval --catalog rewards`): view weight (views off
-/// included), half-life, ridge and popularity, 81 trials; the baselines have no parameter.
-pub fn reward_grid() -> Vec<RewardParams> {
-    let mut out = Vec::new();
-    for view_weight in [0.0, 0.25, 1.0] {
-        for half_life_days in [3.0, 14.0, 60.0] {
-            for ridge in [0.1, 1.0, 10.0] {
-                for popularity in [0.0, 0.25, 0.5] {
-                    out.push(RewardParams {
-                        view_weight,
-                        half_life_days,
-                        ridge,
-                        popularity,
-                        ..RewardParams::default()
-                    });
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The reward evaluation's time split: the span of time at the end of a log running from
-/// `oldest` to `newest` (µs) whose issued rewards are the truth, `cutoff_days` long, or the
-/// last fifth of a log shorter than twice that (then `true`: the caller says so).
-pub fn reward_truth_span(oldest: i64, newest: i64, cutoff_days: f64) -> (i64, bool) {
-    let span = (cutoff_days * 86_400e6) as i64;
-    if newest.saturating_sub(oldest) < span.saturating_mul(2) {
-        (newest.saturating_sub(oldest) / 5, true)
-    } else {
-        (span, false)
-    }
-}
-
-/// The reward model tuned on `train` (everything before `cutoff`): each parameter set of
-/// [`reward_grid`] fitted on the events before `cutoff - span` and scored (NDCG@`k`) on the
-/// rewards issued in the `span` before `cutoff`, never after it. The best parameters and
-/// their score, or `None` when that window holds no issued reward.
-pub fn tune_rewards(
-    train: &[RewardEvent],
-    mapping: &[(i64, i64)],
-    cutoff: i64,
-    span: i64,
-    k: usize,
-) -> Result<Option<(RewardParams, f64)>, RewardError> {
-    let (fit_part, validation) = time_split(train, cutoff - span);
-    if validation.is_empty() {
-        return Ok(None);
-    }
-    let grouped = rewards_by_user(&fit_part);
-    let mut best: Option<(RewardParams, f64)> = None;
-    // γ only scales the scores: one fit serves every γ of the grid that follows it.
-    let fit_of = |p: RewardParams| RewardParams {
-        popularity: 0.0,
-        ..p
-    };
-    let mut fitted: Option<RewardModel> = None;
-    for p in reward_grid() {
-        let m = match fitted.take() {
-            Some(m) if fit_of(m.params()) == fit_of(p) => m.with_popularity(p.popularity),
-            _ => RewardModel::fit(&grouped, mapping, p)?,
-        };
-        let score = evaluate_rewards(&m, &grouped, &validation, k, None).ndcg;
-        if best.is_none_or(|(_, b)| score > b) {
-            best = Some((p, score));
-        }
-        fitted = Some(m);
-    }
-    Ok(best)
-}
-
-/// EASE's λ on the reward issue matrix, tuned with [`TUNE_POPULARITY`]'s γ: 27 × 3 = 81
-/// trials, the budget of [`reward_grid`]. λ is absolute (a count of co-issues): 2^(0.6 i)
-/// for i = 0 to 26, from 1 to about 50,000 (a log of 200,000 lines with 10,000 users
-/// picked 4,300 on a grid that stopped at 5,000).
-pub const REWARD_EASE_LAMBDAS: [f32; 27] = [
-    1.0, 1.5, 2.3, 3.5, 5.3, 8.0, 12.1, 18.4, 27.9, 42.2, 64.0, 97.0, 147.0, 223.0, 338.0, 512.0,
-    776.0, 1176.0, 1783.0, 2702.0, 4096.0, 6208.0, 9410.0, 14263.0, 21619.0, 32768.0, 49667.0,
-];
-const _: () = assert!(REWARD_EASE_LAMBDAS.len() * TUNE_POPULARITY.len() == 81);
-
-/// One (λ, γ) of EASE on issues and its metrics.
-type EaseTrialMetrics = ((f32, f32), Metrics);
-
-/// The rewards issued in `events`, as EASE's interactions (user, reward, 1).
-fn issue_interactions(events: &[RewardEvent]) -> Vec<Interaction> {
-    events
-        .iter()
-        .filter(|e| e.kind == crate::core::logline::EventKind::Reward)
-        .filter_map(|e| {
-            Some(Interaction {
-                user: e.user,
-                movie: u32::try_from(e.item).ok()?,
-                rating: 1.0,
-            })
-        })
-        .collect()
-}
-
-/// The strong baseline of `perx eval --catalog rewards`: EASE on the user × reward issue
-/// matrix of `train`, (λ, γ) tuned on the validation window before `cutoff` (fitted on the
-/// events before `cutoff - span`, as [`tune_rewards`] does, with as many trials), refitted
-/// on `train` and scored on `truth`. A user's list is EASE's (rewards not issued to them
-/// yet), filled with the same fallback as perx's (the viewed campaigns' rewards, then the
-/// most issued), so that cold users are scored alike. Also returns the (λ, γ) chosen.
-pub fn ease_rewards(
-    train: &[RewardEvent],
-    mapping: &[(i64, i64)],
-    truth: &HashMap<u32, HashSet<i64>>,
-    cutoff: i64,
-    span: i64,
-    k: usize,
-) -> Result<(Metrics, (f32, f32)), RewardError> {
-    // The metrics of every (λ, γ) of `lambdas` × `gammas`, in that order: fitted on
-    // `events`, scored on `truth`; one solve per λ, γ only rescales its columns.
-    let score = |events: &[RewardEvent],
-                 truth: &HashMap<u32, HashSet<i64>>,
-                 lambdas: &[f32],
-                 gammas: &[f32]|
-     -> Result<Vec<EaseTrialMetrics>, RewardError> {
-        let grouped = rewards_by_user(events);
-        let model = RewardModel::fit(&grouped, mapping, RewardParams::default())?;
-        let grid = lambdas
-            .iter()
-            .flat_map(|&l| gammas.iter().map(move |&g| (l, g)));
-        let Ok(gram) = EaseGram::new(&issue_interactions(events)) else {
-            // No issue at all: EASE has nothing; its lists are the fallback alone.
-            let m = evaluate_rewards(&model, &grouped, truth, k, Some(Baseline::ViewedCampaigns));
-            return Ok(grid.map(|p| (p, m)).collect());
-        };
-        let mut out = Vec::with_capacity(lambdas.len() * gammas.len());
-        for &lambda in lambdas {
-            let plain = gram.solve(lambda, 0.0)?;
-            for &popularity in gammas {
-                let boosted = (popularity != 0.0).then(|| plain.boosted(popularity));
-                let ease = boosted.as_ref().unwrap_or(&plain);
-                // Rewards of some campaign only, as perx recommends.
-                let catalog = model.rewards();
-                let lists: HashMap<u32, Vec<i64>> = ease
-                    .recommend_all(2 * k)
-                    .into_iter()
-                    .map(|(u, l)| {
-                        let l = l
-                            .into_iter()
-                            .map(i64::from)
-                            .filter(|r| catalog.binary_search(r).is_ok())
-                            .take(k)
-                            .collect();
-                        (u, l)
-                    })
-                    .collect();
-                let m = evaluate_reward_lists(&model, &grouped, truth, k, &|user, h| {
-                    let mut list: Vec<i64> = lists.get(&user).cloned().unwrap_or_default();
-                    for r in model.baseline(h, k, Baseline::ViewedCampaigns) {
-                        if list.len() >= k {
-                            break;
-                        }
-                        if !list.contains(&r) {
-                            list.push(r);
-                        }
-                    }
-                    list
-                });
-                out.push(((lambda, popularity), m));
-            }
-        }
-        Ok(out)
-    };
-    let (fit_part, validation) = time_split(train, cutoff - span);
-    let chosen = if validation.is_empty() {
-        (REWARD_EASE_LAMBDAS[13], 0.0)
-    } else {
-        let mut best = ((REWARD_EASE_LAMBDAS[0], 0.0), f64::NEG_INFINITY);
-        for (p, m) in score(
-            &fit_part,
-            &validation,
-            &REWARD_EASE_LAMBDAS,
-            &TUNE_POPULARITY,
-        )? {
-            if m.ndcg > best.1 {
-                best = (p, m.ndcg);
-            }
-        }
-        best.0
-    };
-    let metrics = score(train, truth, &[chosen.0], &[chosen.1])?
-        .into_iter()
-        .next()
-        .map(|(_, m)| m)
-        .unwrap_or_default();
-    Ok((metrics, chosen))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -437,42 +239,5 @@ mod tests {
         let gram = EaseGram::new(&fit).unwrap();
         let again = gram.solve(best.0, best.1).unwrap().recommend_all(5);
         assert_eq!(list_metrics(&again, &fit, &val, 5).ndcg, top);
-    }
-
-    #[test]
-    fn the_reward_truth_window_is_the_cutoff_or_a_fifth_of_a_short_log() {
-        let day = 86_400_000_000i64;
-        assert_eq!(reward_truth_span(0, 30 * day, 7.0), (7 * day, false));
-        assert_eq!(reward_truth_span(0, 10 * day, 7.0), (2 * day, true));
-        assert_eq!(reward_grid().len(), 81);
-        assert!(reward_grid().iter().any(|p| p.view_weight == 0.0));
-    }
-
-    #[test]
-    fn ease_on_issues_finds_the_reward_that_goes_with_one_issued() {
-        use crate::core::logline::EventKind;
-        let day = 86_400_000_000i64;
-        let ev = |user: u32, d: i64, item: i64| RewardEvent {
-            user,
-            ts_micros: d * day,
-            kind: EventKind::Reward,
-            item,
-        };
-        let mut train = Vec::new();
-        for u in 0..20 {
-            train.extend([ev(u, 1, 10), ev(u, 2, 11)]);
-        }
-        for u in 20..40 {
-            train.extend([ev(u, 1, 20), ev(u, 2, 21)]);
-        }
-        for u in 40..45 {
-            train.push(ev(u, 3, 10));
-        }
-        let mapping = [(1, 10), (1, 11), (2, 20), (2, 21)];
-        let truth: HashMap<u32, HashSet<i64>> = (40..45).map(|u| (u, [11].into())).collect();
-        let (m, (lambda, _)) = ease_rewards(&train, &mapping, &truth, 5 * day, day, 1).unwrap();
-        assert!(REWARD_EASE_LAMBDAS.contains(&lambda));
-        assert_eq!(m.users, 5);
-        assert_eq!(m.hit_rate, 1.0, "{m:?}");
     }
 }

@@ -4,24 +4,23 @@
 //! "PERXRWDM"                      8 bytes, magic
 //! format version                  u32
 //! header length, header           u32, JSON: params, data id, rewards, campaigns and
-//!                                 their rewards, issues per reward, the newest event
+//!                                 their rewards, issues per reward, the newest event,
+//!                                 how the parameters were chosen (version 2)
 //! filter B                        f64 × n·n (row-major)
 //! M B                             f64 × m·n (row-major)
 //! sha256 of everything above      32 bytes
 //! ```
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{RewardModel, RewardParams};
+use super::{RewardModel, RewardParams, Tuning};
 use crate::core::recommend::codec::{ModelFileError, open_frame};
 
 const MAGIC: &[u8; 8] = b"PERXRWDM";
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct Header {
@@ -32,23 +31,25 @@ struct Header {
     campaigns: Vec<(i64, Vec<usize>)>,
     issued: Vec<u64>,
     newest: i64,
+    tuning: Tuning,
 }
 
 /// Serialises a fitted model with the id of the data it was fitted on.
 pub fn to_bytes(model: &RewardModel, data_id: &str) -> Vec<u8> {
-    let mut campaigns: Vec<(i64, usize)> =
-        model.campaign_index.iter().map(|(c, i)| (*c, *i)).collect();
-    campaigns.sort_unstable_by_key(|&(_, i)| i);
+    let cat = &model.cat;
     let header = Header {
         params: model.params,
         data_id: data_id.to_owned(),
-        rewards: model.rewards.clone(),
-        campaigns: campaigns
+        rewards: cat.rewards.clone(),
+        campaigns: cat
+            .campaigns
             .iter()
-            .map(|(c, _)| (*c, model.campaign_rewards[c].clone()))
+            .copied()
+            .zip(cat.campaign_rewards.iter().cloned())
             .collect(),
         issued: model.issued.clone(),
         newest: model.newest,
+        tuning: model.tuning.clone(),
     };
     // Serialising plain numbers and strings cannot fail.
     let json = serde_json::to_vec(&header).unwrap_or_default();
@@ -63,6 +64,33 @@ pub fn to_bytes(model: &RewardModel, data_id: &str) -> Vec<u8> {
     let sum = Sha256::digest(&out);
     out.extend_from_slice(&sum);
     out
+}
+
+/// The length of the start of a file that [`peek`] needs, from its first 16 bytes.
+pub fn peek_len(first: &[u8]) -> Result<usize, ModelFileError> {
+    if first.len() < 16 || &first[..8] != MAGIC {
+        return Err(ModelFileError::NotAModel);
+    }
+    let found = u32::from_le_bytes([first[8], first[9], first[10], first[11]]);
+    if found != FORMAT_VERSION {
+        return Err(ModelFileError::Version {
+            found,
+            supported: FORMAT_VERSION,
+        });
+    }
+    Ok(16 + u32::from_le_bytes([first[12], first[13], first[14], first[15]]) as usize)
+}
+
+/// What a saved model says of itself, from the start of its file (at least
+/// [`peek_len`] bytes): its parameters, how they were chosen and the id of its data. The
+/// rest is neither read nor checked: this is for showing what is saved, never for
+/// answering from it.
+pub fn peek(start: &[u8]) -> Result<(RewardParams, Tuning, String), ModelFileError> {
+    let len = peek_len(start)?;
+    let json = start.get(16..len).ok_or(ModelFileError::Corrupt)?;
+    let h: Header = serde_json::from_slice(json)
+        .map_err(|e| ModelFileError::Inconsistent(format!("header: {e}")))?;
+    Ok((h.params, h.tuning, h.data_id))
 }
 
 /// Reads a model written by [`to_bytes`]: the model and the id of its data.
@@ -85,24 +113,20 @@ pub fn from_bytes(bytes: &[u8]) -> Result<(RewardModel, String), ModelFileError>
     if r.at != body.len() {
         return Err(bad("trailing bytes"));
     }
-    let campaign_index: HashMap<i64, usize> = h
-        .campaigns
-        .iter()
-        .enumerate()
-        .map(|(i, (c, _))| (*c, i))
-        .collect();
-    if campaign_index.len() != m {
-        return Err(bad("a campaign appears twice"));
+    if h.campaigns.windows(2).any(|w| w[0].0 >= w[1].0) {
+        return Err(bad("the campaigns are not sorted or one appears twice"));
     }
+    let (campaigns, campaign_rewards) = h.campaigns.into_iter().unzip();
     let model = RewardModel::assemble(
         h.params,
         h.rewards,
-        h.campaigns.into_iter().collect(),
-        campaign_index,
+        campaigns,
+        campaign_rewards,
         b,
         mb,
         h.issued,
         h.newest,
+        h.tuning,
     );
     Ok((model, h.data_id))
 }
@@ -155,6 +179,27 @@ mod tests {
             assert_eq!(back.recommend(&h, 4), m.recommend(&h, 4));
             assert_eq!(back.explain(&h, 2, 3), m.explain(&h, 2, 3));
         }
+    }
+
+    #[test]
+    fn the_start_of_a_file_says_how_it_was_fitted() {
+        let m = model().with_tuning(Tuning {
+            note: "a note".into(),
+            ..Tuning::off()
+        });
+        let bytes = to_bytes(&m, "loads 7");
+        let need = peek_len(&bytes[..16]).unwrap();
+        assert!(need < bytes.len());
+        let (params, tuning, id) = peek(&bytes[..need]).unwrap();
+        assert_eq!(
+            (params, &tuning, id.as_str()),
+            (m.params(), m.tuning(), "loads 7")
+        );
+        assert_eq!(
+            peek(&bytes[..need - 1]).unwrap_err(),
+            ModelFileError::Corrupt
+        );
+        assert_eq!(from_bytes(&bytes).unwrap().0.tuning(), m.tuning());
     }
 
     #[test]

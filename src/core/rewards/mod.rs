@@ -1,15 +1,17 @@
 //! Reward recommendations for the platform's own users, from the HTTP log: rewards issued
 //! to a user (strong), campaigns the user viewed spread to the rewards they contain
-//! through the campaign–reward mapping (weaker), both decayed with age. The model is of the
-//! MovieLens model's family, an item–item filter on the spectrum of the weighted
-//! user × reward matrix: with `G = XsᵀXs`, `B = G (G + μI)⁻¹`, each direction of the
-//! spectrum kept by σ²/(σ² + μ). Scores are `x_u B` scaled by reward popularity^γ. Pure:
-//! no I/O.
+//! through the campaign–reward mapping (weaker), both decayed with age. With `G = XsᵀXs`
+//! the Gram matrix of the weighted user × reward matrix, B is the spectral filter
+//! `G (G + μI)⁻¹` (each direction of the spectrum kept by σ²/(σ² + μ)) or EASE's closed
+//! form `I − P diag(P)⁻¹`, `P = (G + μI)⁻¹`. Scores are `x_u B` scaled by reward
+//! popularity^γ. The parameters are tuned on the data by [`tune::fit_rewards`]. Pure: no
+//! I/O.
 
 use std::collections::{HashMap, HashSet};
 
 use faer::linalg::solvers::DenseSolveCore;
 use faer::{Mat, Side};
+use rayon::prelude::*;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +19,7 @@ use crate::core::eval::Metrics;
 use crate::core::logline::EventKind;
 
 pub mod codec;
+pub mod tune;
 
 /// One request of the log, with the user as a dense index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +51,31 @@ pub struct RewardParams {
     pub popularity: f64,
     /// Whether a reward already issued to a user may be recommended again.
     pub repeatable: bool,
+    /// What is made of G and μ: the spectral filter or EASE's closed form.
+    #[serde(default)]
+    pub form: RewardForm,
+}
+
+/// The item–item matrix B made of the weighted Gram matrix G and the ridge μ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RewardForm {
+    /// B = G (G + μI)⁻¹: each direction of G's spectrum kept by σ²/(σ² + μ).
+    #[default]
+    Filter,
+    /// EASE's: with P = (G + μI)⁻¹, B = I − P diag(P)⁻¹, zero on the diagonal (a reward
+    /// is never its own evidence); each column scaled by 1/P_jj.
+    Ease,
+}
+
+impl RewardForm {
+    /// How the JSON spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RewardForm::Filter => "filter",
+            RewardForm::Ease => "ease",
+        }
+    }
 }
 
 impl Default for RewardParams {
@@ -63,6 +91,7 @@ impl Default for RewardParams {
             user_exponent: 0.25,
             popularity: 0.25,
             repeatable: false,
+            form: RewardForm::Filter,
         }
     }
 }
@@ -72,11 +101,12 @@ impl std::fmt::Display for RewardParams {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "view_weight {}, half_life_days {}, ridge {}, item_exponent {}, user_exponent {}, \
-             popularity {}, repeatable {}",
+            "view_weight {}, half_life_days {}, ridge {}, form {}, item_exponent {}, \
+             user_exponent {}, popularity {}, repeatable {}",
             self.view_weight,
             self.half_life_days,
             self.ridge,
+            self.form.name(),
             self.item_exponent,
             self.user_exponent,
             self.popularity,
@@ -184,116 +214,259 @@ pub enum RewardError {
     Ease(#[from] crate::core::recommend::RecommendError),
 }
 
+/// How the model's parameters were chosen (saved with it, shown with its answers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TuningStatus {
+    /// Chosen on this data: the best of the grid on the validation window at its end.
+    Tuned,
+    /// The defaults: the data are too short to hold a validation window (see the note).
+    TooShort,
+    /// The parameters given (the defaults unless the caller chose): no tuning was asked for.
+    Off,
+}
+
+/// How the parameters were chosen, and the evidence: what the chosen ones and the
+/// defaults scored on the validation window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tuning {
+    /// Tuned, or why not.
+    pub status: TuningStatus,
+    /// Why the defaults, for people (empty unless `too_short`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+    /// The cut-off of the validation metric, NDCG@k.
+    pub k: usize,
+    /// The validation window: the hours at the end of the data whose issued rewards the
+    /// trials are scored on (fitted on what comes before).
+    pub window_hours: f64,
+    /// Users with a reward issued in the window.
+    pub window_users: usize,
+    /// Of those, how many were scored (a deterministic sample above a bound).
+    pub scored_users: usize,
+    /// Parameter sets tried.
+    pub trials: usize,
+    /// NDCG@k on the window of the chosen parameters.
+    pub chosen_ndcg: Option<f64>,
+    /// NDCG@k on the window of the default parameters.
+    pub defaults_ndcg: Option<f64>,
+}
+
+impl Tuning {
+    /// Not tuned: the parameters were given.
+    pub fn off() -> Tuning {
+        Tuning {
+            status: TuningStatus::Off,
+            note: String::new(),
+            k: 0,
+            window_hours: 0.0,
+            window_users: 0,
+            scored_users: 0,
+            trials: 0,
+            chosen_ndcg: None,
+            defaults_ndcg: None,
+        }
+    }
+
+    /// One sentence for people: how the parameters were chosen and what they scored.
+    pub fn describe(&self) -> String {
+        match self.status {
+            TuningStatus::Tuned => {
+                let score = |s: Option<f64>| s.map_or("-".to_owned(), |v| format!("{v:.4}"));
+                let sample = if self.scored_users < self.window_users {
+                    format!(
+                        "{} of its {} users with an issued reward",
+                        self.scored_users, self.window_users
+                    )
+                } else {
+                    format!("{} users with an issued reward", self.window_users)
+                };
+                format!(
+                    "tuned on this data: the best of {} parameter sets on the last {:.1} h \
+                     ({sample}), NDCG@{} {} there against {} with the defaults",
+                    self.trials,
+                    self.window_hours,
+                    self.k,
+                    score(self.chosen_ndcg),
+                    score(self.defaults_ndcg)
+                )
+            }
+            TuningStatus::TooShort => format!("default parameters: {}", self.note),
+            TuningStatus::Off => "default parameters (tuning was not asked for)".to_owned(),
+        }
+    }
+}
+
+/// The catalog a model works on: the mapping's rewards and campaigns, both ascending (an
+/// id's index is its position), and each campaign's rewards.
+#[derive(Debug, Clone)]
+struct Catalog {
+    rewards: Vec<i64>,
+    campaigns: Vec<i64>,
+    /// Each campaign's rewards (catalog indices, each once), by campaign index.
+    campaign_rewards: Vec<Vec<usize>>,
+}
+
+impl Catalog {
+    fn new(mapping: &[(i64, i64)]) -> Result<Catalog, RewardError> {
+        let sorted = |mut v: Vec<i64>| {
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let rewards = sorted(mapping.iter().map(|&(_, r)| r).collect());
+        let campaigns = sorted(mapping.iter().map(|&(c, _)| c).collect());
+        if rewards.is_empty() {
+            return Err(RewardError::NoCatalog);
+        }
+        let mut campaign_rewards = vec![Vec::new(); campaigns.len()];
+        let mut seen_pairs = HashSet::new();
+        for &(c, r) in mapping {
+            let found = (campaigns.binary_search(&c), rewards.binary_search(&r));
+            if let (true, (Ok(ci), Ok(ri))) = (seen_pairs.insert((c, r)), found) {
+                campaign_rewards[ci].push(ri);
+            }
+        }
+        Ok(Catalog {
+            rewards,
+            campaigns,
+            campaign_rewards,
+        })
+    }
+
+    /// Reward `id`'s index.
+    fn reward(&self, id: i64) -> Option<usize> {
+        self.rewards.binary_search(&id).ok()
+    }
+
+    /// Campaign `id`'s index.
+    fn campaign(&self, id: i64) -> Option<usize> {
+        self.campaigns.binary_search(&id).ok()
+    }
+}
+
 /// The fitted model.
 #[derive(Debug, Clone)]
 pub struct RewardModel {
     params: RewardParams,
-    /// The catalog: rewards that belong to some campaign, ascending.
-    rewards: Vec<i64>,
-    index: HashMap<i64, usize>,
-    /// Each campaign's rewards (catalog indices).
-    campaign_rewards: HashMap<i64, Vec<usize>>,
+    cat: Catalog,
     /// Row-major n × n filter.
     b: Vec<f64>,
     /// M B: each campaign's view spread through the filter (campaigns × rewards).
     mb: Vec<f64>,
-    /// Campaign ids → rows of `mb`.
-    campaign_index: HashMap<i64, usize>,
     /// Catalog indices, most issued first.
     popular: Vec<usize>,
     /// Issues of each reward in the training events.
     issued: Vec<u64>,
+    /// Each reward's score factor, (issues + 1)^γ.
+    boost: Vec<f64>,
     /// The newest event, the reference of the decay.
     newest: i64,
+    /// How the parameters were chosen.
+    tuning: Tuning,
 }
 
 /// Microseconds in a day.
 const DAY_US: f64 = 86_400e6;
 
-impl RewardModel {
-    /// Fits the model on the events of `grouped` (see [`by_user`]), the catalog being the
-    /// rewards of `mapping` ((campaign, reward) pairs).
-    pub fn fit(
-        grouped: &ByUser,
-        mapping: &[(i64, i64)],
-        params: RewardParams,
-    ) -> Result<RewardModel, RewardError> {
-        if !(params.half_life_days > 0.0 && params.ridge > 0.0 && params.view_weight >= 0.0) {
-            return Err(RewardError::BadParam(
-                "half-life and ridge must be positive, the view weight not negative".into(),
-            ));
+/// The weight of an event at `ts`: half-life decay from `newest`.
+fn decay(newest: i64, ts: i64, half_life_days: f64) -> f64 {
+    let age_days = (newest - ts).max(0) as f64 / DAY_US;
+    (-age_days / half_life_days).exp2()
+}
+
+/// Sorts (index, weight) pairs by index and sums the weights of each index.
+fn merge(pairs: &mut Vec<(usize, f64)>) {
+    pairs.sort_unstable_by_key(|p| p.0);
+    pairs.dedup_by(|next, kept| {
+        let same = next.0 == kept.0;
+        if same {
+            kept.1 += next.1;
         }
-        let mut rewards: Vec<i64> = mapping.iter().map(|&(_, r)| r).collect();
-        rewards.sort_unstable();
-        rewards.dedup();
-        if rewards.is_empty() {
-            return Err(RewardError::NoCatalog);
-        }
-        let index: HashMap<i64, usize> = rewards.iter().enumerate().map(|(i, r)| (*r, i)).collect();
-        let mut campaign_rewards: HashMap<i64, Vec<usize>> = HashMap::new();
-        let mut seen_pairs = HashSet::new();
-        for &(c, r) in mapping {
-            if seen_pairs.insert((c, r)) {
-                campaign_rewards.entry(c).or_default().push(index[&r]);
+        same
+    });
+}
+
+/// (issues + 1)^γ of each reward.
+fn boost_of(issued: &[u64], popularity: f64) -> Vec<f64> {
+    issued
+        .iter()
+        .map(|&c| (c as f64 + 1.0).powf(popularity))
+        .collect()
+}
+
+/// What every fit on the same events and mapping shares: the catalog, the issue counts,
+/// the newest event. [`RewardFitter::gram`] assembles the Gram matrix for the parameters
+/// that shape it and [`RewardGram::model`] solves it for a ridge, so a tuning grid
+/// assembles once per (view weight, half-life) and solves once per ridge.
+pub struct RewardFitter<'a> {
+    grouped: &'a ByUser,
+    cat: Catalog,
+    issued: Vec<u64>,
+    popular: Vec<usize>,
+    newest: i64,
+}
+
+impl<'a> RewardFitter<'a> {
+    /// The catalog of `mapping` ((campaign, reward) pairs) and the events of `grouped`.
+    pub fn new(grouped: &'a ByUser, mapping: &[(i64, i64)]) -> Result<Self, RewardError> {
+        let cat = Catalog::new(mapping)?;
+        let mut issued = vec![0u64; cat.rewards.len()];
+        for e in grouped.events() {
+            if let (EventKind::Reward, Some(i)) = (e.kind, cat.reward(e.item)) {
+                issued[i] += 1;
             }
         }
-        let n = rewards.len();
         let newest = grouped
             .events()
             .iter()
             .map(|e| e.ts_micros)
             .max()
             .unwrap_or(0);
-        let campaigns: Vec<i64> = {
-            let mut c: Vec<i64> = campaign_rewards.keys().copied().collect();
-            c.sort_unstable();
-            c
-        };
-        let campaign_index: HashMap<i64, usize> =
-            campaigns.iter().enumerate().map(|(i, c)| (*c, i)).collect();
-        let m = campaigns.len();
-        let mut model = RewardModel {
-            params,
-            rewards,
-            index,
-            campaign_rewards,
-            b: Vec::new(),
-            mb: Vec::new(),
-            campaign_index,
-            issued: vec![0; n],
-            popular: Vec::new(),
+        Ok(RewardFitter {
+            grouped,
+            popular: most_issued_first(&issued),
+            cat,
+            issued,
             newest,
-        };
+        })
+    }
+
+    /// The weighted Gram matrix for `params` (all but the ridge and γ shape it).
+    pub fn gram(&self, params: RewardParams) -> Result<RewardGram<'_>, RewardError> {
+        if !(params.half_life_days > 0.0 && params.ridge > 0.0 && params.view_weight >= 0.0) {
+            return Err(RewardError::BadParam(
+                "half-life and ridge must be positive, the view weight not negative".into(),
+            ));
+        }
+        let cat = &self.cat;
+        let (n, m) = (cat.rewards.len(), cat.campaigns.len());
         // X = A + C M: A the (decayed) issues, C the (decayed, weighted) views, M the
         // mapping with each campaign's row summing to 1. With the user weights on the
         // left and the reward weights on the right, XsᵀXs is assembled from AᵀA, AᵀC and
-        // CᵀC, which cost the square of each user's events, not of the rewards they
-        // spread to.
+        // CᵀC, which cost the square of each user's distinct items, not of the rewards
+        // they spread to.
         let mut aa = vec![0f64; n * n];
         let mut ac = vec![0f64; n * m];
         let mut cc = vec![0f64; m * m];
         let (mut col_a, mut col_c) = (vec![0f64; n], vec![0f64; m]);
         let mut issues: Vec<(usize, f64)> = Vec::new();
         let mut views: Vec<(usize, f64)> = Vec::new();
-        for group in grouped.groups() {
+        for group in self.grouped.groups() {
             issues.clear();
             views.clear();
             for e in group {
-                let w = model.decay(e.ts_micros);
+                let w = decay(self.newest, e.ts_micros, params.half_life_days);
                 match e.kind {
-                    EventKind::Reward => {
-                        if let Some(&i) = model.index.get(&e.item) {
-                            model.issued[i] += 1;
-                            issues.push((i, w));
-                        }
+                    EventKind::Reward => issues.extend(cat.reward(e.item).map(|i| (i, w))),
+                    EventKind::View if params.view_weight > 0.0 => {
+                        views.extend(cat.campaign(e.item).map(|c| (c, params.view_weight * w)));
                     }
-                    EventKind::View => {
-                        if let Some(&c) = model.campaign_index.get(&e.item) {
-                            views.push((c, params.view_weight * w));
-                        }
-                    }
+                    EventKind::View => {}
                 }
             }
+            merge(&mut issues);
+            merge(&mut views);
             let total: f64 =
                 issues.iter().map(|x| x.1).sum::<f64>() + views.iter().map(|x| x.1).sum::<f64>();
             if total <= 0.0 {
@@ -302,34 +475,28 @@ impl RewardModel {
             let s2 = total.powf(-2.0 * params.user_exponent);
             for &(i, w) in &issues {
                 col_a[i] += w;
+                let (row_a, row_c) = (&mut aa[i * n..(i + 1) * n], &mut ac[i * m..(i + 1) * m]);
                 for &(j, v) in &issues {
-                    aa[i * n + j] += s2 * w * v;
+                    row_a[j] += s2 * w * v;
                 }
                 for &(c, v) in &views {
-                    ac[i * m + c] += s2 * w * v;
+                    row_c[c] += s2 * w * v;
                 }
             }
             for &(c, w) in &views {
                 col_c[c] += w;
+                let row = &mut cc[c * m..(c + 1) * m];
                 for &(d, v) in &views {
-                    cc[c * m + d] += s2 * w * v;
+                    row[d] += s2 * w * v;
                 }
             }
         }
-        // M, dense (campaigns × rewards).
-        let mut mm = vec![0f64; m * n];
-        for (c, id) in model.campaigns_in_order(&campaigns) {
-            let rs = &model.campaign_rewards[&id];
-            for &r in rs {
-                mm[c * n + r] += 1.0 / rs.len() as f64;
-            }
-        }
         // What reaches each reward: its issues, and the views spread to it by M.
-        let mut col_x = col_a.clone();
-        for c in 0..m {
+        let mut col_x = col_a;
+        for (c, rs) in cat.campaign_rewards.iter().enumerate() {
             if col_c[c] != 0.0 {
-                for (x, w) in col_x.iter_mut().zip(&mm[c * n..(c + 1) * n]) {
-                    *x += col_c[c] * w;
+                for &r in rs {
+                    col_x[r] += col_c[c] / rs.len() as f64;
                 }
             }
         }
@@ -349,50 +516,141 @@ impl RewardModel {
         // at the cube of its size; on the real log 773 of 1,462 rewards, 180 without views).
         let active: Vec<usize> = (0..n).filter(|&i| scale[i] > 0.0).collect();
         let na = active.len();
+        let mut position = vec![usize::MAX; n];
+        for (j, &i) in active.iter().enumerate() {
+            position[i] = j;
+        }
+        // M on the active rewards (campaigns × active).
+        let mut m_m = Mat::<f64>::zeros(m, na);
+        for (c, rs) in cat.campaign_rewards.iter().enumerate() {
+            for &r in rs {
+                if position[r] != usize::MAX {
+                    m_m[(c, position[r])] += 1.0 / rs.len() as f64;
+                }
+            }
+        }
         let a_a = Mat::<f64>::from_fn(na, na, |i, j| aa[active[i] * n + active[j]]);
         let a_c = Mat::<f64>::from_fn(na, m, |i, c| ac[active[i] * m + c]);
         let c_c = Mat::<f64>::from_fn(m, m, |c, d| cc[c * m + d]);
-        let m_m = Mat::<f64>::from_fn(m, na, |c, j| mm[c * n + active[j]]);
         let acm = &a_c * &m_m;
         let raw = &a_a + &acm + acm.transpose() + m_m.transpose() * (&c_c * &m_m);
         let g = Mat::<f64>::from_fn(na, na, |i, j| {
             raw[(i, j)] * scale[active[i]] * scale[active[j]]
         });
-        // μ is relative to the mean diagonal over the whole catalog, as before.
+        // μ is relative to the mean diagonal over the whole catalog.
         let mean_diag = (0..na).map(|i| g[(i, i)]).sum::<f64>() / n as f64;
-        let mu = params.ridge * mean_diag.max(1e-9);
+        Ok(RewardGram {
+            fitter: self,
+            params,
+            active,
+            g,
+            m_m,
+            mean_diag,
+        })
+    }
+}
+
+/// The Gram matrix of one fit on the rewards events reach, ready to solve for any ridge.
+pub struct RewardGram<'f> {
+    fitter: &'f RewardFitter<'f>,
+    params: RewardParams,
+    /// The rewards some event reaches (catalog indices, ascending).
+    active: Vec<usize>,
+    /// G on the active rewards.
+    g: Mat<f64>,
+    /// M on the active rewards (campaigns × active).
+    m_m: Mat<f64>,
+    mean_diag: f64,
+}
+
+impl RewardGram<'_> {
+    /// The model with ridge μ = `ridge` × the mean diagonal, B of `form` and score factor
+    /// γ = `popularity`, the other parameters the Gram matrix's.
+    pub fn model(
+        &self,
+        ridge: f64,
+        form: RewardForm,
+        popularity: f64,
+    ) -> Result<RewardModel, RewardError> {
+        if ridge.is_nan() || ridge <= 0.0 {
+            return Err(RewardError::BadParam("the ridge must be positive".into()));
+        }
+        let fitter = self.fitter;
+        let (n, m) = (fitter.cat.rewards.len(), fitter.cat.campaigns.len());
+        let na = self.active.len();
+        let mu = ridge * self.mean_diag.max(1e-9);
         let mut b = vec![0f64; n * n];
+        let mut mb = vec![0f64; m * n];
         if na > 0 {
-            let shifted =
-                Mat::<f64>::from_fn(na, na, |i, j| g[(i, j)] + if i == j { mu } else { 0.0 });
+            let shifted = Mat::<f64>::from_fn(na, na, |i, j| {
+                self.g[(i, j)] + if i == j { mu } else { 0.0 }
+            });
             let p = shifted
                 .llt(Side::Lower)
                 .map_err(|_| RewardError::BadParam("G + μI is not positive definite".into()))?
                 .inverse();
-            let ba = &g * &p;
-            for (i, &ai) in active.iter().enumerate() {
-                for (j, &aj) in active.iter().enumerate() {
+            let ba =
+                match form {
+                    // B = G (G + μI)⁻¹ = I − μ (G + μI)⁻¹: no product needed.
+                    RewardForm::Filter => Mat::<f64>::from_fn(na, na, |i, j| {
+                        f64::from(u8::from(i == j)) - mu * p[(i, j)]
+                    }),
+                    RewardForm::Ease => Mat::<f64>::from_fn(na, na, |i, j| {
+                        if i == j { 0.0 } else { -p[(i, j)] / p[(j, j)] }
+                    }),
+                };
+            let mba = &self.m_m * &ba;
+            for (i, &ai) in self.active.iter().enumerate() {
+                for (j, &aj) in self.active.iter().enumerate() {
                     b[ai * n + aj] = ba[(i, j)];
                 }
             }
-        }
-        // M B, over the active rows and columns of B only (the others are zero).
-        let mut mb = vec![0f64; m * n];
-        for c in 0..m {
-            for &k in &active {
-                let w = mm[c * n + k];
-                if w != 0.0 {
-                    let (row, src) = (&mut mb[c * n..(c + 1) * n], &b[k * n..(k + 1) * n]);
-                    for &j in &active {
-                        row[j] += w * src[j];
-                    }
+            for c in 0..m {
+                for (j, &aj) in self.active.iter().enumerate() {
+                    mb[c * n + aj] = mba[(c, j)];
                 }
             }
         }
-        model.b = b;
-        model.mb = mb;
-        model.popular = most_issued_first(&model.issued);
-        Ok(model)
+        Ok(RewardModel {
+            params: RewardParams {
+                ridge,
+                form,
+                popularity,
+                ..self.params
+            },
+            cat: fitter.cat.clone(),
+            b,
+            mb,
+            popular: fitter.popular.clone(),
+            boost: boost_of(&fitter.issued, popularity),
+            issued: fitter.issued.clone(),
+            newest: fitter.newest,
+            tuning: Tuning::off(),
+        })
+    }
+}
+
+/// What the model makes of one user's history: the rewards issued to them (catalog
+/// indices, ascending, each once) and, when the history holds an issue, every reward's
+/// score x_u B before the popularity factor. One reading serves every γ.
+pub(crate) struct Reading {
+    issued: Vec<usize>,
+    scores: Option<Vec<f64>>,
+}
+
+impl RewardModel {
+    /// Fits the model on the events of `grouped` (see [`by_user`]), the catalog being the
+    /// rewards of `mapping` ((campaign, reward) pairs), with `params` as given.
+    pub fn fit(
+        grouped: &ByUser,
+        mapping: &[(i64, i64)],
+        params: RewardParams,
+    ) -> Result<RewardModel, RewardError> {
+        let fitter = RewardFitter::new(grouped, mapping)?;
+        let model = fitter
+            .gram(params)?
+            .model(params.ridge, params.form, params.popularity)?;
+        Ok(model.with_repeatable(params.repeatable))
     }
 
     /// A model from its parts (as [`codec`] reads them back).
@@ -400,24 +658,28 @@ impl RewardModel {
     fn assemble(
         params: RewardParams,
         rewards: Vec<i64>,
-        campaign_rewards: HashMap<i64, Vec<usize>>,
-        campaign_index: HashMap<i64, usize>,
+        campaigns: Vec<i64>,
+        campaign_rewards: Vec<Vec<usize>>,
         b: Vec<f64>,
         mb: Vec<f64>,
         issued: Vec<u64>,
         newest: i64,
+        tuning: Tuning,
     ) -> RewardModel {
         RewardModel {
             params,
-            index: rewards.iter().enumerate().map(|(i, r)| (*r, i)).collect(),
-            rewards,
-            campaign_rewards,
+            cat: Catalog {
+                rewards,
+                campaigns,
+                campaign_rewards,
+            },
             b,
             mb,
-            campaign_index,
             popular: most_issued_first(&issued),
+            boost: boost_of(&issued, params.popularity),
             issued,
             newest,
+            tuning,
         }
     }
 
@@ -427,35 +689,36 @@ impl RewardModel {
         self
     }
 
-    /// The same fit with scores scaled by (issues + 1)^`popularity` instead: γ enters only
-    /// the scoring, so tuning fits once for all of its values.
-    pub fn with_popularity(mut self, popularity: f64) -> RewardModel {
-        self.params.popularity = popularity;
+    /// The same model saying how its parameters were chosen.
+    pub fn with_tuning(mut self, tuning: Tuning) -> RewardModel {
+        self.tuning = tuning;
         self
     }
 
-    /// (index, id) of each campaign, in index order.
-    fn campaigns_in_order<'a>(
-        &self,
-        campaigns: &'a [i64],
-    ) -> impl Iterator<Item = (usize, i64)> + 'a {
-        campaigns.iter().copied().enumerate()
+    /// The score factors (issues + 1)^`popularity` of the catalog: what
+    /// [`RewardModel::rank`] weighs a reading with for another γ.
+    pub(crate) fn boost_for(&self, popularity: f64) -> Vec<f64> {
+        boost_of(&self.issued, popularity)
     }
 
-    /// The weight of an event at `ts` (half-life decay from the newest event).
+    /// The weight of an event at `ts`.
     fn decay(&self, ts: i64) -> f64 {
-        let age_days = (self.newest - ts).max(0) as f64 / DAY_US;
-        0.5f64.powf(age_days / self.params.half_life_days)
+        decay(self.newest, ts, self.params.half_life_days)
     }
 
     /// The catalog: every reward that belongs to a campaign, ascending.
     pub fn rewards(&self) -> &[i64] {
-        &self.rewards
+        &self.cat.rewards
     }
 
     /// The parameters.
     pub fn params(&self) -> RewardParams {
         self.params
+    }
+
+    /// How the parameters were chosen.
+    pub fn tuning(&self) -> &Tuning {
+        &self.tuning
     }
 
     /// A baseline's top `k` for a user with `history` (rewards already issued left out
@@ -472,7 +735,7 @@ impl RewardModel {
         let issued: HashSet<i64> = history.issues.iter().map(|(r, _)| *r).collect();
         // The cold path's order, with the user's own issues left out afterwards.
         self.fallback(&cold)
-            .map(|(i, _)| self.rewards[i])
+            .map(|(i, _)| self.cat.rewards[i])
             .filter(|r| self.params.repeatable || !issued.contains(r))
             .take(k)
             .collect()
@@ -487,13 +750,13 @@ impl RewardModel {
         let mut viewed: Vec<usize> = history
             .views
             .iter()
-            .filter_map(|(c, _)| self.campaign_rewards.get(c))
-            .flatten()
-            .copied()
+            .filter_map(|&(c, _)| self.cat.campaign(c))
+            .flat_map(|c| self.cat.campaign_rewards[c].iter().copied())
             .collect();
-        viewed.sort_by(|&a, &b| self.issued[b].cmp(&self.issued[a]).then(a.cmp(&b)));
+        viewed.sort_unstable();
         viewed.dedup();
-        let in_viewed: HashSet<usize> = viewed.iter().copied().collect();
+        let in_viewed = viewed.clone();
+        viewed.sort_by(|&a, &b| self.issued[b].cmp(&self.issued[a]).then(a.cmp(&b)));
         viewed
             .into_iter()
             .map(|i| (i, RewardSource::ViewedCampaigns))
@@ -501,7 +764,7 @@ impl RewardModel {
                 self.popular
                     .iter()
                     .copied()
-                    .filter(move |i| !in_viewed.contains(i))
+                    .filter(move |i| in_viewed.binary_search(i).is_err())
                     .map(|i| (i, RewardSource::Popular)),
             )
     }
@@ -511,30 +774,82 @@ impl RewardModel {
     /// history that the model links to another reward) the rest from the fallback, each
     /// item saying where it came from. A zero score is no recommendation.
     pub fn recommend(&self, history: &History, k: usize) -> RewardRecommendation {
-        let issued: HashSet<usize> = history
+        self.rank(&self.read(history), history, k, &self.boost)
+    }
+
+    /// What the model makes of `history` (see [`Reading`]).
+    pub(crate) fn read(&self, history: &History) -> Reading {
+        let mut issues: Vec<(usize, f64)> = history
             .issues
             .iter()
-            .filter_map(|(r, _)| self.index.get(r).copied())
+            .filter_map(|&(r, t)| Some((self.cat.reward(r)?, self.decay(t))))
             .collect();
-        let allowed = |i: usize| self.params.repeatable || !issued.contains(&i);
-        let mut items: Vec<RewardPick> = if history.issues.is_empty() {
-            Vec::new()
-        } else {
-            self.model_scores(history, k, &allowed)
+        merge(&mut issues);
+        let scores = (!history.issues.is_empty()).then(|| {
+            let n = self.cat.rewards.len();
+            let mut scores = vec![0f64; n];
+            let mut add = |row: &[f64], w: f64| {
+                for (s, v) in scores.iter_mut().zip(row) {
+                    *s += w * v;
+                }
+            };
+            // x_u B = a_u B + c_u (M B).
+            for &(i, w) in &issues {
+                add(&self.b[i * n..(i + 1) * n], w);
+            }
+            if self.params.view_weight > 0.0 {
+                let mut views: Vec<(usize, f64)> = history
+                    .views
+                    .iter()
+                    .filter_map(|&(c, t)| Some((self.cat.campaign(c)?, self.decay(t))))
+                    .collect();
+                merge(&mut views);
+                for &(c, w) in &views {
+                    add(&self.mb[c * n..(c + 1) * n], self.params.view_weight * w);
+                }
+            }
+            scores
+        });
+        Reading {
+            issued: issues.into_iter().map(|(i, _)| i).collect(),
+            scores,
+        }
+    }
+
+    /// The top `k` for a user with `history`, read as `reading`, the model's scores
+    /// weighed by `boost` (the model's own in [`RewardModel::recommend`]; tuning tries
+    /// others on one reading).
+    pub(crate) fn rank(
+        &self,
+        reading: &Reading,
+        history: &History,
+        k: usize,
+        boost: &[f64],
+    ) -> RewardRecommendation {
+        let allowed =
+            |i: usize| self.params.repeatable || reading.issued.binary_search(&i).is_err();
+        let mut items: Vec<RewardPick> = match &reading.scores {
+            Some(scores) => self.model_picks(scores, k, &allowed, boost),
+            None => Vec::new(),
         };
         let from_model = items.len();
         if from_model < k {
-            let chosen: HashSet<i64> = items.iter().map(|p| p.reward).collect();
-            items.extend(
-                self.fallback(history)
-                    .filter(|&(i, _)| allowed(i) && !chosen.contains(&self.rewards[i]))
-                    .take(k - from_model)
-                    .map(|(i, source)| RewardPick {
-                        reward: self.rewards[i],
-                        score: self.issued[i] as f64,
-                        source,
-                    }),
-            );
+            let fill: Vec<RewardPick> = self
+                .fallback(history)
+                .filter(|&(i, _)| {
+                    allowed(i)
+                        && !items[..from_model]
+                            .iter()
+                            .any(|p| p.reward == self.cat.rewards[i])
+                })
+                .take(k - from_model)
+                .map(|(i, source)| RewardPick {
+                    reward: self.cat.rewards[i],
+                    score: self.issued[i] as f64,
+                    source,
+                })
+                .collect();
+            items.extend(fill);
         }
         let basis = if from_model > 0 && from_model == items.len() {
             RewardBasis::Model
@@ -551,38 +866,19 @@ impl RewardModel {
         RewardRecommendation { items, basis }
     }
 
-    /// The model's best `k` allowed rewards with a positive score, best first.
-    fn model_scores(
+    /// The best `k` allowed rewards with a positive score, best first.
+    fn model_picks(
         &self,
-        history: &History,
+        scores: &[f64],
         k: usize,
         allowed: &dyn Fn(usize) -> bool,
+        boost: &[f64],
     ) -> Vec<RewardPick> {
-        let n = self.rewards.len();
-        let pop = |i: usize| self.issued[i] as f64;
-        // x_u B = a_u B + c_u (M B).
-        let mut scores = vec![0f64; n];
-        let mut add = |row: &[f64], w: f64| {
-            for (s, v) in scores.iter_mut().zip(row) {
-                *s += w * v;
-            }
-        };
-        for &(r, t) in &history.issues {
-            if let Some(&i) = self.index.get(&r) {
-                add(&self.b[i * n..(i + 1) * n], self.decay(t));
-            }
-        }
-        for &(c, t) in &history.views {
-            if let Some(&ci) = self.campaign_index.get(&c) {
-                add(
-                    &self.mb[ci * n..(ci + 1) * n],
-                    self.params.view_weight * self.decay(t),
-                );
-            }
-        }
-        let mut order: Vec<(usize, f64)> = (0..n)
-            .filter(|&i| allowed(i) && scores[i] > MIN_SIGNAL)
-            .map(|i| (i, scores[i] * (pop(i) + 1.0).powf(self.params.popularity)))
+        let mut order: Vec<(usize, f64)> = scores
+            .iter()
+            .enumerate()
+            .filter(|&(i, &s)| s > MIN_SIGNAL && allowed(i))
+            .map(|(i, &s)| (i, s * boost[i]))
             .collect();
         let best = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
         if order.len() > k && k > 0 {
@@ -594,7 +890,7 @@ impl RewardModel {
             .into_iter()
             .take(k)
             .map(|(i, score)| RewardPick {
-                reward: self.rewards[i],
+                reward: self.cat.rewards[i],
                 score,
                 source: RewardSource::Model,
             })
@@ -603,15 +899,15 @@ impl RewardModel {
 
     /// The campaigns in `history`'s views that hold `reward`, in the order first viewed.
     pub fn viewed_campaigns_with(&self, history: &History, reward: i64) -> Vec<i64> {
-        let Some(&target) = self.index.get(&reward) else {
+        let Some(target) = self.cat.reward(reward) else {
             return Vec::new();
         };
         let mut out: Vec<i64> = Vec::new();
         for &(c, _) in &history.views {
             let holds = self
-                .campaign_rewards
-                .get(&c)
-                .is_some_and(|rs| rs.contains(&target));
+                .cat
+                .campaign(c)
+                .is_some_and(|ci| self.cat.campaign_rewards[ci].contains(&target));
             if holds && !out.contains(&c) {
                 out.push(c);
             }
@@ -621,16 +917,16 @@ impl RewardModel {
 
     /// How many times `reward` was issued in the data the model was fitted on.
     pub fn times_issued(&self, reward: i64) -> u64 {
-        self.index.get(&reward).map_or(0, |&i| self.issued[i])
+        self.cat.reward(reward).map_or(0, |i| self.issued[i])
     }
 
     /// What in `history` drove reward `reward`'s score most: (event kind, item id,
     /// contribution), at most `n`, largest first.
     pub fn explain(&self, history: &History, reward: i64, n: usize) -> Vec<(EventKind, i64, f64)> {
-        let Some(&target) = self.index.get(&reward) else {
+        let Some(target) = self.cat.reward(reward) else {
             return Vec::new();
         };
-        let size = self.rewards.len();
+        let size = self.cat.rewards.len();
         let mut out: Vec<(EventKind, i64, f64)> = Vec::new();
         let mut push = |kind, item, c: f64| match out
             .iter_mut()
@@ -640,7 +936,7 @@ impl RewardModel {
             None => out.push((kind, item, c)),
         };
         for &(r, t) in &history.issues {
-            if let Some(&i) = self.index.get(&r) {
+            if let Some(i) = self.cat.reward(r) {
                 push(
                     EventKind::Reward,
                     r,
@@ -649,7 +945,7 @@ impl RewardModel {
             }
         }
         for &(c, t) in &history.views {
-            if let Some(&ci) = self.campaign_index.get(&c) {
+            if let Some(ci) = self.cat.campaign(c) {
                 let w = self.params.view_weight * self.decay(t);
                 push(EventKind::View, c, w * self.mb[ci * size + target]);
             }
@@ -785,15 +1081,74 @@ pub fn evaluate_rewards(
 }
 
 /// Scores the lists `list_of` makes (from a user and their history) on the users with
-/// truth: top-`k` metrics, coverage of `model`'s catalog.
+/// truth: top-`k` metrics, coverage of `model`'s catalog. Users are scored in parallel.
 pub fn evaluate_reward_lists(
     model: &RewardModel,
     grouped: &ByUser,
     truth: &HashMap<u32, HashSet<i64>>,
     k: usize,
-    list_of: &dyn Fn(u32, &History) -> Vec<i64>,
+    list_of: &(dyn Fn(u32, &History) -> Vec<i64> + Sync),
 ) -> Metrics {
-    // Reward ids as u32 for the shared metrics (ids outside u32 are not rewards of ours).
+    let users = users_with_truth(truth);
+    let lists: Vec<Vec<u32>> = users
+        .par_iter()
+        .map(|&user| as_u32(list_of(user, &grouped.history(user))))
+        .collect();
+    metrics_of(model, truth, k, &users, &lists)
+}
+
+/// The metrics of `model` with each popularity exponent of `gammas` instead of its own,
+/// on the users with truth: one reading of each user serves every γ (tuning).
+pub(crate) fn evaluate_popularities(
+    model: &RewardModel,
+    grouped: &ByUser,
+    truth: &HashMap<u32, HashSet<i64>>,
+    k: usize,
+    gammas: &[f64],
+) -> Vec<Metrics> {
+    let boosts: Vec<Vec<f64>> = gammas.iter().map(|&g| model.boost_for(g)).collect();
+    let users = users_with_truth(truth);
+    let per_user: Vec<Vec<Vec<u32>>> = users
+        .par_iter()
+        .map(|&user| {
+            let history = grouped.history(user);
+            let reading = model.read(&history);
+            boosts
+                .iter()
+                .map(|boost| as_u32(model.rank(&reading, &history, k, boost).ids().collect()))
+                .collect()
+        })
+        .collect();
+    (0..gammas.len())
+        .map(|g| {
+            let lists: Vec<Vec<u32>> = per_user.iter().map(|l| l[g].clone()).collect();
+            metrics_of(model, truth, k, &users, &lists)
+        })
+        .collect()
+}
+
+/// The users of `truth`, ascending.
+fn users_with_truth(truth: &HashMap<u32, HashSet<i64>>) -> Vec<u32> {
+    let mut users: Vec<u32> = truth.keys().copied().collect();
+    users.sort_unstable();
+    users
+}
+
+/// Reward ids as u32 for the shared metrics (ids outside u32 are not rewards of ours).
+fn as_u32(ids: Vec<i64>) -> Vec<u32> {
+    ids.into_iter()
+        .filter_map(|r| u32::try_from(r).ok())
+        .collect()
+}
+
+/// Top-`k` metrics of `lists` (one per user of `users`) against `truth`.
+fn metrics_of(
+    model: &RewardModel,
+    truth: &HashMap<u32, HashSet<i64>>,
+    k: usize,
+    users: &[u32],
+    lists: &[Vec<u32>],
+) -> Metrics {
     let relevant: HashMap<u32, HashSet<u32>> = truth
         .iter()
         .map(|(u, rs)| {
@@ -803,22 +1158,11 @@ pub fn evaluate_reward_lists(
             )
         })
         .collect();
-    let mut lists: Vec<(u32, Vec<u32>)> = truth
-        .keys()
-        .map(|&user| {
-            let ids = list_of(user, &grouped.history(user))
-                .into_iter()
-                .filter_map(|r| u32::try_from(r).ok())
-                .collect();
-            (user, ids)
-        })
-        .collect();
-    lists.sort_by_key(|(u, _)| *u);
     crate::core::eval::evaluate(
-        lists.iter().map(|(u, l)| (*u, l.as_slice())),
+        users.iter().copied().zip(lists.iter().map(Vec::as_slice)),
         &relevant,
         k,
-        model.rewards.len(),
+        model.cat.rewards.len(),
     )
 }
 
@@ -964,7 +1308,7 @@ mod tests {
         mapping.push((9, 99));
         let m = RewardModel::fit(&by_user(&events()), &mapping, RewardParams::default()).unwrap();
         let n = m.rewards().len();
-        let i = m.index[&99];
+        let i = m.cat.reward(99).unwrap();
         assert!((0..n).all(|j| m.b[i * n + j] == 0.0 && m.b[j * n + i] == 0.0));
         let h = History {
             views: vec![],

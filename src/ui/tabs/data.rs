@@ -45,6 +45,8 @@ pub struct DataTab {
     counts: Vec<(String, u64)>,
     sources: Vec<ManifestEntry>,
     rejects: Vec<(String, Reject)>,
+    /// What is saved of the reward model, in words.
+    model: String,
     table: TableState,
     loaded: bool,
     reloading: bool,
@@ -53,15 +55,17 @@ pub struct DataTab {
 
 impl DataTab {
     fn refresh(&mut self, store: &Store) -> Outcome {
-        let read = || -> Result<_, crate::store::StoreError> {
+        let read = || -> Result<_, UiError> {
             Ok((
                 store.table_counts()?,
                 store.manifest()?,
                 store.rejects(None)?,
+                crate::recommender::saved_rewards_note(store)?,
             ))
         };
         match read() {
-            Ok((counts, sources, rejects)) => {
+            Ok((counts, sources, rejects, model)) => {
+                self.model = s::reward_model(&model);
                 self.counts = counts;
                 self.sources = sources;
                 self.table.select((!rejects.is_empty()).then_some(0));
@@ -69,7 +73,7 @@ impl DataTab {
                 self.loaded = true;
                 Outcome::Done
             }
-            Err(e) => Outcome::Error(e.into()),
+            Err(e) => Outcome::Error(e),
         }
     }
 }
@@ -158,13 +162,20 @@ impl Tab for DataTab {
 
     fn render(&mut self, frame: &mut Frame, area: Rect) {
         let shown: Vec<&(String, u64)> = self.counts.iter().filter(|(_, n)| *n > 0).collect();
-        let [top, bottom] = Layout::vertical([
+        let [top, model, bottom] = Layout::vertical([
             Constraint::Length(
                 (shown.len().max(self.sources.len()) as u16 + 3).min(area.height / 2),
             ),
+            Constraint::Length(4),
             Constraint::Min(3),
         ])
         .areas(area);
+        frame.render_widget(
+            Paragraph::new(self.model.as_str())
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .block(Block::default().borders(Borders::ALL).title(s::MODEL_TITLE)),
+            model,
+        );
         let [left, right] =
             Layout::horizontal([Constraint::Length(36), Constraint::Min(20)]).areas(top);
         let bold = Style::default().add_modifier(Modifier::BOLD);

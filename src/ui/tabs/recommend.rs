@@ -17,7 +17,7 @@ use std::path::Path;
 
 use super::{Exporting, Outcome, Tab, export_csv, select_clicked};
 use crate::core::recommend::{Basis, Recommendation, Recommender};
-use crate::core::rewards::{RewardModel, RewardParams, RewardRecommendation};
+use crate::core::rewards::{RewardModel, RewardRecommendation};
 use crate::recommender;
 use crate::report::{Cell, Collected};
 use crate::store::Store;
@@ -55,8 +55,9 @@ pub struct LoadedRewards {
 impl LoadedRewards {
     /// The model for the platform data of `store`.
     pub fn fit(store: &Store) -> Result<LoadedRewards, UiError> {
-        let (model, _) = recommender::open_or_fit_rewards(store, RewardParams::default())
-            .map_err(UiError::from)?;
+        let (model, _) =
+            recommender::open_or_fit_rewards(store, recommender::RewardsWanted::default())
+                .map_err(UiError::from)?;
         Ok(LoadedRewards { model })
     }
 }
@@ -392,10 +393,16 @@ impl RecommendTab {
         if self.explain {
             widths.push(Constraint::Fill(1));
         }
+        let model_line = self
+            .rewards
+            .as_ref()
+            .map(|r| s::rewards_model(&r.model, self.explain))
+            .unwrap_or_default();
         let list = self.list_table(rows, widths, header).block(
             Block::default()
                 .borders(Borders::ALL)
-                .title(s::rewards_title(&shown.user)),
+                .title(s::rewards_title(&shown.user))
+                .title_bottom(model_line),
         );
         self.list_area = body;
         frame.render_stateful_widget(list, body, &mut self.table);
