@@ -78,6 +78,21 @@ impl DataTab {
     }
 }
 
+/// How many lines `text` takes wrapped at words to `width` columns.
+fn wrapped_lines(text: &str, width: usize) -> usize {
+    let (mut lines, mut used) = (1, 0);
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        if used > 0 && used + 1 + w > width {
+            lines += 1 + w.saturating_sub(1) / width.max(1);
+            used = w % width.max(1);
+        } else {
+            used += w + usize::from(used > 0);
+        }
+    }
+    lines
+}
+
 impl DataTab {
     /// Starts reloading every recorded source in the background.
     fn reload(&mut self) -> Outcome {
@@ -162,11 +177,14 @@ impl Tab for DataTab {
 
     fn render(&mut self, frame: &mut Frame, area: Rect) {
         let shown: Vec<&(String, u64)> = self.counts.iter().filter(|(_, n)| *n > 0).collect();
+        // The model's sentence, wrapped at words as the paragraph wraps it, 4 lines at most.
+        let model_lines = wrapped_lines(&self.model, usize::from(area.width.saturating_sub(2)))
+            .clamp(1, 4) as u16;
         let [top, model, bottom] = Layout::vertical([
             Constraint::Length(
                 (shown.len().max(self.sources.len()) as u16 + 3).min(area.height / 2),
             ),
-            Constraint::Length(4),
+            Constraint::Length(model_lines + 2),
             Constraint::Min(3),
         ])
         .areas(area);
@@ -286,5 +304,19 @@ impl Tab for DataTab {
             &rows,
             None,
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped_lines;
+
+    #[test]
+    fn lines_are_counted_as_words_wrap() {
+        assert_eq!(wrapped_lines("", 10), 1);
+        assert_eq!(wrapped_lines("aaaa bbbb", 9), 1);
+        assert_eq!(wrapped_lines("aaaa bbbbb", 9), 2);
+        assert_eq!(wrapped_lines("aaaa bbbb cccc dddd", 9), 2);
+        assert_eq!(wrapped_lines("a bbbbbbbbbbbbbbbbbbbb", 10), 3);
     }
 }
