@@ -7,6 +7,7 @@ mod bigquery;
 mod cli;
 mod convert;
 mod hostile;
+mod ingest;
 mod load_real;
 mod load_sample;
 mod movielens;

@@ -45,6 +45,12 @@ pub struct ConvertOptions {
     pub codec: AvroCodec,
     /// Lines longer than this (in bytes, without the newline) are rejected as too long.
     pub max_line_bytes: usize,
+    /// The number of the input's first line in its file (1 unless the input starts inside
+    /// a file: an ingest of the lines a log grew by). Rejects carry these numbers.
+    pub first_line: u64,
+    /// Added to a line's number to make its record's `line_no` (0: the line's number; an
+    /// ingest makes them unique in the database).
+    pub line_offset: i64,
 }
 
 impl Default for ConvertOptions {
@@ -52,6 +58,8 @@ impl Default for ConvertOptions {
         ConvertOptions {
             codec: AvroCodec::default(),
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            first_line: 1,
+            line_offset: 0,
         }
     }
 }
@@ -151,6 +159,7 @@ fn read_and_parse<R: Read>(
     send: SyncSender<Batch>,
     in_path: &Path,
     max_line: usize,
+    first_line: u64,
 ) -> Result<R, AvroError> {
     let io_err = |source| AvroError::Io {
         path: in_path.to_owned(),
@@ -158,7 +167,7 @@ fn read_and_parse<R: Read>(
     };
     let mut carry: Vec<u8> = Vec::new();
     let mut skipping: Option<Skipping> = None;
-    let mut next_line = 1u64;
+    let mut next_line = first_line;
     let mut buf = vec![0u8; CHUNK];
     loop {
         let n = loop {
@@ -251,6 +260,7 @@ pub fn convert<R: Read + Send, W: Write>(
     let opts: ConvertOptions = opts.into();
     let codec = opts.codec;
     let max_line = opts.max_line_bytes;
+    let (first_line, line_offset) = (opts.first_line, opts.line_offset);
     let (in_path, out_path) = names;
     let avro_err = |e: apache_avro::Error| AvroError::Avro {
         path: out_path.to_owned(),
@@ -270,7 +280,7 @@ pub fn convert<R: Read + Send, W: Write>(
     // One thread reads and parses; this one encodes. The receiver is moved into the
     // encoder, so an encoding error stops the reader at its next send.
     let (input, written) = crate::pipeline::side_by_side(
-        move || read_and_parse(input, send, in_path, max_line),
+        move || read_and_parse(input, send, in_path, max_line, first_line),
         || -> Result<(), AvroError> {
             for batch in recv {
                 // Accepted lines are valid UTF-8. Checking the whole chunk once is cheaper
@@ -290,7 +300,7 @@ pub fn convert<R: Read + Send, W: Write>(
                 for p in &batch.parsed {
                     writer
                         .append_ser(RecordRef {
-                            line_no: p.line_no,
+                            line_no: p.line_no + line_offset,
                             timestamp: p.timestamp,
                             http_method: field(&p.method)?,
                             http_path: field(&p.path)?,
@@ -361,7 +371,34 @@ pub fn convert_staged(
     let file = File::open(input).map_err(io_err(input))?;
     let total = file.metadata().map(|m| m.len()).ok();
     progress.start("converting log to Avro", total, Unit::Bytes);
-    let reader = HashingReader::new(file);
+    let (stats, reader) = convert_staged_from(
+        HashingReader::new(file),
+        input,
+        output,
+        opts,
+        on_reject,
+        progress,
+    )?;
+    progress.finish();
+    let (sha256, _) = reader.finish().map_err(io_err(input))?;
+    Ok((stats, sha256))
+}
+
+/// Like [`convert_staged`], from any reader of text (`input` names it in messages): the
+/// staged Avro file of `output` and its rejects sidecar, synced. Returns the counts and
+/// the reader.
+pub fn convert_staged_from<R: Read + Send>(
+    reader: R,
+    input: &Path,
+    output: &Path,
+    opts: ConvertOptions,
+    on_reject: &mut dyn FnMut(&Reject),
+    progress: &dyn Progress,
+) -> Result<(ConvertStats, R), AvroError> {
+    let io_err = |path: &Path| {
+        let path = path.to_owned();
+        move |source| AvroError::Io { path, source }
+    };
     let tmp = staged_path(output);
     let out = BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(io_err(&tmp))?);
     let side = sidecar_path(&tmp);
@@ -379,8 +416,6 @@ pub fn convert_staged(
         Ok(())
     };
     let (stats, out, reader) = convert(reader, out, opts, (input, output), &mut sink, progress)?;
-    progress.finish();
-    let (sha256, _) = reader.finish().map_err(io_err(input))?;
     rejects.flush().map_err(io_err(&side))?;
     let side_file = rejects.into_inner().map_err(|e| AvroError::Io {
         path: side.clone(),
@@ -392,5 +427,5 @@ pub fn convert_staged(
         source: e.into_error(),
     })?;
     file.sync_all().map_err(io_err(&tmp))?;
-    Ok((stats, sha256))
+    Ok((stats, reader))
 }

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 pub use convert::{
     ConvertOptions, ConvertStats, DEFAULT_MAX_LINE_BYTES, convert, convert_file, convert_staged,
+    convert_staged_from,
 };
 pub use files::{discard, publish, read_sidecar, sidecar_path, staged_path};
 pub use recode::{codec_name, transcode};
@@ -268,6 +269,7 @@ mod tests {
             let opts = ConvertOptions {
                 codec: AvroCodec::Null,
                 max_line_bytes: 100,
+                ..ConvertOptions::default()
             };
             let (stats, bytes) = converted(Trickle(text.as_bytes(), piece), opts, &mut rejects);
             assert_eq!(

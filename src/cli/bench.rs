@@ -28,6 +28,10 @@ pub enum BenchCommand {
     Sessions(BenchArgs),
     /// Train the recommender and time top-10 for every user and for one user; peak RSS.
     Recommend(RecommendBenchArgs),
+    /// Daily ingest: generate --days days of --lines lines each and day N+1 gzipped,
+    /// ingest the days one by one, then day N+1 into that database and into an empty one:
+    /// the cost of a day against the history, peak RSS, the batch's archive size.
+    Ingest(IngestBenchArgs),
     /// Time the reward model on an already-loaded database (--db; load a 10 M-line log
     /// from `perx gen-sample --log-users` for the goals): reading the log, fitting with
     /// tuning and with the defaults, one user's answer, every user's; peak RSS.
@@ -53,6 +57,19 @@ pub struct RecommendBenchArgs {
     /// Timed repetitions of each step (the best is shown).
     #[arg(long, default_value_t = 3)]
     pub repeat: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestBenchArgs {
+    /// Days of history ingested before the measured day.
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+    /// Lines per day.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub lines: u64,
+    /// Working directory [default: a fresh temporary directory, removed afterwards].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -188,6 +205,7 @@ pub fn bench(global: &super::Global, cmd: &BenchCommand) -> Result<u8> {
         BenchCommand::Load(a) | BenchCommand::Sessions(a) => a,
         BenchCommand::Recommend(a) => return bench_recommend(a),
         BenchCommand::Rewards(a) => return bench_rewards(global, a),
+        BenchCommand::Ingest(a) => return bench_ingest(a),
         BenchCommand::Ui => return bench_ui(global),
         BenchCommand::Query => return bench_query(global),
     };
@@ -207,6 +225,7 @@ pub fn bench(global: &super::Global, cmd: &BenchCommand) -> Result<u8> {
         BenchCommand::Sessions(_) => bench_sessions(args, &dir),
         BenchCommand::Recommend(a) => bench_recommend(a),
         BenchCommand::Rewards(a) => bench_rewards(global, a),
+        BenchCommand::Ingest(a) => bench_ingest(a),
         BenchCommand::Ui => bench_ui(global),
         BenchCommand::Query => bench_query(global),
     }
@@ -510,6 +529,153 @@ fn bench_recommend(args: &RecommendBenchArgs) -> Result<u8> {
         whole = whole.min(s.seconds);
     }
     outln!("`perx train`, whole process   {whole:8.3} s   (goal about 0.6 s on ML-1M)")?;
+    Ok(perx::exit::OK)
+}
+
+/// Writes `lines` (a generated day) shifted by `days` days to `out`, gzipped when `gz`.
+fn shifted_day(lines: &[u8], days: i64, out: &Path, gz: bool) -> Result<()> {
+    let file = std::io::BufWriter::new(std::fs::File::create(out)?);
+    let mut w: Box<dyn std::io::Write> = if gz {
+        Box::new(flate2::write::GzEncoder::new(
+            file,
+            flate2::Compression::fast(),
+        ))
+    } else {
+        Box::new(file)
+    };
+    for line in lines.split_inclusive(|b| *b == b'\n') {
+        let shifted = std::str::from_utf8(line.get(..25).unwrap_or_default())
+            .ok()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t + chrono::Duration::days(days));
+        match shifted {
+            Some(t) => {
+                write!(w, "{}", t.format("%Y-%m-%dT%H:%M:%S%:z"))?;
+                w.write_all(&line[25..])?;
+            }
+            None => w.write_all(line)?,
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn bench_ingest(args: &IngestBenchArgs) -> Result<u8> {
+    let tmp;
+    let dir = match &args.dir {
+        Some(d) => d.clone(),
+        None => {
+            tmp = tempfile::Builder::new()
+                .prefix("perx-bench-ingest")
+                .tempdir()
+                .context("creating a temporary directory")?;
+            tmp.path().to_owned()
+        }
+    };
+    let text_dir = dir.join("text");
+    generate(args.lines, &text_dir)?;
+    let day0 = std::fs::read(text_dir.join("http_log.txt"))?;
+    let days = dir.join("days");
+    std::fs::create_dir_all(&days)?;
+    errln!("writing {} days of {} lines …", args.days + 1, args.lines);
+    let day_file = |d: u32| {
+        if d == args.days {
+            days.join(format!("day-{:03}.log.gz", d + 1))
+        } else {
+            days.join(format!("day-{:03}.log", d + 1))
+        }
+    };
+    for d in 0..=args.days {
+        shifted_day(&day0, i64::from(d), &day_file(d), d == args.days)?;
+    }
+    drop(day0);
+    // Two databases with the exports: one gets the history, one only the last day.
+    let csv = dir.join("csv");
+    std::fs::create_dir_all(&csv)?;
+    for name in [
+        "campaign.csv",
+        "reward_campaign.csv",
+        "reward_transaction.csv",
+        "campaign_reward_mapping.csv",
+    ] {
+        std::fs::copy(text_dir.join(name), csv.join(name))?;
+    }
+    let s = |p: &Path| p.display().to_string();
+    let (history, empty) = (dir.join("history.duckdb"), dir.join("empty.duckdb"));
+    for db in [&history, &empty] {
+        run_stage(
+            &dir,
+            "exports",
+            &["--db", &s(db), "load", "--data", &s(&csv)],
+        )?;
+    }
+    let mut day_seconds = Vec::new();
+    for d in 0..args.days {
+        errln!("ingesting day {} …", d + 1);
+        let st = run_stage(
+            &dir,
+            "day",
+            &["--db", &s(&history), "ingest", &s(&day_file(d))],
+        )?;
+        day_seconds.push(st.seconds);
+    }
+    let last = day_file(args.days);
+    let into_empty = run_stage(&dir, "empty", &["--db", &s(&empty), "ingest", &s(&last)])?;
+    let into_history = run_stage(&dir, "last", &["--db", &s(&history), "ingest", &s(&last)])?;
+    let again = run_stage(&dir, "again", &["--db", &s(&history), "ingest", &s(&last)])?;
+    let archive: u64 = std::fs::read_dir(dir.join("history.duckdb.ingest"))?
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(&format!("batch-{:06}-", args.days + 1))
+        })
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "perx bench ingest: {} days × {} lines, then day {} gzipped",
+        args.days,
+        args.lines,
+        args.days + 1
+    )?;
+    let mean = day_seconds.iter().sum::<f64>() / day_seconds.len().max(1) as f64;
+    writeln!(
+        out,
+        "days 1–{} one by one             mean {mean:6.2} s, first {:.2} s, last {:.2} s",
+        args.days,
+        day_seconds.first().copied().unwrap_or(0.0),
+        day_seconds.last().copied().unwrap_or(0.0)
+    )?;
+    writeln!(
+        out,
+        "day {} into an empty database    {:6.2} s, peak RSS {}",
+        args.days + 1,
+        into_empty.seconds,
+        rss(&into_empty)
+    )?;
+    writeln!(
+        out,
+        "day {} into the {}-day database  {:6.2} s, peak RSS {}  ({:.2}× the empty one; goal ≤ 1.2×, < 300 MB)",
+        args.days + 1,
+        args.days,
+        into_history.seconds,
+        rss(&into_history),
+        into_history.seconds / into_empty.seconds.max(1e-9)
+    )?;
+    writeln!(
+        out,
+        "the same day again (nothing new) {:6.2} s",
+        again.seconds
+    )?;
+    writeln!(
+        out,
+        "day {}'s archive (what a sync would send) {:.1} MB",
+        args.days + 1,
+        archive as f64 / 1e6
+    )?;
     Ok(perx::exit::OK)
 }
 

@@ -283,6 +283,7 @@ pub fn convert_log(args: &ConvertArgs) -> Result<u8> {
         avro::ConvertOptions {
             codec: AvroCodec::from(args.codec),
             max_line_bytes: args.max_line_bytes,
+            ..avro::ConvertOptions::default()
         },
         &mut |r| {
             if shown < SHOWN_REJECTS {

@@ -7,6 +7,7 @@ pub mod bench;
 #[cfg(feature = "bigquery")]
 mod bigquery;
 mod catalog;
+mod ingest;
 pub mod load;
 pub mod movielens;
 mod output;
@@ -112,6 +113,22 @@ pub enum Command {
     /// line number and reason, and the first few are shown. Exit status: 0 all loaded,
     /// 3 some lines rejected or integrity warnings, 1 fatal error.
     Load(load::LoadArgs),
+    /// Append log files to the database without reloading the past (plain, .gz, .zst).
+    ///
+    /// Files are known by their content, not their name: a file ingested before is
+    /// skipped, a rotated copy (renamed, or renamed and compressed) too, and a file that
+    /// grew (the active log) gives only its new complete lines (an unfinished last line
+    /// waits for the next ingest). One run is one transaction and one batch (see
+    /// ingest_batch, ingest_range); its lines are archived as Avro in DB.ingest/. Running
+    /// it twice on the same files adds nothing. `perx load` still replaces everything.
+    ///
+    /// Examples:
+    ///   perx ingest /var/log/platform/                 # http_log* there, oldest first
+    ///   perx ingest http_log.txt.2.gz http_log.txt.1 http_log.txt
+    ///   perx ingest logs/ --pattern 'access-*.log*'
+    ///
+    /// Exit status: 0 done, 1 nothing changed (an error), 3 done with rejected lines.
+    Ingest(ingest::IngestArgs),
     /// Convert a text HTTP log to an Avro file (schema: schemas/http_log.avsc).
     ///
     /// Streams the log: memory stays flat whatever its size. Lines that are not a
@@ -333,6 +350,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     };
     match command {
         Command::Load(args) => load::load(&cli.global, &args),
+        Command::Ingest(args) => ingest::ingest(&cli.global, &args),
         Command::ConvertLog(args) => load::convert_log(&args),
         Command::Movielens(cmd) => movielens::movielens(&cli.global, &cmd),
         Command::GenSample(args) => gen_sample(&args),

@@ -4,6 +4,7 @@
 //! TUI call into it, never the other way round.
 
 pub mod eval;
+pub mod ingest;
 pub mod logline;
 pub mod movielens;
 pub mod recommend;

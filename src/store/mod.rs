@@ -5,6 +5,7 @@
 //! results, never a `duckdb::Connection`.
 
 pub mod export;
+pub mod ingest;
 pub mod load;
 pub mod movielens;
 pub mod provenance;
@@ -102,6 +103,7 @@ pub const DEFAULT_DB: &str = "perx.duckdb";
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../sql/schema.sql")),
     (2, include_str!("../../sql/migrations/002_movielens.sql")),
+    (3, include_str!("../../sql/migrations/003_ingest.sql")),
 ];
 
 /// The newest schema version this build knows.

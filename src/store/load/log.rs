@@ -171,18 +171,67 @@ pub(super) fn load_log(
     forget_table(tx, HTTP_LOG_NAME)?;
     clear(tx, HTTP_LOG_TABLE, &log.source)?;
     clear(tx, HTTP_LOG_TEXT, &log.source)?;
+    let (rows, rejected, sha) = append_log(
+        tx,
+        &Appending {
+            read_from: &log.read_from,
+            shown: &log.avro,
+            source: &log.source,
+            converted_now: log.sha256.is_some(),
+            expected: log.expected,
+        },
+        preview,
+        progress,
+    )?;
+    let report = SourceReport {
+        source: log.source.clone(),
+        table: HTTP_LOG_NAME,
+        path: log.path.clone(),
+        rows,
+        rejected,
+        sha256: log.sha256.clone().unwrap_or(sha),
+        seconds: started.elapsed().as_secs_f64() + log.convert_seconds,
+        unknown_columns: Vec::new(),
+    };
+    record_manifest(tx, &report)?;
+    Ok(report)
+}
+
+/// An Avro form of log lines to append to the log's tables.
+pub(crate) struct Appending<'a> {
+    /// The Avro file read (a staged conversion, or a file given).
+    pub(crate) read_from: &'a Path,
+    /// Its name for people (its final name).
+    pub(crate) shown: &'a Path,
+    /// `load_reject.source` of its rejects.
+    pub(crate) source: &'a str,
+    /// Converted by this run (its rejects were shown while converting).
+    pub(crate) converted_now: bool,
+    /// Records expected (for the progress bar).
+    pub(crate) expected: Option<u64>,
+}
+
+/// Appends the records of an Avro log file to `http_log_data` / `http_log_text` (the
+/// records' `line_no` as they are), and its rejects (the conversion's sidecar, and records
+/// that fail the rules) to `load_reject`: rows, rejects and the Avro file's SHA-256.
+pub(crate) fn append_log(
+    tx: &Transaction<'_>,
+    log: &Appending<'_>,
+    preview: &mut Preview<'_>,
+    progress: &dyn Progress,
+) -> Result<(u64, u64, String), LoadError> {
     progress.start(
-        &format!("loading {} into http_log", file_name(&log.avro)),
+        &format!("loading {} into http_log", file_name(log.shown)),
         log.expected,
         Unit::Rows,
     );
 
     // Rejects found when the text was converted (by this load or an earlier convert-log),
     // streamed from the sidecar; this load's own were shown while converting.
-    let sidecar = avro::sidecar_path(&log.read_from);
-    let mut rejects = RejectSink::open(tx, &log.source)?;
+    let sidecar = avro::sidecar_path(log.read_from);
+    let mut rejects = RejectSink::open(tx, log.source)?;
     if sidecar.is_file() {
-        let converted_now = log.sha256.is_some();
+        let converted_now = log.converted_now;
         avro::read_sidecar(&sidecar, &mut |r| -> Result<(), LoadError> {
             if converted_now {
                 rejects.append(&r)?;
@@ -194,12 +243,12 @@ pub(super) fn load_log(
     }
 
     // Decode Avro and build Arrow batches on one thread, append on this one.
-    let file = File::open(&log.read_from).map_err(|source| LoadError::Io {
-        path: log.avro.clone(),
+    let file = File::open(log.read_from).map_err(|source| LoadError::Io {
+        path: log.shown.to_owned(),
         source,
     })?;
     let (send, recv) = sync_channel::<Msg>(2);
-    let avro_path = log.avro.clone();
+    let avro_path = log.shown.to_owned();
     // The decoder decodes Avro and builds Arrow batches; this thread appends them.
     // (Records stay on the thread that allocated them: handing them over to be freed here
     // made the allocator the bottleneck.) The appender owns the receiver, so an append error
@@ -272,18 +321,7 @@ pub(super) fn load_log(
     let sha = decoded?;
     let rejected = rejects.finish()?;
     progress.finish();
-    let report = SourceReport {
-        source: log.source.clone(),
-        table: HTTP_LOG_NAME,
-        path: log.path.clone(),
-        rows,
-        rejected,
-        sha256: log.sha256.clone().unwrap_or(sha),
-        seconds: started.elapsed().as_secs_f64() + log.convert_seconds,
-        unknown_columns: Vec::new(),
-    };
-    record_manifest(tx, &report)?;
-    Ok(report)
+    Ok((rows, rejected, sha))
 }
 
 fn arrow_err(path: &Path) -> impl Fn(duckdb::arrow::error::ArrowError) -> LoadError + '_ {

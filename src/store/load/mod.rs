@@ -29,6 +29,7 @@ use crate::avro::{self, AvroCodec, AvroError};
 use crate::core::Reject;
 use crate::progress::Progress;
 use log::LogSource;
+pub(crate) use log::{Appending, append_log};
 
 /// How to load.
 #[derive(Debug, Clone)]
@@ -338,6 +339,7 @@ fn load_in(
             let convert = avro::ConvertOptions {
                 codec: opts.codec,
                 max_line_bytes: opts.max_line_bytes,
+                ..avro::ConvertOptions::default()
             };
             // From here on the staged files are this load's: removed if it fails.
             staged.converted = true;
@@ -375,6 +377,9 @@ fn load_in(
     }
     if let Some(log) = &log {
         let r = log::load_log(tx, log, &mut preview, progress)?;
+        // The log is replaced: the ingest record starts anew with this file.
+        let text = log.sha256.is_some().then_some(log.path.as_path());
+        super::ingest::record_loaded(tx, text)?;
         // A converted copy that is not kept is gone after the load: name none.
         let kept = log.sha256.is_none() || opts.keep_avro;
         report.avro = kept.then(|| log.avro.clone());
@@ -387,7 +392,7 @@ fn load_in(
     Ok(report)
 }
 
-pub(super) fn file_name(p: &Path) -> String {
+pub(crate) fn file_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| p.display().to_string())

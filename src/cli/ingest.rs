@@ -1,0 +1,164 @@
+//! `perx ingest`: append log files (plain, gzip, zstd) to the database, each file known by
+//! its content, and print what was taken of each.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+
+use perx::avro::{self, AvroCodec};
+use perx::exit;
+use perx::store::Store;
+use perx::store::ingest::{FileOutcome, IngestOptions};
+use perx::term::visible;
+
+use super::progress::Bar;
+use super::{CodecArg, Global};
+
+/// How many rejected lines are shown on stderr (all of them are in `load_reject`).
+const SHOWN_REJECTS: usize = 10;
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Log files, or directories: in a directory, the files whose names match --pattern,
+    /// oldest first (by modification time, then name).
+    #[arg(required_unless_present = "rebuild", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Rebuild the log's tables from their Avro forms instead (the loaded log's copy, then
+    /// every batch's archive file in DB.ingest/), in one transaction.
+    #[arg(long, conflicts_with = "paths")]
+    pub rebuild: bool,
+    /// In a directory, which files are the log: a glob on their names (`*`, `?`, `[…]`).
+    #[arg(long, value_name = "GLOB", default_value = "http_log*")]
+    pub pattern: String,
+    /// Compression of the batch's Avro files (the log's archive, DB.ingest/).
+    #[arg(long, value_enum, default_value_t)]
+    pub codec: CodecArg,
+    /// Log lines longer than this many bytes are rejected ("line too long").
+    #[arg(long, value_name = "BYTES", default_value_t = avro::DEFAULT_MAX_LINE_BYTES)]
+    pub max_line_bytes: usize,
+}
+
+/// The files named by `paths`: files as given, directories' matching files oldest first.
+fn files_of(paths: &[PathBuf], pattern: &str) -> Result<Vec<PathBuf>> {
+    let glob = glob::Pattern::new(pattern)
+        .with_context(|| format!("--pattern {pattern:?} is not a glob (e.g. 'http_log*')"))?;
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found = Vec::new();
+            for e in std::fs::read_dir(p).with_context(|| format!("reading {}", p.display()))? {
+                let e = e.with_context(|| format!("reading {}", p.display()))?;
+                let name = e.file_name().to_string_lossy().into_owned();
+                if e.file_type().is_ok_and(|t| t.is_file()) && glob.matches(&name) {
+                    let modified = e.metadata().and_then(|m| m.modified()).ok();
+                    found.push((modified, name, e.path()));
+                }
+            }
+            if found.is_empty() {
+                bail!(
+                    "{}: no file matches --pattern {pattern:?}; name the files or give another pattern",
+                    p.display()
+                );
+            }
+            found.sort();
+            out.extend(found.into_iter().map(|(_, _, path)| path));
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            bail!("{}: no such file or directory", p.display());
+        }
+    }
+    Ok(out)
+}
+
+fn shown(p: &Path) -> String {
+    visible(&p.display().to_string()).into_owned()
+}
+
+pub fn ingest(global: &Global, args: &IngestArgs) -> Result<u8> {
+    let db = global.db_path();
+    if args.rebuild {
+        let mut store = Store::open(&db)?;
+        let r = store
+            .rebuild_log(&Bar::new())
+            .with_context(|| format!("rebuilding the log of {}", db.display()))?;
+        for f in &r.files {
+            outln!("read {}", shown(f))?;
+        }
+        outln!(
+            "rebuilt http_log from {} Avro file(s): {} rows, {} rejected lines recorded",
+            r.files.len(),
+            r.rows,
+            r.rejected
+        )?;
+        return Ok(exit::OK);
+    }
+    let files = files_of(&args.paths, &args.pattern)?;
+    let mut store = Store::open(&db)?;
+    let opts = IngestOptions {
+        codec: AvroCodec::from(args.codec),
+        max_line_bytes: args.max_line_bytes,
+        preview: SHOWN_REJECTS,
+    };
+    let report = store
+        .ingest(&files, &opts, &Bar::new())
+        .with_context(|| format!("ingesting into {}", db.display()))?;
+    for f in &report.files {
+        match f {
+            FileOutcome::Taken {
+                path,
+                from_line,
+                to_line,
+                rows,
+                rejected,
+                grown,
+                ..
+            } => outln!(
+                "{}: lines {from_line}–{to_line}{}: {rows} rows, {rejected} rejected",
+                shown(path),
+                if *grown {
+                    " (it grew since the last ingest)"
+                } else {
+                    ""
+                }
+            )?,
+            FileOutcome::Skipped { path, why } => outln!("{}: skipped, {why}", shown(path))?,
+        }
+    }
+    if !report.preview.is_empty() {
+        errln!(
+            "{} line(s) rejected; all are in the load_reject table:",
+            report.rejected
+        );
+        for (source, r) in &report.preview {
+            let raw: String = r.raw.chars().take(80).collect();
+            errln!(
+                "  {}:{}: {} (line: {:?})",
+                visible(source),
+                r.line_no,
+                r.reason,
+                raw
+            );
+        }
+    }
+    match report.batch {
+        Some(b) => {
+            outln!(
+                "batch {b}: {} rows, {} rejected, in {:.2} s",
+                report.rows,
+                report.rejected,
+                report.seconds
+            )?;
+            for a in &report.archive {
+                outln!("archived {}", shown(a))?;
+            }
+        }
+        None => outln!("nothing new to ingest ({:.2} s)", report.seconds)?,
+    }
+    Ok(if report.rejected == 0 {
+        exit::OK
+    } else {
+        exit::DATA_PROBLEMS
+    })
+}
