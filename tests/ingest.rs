@@ -369,3 +369,58 @@ fn directories_patterns_and_mistakes() {
         .failure()
         .stderr(predicate::str::contains("no such file or directory"));
 }
+
+/// An ingest changes what the session browser's cache and the saved reward model are
+/// marked with: both are rebuilt from the new data on next use, and hold its rows.
+#[test]
+fn an_ingest_makes_the_session_cache_and_the_reward_model_stale() {
+    use perx::store::{DbPath, Store};
+    let tmp = tempfile::tempdir().unwrap();
+    let db = exports_db(tmp.path());
+    let lines = sample_lines();
+    let day1 = tmp.path().join("day1.log");
+    write(&day1, &lines[..10_000]);
+    ingest(&db, &[&day1]);
+    let sessions_before = {
+        let store = Store::open(&DbPath::File(db.clone())).unwrap();
+        store
+            .build_session_cache(&perx::progress::NoProgress)
+            .unwrap()
+    };
+    perx(&db)
+        .args([
+            "recommend",
+            "--catalog",
+            "rewards",
+            "--user",
+            "1",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success();
+    let day2 = tmp.path().join("day2.log");
+    write(&day2, &lines[10_000..]);
+    ingest(&db, &[&day2]);
+    let store = Store::open(&DbPath::File(db.clone())).unwrap();
+    assert!(!store.session_cache_fresh().unwrap());
+    let sessions_after = store
+        .build_session_cache(&perx::progress::NoProgress)
+        .unwrap();
+    assert!(sessions_after > sessions_before);
+    assert!(store.session_cache_fresh().unwrap());
+    drop(store);
+    perx(&db)
+        .args([
+            "recommend",
+            "--catalog",
+            "rewards",
+            "--user",
+            "1",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("the platform data changed"));
+}

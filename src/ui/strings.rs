@@ -224,7 +224,7 @@ pub mod data {
     /// Block title of the table counts.
     pub const TABLES_TITLE: &str = " Tables ";
     /// Block title of the sources.
-    pub const SOURCES_TITLE: &str = " Sources (last load) ";
+    pub const SOURCES_TITLE: &str = " Sources (last load, newest ingests) ";
     /// Block title of the rejects.
     pub const REJECTS_TITLE: &str = " Rejected lines ";
     /// No rejects.
@@ -248,6 +248,10 @@ pub mod data {
     /// A reload failed.
     pub fn reload_failed(e: &str) -> String {
         format!("Reloading failed; the tables keep their earlier rows. {e}")
+    }
+    /// An ingest batch in the sources table.
+    pub fn batch(id: i64, files: i32, batches: usize) -> String {
+        format!("ingest batch {id} of {batches} ({files} file(s))")
     }
     /// Block title of the reward model line.
     pub const MODEL_TITLE: &str = " Reward model (DB.rewards.bin) ";

@@ -47,6 +47,8 @@ pub struct DataTab {
     rejects: Vec<(String, Reject)>,
     /// What is saved of the reward model, in words.
     model: String,
+    /// The ingest batches, newest first.
+    batches: Vec<crate::store::ingest::BatchRow>,
     table: TableState,
     loaded: bool,
     reloading: bool,
@@ -61,11 +63,13 @@ impl DataTab {
                 store.manifest()?,
                 store.rejects(None)?,
                 crate::recommender::saved_rewards_note(store)?,
+                store.ingest_batches()?,
             ))
         };
         match read() {
-            Ok((counts, sources, rejects, model)) => {
+            Ok((counts, sources, rejects, model, batches)) => {
                 self.model = s::reward_model(&model);
+                self.batches = batches;
                 self.counts = counts;
                 self.sources = sources;
                 self.table.select((!rejects.is_empty()).then_some(0));
@@ -180,9 +184,12 @@ impl Tab for DataTab {
         // The model's sentence, wrapped at words as the paragraph wraps it, 4 lines at most.
         let model_lines = wrapped_lines(&self.model, usize::from(area.width.saturating_sub(2)))
             .clamp(1, 4) as u16;
+        // The newest ingest batches follow the load's sources (three at most).
+        let batches = &self.batches[..self.batches.len().min(3)];
         let [top, model, bottom] = Layout::vertical([
             Constraint::Length(
-                (shown.len().max(self.sources.len()) as u16 + 3).min(area.height / 2),
+                (shown.len().max(self.sources.len() + batches.len()) as u16 + 3)
+                    .min(area.height / 2),
             ),
             Constraint::Length(model_lines + 2),
             Constraint::Min(3),
@@ -212,19 +219,34 @@ impl Tab for DataTab {
         frame.render_widget(counts, left);
         // The load time needs room; on narrow screens the sha256 prefix comes first.
         let wide = right.width >= 90;
+        let ingested = batches.iter().map(|b| {
+            let mut cells = vec![
+                s::batch(b.id, b.files, self.batches.len()),
+                b.rows.to_string(),
+                b.rejected.to_string(),
+                String::new(),
+            ];
+            if wide {
+                cells.push(b.at.chars().take(19).collect());
+            }
+            Row::new(cells)
+        });
         let sources = Table::new(
-            self.sources.iter().map(|m| {
-                let mut cells = vec![
-                    m.source.clone(),
-                    m.rows.to_string(),
-                    m.rejected.to_string(),
-                    m.sha256.chars().take(12).collect(),
-                ];
-                if wide {
-                    cells.push(m.loaded_at.chars().take(19).collect());
-                }
-                Row::new(cells)
-            }),
+            self.sources
+                .iter()
+                .map(|m| {
+                    let mut cells = vec![
+                        m.source.clone(),
+                        m.rows.to_string(),
+                        m.rejected.to_string(),
+                        m.sha256.chars().take(12).collect(),
+                    ];
+                    if wide {
+                        cells.push(m.loaded_at.chars().take(19).collect());
+                    }
+                    Row::new(cells)
+                })
+                .chain(ingested),
             [
                 Constraint::Min(14),
                 Constraint::Length(8),
