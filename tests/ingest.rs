@@ -424,3 +424,41 @@ fn an_ingest_makes_the_session_cache_and_the_reward_model_stale() {
         .success()
         .stderr(predicate::str::contains("the platform data changed"));
 }
+
+/// The Data tab's `i` ingests what is new where `perx ingest` read before, on the worker
+/// thread, and shows the new batch; with nothing new it says so.
+#[test]
+fn the_data_tab_ingests_new_files_with_a_key() {
+    use perx::store::{DbPath, Store};
+    use ratatui::crossterm::event::KeyCode;
+    let tmp = tempfile::tempdir().unwrap();
+    let db = exports_db(tmp.path());
+    let lines = sample_lines();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    write(&logs.join("http_log.txt.1"), &lines[..8000]);
+    ingest(&db, &[&logs]);
+    write(&logs.join("http_log.txt"), &lines[8000..]);
+    let store = Store::open(&DbPath::File(db.clone())).unwrap();
+    let mut app = perx::ui::App::new(store);
+    crate::ui::key(&mut app, KeyCode::Char('5'));
+    crate::ui::key(&mut app, KeyCode::Char('i'));
+    let text = crate::ui::screen(&mut app, 160, 48);
+    assert!(app.error().is_none(), "{:?}", app.error());
+    assert!(
+        text.contains("Ingested batch 2: 11996 rows (4 rejected) from 1 file(s)"),
+        "{text}"
+    );
+    assert!(text.contains("ingest batch 2 of 2 (1 file(s))"), "{text}");
+    crate::ui::key(&mut app, KeyCode::Char('i'));
+    let text = crate::ui::screen(&mut app, 160, 48);
+    assert!(
+        text.contains("Nothing new to ingest (2 file(s) looked at)"),
+        "{text}"
+    );
+    drop(app);
+    assert_eq!(
+        query(&db, "SELECT count(*) FROM http_log_data"),
+        "count_star()\n19993\n"
+    );
+}

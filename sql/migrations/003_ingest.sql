@@ -47,3 +47,10 @@ CREATE TABLE IF NOT EXISTS ingest_range (
     rejected   BIGINT  NOT NULL,
     avro       VARCHAR
 );
+
+-- Where ingests read from (absolute paths; a directory with its file-name pattern), so the
+-- TUI's Data tab can ingest what is new there (`i`).
+CREATE TABLE IF NOT EXISTS ingest_place (
+    path    VARCHAR NOT NULL,
+    pattern VARCHAR
+);

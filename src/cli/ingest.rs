@@ -3,13 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 
 use perx::avro::{self, AvroCodec};
 use perx::exit;
 use perx::store::Store;
-use perx::store::ingest::{FileOutcome, IngestOptions};
+use perx::store::ingest::{FileOutcome, IngestOptions, Place};
 use perx::term::visible;
 
 use super::progress::Bar;
@@ -39,39 +39,6 @@ pub struct IngestArgs {
     pub max_line_bytes: usize,
 }
 
-/// The files named by `paths`: files as given, directories' matching files oldest first.
-fn files_of(paths: &[PathBuf], pattern: &str) -> Result<Vec<PathBuf>> {
-    let glob = glob::Pattern::new(pattern)
-        .with_context(|| format!("--pattern {pattern:?} is not a glob (e.g. 'http_log*')"))?;
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut found = Vec::new();
-            for e in std::fs::read_dir(p).with_context(|| format!("reading {}", p.display()))? {
-                let e = e.with_context(|| format!("reading {}", p.display()))?;
-                let name = e.file_name().to_string_lossy().into_owned();
-                if e.file_type().is_ok_and(|t| t.is_file()) && glob.matches(&name) {
-                    let modified = e.metadata().and_then(|m| m.modified()).ok();
-                    found.push((modified, name, e.path()));
-                }
-            }
-            if found.is_empty() {
-                bail!(
-                    "{}: no file matches --pattern {pattern:?}; name the files or give another pattern",
-                    p.display()
-                );
-            }
-            found.sort();
-            out.extend(found.into_iter().map(|(_, _, path)| path));
-        } else if p.is_file() {
-            out.push(p.clone());
-        } else {
-            bail!("{}: no such file or directory", p.display());
-        }
-    }
-    Ok(out)
-}
-
 fn shown(p: &Path) -> String {
     visible(&p.display().to_string()).into_owned()
 }
@@ -94,7 +61,14 @@ pub fn ingest(global: &Global, args: &IngestArgs) -> Result<u8> {
         )?;
         return Ok(exit::OK);
     }
-    let files = files_of(&args.paths, &args.pattern)?;
+    let places: Vec<Place> = args
+        .paths
+        .iter()
+        .map(|p| Place {
+            path: p.clone(),
+            pattern: Some(args.pattern.clone()),
+        })
+        .collect();
     let mut store = Store::open(&db)?;
     let opts = IngestOptions {
         codec: AvroCodec::from(args.codec),
@@ -102,7 +76,7 @@ pub fn ingest(global: &Global, args: &IngestArgs) -> Result<u8> {
         preview: SHOWN_REJECTS,
     };
     let report = store
-        .ingest(&files, &opts, &Bar::new())
+        .ingest_places(&places, &opts, &Bar::new())
         .with_context(|| format!("ingesting into {}", db.display()))?;
     for f in &report.files {
         match f {

@@ -31,6 +31,25 @@ use crate::progress::{Progress, Unit};
 /// The raw bytes hashed at each end of a file to recognise it unchanged.
 const RAW_END: u64 = 1 << 20;
 
+/// Why an ingest of places failed (nothing was changed).
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The places could not be read.
+    #[error(transparent)]
+    Places(#[from] PlaceError),
+    /// The ingest failed.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Nothing was ever ingested, so there is nowhere to look.
+    #[error(
+        "nothing was ingested yet, so there is nowhere to look for new files: run `perx ingest DIR` once"
+    )]
+    NoPlaces,
+}
+
 /// How to ingest.
 #[derive(Debug, Clone)]
 pub struct IngestOptions {
@@ -269,7 +288,138 @@ impl<R: Read> Read for Taking<R> {
     }
 }
 
+/// Where to ingest from: a file, or a directory with the pattern of its log files' names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// The file or directory.
+    pub path: PathBuf,
+    /// For a directory: a glob on file names (`http_log*`).
+    pub pattern: Option<String>,
+}
+
+/// Why places could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PlaceError {
+    /// The pattern is not a glob.
+    #[error("--pattern {0:?} is not a glob (e.g. 'http_log*')")]
+    Pattern(String),
+    /// A directory holds no matching file.
+    #[error("{dir}: no file matches --pattern {pattern:?}; name the files or give another pattern")]
+    NoMatch {
+        /// The directory.
+        dir: PathBuf,
+        /// The pattern.
+        pattern: String,
+    },
+    /// Neither a file nor a directory.
+    #[error("{0}: no such file or directory")]
+    Missing(PathBuf),
+    /// Listing a directory failed.
+    #[error("{path}")]
+    Io {
+        /// The directory.
+        path: PathBuf,
+        /// What the OS said.
+        source: io::Error,
+    },
+}
+
+/// The files of `places`: files as given, a directory's matching files oldest first (by
+/// modification time, then name).
+pub fn files_of(places: &[Place]) -> Result<Vec<PathBuf>, PlaceError> {
+    let mut out = Vec::new();
+    for place in places {
+        let p = &place.path;
+        if p.is_dir() {
+            let pattern = place.pattern.as_deref().unwrap_or(DEFAULT_PATTERN);
+            let glob =
+                glob::Pattern::new(pattern).map_err(|_| PlaceError::Pattern(pattern.to_owned()))?;
+            let io_err = |source| PlaceError::Io {
+                path: p.clone(),
+                source,
+            };
+            let mut found = Vec::new();
+            for e in std::fs::read_dir(p).map_err(io_err)? {
+                let e = e.map_err(io_err)?;
+                let name = e.file_name().to_string_lossy().into_owned();
+                if e.file_type().is_ok_and(|t| t.is_file()) && glob.matches(&name) {
+                    let modified = e.metadata().and_then(|m| m.modified()).ok();
+                    found.push((modified, name, e.path()));
+                }
+            }
+            if found.is_empty() {
+                return Err(PlaceError::NoMatch {
+                    dir: p.clone(),
+                    pattern: pattern.to_owned(),
+                });
+            }
+            found.sort();
+            out.extend(found.into_iter().map(|(_, _, path)| path));
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(PlaceError::Missing(p.clone()));
+        }
+    }
+    Ok(out)
+}
+
+/// The log files of a directory when no pattern is given.
+pub const DEFAULT_PATTERN: &str = "http_log*";
+
 impl Store {
+    /// Ingests the files of `places` (see [`files_of`]) and remembers the places (as
+    /// absolute paths) for [`Store::ingest_again`].
+    pub fn ingest_places(
+        &mut self,
+        places: &[Place],
+        opts: &IngestOptions,
+        progress: &dyn Progress,
+    ) -> Result<IngestReport, IngestError> {
+        let files = files_of(places)?;
+        let report = self.ingest(&files, opts, progress)?;
+        for place in places {
+            let path = std::path::absolute(&place.path).unwrap_or_else(|_| place.path.clone());
+            let pattern = place.path.is_dir().then(|| {
+                place
+                    .pattern
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_PATTERN.to_owned())
+            });
+            self.conn()
+                .execute(
+                    include_str!("../../sql/ingest/insert_place.sql"),
+                    params![path.display().to_string(), pattern],
+                )
+                .ctx("remembering where the log was ingested from")?;
+        }
+        Ok(report)
+    }
+
+    /// Ingests what is new in the places ingested from before (the Data tab's `i`).
+    pub fn ingest_again(
+        &mut self,
+        opts: &IngestOptions,
+        progress: &dyn Progress,
+    ) -> Result<IngestReport, IngestError> {
+        let places: Vec<Place> = query_all(
+            self.conn(),
+            include_str!("../../sql/ingest/places.sql"),
+            [],
+            "reading where the log was ingested from",
+            |r| {
+                Ok(Place {
+                    path: PathBuf::from(r.get::<_, String>(0)?),
+                    pattern: r.get(1)?,
+                })
+            },
+        )?;
+        if places.is_empty() {
+            return Err(IngestError::NoPlaces);
+        }
+        self.ingest_places(&places, opts, progress)
+    }
+
     /// Ingests `files`, in order, in one transaction (see the module docs).
     pub fn ingest(
         &mut self,

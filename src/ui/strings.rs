@@ -249,6 +249,31 @@ pub mod data {
     pub fn reload_failed(e: &str) -> String {
         format!("Reloading failed; the tables keep their earlier rows. {e}")
     }
+    /// An ingest failed.
+    pub fn ingest_failed(e: &str) -> String {
+        format!("Ingesting failed; nothing was changed. {e}")
+    }
+    /// The background job of `i`.
+    pub const INGESTING: &str = "ingesting new log files";
+    /// What an ingest did.
+    pub fn ingested(r: &crate::store::ingest::IngestReport) -> String {
+        match r.batch {
+            Some(b) => format!(
+                " Ingested batch {b}: {} rows ({} rejected) from {} file(s) in {:.1} s",
+                r.rows,
+                r.rejected,
+                r.files
+                    .iter()
+                    .filter(|f| matches!(f, crate::store::ingest::FileOutcome::Taken { .. }))
+                    .count(),
+                r.seconds
+            ),
+            None => format!(
+                " Nothing new to ingest ({} file(s) looked at)",
+                r.files.len()
+            ),
+        }
+    }
     /// An ingest batch in the sources table.
     pub fn batch(id: i64, files: i32, batches: usize) -> String {
         format!("ingest batch {id} of {batches} ({files} file(s))")

@@ -24,6 +24,7 @@ use crate::ui::tabs::Done;
 enum Command {
     Move,
     Reload,
+    Ingest,
 }
 
 const KEYMAP: &[Binding<Command>] = &[
@@ -36,6 +37,11 @@ const KEYMAP: &[Binding<Command>] = &[
         keys: &[ch('r')],
         command: Command::Reload,
         help: "reload every source from the files listed (in the background)",
+    },
+    Binding {
+        keys: &[ch('i')],
+        command: Command::Ingest,
+        help: "ingest what is new where `perx ingest` read before (in the background)",
     },
 ];
 
@@ -52,6 +58,8 @@ pub struct DataTab {
     table: TableState,
     loaded: bool,
     reloading: bool,
+    /// The running job ingests (`i`) rather than reloads (`r`).
+    ingesting: bool,
     rejects_area: Rect,
 }
 
@@ -107,11 +115,32 @@ impl DataTab {
             return Outcome::Error(UiError::msg(s::NOTHING_TO_RELOAD));
         }
         self.reloading = true;
+        self.ingesting = false;
         Outcome::Spawn(Work::new(s::RELOADING, |store, progress| {
             Done::Reloaded(
                 store
                     .reload_sources(progress)
                     .map(|r| s::reloaded(&r))
+                    .map_err(UiError::from),
+            )
+        }))
+    }
+}
+
+impl DataTab {
+    /// Starts ingesting what is new in the places ingested from before.
+    fn ingest(&mut self) -> Outcome {
+        if self.reloading {
+            return Outcome::Done;
+        }
+        self.reloading = true;
+        self.ingesting = true;
+        Outcome::Spawn(Work::new(s::INGESTING, |store, progress| {
+            let opts = crate::store::ingest::IngestOptions::default();
+            Done::Reloaded(
+                store
+                    .ingest_again(&opts, progress)
+                    .map(|r| s::ingested(&r))
                     .map_err(UiError::from),
             )
         }))
@@ -129,6 +158,9 @@ impl Tab for DataTab {
                 Outcome::Done => Outcome::DataChanged(summary),
                 other => other,
             },
+            Err(e) if self.ingesting => {
+                Outcome::Error(UiError::msg(s::ingest_failed(&e.to_string())))
+            }
             Err(e) => Outcome::Error(UiError::msg(s::reload_failed(&e.to_string()))),
         }
     }
@@ -167,6 +199,7 @@ impl Tab for DataTab {
     fn on_key(&mut self, key: KeyEvent, _store: &Store) -> Outcome {
         match keymap::command(KEYMAP, &key) {
             Some(Command::Reload) => self.reload(),
+            Some(Command::Ingest) => self.ingest(),
             Some(Command::Move) => match Move::of(&key) {
                 Some(m) if !self.rejects.is_empty() => {
                     let at = self.table.selected().unwrap_or(0);

@@ -37,7 +37,8 @@ pub enum Done {
     SessionsSorted(Result<(), UiError>),
     /// The recommender and the movie titles.
     Recommender(Result<Box<LoadedRecommender>, UiError>),
-    /// The data were reloaded from their sources; the text says what was loaded.
+    /// The data were reloaded from their sources, or new log files ingested; the text
+    /// says what was done.
     Reloaded(Result<String, UiError>),
     /// An export was written.
     Exported(Result<Exported, UiError>),
