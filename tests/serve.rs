@@ -907,3 +907,100 @@ fn the_api_answers_from_the_library() {
         assert_eq!(r.status(), 400);
     });
 }
+
+/// `perx serve --ingest DIR` ingests the files that appear there while a request loop
+/// runs: every answer is 200, and the answers move to the new data (the sessions of a
+/// user who appears only in the new file, the batch in /readyz, the refitted model).
+#[test]
+fn serve_ingests_new_files_while_answering() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("w.duckdb");
+    let lines: Vec<String> = std::fs::read_to_string(sample_dir().join("http_log.txt"))
+        .unwrap()
+        .lines()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    std::fs::write(logs.join("http_log.txt.1"), lines[..12_000].concat()).unwrap();
+    let csv = tmp.path().join("csv");
+    std::fs::create_dir(&csv).unwrap();
+    for f in std::fs::read_dir(sample_dir()).unwrap() {
+        let f = f.unwrap();
+        if f.file_name().to_string_lossy().ends_with(".csv") {
+            std::fs::copy(f.path(), csv.join(f.file_name())).unwrap();
+        }
+    }
+    perx(&db)
+        .args(["load", "--data"])
+        .arg(&csv)
+        .assert()
+        .success();
+    perx(&db)
+        .arg("ingest")
+        .arg(&logs)
+        .assert()
+        .code(predicate::in_iter([0, 3]));
+    let dir = logs.display().to_string();
+    let s = Server::start(
+        &db,
+        &[
+            "--ingest",
+            &dir,
+            "--ingest-every",
+            "0.2",
+            "--refit-after-ingest",
+        ],
+    );
+    let ready =
+        |s: &Server| -> serde_json::Value { serde_json::from_str(&s.get("/readyz").1).unwrap() };
+    assert_eq!(ready(&s)["ingest"]["last_batch"], 1);
+    // A user of the new lines only.
+    let newcomer = "2000099999993";
+    let mut extra: Vec<String> = lines[12_000..].to_vec();
+    extra.push(format!(
+        "2019-08-27T05:00:00+00:00 GET /campaigns/11 {newcomer}\n"
+    ));
+    extra.push(format!(
+        "2019-08-27T05:01:00+00:00 POST /rewards/62 {newcomer}\n"
+    ));
+    let path = format!("/v1/reports/sessions?user={newcomer}&page_size=10");
+    let before: serde_json::Value = serde_json::from_str(&s.get(&path).1).unwrap();
+    assert!(before["rows"].as_array().unwrap().is_empty(), "{before}");
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let statuses = std::thread::scope(|scope| {
+        let looping = scope.spawn(|| {
+            let mut seen = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                seen.push(s.get("/v1/reports/weekly?tz=UTC").0);
+                seen.push(s.get(&path).0);
+            }
+            seen
+        });
+        // The new file appears (written under another name, then moved into place).
+        let staged = tmp.path().join("http_log.txt.partial");
+        std::fs::write(&staged, extra.concat()).unwrap();
+        std::fs::rename(&staged, logs.join("http_log.txt")).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while ready(&s)["ingest"]["last_batch"] != 2 {
+            assert!(Instant::now() < deadline, "no ingest: {:?}", s.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        looping.join().unwrap()
+    });
+    assert!(statuses.len() > 2);
+    assert!(statuses.iter().all(|&c| c == 200), "{statuses:?}");
+    let after: serde_json::Value = serde_json::from_str(&s.get(&path).1).unwrap();
+    assert_eq!(after["rows"].as_array().unwrap().len(), 1, "{after}");
+    let r = ready(&s);
+    assert_eq!(r["ingest"]["reward_model_batch"], 2, "{r}");
+    assert!(
+        s.log().iter().any(|l| l.contains("ingested batch 2:")),
+        "{:?}",
+        s.log()
+    );
+    // Nothing new: no batch 3.
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(ready(&s)["ingest"]["last_batch"], 2);
+}

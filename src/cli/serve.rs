@@ -53,6 +53,20 @@ pub struct ServeArgs {
     /// Leave out the access log (one line per request on stderr: method, path, status, µs).
     #[arg(long)]
     pub no_access_log: bool,
+    /// Watch this folder (or file) for new log files and ingest them as they come, as
+    /// `perx ingest` does (repeatable); answers move to the new rows without a restart.
+    #[arg(long, value_name = "DIR")]
+    pub ingest: Vec<PathBuf>,
+    /// With --ingest: which files of a folder are the log (a glob on their names).
+    #[arg(long, value_name = "GLOB", default_value = perx::store::ingest::DEFAULT_PATTERN)]
+    pub ingest_pattern: String,
+    /// With --ingest: how often to look, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub ingest_every: f64,
+    /// With --ingest: refit the reward model after each batch (without it, the model keeps
+    /// the data it was fitted on, and /readyz says which batch that was).
+    #[arg(long, requires = "ingest")]
+    pub refit_after_ingest: bool,
 }
 
 /// A line on stderr, for the server's own messages.
@@ -100,7 +114,23 @@ pub fn serve(global: &Global, args: &ServeArgs) -> Result<u8> {
         rt.worker_threads(n.max(1));
     }
     let rt = rt.build().context("starting the async runtime")?;
+    if !(args.ingest_every.is_finite() && args.ingest_every >= 0.05) {
+        anyhow::bail!("--ingest-every must be at least 0.05 seconds");
+    }
+    let ingest = (!args.ingest.is_empty()).then(|| perx::server::state::IngestWatch {
+        places: args
+            .ingest
+            .iter()
+            .map(|p| perx::store::ingest::Place {
+                path: p.clone(),
+                pattern: Some(args.ingest_pattern.clone()),
+            })
+            .collect(),
+        every: Duration::from_secs_f64(args.ingest_every),
+        refit: args.refit_after_ingest,
+    });
     let config = perx::server::Config {
+        ingest,
         addr: args.addr,
         db: global.db_path(),
         limits: perx::server::Limits {

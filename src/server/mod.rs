@@ -69,6 +69,9 @@ pub enum ServerError {
     /// A reload failed: the data loaded before are still served.
     #[error("reload refused, still serving the data loaded before")]
     Reload(#[source] Box<ServerError>),
+    /// An ingest of new log files failed; the data served are unchanged.
+    #[error("ingest failed, still serving the data ingested before")]
+    Ingest(#[source] Box<crate::store::ingest::IngestError>),
 }
 
 impl ServerError {
@@ -121,6 +124,8 @@ pub struct Config {
     pub log: Log,
     /// Where the access log's lines go, one per request.
     pub access: Log,
+    /// Watch folders for new log files and ingest them (`--ingest`).
+    pub ingest: Option<state::IngestWatch>,
 }
 
 /// Serves `config` until SIGTERM or Ctrl-C (on the current tokio runtime); the models
@@ -158,6 +163,17 @@ pub async fn serve(config: Config, on_failed_start: fn(ServerError)) -> Result<(
             Err(e) => on_failed_start(e),
         }
     });
+    if let Some(watch) = config.ingest {
+        let s = Arc::clone(&served);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(watch.every).await;
+                if let Err(e) = s.ingest(&watch, log).await {
+                    log(format!("ingest: {}", crate::error_chain(&e)));
+                }
+            }
+        });
+    }
     let service = TowerToHyperService::new(router(app));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())

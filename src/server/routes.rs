@@ -209,6 +209,7 @@ async fn readyz(State(app): State<Arc<App>>) -> Answer {
         "movies": d.movies.is_some(),
         "rewards": d.rewards.is_some(),
         "reward_model": d.rewards.as_ref().map(crate::answers::reward_model_note),
+        "ingest": {"last_batch": d.batches.0, "reward_model_batch": d.batches.1},
         "pool": {"size": size, "idle": idle, "free_permits": free},
     });
     Ok(json(Bytes::from(body.to_string())))

@@ -122,8 +122,13 @@ pub struct Movies {
 /// Everything the answers come from, for one state of the database.
 pub struct Data {
     pub pool: Arc<Pool>,
-    pub movies: Option<Movies>,
+    pub movies: Option<Arc<Movies>>,
     pub rewards: Option<RewardModel>,
+    /// The connection `--ingest` writes through (one at a time).
+    writer: Arc<Mutex<Option<Store>>>,
+    /// The newest ingest batch in the database, and the one the reward model was fitted
+    /// with (both none before any ingest).
+    pub batches: (Option<i64>, Option<i64>),
     /// What the database holds: its platform loads and its ratings; a reload that finds the
     /// same keeps this state.
     pub loads: String,
@@ -221,11 +226,11 @@ pub fn load(
             if let recommender::Origin::Trained { seconds, .. } = origin {
                 log(format!("trained the movie recommender in {seconds:.2} s"));
             }
-            Some(Movies {
+            Some(Arc::new(Movies {
                 rec,
                 titles: store.ml_movies()?,
                 known: store.ml_user_ids()?.into_iter().collect(),
-            })
+            }))
         }
         Err(ModelError::NoRatings) => {
             log("no MovieLens ratings: the movie routes answer 404".into());
@@ -252,14 +257,87 @@ pub fn load(
         "models ready in {:.2} s",
         started.elapsed().as_secs_f64()
     ));
+    let batch = last_batch(&store)?;
+    let writer = Arc::new(Mutex::new(Some(store.try_clone()?)));
     Ok(Data {
         pool: Arc::new(Pool::new(store, pool_size)?),
         movies,
         rewards,
+        writer,
+        batches: (batch, batch),
         loads,
         file,
         cache: Mutex::new(Cache::default()),
     })
+}
+
+/// The newest ingest batch of `store`.
+fn last_batch(store: &Store) -> Result<Option<i64>, ServerError> {
+    Ok(store.ingest_batches()?.first().map(|b| b.id))
+}
+
+/// What `perx serve --ingest` watches.
+#[derive(Debug, Clone)]
+pub struct IngestWatch {
+    /// Where new log files appear.
+    pub places: Vec<crate::store::ingest::Place>,
+    /// How often to look.
+    pub every: std::time::Duration,
+    /// Refit the reward model after each batch (else it keeps the data it was fitted on,
+    /// and `/readyz` says which).
+    pub refit: bool,
+}
+
+/// Ingests what is new in `watch`'s places through `data`'s writer, and returns the state
+/// to serve next (none when nothing was new): the same connections and models, the session
+/// browser's cache rebuilt, the reward model refitted when asked, an empty answer cache.
+fn ingest_into(
+    data: &Data,
+    watch: &IngestWatch,
+    log: &dyn Fn(String),
+) -> Result<Option<Data>, ServerError> {
+    let mut guard = data.writer.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(store) = guard.as_mut() else {
+        return Err(ServerError::Pool("the ingest connection is missing"));
+    };
+    let report = store
+        .ingest_places(
+            &watch.places,
+            &crate::store::ingest::IngestOptions::default(),
+            &NoProgress,
+        )
+        .map_err(|e| ServerError::Ingest(Box::new(e)))?;
+    let Some(batch) = report.batch else {
+        return Ok(None);
+    };
+    log(format!(
+        "ingested batch {batch}: {} rows, {} rejected, in {:.2} s",
+        report.rows, report.rejected, report.seconds
+    ));
+    if !store.session_cache_fresh()? {
+        let n = store.build_session_cache(&NoProgress)?;
+        log(format!("rebuilt the sessions cache: {n} sessions"));
+    }
+    let (rewards, fitted) = if watch.refit || data.rewards.is_none() {
+        let (model, _) =
+            recommender::open_or_fit_rewards(store, recommender::RewardsWanted::default())?;
+        log("refitted the reward model".into());
+        (Some(model), Some(batch))
+    } else {
+        (data.rewards.clone(), data.batches.1)
+    };
+    let loads = loads_of(store)?;
+    store.checkpoint()?;
+    Ok(Some(Data {
+        pool: Arc::clone(&data.pool),
+        movies: data.movies.clone(),
+        rewards,
+        writer: Arc::clone(&data.writer),
+        batches: (Some(batch), fitted),
+        loads,
+        file: data.file,
+        cache: Mutex::new(Cache::default()),
+    }))
 }
 
 /// The state being served, replaced whole by a reload.
@@ -308,6 +386,29 @@ impl Served {
             .map_err(|e| ServerError::Task(e.to_string()))??;
         self.set(data);
         Ok(())
+    }
+
+    /// Ingests what is new in `watch`'s places (`perx serve --ingest`) and serves the new
+    /// state: requests in flight finish on the old one, the next ones see the new rows.
+    /// Not at the same time as a reload. Returns whether a batch was ingested.
+    pub async fn ingest(
+        self: &Arc<Self>,
+        watch: &IngestWatch,
+        log: Log,
+    ) -> Result<bool, ServerError> {
+        let _one = self.reloading.lock().await;
+        let Some(data) = self.current() else {
+            return Ok(false);
+        };
+        let watch = watch.clone();
+        let next = tokio::task::spawn_blocking(move || ingest_into(&data, &watch, &log))
+            .await
+            .map_err(|e| ServerError::Task(e.to_string()))??;
+        let ingested = next.is_some();
+        if let Some(d) = next {
+            self.set(d);
+        }
+        Ok(ingested)
     }
 
     /// Re-reads the database when it changed: a file moved into place at the path (the
