@@ -644,3 +644,99 @@ fn a_refused_token_request_is_a_clear_error() {
     assert!(err.contains("Invalid JWT Signature"), "{err}");
     assert!(!err.contains("PRIVATE KEY"), "{err}");
 }
+
+/// The log goes to BigQuery by increments: after `perx ingest`, a sync sends only the new
+/// batch's Avro file (WRITE_APPEND; the bytes are that file's), the tables agree and
+/// `perx verify bigquery` finds no difference; after a full `perx load`, the next sync
+/// replaces the log and sends everything again.
+#[test]
+fn the_log_is_synced_by_increments_after_each_ingest() {
+    let Some(emu) = Emulator::start("the_log_is_synced_by_increments_after_each_ingest", None)
+    else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let lines: Vec<String> = std::fs::read_to_string(sample.join("http_log.txt"))
+        .unwrap()
+        .lines()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    // The exports and the first part of the log, loaded.
+    let data = tmp.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    for f in std::fs::read_dir(&sample).unwrap() {
+        let f = f.unwrap();
+        if f.file_type().unwrap().is_file() {
+            std::fs::copy(f.path(), data.join(f.file_name())).unwrap();
+        }
+    }
+    std::fs::write(data.join("http_log.txt"), lines[..12_000].concat()).unwrap();
+    let db = loaded_db(tmp.path(), &data);
+    let sync = |db: &Path| -> String {
+        let out = bq_args(perx(db).args(["sync", "bigquery"]), &emu, "inc")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{err}");
+        err
+    };
+    let verify = |db: &Path| {
+        let out = bq_args(perx(db).args(["verify", "bigquery"]), &emu, "inc")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains(" 0 with differences"), "{text}");
+    };
+    sync(&db);
+    assert_eq!(remote_counts(&emu, "inc"), local_counts(&db));
+    // Two days ingested, each synced: only its batch goes up.
+    for (day, range) in [(1, 12_000..16_000), (2, 16_000..lines.len())] {
+        let file = tmp.path().join(format!("day{day}.log"));
+        std::fs::write(&file, lines[range].concat()).unwrap();
+        let out = perx(&db).arg("ingest").arg(&file).output().unwrap();
+        assert!(out.status.code() == Some(0) || out.status.code() == Some(3));
+        let batch = tmp
+            .path()
+            .join(format!("perx.duckdb.ingest/batch-{day:06}-1.avro"));
+        let err = sync(&db);
+        // The log's line says what went up: the batch's bytes (re-encoded with snappy
+        // when zstandard, so no bigger than the file's order of size), not the whole log.
+        let log_line = err
+            .lines()
+            .find(|l| l.contains("http_log"))
+            .unwrap_or_else(|| panic!("{err}"));
+        assert!(!log_line.contains("skipped"), "{err}");
+        let words: Vec<&str> = log_line.split_whitespace().collect();
+        let mb = words.iter().position(|w| *w == "MB").expect("a size in MB");
+        let sent: f64 = words[mb - 1].parse().unwrap();
+        assert!(sent > 0.0, "{log_line}");
+        let whole = std::fs::metadata(tmp.path().join("perx.http_log.avro"))
+            .unwrap()
+            .len() as f64
+            / 1e6;
+        assert!(batch.exists());
+        assert!(
+            sent < whole,
+            "{log_line}: sent {sent} MB, the loaded log is {whole} MB"
+        );
+        assert_eq!(err.matches("skipped").count(), 4, "{err}");
+        assert_eq!(remote_counts(&emu, "inc"), local_counts(&db));
+        verify(&db);
+    }
+    // Nothing new: everything skipped.
+    let err = sync(&db);
+    assert_eq!(err.matches("skipped").count(), 5, "{err}");
+    // A full load replaces the log locally; the next sync replaces it remotely.
+    std::fs::write(data.join("http_log.txt"), lines[..5_000].concat()).unwrap();
+    let out = perx(&db)
+        .args(["load", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.code() == Some(0) || out.status.code() == Some(3));
+    sync(&db);
+    assert_eq!(remote_counts(&emu, "inc"), local_counts(&db));
+    verify(&db);
+}

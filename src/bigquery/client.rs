@@ -112,12 +112,14 @@ impl std::fmt::Debug for Client {
 pub struct LoadTarget<'a> {
     /// The dataset.
     pub dataset: &'a str,
-    /// The table (replaced).
+    /// The table (replaced, unless `append`).
     pub table: &'a str,
     /// The format of the data sent.
     pub format: SourceFormat,
     /// The table's columns (NDJSON loads send them as the schema).
     pub fields: &'a [Field],
+    /// Add the rows to the table's (WRITE_APPEND) instead of replacing them.
+    pub append: bool,
 }
 
 /// The HTTP verbs used.
@@ -316,10 +318,38 @@ impl Client {
         table: &str,
         fields: &[Field],
     ) -> Result<(), BigQueryError> {
-        let body = json!({
+        self.ensure_table_laid_out(dataset, table, fields, None)
+    }
+
+    /// Creates the table with `fields` unless it exists, partitioned by day on the
+    /// TIMESTAMP field `by_day` and clustered by the fields `cluster` (the log's layout:
+    /// a day's rows and one user's rows are read together).
+    pub fn ensure_partitioned_table(
+        &self,
+        dataset: &str,
+        table: &str,
+        fields: &[Field],
+        by_day: &str,
+        cluster: &[&str],
+    ) -> Result<(), BigQueryError> {
+        self.ensure_table_laid_out(dataset, table, fields, Some((by_day, cluster)))
+    }
+
+    fn ensure_table_laid_out(
+        &self,
+        dataset: &str,
+        table: &str,
+        fields: &[Field],
+        layout: Option<(&str, &[&str])>,
+    ) -> Result<(), BigQueryError> {
+        let mut body = json!({
             "tableReference": {"projectId": self.project(), "datasetId": dataset, "tableId": table},
             "schema": {"fields": fields.iter().map(Field::to_json).collect::<Vec<_>>()},
         });
+        if let Some((by_day, cluster)) = layout {
+            body["timePartitioning"] = json!({"type": "DAY", "field": by_day});
+            body["clustering"] = json!({"fields": cluster});
+        }
         self.ensure(
             &format!("datasets/{dataset}/tables/{table}"),
             &format!("datasets/{dataset}/tables"),
@@ -377,7 +407,8 @@ impl Client {
         }))
     }
 
-    /// Replaces the rows of `target` (WRITE_TRUNCATE) with the `size` bytes of `data`, sent
+    /// Replaces the rows of `target` (WRITE_TRUNCATE; WRITE_APPEND adds them when
+    /// `target.append`) with the `size` bytes of `data`, sent
     /// through a resumable upload in chunks ([`CHUNK`] by default); waits for the load job;
     /// returns the rows it loaded.
     pub fn load(
@@ -392,11 +423,12 @@ impl Client {
             table,
             format,
             fields,
+            append,
         } = *target;
         let what = format!("loading {dataset}.{table}");
         let mut load = json!({
             "destinationTable": {"projectId": self.project(), "datasetId": dataset, "tableId": table},
-            "writeDisposition": "WRITE_TRUNCATE",
+            "writeDisposition": if append { "WRITE_APPEND" } else { "WRITE_TRUNCATE" },
             "createDisposition": "CREATE_IF_NEEDED",
         });
         match format {

@@ -1,9 +1,10 @@
 //! `perx sync bigquery`: the platform tables pushed to one BigQuery dataset. The four CSV
 //! tables go up as newline-delimited JSON with schemas derived from the DuckDB tables; the
 //! HTTP log goes up as the Avro file `perx load` / `perx convert-log` made, logical types
-//! on. Each table is a WRITE_TRUNCATE load, so a rerun never duplicates rows; a table
-//! whose local data have not changed since it was last synced is skipped, so a rerun after
-//! a failure resumes with the table that failed.
+//! on, then each ingest batch's archive files by increments ([`sync_log`]). Each CSV table
+//! is a WRITE_TRUNCATE load, so a rerun never duplicates rows; a table whose local data
+//! have not changed since it was last synced is skipped, so a rerun after a failure resumes
+//! with the table that failed.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Seek, Write};
@@ -145,6 +146,9 @@ pub fn sync(
             .find(|(t, _)| t == table)
             .map_or(0, |(_, n)| *n);
         let result = (|| -> Result<Synced, BigQueryError> {
+            if table == HTTP_LOG {
+                return sync_log(client, store, plan, &destination, local_rows, progress);
+            }
             let fingerprint = format!("{}#{local_rows}", store.table_fingerprint(table)?);
             let unchanged =
                 store.synced_fingerprint(&destination, table)?.as_deref() == Some(&fingerprint);
@@ -162,41 +166,15 @@ pub fn sync(
                     });
                 }
             }
-            let mut reencode_seconds = 0.0;
-            let (fields, format, path, _tmp) = if table == HTTP_LOG {
-                let avro = plan.avro.clone().ok_or_else(|| {
-                    BigQueryError::Input(
-                        "no Avro file of the log to upload: pass --avro FILE (made by `perx load` \
-                         beside the database, or by `perx convert-log`)"
-                            .into(),
-                    )
-                })?;
-                let codec = crate::avro::codec_name(&avro)
-                    .map_err(|e| BigQueryError::Input(e.to_string()))?;
-                if READABLE_CODECS.contains(&codec.as_str()) {
-                    (http_log_fields(), SourceFormat::Avro, avro, None)
-                } else {
-                    // BigQuery documents null, deflate and snappy blocks; perx writes
-                    // zstandard by default, so re-encode (records unchanged).
-                    let tmp = temp_file()?;
-                    let path = tmp.path().to_owned();
-                    let t = Instant::now();
-                    crate::avro::transcode(&avro, &path, crate::avro::AvroCodec::Snappy, progress)
-                        .map_err(|e| BigQueryError::Input(e.to_string()))?;
-                    reencode_seconds = t.elapsed().as_secs_f64();
-                    (http_log_fields(), SourceFormat::Avro, path, Some(tmp))
-                }
-            } else {
-                let fields: Vec<Field> = store
-                    .table_columns(table)?
-                    .iter()
-                    .map(bigquery_field)
-                    .collect();
-                let tmp = temp_file()?;
-                let path = tmp.path().to_owned();
-                write_json(store, table, &path)?;
-                (fields, SourceFormat::NdJson, path, Some(tmp))
-            };
+            let fields: Vec<Field> = store
+                .table_columns(table)?
+                .iter()
+                .map(bigquery_field)
+                .collect();
+            let tmp = temp_file()?;
+            let path = tmp.path().to_owned();
+            write_json(store, table, &path)?;
+            let format = SourceFormat::NdJson;
             client.ensure_table(&plan.dataset, table, &fields)?;
             let (mut reader, size) = open(&path)?;
             let target = LoadTarget {
@@ -204,21 +182,14 @@ pub fn sync(
                 table,
                 format,
                 fields: &fields,
+                append: false,
             };
             let remote_rows = client.load(&target, &mut reader, size, progress)?;
             if remote_rows != local_rows {
                 return Err(BigQueryError::Job {
                     what: format!("loading {}.{table}", plan.dataset),
                     message: format!(
-                        "BigQuery loaded {remote_rows} rows, the local table has {local_rows}{}",
-                        if table == HTTP_LOG {
-                            format!(
-                                "; is {} the Avro file of the log loaded now? Reload or pass --avro",
-                                path.display()
-                            )
-                        } else {
-                            String::new()
-                        }
+                        "BigQuery loaded {remote_rows} rows, the local table has {local_rows}"
                     ),
                 });
             }
@@ -229,7 +200,7 @@ pub fn sync(
                 remote_rows,
                 bytes: size,
                 seconds: started.elapsed().as_secs_f64(),
-                reencode_seconds,
+                reencode_seconds: 0.0,
                 skipped: false,
             })
         })();
@@ -242,6 +213,140 @@ pub fn sync(
         }
     }
     Ok(done)
+}
+
+/// The log, pushed by increments: the Avro copy `perx load` made replaces the table
+/// (WRITE_TRUNCATE) when the load changed since the last sync (or the table is missing, or
+/// `force`), and every ingest batch's archive files not sent yet are added to it
+/// (WRITE_APPEND), each recorded in `bq_sync_state` as `http_log#FILE`; after a new load,
+/// the table is replaced and every batch sent again. The table is created partitioned by
+/// day on `timestamp` and clustered by `user_id`. Each load job must report the rows of its
+/// piece, and the table the local rows at the end.
+fn sync_log(
+    client: &Client,
+    store: &Store,
+    plan: &SyncPlan,
+    destination: &str,
+    local_rows: u64,
+    progress: &dyn Progress,
+) -> Result<Synced, BigQueryError> {
+    let started = Instant::now();
+    let fields = http_log_fields();
+    let remote = client.table_rows(&plan.dataset, HTTP_LOG)?;
+    client.ensure_partitioned_table(&plan.dataset, HTTP_LOG, &fields, "timestamp", &["user_id"])?;
+    let base_fp = store.table_fingerprint(HTTP_LOG)?;
+    let base_rows = store.loaded_log_rows()?;
+    let replace = plan.force
+        || remote.is_none()
+        || store.synced_fingerprint(destination, HTTP_LOG)?.as_deref() != Some(base_fp.as_str());
+    let batch_key = |p: &Path| {
+        format!(
+            "{HTTP_LOG}#{}",
+            p.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        )
+    };
+    // (state key, fingerprint, Avro file, rows), in the order to send.
+    let mut pieces: Vec<(String, String, PathBuf, u64)> = Vec::new();
+    if replace {
+        store.forget_syncs_like(destination, &format!("{HTTP_LOG}#%"))?;
+        if let Some(rows) = base_rows {
+            let avro = plan.avro.clone().ok_or_else(|| {
+                BigQueryError::Input(
+                    "no Avro file of the log to upload: pass --avro FILE (made by `perx load` \
+                     beside the database, or by `perx convert-log`)"
+                        .into(),
+                )
+            })?;
+            pieces.push((HTTP_LOG.to_owned(), base_fp.clone(), avro, rows));
+        }
+    }
+    for (avro, rows) in store.ingest_archive()? {
+        let path = PathBuf::from(avro);
+        let key = batch_key(&path);
+        if replace || store.synced_fingerprint(destination, &key)?.is_none() {
+            pieces.push((key, rows.to_string(), path, rows));
+        }
+    }
+    let mut bytes = 0u64;
+    let mut reencode_seconds = 0.0;
+    // The rows the table holds after each piece: a replacement's first piece starts anew.
+    let mut total = if replace { 0 } else { remote.unwrap_or(0) };
+    for (i, (key, fingerprint, avro, rows)) in pieces.iter().enumerate() {
+        let (path, _tmp) = readable_avro(avro, progress, &mut reencode_seconds)?;
+        let (mut reader, size) = open(&path)?;
+        let target = LoadTarget {
+            dataset: &plan.dataset,
+            table: HTTP_LOG,
+            format: SourceFormat::Avro,
+            fields: &fields,
+            // The first piece of a replacement replaces; the others add.
+            append: !(replace && i == 0),
+        };
+        client.load(&target, &mut reader, size, progress)?;
+        // What a load job reports differs between BigQuery (the job's rows) and emulators
+        // (the table's): the table's count after the job is what is checked.
+        total += rows;
+        let now = client.table_rows(&plan.dataset, HTTP_LOG)?.unwrap_or(0);
+        if now != total {
+            return Err(BigQueryError::Job {
+                what: format!(
+                    "loading {}.{HTTP_LOG} from {}",
+                    plan.dataset,
+                    avro.display()
+                ),
+                message: format!(
+                    "the table holds {now} rows after it, {total} were expected ({rows} from the file)"
+                ),
+            });
+        }
+        store.record_sync(destination, key, fingerprint, *rows)?;
+        bytes += size;
+    }
+    if replace && base_rows.is_none() {
+        // Only ingests: the table was replaced by the first batch (or stays as it was
+        // when there is none); remember the load it goes with.
+        store.record_sync(destination, HTTP_LOG, &base_fp, 0)?;
+    }
+    let remote_rows = client.table_rows(&plan.dataset, HTTP_LOG)?.unwrap_or(0);
+    if remote_rows != local_rows {
+        return Err(BigQueryError::Job {
+            what: format!("syncing {}.{HTTP_LOG}", plan.dataset),
+            message: format!(
+                "BigQuery holds {remote_rows} rows, the local log {local_rows}: run `perx sync bigquery --force` to send it all again"
+            ),
+        });
+    }
+    Ok(Synced {
+        table: HTTP_LOG.to_owned(),
+        local_rows,
+        remote_rows,
+        bytes,
+        seconds: started.elapsed().as_secs_f64(),
+        reencode_seconds,
+        skipped: pieces.is_empty(),
+    })
+}
+
+/// `avro` as BigQuery reads it: itself, or re-encoded with snappy into a temporary file
+/// when its blocks are zstandard (adding the time taken to `seconds`).
+fn readable_avro(
+    avro: &Path,
+    progress: &dyn Progress,
+    seconds: &mut f64,
+) -> Result<(PathBuf, Option<tempfile::NamedTempFile>), BigQueryError> {
+    let codec = crate::avro::codec_name(avro).map_err(|e| BigQueryError::Input(e.to_string()))?;
+    if READABLE_CODECS.contains(&codec.as_str()) {
+        return Ok((avro.to_owned(), None));
+    }
+    let tmp = temp_file()?;
+    let path = tmp.path().to_owned();
+    let t = Instant::now();
+    crate::avro::transcode(avro, &path, crate::avro::AvroCodec::Snappy, progress)
+        .map_err(|e| BigQueryError::Input(e.to_string()))?;
+    *seconds += t.elapsed().as_secs_f64();
+    Ok((path, Some(tmp)))
 }
 
 /// Avro block codecs BigQuery's loader documents.

@@ -108,6 +108,42 @@ impl Store {
         Ok(found.into_iter().next())
     }
 
+    /// Forgets what was synced to `destination` for the tables named like `pattern` (SQL
+    /// LIKE): the log's batches, when the log is replaced.
+    pub fn forget_syncs_like(&self, destination: &str, pattern: &str) -> Result<(), StoreError> {
+        self.ensure_sync_state()?;
+        self.conn()
+            .execute(
+                include_str!("../../sql/export/sync_state_forget_like.sql"),
+                [destination, pattern],
+            )
+            .ctx("updating the sync state")?;
+        Ok(())
+    }
+
+    /// The rows `perx load` put in the log (none when the log came only from ingests).
+    pub fn loaded_log_rows(&self) -> Result<Option<u64>, StoreError> {
+        let rows: Vec<i64> = query_all(
+            self.conn(),
+            include_str!("../../sql/export/loaded_log_rows.sql"),
+            [],
+            "reading the manifest",
+            |r| r.get(0),
+        )?;
+        Ok(rows.first().map(|&n| n.max(0) as u64))
+    }
+
+    /// The ingest batches' archive files and their rows, in the order ingested.
+    pub fn ingest_archive(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        query_all(
+            self.conn(),
+            include_str!("../../sql/ingest/ranges.sql"),
+            [],
+            "reading the ingest batches",
+            |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(2)?.max(0) as u64)),
+        )
+    }
+
     /// Creates `bq_sync_state` when this database has never been synced.
     fn ensure_sync_state(&self) -> Result<(), StoreError> {
         self.conn()
