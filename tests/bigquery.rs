@@ -664,13 +664,7 @@ fn the_log_is_synced_by_increments_after_each_ingest() {
         .collect();
     // The exports and the first part of the log, loaded.
     let data = tmp.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    for f in std::fs::read_dir(&sample).unwrap() {
-        let f = f.unwrap();
-        if f.file_type().unwrap().is_file() {
-            std::fs::copy(f.path(), data.join(f.file_name())).unwrap();
-        }
-    }
+    crate::util::copy_files(&sample, &data, |_| true);
     std::fs::write(data.join("http_log.txt"), lines[..12_000].concat()).unwrap();
     let db = loaded_db(tmp.path(), &data);
     let sync = |db: &Path| -> String {

@@ -39,13 +39,7 @@ fn zstd_file(path: &Path, lines: &[String]) {
 /// A database holding the sample's CSV exports and no log.
 fn exports_db(dir: &Path) -> PathBuf {
     let csv = dir.join("csv");
-    std::fs::create_dir_all(&csv).unwrap();
-    for f in std::fs::read_dir(sample_dir()).unwrap() {
-        let f = f.unwrap();
-        if f.file_name().to_string_lossy().ends_with(".csv") {
-            std::fs::copy(f.path(), csv.join(f.file_name())).unwrap();
-        }
-    }
+    crate::util::copy_files(&sample_dir(), &csv, |n| n.ends_with(".csv"));
     let db = dir.join("i.duckdb");
     perx(&db)
         .args(["load", "--data"])
@@ -228,13 +222,7 @@ fn load_then_ingest_takes_only_what_is_new() {
     let tmp = tempfile::tempdir().unwrap();
     let lines = sample_lines();
     let data = tmp.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    for f in std::fs::read_dir(sample_dir()).unwrap() {
-        let f = f.unwrap();
-        if f.file_type().unwrap().is_file() {
-            std::fs::copy(f.path(), data.join(f.file_name())).unwrap();
-        }
-    }
+    crate::util::copy_files(&sample_dir(), &data, |_| true);
     write(&data.join("http_log.txt"), &lines[..15000]);
     let db = tmp.path().join("l.duckdb");
     perx(&db)

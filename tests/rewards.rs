@@ -359,13 +359,7 @@ fn answers_score_what_eval_reports(data: &std::path::Path) {
     let cutoff = eval["cutoff_us"].as_i64().unwrap();
     // The training part: the same files, the log's lines before the cut-off.
     let train = tmp.path().join("train");
-    std::fs::create_dir(&train).unwrap();
-    for f in std::fs::read_dir(data).unwrap() {
-        let f = f.unwrap();
-        if f.file_type().unwrap().is_file() && f.file_name() != "http_log.txt" {
-            std::fs::copy(f.path(), train.join(f.file_name())).unwrap();
-        }
-    }
+    crate::util::copy_files(data, &train, |n| n != "http_log.txt");
     let log = std::fs::read_to_string(data.join("http_log.txt")).unwrap();
     let before = |line: &str| {
         line.get(..25)
@@ -602,13 +596,7 @@ fn a_reward_that_left_every_campaign_is_never_recommended() {
         .as_i64()
         .unwrap();
     let data = dir.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    for f in std::fs::read_dir(crate::util::sample_dir()).unwrap() {
-        let f = f.unwrap();
-        if f.file_type().unwrap().is_file() {
-            std::fs::copy(f.path(), data.join(f.file_name())).unwrap();
-        }
-    }
+    crate::util::copy_files(&crate::util::sample_dir(), &data, |_| true);
     let mapping = data.join("campaign_reward_mapping.csv");
     let kept: String = std::fs::read_to_string(&mapping)
         .unwrap()

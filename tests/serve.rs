@@ -924,13 +924,7 @@ fn serve_ingests_new_files_while_answering() {
     std::fs::create_dir(&logs).unwrap();
     std::fs::write(logs.join("http_log.txt.1"), lines[..12_000].concat()).unwrap();
     let csv = tmp.path().join("csv");
-    std::fs::create_dir(&csv).unwrap();
-    for f in std::fs::read_dir(sample_dir()).unwrap() {
-        let f = f.unwrap();
-        if f.file_name().to_string_lossy().ends_with(".csv") {
-            std::fs::copy(f.path(), csv.join(f.file_name())).unwrap();
-        }
-    }
+    crate::util::copy_files(&sample_dir(), &csv, |n| n.ends_with(".csv"));
     perx(&db)
         .args(["load", "--data"])
         .arg(&csv)

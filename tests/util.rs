@@ -90,3 +90,16 @@ pub fn data_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// Copies the files of `from` (not its folders) whose names `keep` accepts into `to`
+/// (created), for tests that load a variant of a data set.
+pub fn copy_files(from: &Path, to: &Path, keep: impl Fn(&str) -> bool) {
+    std::fs::create_dir_all(to).unwrap();
+    for f in std::fs::read_dir(from).unwrap() {
+        let f = f.unwrap();
+        let name = f.file_name().to_string_lossy().into_owned();
+        if f.file_type().unwrap().is_file() && keep(&name) {
+            std::fs::copy(f.path(), to.join(&name)).unwrap();
+        }
+    }
+}

@@ -620,42 +620,30 @@ impl Store {
                 &mut preview,
                 progress,
             )?;
-            let id = match content {
-                Some(id) => {
-                    tx.execute(
-                        include_str!("../../sql/ingest/grow_content.sql"),
-                        params![
-                            id,
-                            head_sha,
-                            head_len as i64,
-                            observed.complete_len as i64,
-                            text_sha,
-                            to_line as i64,
-                            source
-                        ],
-                    )
-                    .ctx("recording the ingested file")?;
-                    id
-                }
+            // A grown content is updated, a new one recorded: the same values either way.
+            let (id, record) = match content {
+                Some(id) => (id, include_str!("../../sql/ingest/grow_content.sql")),
                 None => {
-                    let id = next_content;
                     next_content += 1;
-                    tx.execute(
+                    (
+                        next_content - 1,
                         include_str!("../../sql/ingest/insert_content.sql"),
-                        params![
-                            id,
-                            head_sha,
-                            head_len as i64,
-                            observed.complete_len as i64,
-                            text_sha,
-                            to_line as i64,
-                            source
-                        ],
                     )
-                    .ctx("recording the ingested file")?;
-                    id
                 }
             };
+            tx.execute(
+                record,
+                params![
+                    id,
+                    head_sha,
+                    head_len as i64,
+                    observed.complete_len as i64,
+                    text_sha,
+                    to_line as i64,
+                    source
+                ],
+            )
+            .ctx("recording the ingested file")?;
             known.retain(|k| k.id != id);
             known.push(KnownContent {
                 id,

@@ -1170,9 +1170,10 @@ fn metrics_of(
 mod tests {
     use super::*;
 
-    const DAY: i64 = 86_400_000_000;
+    pub(super) const DAY: i64 = 86_400_000_000;
 
-    fn ev(user: u32, day: i64, kind: EventKind, item: i64) -> RewardEvent {
+    /// An event of `user` on `day`.
+    pub(super) fn ev(user: u32, day: i64, kind: EventKind, item: i64) -> RewardEvent {
         RewardEvent {
             user,
             ts_micros: day * DAY,

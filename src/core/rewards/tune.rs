@@ -452,17 +452,7 @@ pub fn ease_rewards(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const DAY: i64 = 86_400_000_000;
-
-    fn ev(user: u32, day: i64, kind: EventKind, item: i64) -> RewardEvent {
-        RewardEvent {
-            user,
-            ts_micros: day * DAY,
-            kind,
-            item,
-        }
-    }
+    use crate::core::rewards::tests::{DAY, ev};
 
     #[test]
     fn the_reward_truth_window_is_the_cutoff_or_a_fifth_of_a_short_log() {
