@@ -639,3 +639,42 @@ fn a_reward_that_left_every_campaign_is_never_recommended() {
         "{first} recommended after it left every campaign"
     );
 }
+
+/// A user's history is matched by the id as written: "7", "007" and an id beyond 64 bits
+/// are three users, each with their own requests in line order, whatever the spelling of
+/// the paths.
+#[test]
+fn a_history_is_the_users_own_as_written() {
+    let big = "123456789012345678901234567890";
+    let log = format!(
+        "2019-08-26T10:00:00+00:00 GET /campaigns/1 7\n\
+         2019-08-26T10:00:01+00:00 POST /rewards/10 007\n\
+         2019-08-26T10:00:02+00:00 POST /rewards/011 7\n\
+         2019-08-26T10:00:03+00:00 GET /campaigns/2 {big}\n\
+         2019-08-26T09:00:00+00:00 POST /rewards/12 7\n"
+    );
+    let dir = crate::util::data_dir(&[
+        ("http_log.txt", &log),
+        (
+            "campaign_reward_mapping.csv",
+            "campaign_id,reward_id\n1,10\n1,11\n2,12\n",
+        ),
+    ]);
+    let mut store = crate::util::memory_store();
+    crate::util::load(&mut store, dir.path(), dir.path());
+    let h = |id: &str| store.reward_history(id).unwrap();
+    let seven = h("7").unwrap();
+    assert_eq!(seven.views, [(1, 1_566_813_600_000_000)]);
+    assert_eq!(
+        seven.issues.iter().map(|i| i.0).collect::<Vec<_>>(),
+        [11, 12],
+        "in line order"
+    );
+    let zeros = h("007").unwrap();
+    assert_eq!((zeros.views.len(), zeros.issues.len()), (0, 1));
+    assert_eq!(zeros.issues[0].0, 10);
+    let b = h(big).unwrap();
+    assert_eq!((b.views.len(), b.issues.len()), (1, 0));
+    assert!(h("8").is_none());
+    assert!(h("0007").is_none());
+}
