@@ -214,9 +214,11 @@ impl Tab for DataTab {
 
     fn render(&mut self, frame: &mut Frame, area: Rect) {
         let shown: Vec<&(String, u64)> = self.counts.iter().filter(|(_, n)| *n > 0).collect();
-        // The model's sentence, wrapped at words as the paragraph wraps it, 4 lines at most.
-        let model_lines = wrapped_lines(&self.model, usize::from(area.width.saturating_sub(2)))
-            .clamp(1, 4) as u16;
+        // The model's sentence, wrapped at words (a line more than counted: the paragraph
+        // may break a line earlier than the count does), 4 lines at most.
+        let model_lines = (wrapped_lines(&self.model, usize::from(area.width.saturating_sub(2)))
+            + 1)
+        .clamp(1, 4) as u16;
         // The newest ingest batches follow the load's sources (three at most).
         let batches = &self.batches[..self.batches.len().min(3)];
         let [top, model, bottom] = Layout::vertical([
