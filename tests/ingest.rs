@@ -93,12 +93,15 @@ fn sessions(db: &Path) -> String {
     String::from_utf8(out).unwrap()
 }
 
-/// The whole sample, loaded at once, for comparison.
-fn full_db(dir: &Path) -> PathBuf {
+/// The sample's exports with `lines` as the log, loaded at once, for comparison.
+fn full_db(dir: &Path, lines: &[String]) -> PathBuf {
+    let data = dir.join("full");
+    crate::util::copy_files(&sample_dir(), &data, |n| n.ends_with(".csv"));
+    write(&data.join("http_log.txt"), lines);
     let db = dir.join("full.duckdb");
     perx(&db)
         .args(["load", "--data"])
-        .arg(sample_dir())
+        .arg(&data)
         .assert()
         .code(predicate::in_iter([0, 3]));
     db
@@ -107,16 +110,27 @@ fn full_db(dir: &Path) -> PathBuf {
 /// Three days of a rotating log: day 1 leaves an unfinished line; by day 2 it is
 /// finished and the log grew, then it was rotated (the active file renamed .1, the old .1
 /// compressed to .2.gz, the old .2.gz renamed .3.gz) and a new active file started. Every
-/// line ends in the tables exactly once, and the sessions report (a session spans the
-/// files, the batches and midnight SGT) is the full load's.
+/// line ends in the tables exactly once, and the sessions report (one session spans two
+/// files, two batches and midnight SGT) is the full load's.
 #[test]
 fn rotated_grown_and_compressed_logs_are_each_taken_once() {
     let tmp = tempfile::tempdir().unwrap();
     let db = exports_db(tmp.path());
-    let lines = sample_lines();
+    let mut lines = sample_lines();
+    let (a, b, c, d) = (7000, 14000, 19000, 19500);
+    // A session across midnight SGT (16:00 UTC), its first request at the end of the first
+    // file (batch 1), its second in the lines the active file grows by (batch 2).
+    let owl = "2000000000777";
+    lines.insert(
+        c + 2,
+        format!("2019-08-26T16:01:00+00:00 POST /rewards/50 {owl}\n"),
+    );
+    lines.insert(
+        a - 1,
+        format!("2019-08-26T15:59:30+00:00 GET /campaigns/11 {owl}\n"),
+    );
     let logs = tmp.path().join("logs");
     std::fs::create_dir(&logs).unwrap();
-    let (a, b, c, d) = (7000, 14000, 19000, 19500);
     // Day 1: .2.gz, .1 and the active file with an unfinished line.
     gzip(&logs.join("http_log.txt.2.gz"), &lines[..a]);
     write(&logs.join("http_log.txt.1"), &lines[a..b]);
@@ -173,7 +187,7 @@ fn rotated_grown_and_compressed_logs_are_each_taken_once() {
     );
     assert!(day2.contains("batch 2:"), "{day2}");
     // The same rows as one load of the whole log, every line_no unique, the same sessions.
-    let full = full_db(tmp.path());
+    let full = full_db(tmp.path(), &lines);
     assert_eq!(log_rows(&db), log_rows(&full));
     assert_eq!(
         query(
@@ -187,6 +201,16 @@ fn rotated_grown_and_compressed_logs_are_each_taken_once() {
         query(&full, "SELECT count(*) FROM load_reject")
     );
     assert_eq!(sessions(&db), sessions(&full));
+    let across = sessions(&db)
+        .lines()
+        .filter(|l| l.starts_with(owl))
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    assert_eq!(across.len(), 1, "{across:?}");
+    assert!(
+        across[0].contains("2019-08-26T15:59:30") && across[0].contains("2019-08-26T16:01:00"),
+        "{across:?}"
+    );
     // Each batch's Avro file is in the archive.
     let archived: Vec<String> = std::fs::read_dir(tmp.path().join("i.duckdb.ingest"))
         .unwrap()
@@ -235,7 +259,7 @@ fn load_then_ingest_takes_only_what_is_new() {
     write(&data.join("http_log.txt"), &lines);
     let grown = ingest(&db, &[&data.join("http_log.txt")]);
     assert!(grown.contains("lines 15001–20000 (it grew"), "{grown}");
-    assert_eq!(log_rows(&db), log_rows(&full_db(tmp.path())));
+    assert_eq!(log_rows(&db), log_rows(&full_db(tmp.path(), &lines)));
     // Rebuilt from the load's Avro copy and the batch: the same.
     let before = query(&db, "SELECT * FROM http_log ORDER BY line_no");
     perx(&db)
