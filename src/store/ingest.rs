@@ -249,43 +249,25 @@ fn observe(path: &Path, lengths: &[u64]) -> io::Result<(Observed, String)> {
     ))
 }
 
-/// A reader of `inner` that hashes every byte and ends at `limit`.
-struct Taking<R> {
-    inner: R,
-    hasher: Sha256,
-    at: u64,
-    limit: u64,
-    /// SHA-256 of the first [`HEAD_BYTES`], once passed.
-    head: Option<String>,
+/// The head of a file's text as [`KnownContent`] records it: its length
+/// (min([`HEAD_BYTES`], the complete text)) and SHA-256, from a reading that hashed the
+/// text at [`HEAD_BYTES`] (`text_sha` being the complete text's).
+fn head_of(observed: &Observed, text_sha: &str) -> (u64, String) {
+    let head_len = observed.complete_len.min(HEAD_BYTES);
+    let head_sha = observed
+        .prefixes
+        .iter()
+        .find(|(l, _)| *l == head_len)
+        .map_or_else(|| text_sha.to_owned(), |(_, s)| s.clone());
+    (head_len, head_sha)
 }
 
-impl<R: Read> Read for Taking<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.limit - self.at;
-        if left == 0 {
-            return Ok(0);
-        }
-        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-        // Stop at the head's end once, to take its hash.
-        let want = if self.head.is_none() && self.at < HEAD_BYTES {
-            want.min((HEAD_BYTES - self.at) as usize)
-        } else {
-            want
-        };
-        let n = self.inner.read(&mut buf[..want])?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the file became shorter while it was ingested",
-            ));
-        }
-        self.hasher.update(&buf[..n]);
-        self.at += n as u64;
-        if self.head.is_none() && (self.at == HEAD_BYTES || self.at == self.limit) {
-            self.head = Some(hex(self.hasher.clone().finalize()));
-        }
-        Ok(n)
-    }
+/// A file that became shorter between its two readings.
+fn shrank() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "the file became shorter while it was ingested",
+    )
 }
 
 /// Where to ingest from: a file, or a directory with the pattern of its log files' names.
@@ -520,7 +502,7 @@ impl Store {
                 Unit::Bytes,
             );
             let lengths: Vec<u64> = lengths_to_hash(&known).into_iter().collect();
-            let (observed, _) = observe(path, &lengths).map_err(io_err)?;
+            let (observed, text_sha) = observe(path, &lengths).map_err(io_err)?;
             progress.finish();
             let (content, from_byte, from_line) = match decide(&known, &observed) {
                 Decision::Known { id } => {
@@ -550,40 +532,16 @@ impl Store {
             // Convert the new complete lines to this batch's Avro file (staged).
             let out = dir.join(format!("batch-{batch:06}-{}.avro", part + 1));
             staged.push(out.clone());
+            // The text is read again from its start: what comes before the new part is
+            // skipped (the first reading hashed it), the rest converted up to the end of its
+            // last complete line.
             let mut text = open_text(path).map_err(io_err)?;
-            let mut skip_hasher = Sha256::new();
-            let mut head = None;
-            let mut left = from_byte;
-            let mut buf = vec![0u8; 1 << 20];
-            let mut at = 0u64;
-            while left > 0 {
-                let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-                let want = if head.is_none() && at < HEAD_BYTES {
-                    want.min((HEAD_BYTES - at) as usize)
-                } else {
-                    want
-                };
-                let n = text.read(&mut buf[..want]).map_err(io_err)?;
-                if n == 0 {
-                    return Err(io_err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "the file became shorter while it was ingested",
-                    )));
-                }
-                skip_hasher.update(&buf[..n]);
-                at += n as u64;
-                left -= n as u64;
-                if head.is_none() && at == HEAD_BYTES.min(observed.complete_len) {
-                    head = Some(hex(skip_hasher.clone().finalize()));
-                }
+            let skipped =
+                io::copy(&mut (&mut text).take(from_byte), &mut io::sink()).map_err(io_err)?;
+            if skipped < from_byte {
+                return Err(io_err(shrank()));
             }
-            let taking = Taking {
-                inner: text,
-                hasher: skip_hasher,
-                at: from_byte,
-                limit: observed.complete_len,
-                head,
-            };
+            let new_bytes = observed.complete_len - from_byte;
             let source = path.display().to_string();
             let convert = avro::ConvertOptions {
                 codec: opts.codec,
@@ -593,11 +551,11 @@ impl Store {
             };
             progress.start(
                 &format!("converting {}", file_name(path)),
-                Some(observed.complete_len - from_byte),
+                Some(new_bytes),
                 Unit::Bytes,
             );
-            let (stats, taking) = avro::convert_staged_from(
-                taking,
+            let (stats, _) = avro::convert_staged_from(
+                text.take(new_bytes),
                 path,
                 &out,
                 convert,
@@ -605,9 +563,10 @@ impl Store {
                 progress,
             )?;
             progress.finish();
-            let text_sha = hex(taking.hasher.clone().finalize());
-            let head_len = observed.complete_len.min(HEAD_BYTES);
-            let head_sha = taking.head.clone().unwrap_or_else(|| text_sha.clone());
+            if stats.bytes < new_bytes {
+                return Err(io_err(shrank()));
+            }
+            let (head_len, head_sha) = head_of(&observed, &text_sha);
             let (rows, rejected, _) = super::load::append_log(
                 &tx,
                 &super::load::Appending {
@@ -848,12 +807,7 @@ pub(crate) fn record_loaded(tx: &Transaction<'_>, text: Option<&Path>) -> Result
     };
     let print = raw_print(path).map_err(io_err)?;
     let (observed, text_sha) = observe(path, &[HEAD_BYTES]).map_err(io_err)?;
-    let head_len = observed.complete_len.min(HEAD_BYTES);
-    let head_sha = observed
-        .prefixes
-        .iter()
-        .find(|(l, _)| *l == head_len)
-        .map_or_else(|| text_sha.clone(), |(_, s)| s.clone());
+    let (head_len, head_sha) = head_of(&observed, &text_sha);
     let source = path.display().to_string();
     tx.execute(
         include_str!("../../sql/ingest/insert_content.sql"),
