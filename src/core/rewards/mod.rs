@@ -1094,7 +1094,7 @@ pub fn evaluate_reward_lists(
         .par_iter()
         .map(|&user| as_u32(list_of(user, &grouped.history(user))))
         .collect();
-    metrics_of(model, truth, k, &users, &lists)
+    metrics_of(model, &relevant_of(truth), k, &users, &lists)
 }
 
 /// The metrics of `model` with each popularity exponent of `gammas` instead of its own,
@@ -1119,11 +1119,17 @@ pub(crate) fn evaluate_popularities(
                 .collect()
         })
         .collect();
-    (0..gammas.len())
-        .map(|g| {
-            let lists: Vec<Vec<u32>> = per_user.iter().map(|l| l[g].clone()).collect();
-            metrics_of(model, truth, k, &users, &lists)
-        })
+    // Each γ's lists, user by user (moved, not copied).
+    let mut by_gamma: Vec<Vec<Vec<u32>>> = vec![Vec::with_capacity(users.len()); gammas.len()];
+    for lists in per_user {
+        for (g, list) in lists.into_iter().enumerate() {
+            by_gamma[g].push(list);
+        }
+    }
+    let relevant = relevant_of(truth);
+    by_gamma
+        .iter()
+        .map(|lists| metrics_of(model, &relevant, k, &users, lists))
         .collect()
 }
 
@@ -1134,22 +1140,9 @@ fn users_with_truth(truth: &HashMap<u32, HashSet<i64>>) -> Vec<u32> {
     users
 }
 
-/// Reward ids as u32 for the shared metrics (ids outside u32 are not rewards of ours).
-fn as_u32(ids: Vec<i64>) -> Vec<u32> {
-    ids.into_iter()
-        .filter_map(|r| u32::try_from(r).ok())
-        .collect()
-}
-
-/// Top-`k` metrics of `lists` (one per user of `users`) against `truth`.
-fn metrics_of(
-    model: &RewardModel,
-    truth: &HashMap<u32, HashSet<i64>>,
-    k: usize,
-    users: &[u32],
-    lists: &[Vec<u32>],
-) -> Metrics {
-    let relevant: HashMap<u32, HashSet<u32>> = truth
+/// `truth` with reward ids as u32, as the shared metrics take it.
+fn relevant_of(truth: &HashMap<u32, HashSet<i64>>) -> HashMap<u32, HashSet<u32>> {
+    truth
         .iter()
         .map(|(u, rs)| {
             (
@@ -1157,10 +1150,27 @@ fn metrics_of(
                 rs.iter().filter_map(|r| u32::try_from(*r).ok()).collect(),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// Reward ids as u32 for the shared metrics (ids outside u32 are not rewards of ours).
+fn as_u32(ids: Vec<i64>) -> Vec<u32> {
+    ids.into_iter()
+        .filter_map(|r| u32::try_from(r).ok())
+        .collect()
+}
+
+/// Top-`k` metrics of `lists` (one per user of `users`) against `relevant`.
+fn metrics_of(
+    model: &RewardModel,
+    relevant: &HashMap<u32, HashSet<u32>>,
+    k: usize,
+    users: &[u32],
+    lists: &[Vec<u32>],
+) -> Metrics {
     crate::core::eval::evaluate(
         users.iter().copied().zip(lists.iter().map(Vec::as_slice)),
-        &relevant,
+        relevant,
         k,
         model.cat.rewards.len(),
     )
