@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
 
-use crate::query::perx;
+use crate::query::{perx, query_csv as query};
 use crate::util::sample_dir;
 
 /// The sample log's lines (each with its newline).
@@ -55,18 +55,6 @@ fn ingest(db: &Path, args: &[&Path]) -> String {
         .args(args)
         .assert()
         .code(predicate::in_iter([0, 3]))
-        .get_output()
-        .stdout
-        .clone();
-    String::from_utf8(out).unwrap()
-}
-
-/// CSV of a query.
-fn query(db: &Path, sql: &str) -> String {
-    let out = perx(db)
-        .args(["query", sql, "--format", "csv"])
-        .assert()
-        .success()
         .get_output()
         .stdout
         .clone();

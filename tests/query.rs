@@ -21,6 +21,18 @@ pub(crate) fn loaded_db() -> (tempfile::TempDir, std::path::PathBuf) {
 
 pub(crate) use crate::cli::perx;
 
+/// `perx query SQL --format csv` on `db`, which must succeed: its output.
+pub(crate) fn query_csv(db: &std::path::Path, sql: &str) -> String {
+    let out = perx(db)
+        .args(["query", sql, "--format", "csv"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
 /// `SELECT count(*) AS n FROM campaign` as CSV.
 fn campaigns(db: &std::path::Path) -> assert_cmd::assert::Assert {
     perx(db)
@@ -266,16 +278,7 @@ fn a_large_result_streams_in_bounded_memory() {
 #[test]
 fn one_query_is_one_session() {
     let (_dir, db) = loaded_db();
-    let csv = |sql: &str| -> String {
-        let out = perx(&db)
-            .args(["query", sql, "--format", "csv"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        String::from_utf8(out).unwrap()
-    };
+    let csv = |sql: &str| query_csv(&db, sql);
     assert_eq!(
         csv("create temp table t as select 42 x; select * from t"),
         "x\n42\n"
