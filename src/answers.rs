@@ -152,6 +152,46 @@ struct RewardList<'a> {
     items: Vec<RewardItem>,
     #[serde(skip_serializing_if = "Option::is_none")]
     model: Option<RewardModelNote<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fitted_on: Option<&'a FittedOn>,
+}
+
+/// Which data a served reward model was fitted on, when newer data has been ingested since
+/// (`perx serve --ingest` without `--refit-after-ingest`): answers say so.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FittedOn {
+    /// The last ingest batch in the data the model was fitted on (none: the load alone).
+    pub model_batch: Option<i64>,
+    /// The last ingest batch in the database now.
+    pub latest_batch: Option<i64>,
+    /// The same, for people.
+    pub note: String,
+}
+
+impl FittedOn {
+    /// What to say when the model was fitted on the data up to `model_batch` and the
+    /// database holds batches up to `latest_batch`: nothing when they are the same.
+    pub fn of(model_batch: Option<i64>, latest_batch: Option<i64>) -> Option<FittedOn> {
+        if model_batch == latest_batch {
+            return None;
+        }
+        let upto = match model_batch {
+            Some(b) => format!("the data up to ingest batch {b}"),
+            None => "the data loaded before any ingest".to_owned(),
+        };
+        let since = match latest_batch {
+            Some(b) => format!("batches up to {b} were ingested since"),
+            None => "the data changed since".to_owned(),
+        };
+        Some(FittedOn {
+            model_batch,
+            latest_batch,
+            note: format!(
+                "the reward model was fitted on {upto}; {since} and are not in its answers \
+                 until it is refitted (perx serve --refit-after-ingest refits after each ingest)"
+            ),
+        })
+    }
 }
 
 /// The reward model's parameters and how they were chosen (`--explain`, `explain=true`,
@@ -203,12 +243,14 @@ fn issued_times(model: &RewardModel, reward: i64) -> String {
 
 /// A platform user's reward list as pretty JSON with a final newline; with `explain`,
 /// each item's `because` ([`reward_because`]).
+/// `fitted_on`: which data the model was fitted on, when it is older than the data.
 pub fn rewards_json(
     user: &str,
     r: &RewardRecommendation,
     model: &RewardModel,
     history: &History,
     explain: bool,
+    fitted_on: Option<&FittedOn>,
 ) -> Vec<u8> {
     let doc = RewardList {
         user_id: user,
@@ -228,6 +270,7 @@ pub fn rewards_json(
             })
             .collect(),
         model: explain.then(|| reward_model_note(model)),
+        fitted_on,
     };
     pretty(&doc)
 }

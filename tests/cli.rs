@@ -461,14 +461,17 @@ fn provenance_has_the_same_keys_on_every_surface() {
     let s_keys = keys(&dir.path().join("s.csv.meta.json"));
     assert!(s_keys.contains(&"user_id".to_owned()), "{s_keys:?}");
     assert!(!s_keys.contains(&"user".to_owned()), "{s_keys:?}");
-    // The sidecar names the SQL that ran (the events query; the sessions are cut in Rust),
-    // not the SQL-only twin.
+    // The sidecar names the SQL that ran (the read of the sessions table, which loads
+    // keep; or the events query when the sessions are cut in Rust now), not the SQL-only
+    // twin.
     let meta: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.csv.meta.json")).unwrap())
             .unwrap();
     let sql = meta["sql_file"].as_str().unwrap();
     assert!(
-        sql == "sql/reports/session_events_numeric.sql" || sql == "sql/reports/session_events.sql",
+        sql == "sql/ui/session_export.sql"
+            || sql == "sql/reports/session_events_numeric.sql"
+            || sql == "sql/reports/session_events.sql",
         "{sql}"
     );
     assert!(

@@ -998,3 +998,77 @@ fn serve_ingests_new_files_while_answering() {
     std::thread::sleep(Duration::from_millis(600));
     assert_eq!(ready(&s)["ingest"]["last_batch"], 2);
 }
+
+/// Without `--refit-after-ingest`, the reward answers after an ingest come from the model
+/// fitted before it, and say so (`fitted_on`, in the OpenAPI document's shape); the
+/// sessions table is updated by the ingest itself, not rebuilt.
+#[test]
+fn answers_say_which_batch_the_model_was_fitted_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("f.duckdb");
+    let lines: Vec<String> = std::fs::read_to_string(sample_dir().join("http_log.txt"))
+        .unwrap()
+        .lines()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    std::fs::write(logs.join("http_log.txt.1"), lines[..12_000].concat()).unwrap();
+    let csv = tmp.path().join("csv");
+    crate::util::copy_files(&sample_dir(), &csv, |n| n.ends_with(".csv"));
+    perx(&db)
+        .args(["load", "--data"])
+        .arg(&csv)
+        .assert()
+        .success();
+    perx(&db)
+        .arg("ingest")
+        .arg(&logs)
+        .assert()
+        .code(predicate::in_iter([0, 3]));
+    let dir = logs.display().to_string();
+    let s = Server::start(&db, &["--ingest", &dir, "--ingest-every", "0.2"]);
+    let ready =
+        |s: &Server| -> serde_json::Value { serde_json::from_str(&s.get("/readyz").1).unwrap() };
+    let user = lines[0].split_whitespace().last().unwrap().to_owned();
+    let answer = |s: &Server| -> serde_json::Value {
+        let (status, body) = s.get(&format!("/v1/platform/users/{user}/rewards?k=5"));
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).unwrap()
+    };
+    assert!(
+        answer(&s).get("fitted_on").is_none(),
+        "fitted on the data served"
+    );
+    std::fs::write(logs.join("http_log.txt"), lines[12_000..].concat()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while ready(&s)["ingest"]["last_batch"] != 2 {
+        assert!(Instant::now() < deadline, "no ingest: {:?}", s.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let after = answer(&s);
+    assert_eq!(after["fitted_on"]["model_batch"], 1, "{after}");
+    assert_eq!(after["fitted_on"]["latest_batch"], 2, "{after}");
+    assert!(
+        after["fitted_on"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("--refit-after-ingest"),
+        "{after}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&s.get("/openapi.json").1).unwrap();
+    let schema = doc["paths"]["/v1/platform/users/{id}/rewards"]["get"]["responses"]["200"]
+        ["content"]["application/json"]["schema"]
+        .clone();
+    conforms(&after, &schema, &doc, "answer");
+    let log = s.log();
+    assert!(
+        log.iter()
+            .any(|l| l.contains("sessions: ") && l.contains("replaced by")),
+        "{log:?}"
+    );
+    assert!(
+        !log.iter().any(|l| l.contains("built the sessions table")),
+        "{log:?}"
+    );
+}

@@ -17,4 +17,5 @@ mod recommend;
 mod reports;
 mod rewards;
 mod serve;
+mod sessions_table;
 mod ui;

@@ -417,9 +417,9 @@ fn the_session_browser_pages_filters_sorts_and_opens_a_session() {
     for _ in 0..25 {
         key(&mut app, KeyCode::PageDown);
     }
-    assert_eq!(app.sessions_tab().selected().unwrap().n, 501);
+    assert_eq!(app.sessions_tab().selected_position().unwrap(), 501);
     key(&mut app, KeyCode::End);
-    assert_eq!(app.sessions_tab().selected().unwrap().n as u64, all);
+    assert_eq!(app.sessions_tab().selected_position().unwrap(), all);
     // Reward-driven only, then a user filter typed after '/'.
     key(&mut app, KeyCode::Char('d'));
     let driven = app.sessions_tab().total();
@@ -492,9 +492,9 @@ fn the_session_browser_pages_filters_sorts_and_opens_a_session() {
 }
 
 #[test]
-fn the_session_cache_equals_the_sessions_report() {
+fn the_sessions_table_equals_the_sessions_report() {
     use perx::report::{Rows, SessionRow, SessionsQuery};
-    use perx::store::session_browse::{SessionFilter, SessionSort};
+    use perx::store::session_browse::{PageKey, SessionFilter, SessionSort};
     let tmp = tempfile::tempdir().unwrap();
     let mut store: Store = memory_store();
     load(&mut store, &sample_dir(), tmp.path());
@@ -502,12 +502,9 @@ fn the_session_cache_equals_the_sessions_report() {
     store
         .sessions_sql(&SessionsQuery::default(), &mut report)
         .unwrap();
-    assert!(!store.session_cache_fresh().unwrap());
-    let n = store.build_session_cache(&NoProgress).unwrap();
-    assert!(
-        store.session_cache_fresh().unwrap(),
-        "kept for the next run"
-    );
+    assert!(store.sessions_fresh().unwrap(), "the load built it");
+    let n = store.build_sessions_table(&NoProgress).unwrap();
+    assert!(store.sessions_fresh().unwrap(), "kept for the next run");
     assert_eq!(n as usize, report.rows.len());
     let total = store.session_count(&SessionFilter::default()).unwrap();
     assert_eq!(total as usize, report.rows.len());
@@ -515,7 +512,7 @@ fn the_session_cache_equals_the_sessions_report() {
         .session_page(
             &SessionFilter::default(),
             SessionSort::Report,
-            i64::MIN,
+            &PageKey::First,
             false,
             100_000,
         )
@@ -530,7 +527,7 @@ fn the_session_cache_equals_the_sessions_report() {
             .session_page(
                 &SessionFilter::default(),
                 SessionSort::Events,
-                i64::MIN,
+                &PageKey::First,
                 false,
                 1
             )
@@ -543,7 +540,7 @@ fn the_session_cache_equals_the_sessions_report() {
         .session_page(
             &SessionFilter::default(),
             SessionSort::Events,
-            page[0].key,
+            &PageKey::Rank(1),
             false,
             3,
         )
@@ -552,7 +549,7 @@ fn the_session_cache_equals_the_sessions_report() {
         .session_page(
             &SessionFilter::default(),
             SessionSort::Events,
-            next[2].key,
+            &next[2].key,
             true,
             2,
         )
@@ -570,7 +567,7 @@ fn the_session_cache_equals_the_sessions_report() {
         ..SessionFilter::default()
     };
     let by_duration = store
-        .session_page(&mine, SessionSort::Duration, i64::MIN, false, 1000)
+        .session_page(&mine, SessionSort::Duration, &PageKey::First, false, 1000)
         .unwrap();
     assert_eq!(by_duration.len(), *sessions);
     assert!(by_duration.iter().all(|r| r.session.user_id == *user));
@@ -580,17 +577,48 @@ fn the_session_cache_equals_the_sessions_report() {
             .all(|w| w[0].session.duration_s >= w[1].session.duration_s)
     );
     let mut one_by_one = Vec::new();
-    let mut key = i64::MIN;
+    let mut key = PageKey::First;
     loop {
         let p = store
-            .session_page(&mine, SessionSort::Duration, key, false, 1)
+            .session_page(&mine, SessionSort::Duration, &key, false, 1)
             .unwrap();
         let Some(r) = p.into_iter().next() else { break };
-        key = r.key;
+        key = r.key.clone();
         one_by_one.push(r);
     }
     assert_eq!(one_by_one, by_duration);
-    // The cache gives back exactly the report's rows, every field.
+    // Report-order pages by key, forwards and backwards, line up with the whole.
+    let forward = store
+        .session_page(
+            &SessionFilter::default(),
+            SessionSort::Report,
+            &page[10].key,
+            false,
+            5,
+        )
+        .unwrap();
+    assert_eq!(forward, page[11..16].to_vec());
+    let backward = store
+        .session_page(
+            &SessionFilter::default(),
+            SessionSort::Report,
+            &page[10].key,
+            true,
+            5,
+        )
+        .unwrap();
+    assert_eq!(backward, page[5..10].to_vec());
+    let last = store
+        .session_page(
+            &SessionFilter::default(),
+            SessionSort::Report,
+            &PageKey::Last,
+            true,
+            3,
+        )
+        .unwrap();
+    assert_eq!(last, page[page.len() - 3..].to_vec());
+    // The table gives back exactly the report's rows, every field.
     let cached: Vec<&SessionRow> = page.iter().map(|b| &b.session).collect();
     assert_eq!(cached, report.rows.iter().collect::<Vec<_>>());
 }
@@ -620,7 +648,19 @@ fn find(screen: &str, text: &str) -> (u16, u16) {
 
 #[test]
 fn long_work_runs_in_the_background_and_esc_cancels_it() {
-    let (mut app, _tmp) = app();
+    // A sessions table not marked current (as a load stopped before it leaves it): the
+    // tab builds it, off the UI thread.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store: Store = memory_store();
+    load(&mut store, &sample_dir(), tmp.path());
+    store
+        .run_statement(
+            "DROP TABLE http_log_session_meta",
+            true,
+            &mut perx::report::Collected::default(),
+        )
+        .unwrap();
+    let mut app = App::new(store);
     app.update(Action::Key(KeyEvent::new(
         KeyCode::Char('3'),
         KeyModifiers::NONE,
@@ -628,7 +668,7 @@ fn long_work_runs_in_the_background_and_esc_cancels_it() {
     assert!(app.busy(), "the session browser is built off the UI thread");
     assert!(app.sessions_tab().building());
     let text = screen(&mut app, 120, 24);
-    assert!(text.contains("building the session browser"), "{text}");
+    assert!(text.contains("building the sessions table"), "{text}");
     assert!(text.contains("Esc cancels"), "{text}");
     // Esc interrupts it; the tab says how to start again.
     app.update(Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
@@ -665,16 +705,16 @@ fn mouse_clicks_tabs_and_rows_and_the_wheel_scrolls() {
     mouse(&mut app, MouseEventKind::Down(MouseButton::Left), x + 2, y);
     assert_eq!(app.current_tab(), TabId::Sessions);
     let text = screen(&mut app, 160, 48);
-    assert_eq!(app.sessions_tab().selected().unwrap().n, 1);
-    // Click the third session row (rows are in report order, n = 1, 2, 3…).
+    assert_eq!(app.sessions_tab().selected_position().unwrap(), 1);
+    // Click the third session row (rows are numbered 1, 2, 3… in the view's order).
     let (x, y) = find(&text, "│3 ");
     mouse(&mut app, MouseEventKind::Down(MouseButton::Left), x + 1, y);
-    assert_eq!(app.sessions_tab().selected().unwrap().n, 3);
+    assert_eq!(app.sessions_tab().selected_position().unwrap(), 3);
     mouse(&mut app, MouseEventKind::ScrollDown, 10, 10);
-    assert_eq!(app.sessions_tab().selected().unwrap().n, 4);
+    assert_eq!(app.sessions_tab().selected_position().unwrap(), 4);
     mouse(&mut app, MouseEventKind::ScrollUp, 10, 10);
     mouse(&mut app, MouseEventKind::ScrollUp, 10, 10);
-    assert_eq!(app.sessions_tab().selected().unwrap().n, 2);
+    assert_eq!(app.sessions_tab().selected_position().unwrap(), 2);
     // Clicking a tab title elsewhere on the bar.
     let (x, y) = find(&text, "5 Data");
     mouse(&mut app, MouseEventKind::Down(MouseButton::Left), x, y);

@@ -30,7 +30,9 @@ pub enum BenchCommand {
     Recommend(RecommendBenchArgs),
     /// Daily ingest: generate --days days of --lines lines each and day N+1 gzipped,
     /// ingest the days one by one, then day N+1 into that database and into an empty one:
-    /// the cost of a day against the history, peak RSS, the batch's archive size.
+    /// the cost of a day against the history, peak RSS, the batch's archive size; the
+    /// sessions table's update against sessionising the day alone; the Sessions tab's first
+    /// view on the whole history.
     Ingest(IngestBenchArgs),
     /// Time the reward model on an already-loaded database (--db; load a 10 M-line log
     /// from `perx gen-sample --log-users` for the goals): reading the log, fitting with
@@ -165,6 +167,7 @@ fn peak_rss_kb() -> Option<u64> {
 struct Stage {
     seconds: f64,
     peak_rss_mb: Option<f64>,
+    stdout: String,
 }
 
 fn run_stage(dir: &Path, name: &str, args: &[&str]) -> Result<Stage> {
@@ -192,7 +195,15 @@ fn run_stage(dir: &Path, name: &str, args: &[&str]) -> Result<Stage> {
     Ok(Stage {
         seconds,
         peak_rss_mb,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
     })
+}
+
+/// The seconds of the sessions update `perx ingest` printed ("sessions: … in X s").
+fn session_update_seconds(stdout: &str) -> Option<f64> {
+    let line = stdout.lines().find(|l| l.starts_with("sessions: "))?;
+    let rest = line.rsplit_once(" in ")?.1;
+    rest.strip_suffix(" s")?.trim().parse().ok()
 }
 
 fn rss(s: &Stage) -> String {
@@ -633,6 +644,39 @@ fn bench_ingest(args: &IngestBenchArgs) -> Result<u8> {
         .filter_map(|e| e.metadata().ok())
         .map(|m| m.len())
         .sum();
+    // The sessions: the ingest's own update (its line), against sessionising day 31 alone
+    // from scratch (the table of the database that holds only that day, built again).
+    let update_s = session_update_seconds(&into_history.stdout)
+        .context("the ingest into the history printed no sessions update")?;
+    let (alone_s, alone_n) = {
+        let store = Store::open(&DbPath::File(empty.clone()))?;
+        let t = Instant::now();
+        let n = store.build_sessions_table(&perx::progress::NoProgress)?;
+        (t.elapsed().as_secs_f64(), n)
+    };
+    // The Sessions tab's first view on the whole history: the count and the first page, as
+    // the tab reads them (no build: the table is current), on a store just opened.
+    let (first_view_s, warm_s, total) = {
+        use perx::store::session_browse::{PageKey, SessionFilter, SessionSort};
+        let store = Store::open(&DbPath::File(history.clone()))?;
+        if !store.sessions_fresh()? {
+            bail!("the sessions table of the history is not current after the ingests (a bug)");
+        }
+        let f = SessionFilter::default();
+        let view = || -> Result<u64> {
+            let total = store.session_count(&f)?;
+            let page = store.session_page(&f, SessionSort::Report, &PageKey::First, false, 200)?;
+            if page.is_empty() && total > 0 {
+                bail!("the first page is empty (a bug)");
+            }
+            Ok(total)
+        };
+        let t = Instant::now();
+        let total = view()?;
+        let first = t.elapsed().as_secs_f64();
+        let (warm, _) = best_of(5, view)?;
+        (first, warm, total)
+    };
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -675,6 +719,22 @@ fn bench_ingest(args: &IngestBenchArgs) -> Result<u8> {
         "day {}'s archive (what a sync would send) {:.1} MB",
         args.days + 1,
         archive as f64 / 1e6
+    )?;
+    writeln!(
+        out,
+        "sessions: day {} updated in the history {:6.2} s; day {} sessionised alone {:.2} s ({alone_n} sessions)  ({:.2}×; goal ≤ 1.5×)",
+        args.days + 1,
+        update_s,
+        args.days + 1,
+        alone_s,
+        update_s / alone_s.max(1e-9)
+    )?;
+    writeln!(
+        out,
+        "Sessions tab's first view on {} sessions: {:.0} ms just opened, {:.0} ms warm (count and first page; goal < 300 ms, no build)",
+        total,
+        first_view_s * 1e3,
+        warm_s * 1e3
     )?;
     Ok(perx::exit::OK)
 }

@@ -130,6 +130,18 @@ pub fn ingest(global: &Global, args: &IngestArgs) -> Result<u8> {
         }
         None => outln!("nothing new to ingest ({:.2} s)", report.seconds)?,
     }
+    if let Some(u) = report.sessions {
+        outln!(
+            "sessions: {} user(s) sessionised again, {} stored session(s) replaced by {}, in {:.2} s",
+            u.users,
+            u.replaced,
+            u.written,
+            u.seconds
+        )?;
+    }
+    if let Some(n) = report.sessions_built {
+        outln!("sessions: the table was not current, built from scratch: {n} sessions")?;
+    }
     Ok(if report.rejected == 0 {
         exit::OK
     } else {

@@ -254,8 +254,15 @@ pub fn report(global: &Global, cmd: &ReportCommand) -> Result<u8> {
                 user_id: a.user.clone(),
                 driven_only: a.driven_only,
             };
-            let prov = Provenance::sessions(&q, a.tz, store.session_events_sql()?);
+            // The sessions table when it holds the data loaded now; else computed here.
+            let stored = matches!(a.engine.engine, Engine::Duckdb) && store.sessions_fresh()?;
+            let prov = if stored {
+                Provenance::sessions_stored(&q, a.tz)
+            } else {
+                Provenance::sessions(&q, a.tz, store.session_events_sql()?)
+            };
             let n = emit(&store, &a.output, prov, |s, prov| match a.engine.engine {
+                Engine::Duckdb if stored => Ok(store.stored_sessions(&q, s)?),
                 Engine::Duckdb => Ok(store.sessions(&q, s)?),
                 #[cfg(feature = "bigquery")]
                 Engine::Bigquery => on_bigquery(&a.engine, prov, |c, d| {

@@ -216,8 +216,9 @@ pub fn recommend(global: &Global, args: &RecommendArgs) -> Result<u8> {
                 }
             }
             RecFormat::Json => {
+                // The CLI's model is refitted whenever the data changed: always current.
                 out.write_all(&perx::answers::rewards_json(
-                    user, &result, &model, &history, explain,
+                    user, &result, &model, &history, explain, None,
                 ))?;
             }
         }

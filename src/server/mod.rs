@@ -54,7 +54,7 @@ pub enum ServerError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// A report (the sessions cache) failed.
+    /// A report (the sessions table) failed.
     #[error(transparent)]
     Report(#[from] ReportError),
     /// A model could not be read or trained.

@@ -21,7 +21,7 @@ use super::state::{Data, Served};
 use crate::report::output::JsonSink;
 use crate::report::{Bucket, EngagementQuery, ReportRow, ReportSink, SessionRow, WeeklyQuery};
 use crate::store::Store;
-use crate::store::session_browse::{SessionFilter, SessionSort};
+use crate::store::session_browse::{PageKey, ReportKey, SessionFilter, SessionSort};
 
 /// One route: what it answers to, the query parameters it takes, and its handler.
 pub struct Route {
@@ -280,8 +280,14 @@ async fn platform_rewards(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("user {id} is not in the HTTP log")))?;
     let result = model.recommend(&history, k);
+    let fitted_on = crate::answers::FittedOn::of(d.batches.1, d.batches.0);
     let body = Bytes::from(crate::answers::rewards_json(
-        &id, &result, model, &history, explain,
+        &id,
+        &result,
+        model,
+        &history,
+        explain,
+        fitted_on.as_ref(),
     ));
     d.keep(key, body.clone());
     Ok(json(body))
@@ -364,18 +370,26 @@ async fn weekly(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Answer {
 const PAGE: u64 = 100;
 const MAX_PAGE: u64 = 1000;
 
-/// A page token: the position after the last session of the page, marked with the loads
-/// it belongs to (a token from before a reload is refused rather than misread).
-fn page_token(d: &Data, key: i64) -> String {
+/// A page token: the key of the last session of the page (its user's order, the user id
+/// and its start), marked with the loads it belongs to (a token from before a reload or
+/// an ingest is refused rather than misread).
+fn page_token(d: &Data, key: &ReportKey) -> String {
     use sha2::Digest as _;
     let mark = sha2::Sha256::digest(d.loads.as_bytes());
     format!(
-        "{key}.{:02x}{:02x}{:02x}{:02x}",
-        mark[0], mark[1], mark[2], mark[3]
+        "{}_{}_{}_{}.{:02x}{:02x}{:02x}{:02x}",
+        key.user_num,
+        u8::from(key.spelled),
+        key.start_us,
+        key.user_id,
+        mark[0],
+        mark[1],
+        mark[2],
+        mark[3]
     )
 }
 
-fn read_token(d: &Data, token: &str) -> Result<i64, ApiError> {
+fn read_token(d: &Data, token: &str) -> Result<ReportKey, ApiError> {
     let bad = || {
         ApiError::BadParameter(
             "page_token is not one this server gave, or the data was reloaded since: start again without it"
@@ -383,8 +397,23 @@ fn read_token(d: &Data, token: &str) -> Result<i64, ApiError> {
         )
     };
     let (key, _) = token.split_once('.').ok_or_else(bad)?;
-    let key: i64 = key.parse().map_err(|_| bad())?;
-    if page_token(d, key) != token {
+    let mut parts = key.splitn(4, '_');
+    let mut next = || parts.next().ok_or_else(bad);
+    let user_num: i128 = next()?.parse().map_err(|_| bad())?;
+    let spelled = match next()? {
+        "0" => false,
+        "1" => true,
+        _ => return Err(bad()),
+    };
+    let start_us: i64 = next()?.parse().map_err(|_| bad())?;
+    let user_id = next()?.to_owned();
+    let key = ReportKey {
+        user_num,
+        spelled,
+        user_id,
+        start_us,
+    };
+    if page_token(d, &key) != token {
         return Err(bad());
     }
     Ok(key)
@@ -408,18 +437,19 @@ async fn sessions(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Answer 
         return Err(no_log());
     }
     let after = match p.get("page_token") {
-        Some(t) => read_token(&d, t)?,
-        None => 0,
+        Some(t) => PageKey::Report(read_token(&d, t)?),
+        None => PageKey::First,
     };
     let dd = Arc::clone(&d);
     let body = on_store(&d, move |s| -> Result<Bytes, ApiError> {
-        let mut page = s.session_page(&filter, SessionSort::Report, after, false, size + 1)?;
+        let mut page = s.session_page(&filter, SessionSort::Report, &after, false, size + 1)?;
         let more = page.len() as u64 > size;
         page.truncate(usize::try_from(size).unwrap_or(usize::MAX));
         let next = match (more, page.last()) {
-            (true, Some(last)) => {
-                format!(", \"next_page_token\": \"{}\"", page_token(&dd, last.key))
-            }
+            (true, Some(last)) => format!(
+                ", \"next_page_token\": \"{}\"",
+                page_token(&dd, &ReportKey::of(&last.session))
+            ),
             _ => ", \"next_page_token\": null".to_owned(),
         };
         let body = rows_body::<SessionRow, std::io::Error>(

@@ -244,9 +244,8 @@ pub fn load(
     } else {
         let (model, _) =
             recommender::open_or_fit_rewards(&store, recommender::RewardsWanted::default())?;
-        if !store.session_cache_fresh()? {
-            let n = store.build_session_cache(&NoProgress)?;
-            log(format!("built the sessions cache: {n} sessions"));
+        if let Some(n) = store.ensure_sessions_table(&NoProgress)? {
+            log(format!("built the sessions table: {n} sessions"));
         }
         Some(model)
     };
@@ -314,9 +313,14 @@ fn ingest_into(
         "ingested batch {batch}: {} rows, {} rejected, in {:.2} s",
         report.rows, report.rejected, report.seconds
     ));
-    if !store.session_cache_fresh()? {
-        let n = store.build_session_cache(&NoProgress)?;
-        log(format!("rebuilt the sessions cache: {n} sessions"));
+    if let Some(u) = report.sessions {
+        log(format!(
+            "sessions: {} user(s) sessionised again, {} stored session(s) replaced by {}, in {:.2} s",
+            u.users, u.replaced, u.written, u.seconds
+        ));
+    }
+    if let Some(n) = store.ensure_sessions_table(&NoProgress)? {
+        log(format!("rebuilt the sessions table: {n} sessions"));
     }
     let (rewards, fitted) = if watch.refit || data.rewards.is_none() {
         let (model, _) =

@@ -22,6 +22,7 @@ use duckdb::{Transaction, params};
 use sha2::{Digest, Sha256};
 
 use super::load::{LoadError, Preview, file_name};
+use super::sessions::{SessionUpdate, mark_sessions, update_sessions};
 use super::{DbPath, SqlContext, Store, StoreError, query_all};
 use crate::avro::{self, AvroCodec};
 use crate::core::Reject;
@@ -116,6 +117,11 @@ pub struct IngestReport {
     pub rejected: u64,
     /// The first rejects, by source.
     pub preview: Vec<(String, Reject)>,
+    /// What the batch did to the sessions table (none when nothing was taken, or when the
+    /// table was not current before: then it is built from scratch after the commit).
+    pub sessions: Option<SessionUpdate>,
+    /// The sessions the table holds, when it was built from scratch after the commit.
+    pub sessions_built: Option<u64>,
     /// Wall time.
     pub seconds: f64,
 }
@@ -449,6 +455,7 @@ impl Store {
         if archive.is_some() {
             report.archive = staged;
         }
+        report.sessions_built = self.ensure_sessions_table(progress)?;
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
     }
@@ -463,6 +470,13 @@ impl Store {
         staged: &mut Vec<PathBuf>,
     ) -> Result<(), LoadError> {
         let started = Instant::now();
+        // A current sessions table is kept current inside the transaction; a stale one is
+        // built after it.
+        let mapping = if self.sessions_fresh()? {
+            Some(self.mapping_pairs()?)
+        } else {
+            None
+        };
         let tx = self.conn_mut().transaction().ctx("starting the ingest")?;
         let mut known = known_contents(&tx)?;
         let seen = seen_files(&tx)?;
@@ -476,6 +490,7 @@ impl Store {
                 r.get(0)
             })
             .ctx("numbering the lines")?;
+        let first_line = next_line;
         let mut next_content = known.iter().map(|k| k.id).max().unwrap_or(0) + 1;
         let mut preview = Preview {
             limit: opts.preview,
@@ -663,6 +678,12 @@ impl Store {
             )
             .ctx("recording the batch")?;
             report.batch = Some(batch);
+            if let Some(mapping) = &mapping {
+                progress.start("updating the sessions", None, Unit::Rows);
+                report.sessions = Some(update_sessions(&tx, first_line, mapping)?);
+                mark_sessions(&tx)?;
+                progress.finish();
+            }
         }
         tx.commit().ctx("committing the ingest")?;
         Ok(())

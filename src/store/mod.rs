@@ -16,6 +16,7 @@ pub mod reload;
 pub mod reports;
 pub mod rewards;
 pub mod session_browse;
+pub mod sessions;
 pub mod tz;
 
 use std::path::{Path, PathBuf};

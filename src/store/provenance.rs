@@ -92,6 +92,25 @@ impl Provenance {
         )
     }
 
+    /// Report B read from the sessions table (`perx report sessions` when the table holds
+    /// the sessions of the data loaded now), `tz` being the zone of its dates.
+    pub fn sessions_stored(q: &SessionsQuery, tz: Tz) -> Provenance {
+        let (utc_from, utc_to) = rfc3339(q.utc_bounds());
+        let params = json!({
+            "user_id": q.user_id, "from": q.range.map(|r| r.from().to_string()),
+            "to": q.range.map(|r| r.to().to_string()), "driven_only": q.driven_only,
+            "utc_from": utc_from, "utc_to_exclusive": utc_to,
+        });
+        Self::duckdb("sql/ui/session_export.sql", params, tz).with(
+            "sessionizer",
+            format!(
+                "core::session::Sessionizer (a new session after a gap of {} s or more), \
+                 run by every load and ingest into the table http_log_session",
+                crate::core::session::GAP_SECS
+            ),
+        )
+    }
+
     /// The session browser's export (the TUI's filters and order).
     pub fn session_export(f: &SessionFilter, sort: SessionSort) -> Provenance {
         let (utc_from, utc_to) = rfc3339(f.span);

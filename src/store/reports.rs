@@ -345,8 +345,32 @@ fn scan_sessions(
     mapping: &HashSet<(i64, i64)>,
     send: SyncSender<Vec<Session>>,
 ) -> Result<(), ReportError> {
-    let mut sessionizer = Sessionizer::new(mapping);
     let mut chunk = Vec::with_capacity(SESSION_CHUNK);
+    let mut gone = false;
+    sessionize_batches(batches, mapping, &mut |s| {
+        chunk.push(s);
+        if chunk.len() == SESSION_CHUNK {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(SESSION_CHUNK));
+            gone = send.send(full).is_err();
+        }
+        !gone
+    })?;
+    if !gone {
+        // A closed receiver means the writer failed; it reports why.
+        let _ = send.send(chunk);
+    }
+    Ok(())
+}
+
+/// Runs the [`Sessionizer`] over event batches sorted as `sql/reports/session_events.sql`
+/// sorts them (its columns), handing each session to `emit` as it closes; stops early when
+/// `emit` returns false.
+pub(crate) fn sessionize_batches(
+    batches: impl Iterator<Item = RecordBatch>,
+    mapping: &HashSet<(i64, i64)>,
+    emit: &mut dyn FnMut(Session) -> bool,
+) -> Result<(), ReportError> {
+    let mut sessionizer = Sessionizer::new(mapping);
     // The user id text, rebuilt only when the user changes.
     let mut user = String::new();
     let mut last_num: Option<u64> = None;
@@ -379,25 +403,21 @@ fn scan_sessions(
                 kind: cols.kind(i),
                 item_id: cols.item(i),
             };
-            if let Some(done) = sessionizer.push(&e) {
-                chunk.push(done);
-                if chunk.len() == SESSION_CHUNK {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(SESSION_CHUNK));
-                    if send.send(full).is_err() {
-                        return Ok(());
-                    }
-                }
+            if let Some(done) = sessionizer.push(&e)
+                && !emit(done)
+            {
+                return Ok(());
             }
         }
     }
-    chunk.extend(sessionizer.finish());
-    // A closed receiver means the writer failed; it reports why.
-    let _ = send.send(chunk);
+    if let Some(last) = sessionizer.finish() {
+        emit(last);
+    }
     Ok(())
 }
 
 /// The report row of a sessionised [`Session`].
-fn session_row(s: Session) -> std::io::Result<SessionRow> {
+pub(crate) fn session_row(s: Session) -> std::io::Result<SessionRow> {
     SessionRow::from_session(s)
         .ok_or_else(|| std::io::Error::other("a session's times are not instants (a bug)"))
 }

@@ -92,15 +92,10 @@ impl Store {
     }
 
     /// What the platform data in the database is (`sql/store/platform_loads.sql`): the
-    /// manifest rows of its tables, which change with every load of them.
+    /// manifest rows of its tables and the last ingest batch, which change with every load
+    /// and ingest.
     pub fn platform_loads(&self) -> Result<String, StoreError> {
-        self.conn()
-            .query_row(
-                include_str!("../../sql/store/platform_loads.sql"),
-                [],
-                |r| r.get(0),
-            )
-            .ctx("reading what the platform tables were loaded from")
+        platform_loads_on(self.conn())
     }
 
     /// The distinct (campaign, reward) pairs of the mapping, sorted.
@@ -109,4 +104,14 @@ impl Store {
         pairs.sort_unstable();
         Ok(pairs)
     }
+}
+
+/// [`Store::platform_loads`] read through `conn` (inside a transaction, what it will commit).
+pub(crate) fn platform_loads_on(conn: &duckdb::Connection) -> Result<String, StoreError> {
+    conn.query_row(
+        include_str!("../../sql/store/platform_loads.sql"),
+        [],
+        |r| r.get(0),
+    )
+    .ctx("reading what the platform tables were loaded from")
 }

@@ -1,7 +1,8 @@
-//! The TUI's session browser: the sessions report materialised once into
-//! `ui_session_cache` (in report order; a copy per other sort order, made when first
-//! asked for), then read a page at a time by key with filters, so the screen never holds
-//! more than a page whatever the size of the log, and no page needs a full sort or a deep
+//! Reading the sessions table (`http_log_session`, kept by [`super::sessions`]) a page at a
+//! time by key with filters: the Sessions tab, the server's pages and the exports. The
+//! report's order pages by each session's key (user order, start); the other orders by the
+//! rank in a copy of the table stored in that order, made when first asked for. The screen
+//! never holds more than a page whatever the size of the log, and no page needs a deep
 //! OFFSET.
 
 use chrono::{DateTime, Utc};
@@ -9,13 +10,8 @@ use duckdb::params;
 
 use super::reports::ReportError;
 use super::{SqlContext, Store, StoreError};
-use crate::progress::{Progress, Unit};
-use crate::report::output::id_list;
 use crate::report::rows::parse_id_list;
-use crate::report::{ReportRow, ReportSink, SessionRow, SessionsQuery};
-
-/// The layout of `ui_session_cache` and its sorted copies; raise it when they change.
-const CACHE_LAYOUT: u32 = 2;
+use crate::report::{ReportRow, ReportSink, SessionRow};
 
 /// What the browser filters on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -92,69 +88,169 @@ impl SessionSort {
         }
     }
 
-    /// The table holding the cache in this order: `ui_session_cache` itself for the
+    /// The table holding the sessions in this order: `http_log_session` itself for the
     /// report's order, a copy made by [`Store::prepare_session_sort`] for the others.
     fn table(self) -> &'static str {
         match self {
-            SessionSort::Report => "ui_session_cache",
-            SessionSort::Start => "ui_session_by_start",
-            SessionSort::Events => "ui_session_by_events",
-            SessionSort::Duration => "ui_session_by_duration",
+            SessionSort::Report => "http_log_session",
+            SessionSort::Start => "http_log_session_by_start",
+            SessionSort::Events => "http_log_session_by_events",
+            SessionSort::Duration => "http_log_session_by_duration",
         }
     }
 
-    /// What this sort orders sessions by (ties by report position).
+    /// What this sort orders sessions by (ties in the report's order, which is unique).
     fn order(self) -> &'static str {
         match self {
-            SessionSort::Report => "n",
-            SessionSort::Start => "session_start, n",
-            SessionSort::Events => "event_count DESC, n",
-            SessionSort::Duration => "duration_s DESC, n",
+            SessionSort::Report => "user_num, spelled, user_id, session_start",
+            SessionSort::Start => "session_start, user_num, spelled, user_id",
+            SessionSort::Events => "event_count DESC, user_num, spelled, user_id, session_start",
+            SessionSort::Duration => "duration_s DESC, user_num, spelled, user_id, session_start",
         }
     }
 
-    /// The key column pages are read by: the report position `n`, or the rank `k` of the
-    /// sorted copies.
-    fn key(self) -> &'static str {
+    /// The columns pages are read by: the report's key, or the rank `k` of the copies.
+    fn key_columns(self) -> &'static [&'static str] {
         match self {
-            SessionSort::Report => "n",
-            _ => "k",
+            SessionSort::Report => &["user_num", "spelled", "user_id", "session_start"],
+            _ => &["k"],
         }
     }
 
-    /// The SQL of `sql/ui/` with this sort's `{table}`, `{key}` and `{order}`, and the
-    /// filter of `sql/ui/session_filter.sql` as `{filter}` (the only text ever put into
-    /// SQL, always from these fixed lists and files).
+    /// The SQL of `sql/ui/` with this sort's `{table}`, `{order}` (what it sorts by),
+    /// `{key_order}` (its table read in that order: the report's columns, or the rank) and
+    /// the filter of `sql/ui/session_filter.sql` as `{filter}`.
     fn sql(self, text: &str) -> String {
-        self.sql_for(text, &SessionFilter::default())
+        self.sql_for(text, &SessionFilter::default(), &[])
     }
 
-    /// As [`SessionSort::sql`] for a query filtered by `f`. One user's sessions are read
-    /// from `ui_session_cache` and ranked on the fly: they are few, and the cache is in
-    /// user order, so the scan skips every row group but theirs.
-    fn sql_for(self, text: &str, f: &SessionFilter) -> String {
+    /// As [`SessionSort::sql`] for a query filtered by `f`, with `more` placeholders filled
+    /// in the same pass. One user's sessions are read from `http_log_session` and ranked on
+    /// the fly: they are few.
+    fn sql_for(self, text: &str, f: &SessionFilter, more: &[(&str, &str)]) -> String {
         let table = match (self, f.user_id.is_some()) {
             (SessionSort::Report, _) | (_, false) => self.table().to_owned(),
             (_, true) => format!(
-                "(SELECT *, row_number() OVER (ORDER BY {}) AS k FROM ui_session_cache \
+                "(SELECT *, row_number() OVER (ORDER BY {}) AS k FROM http_log_session \
                  WHERE user_id = $1)",
                 self.order()
             ),
         };
-        text.replace("{table}", &table)
-            .replace("{key}", self.key())
-            .replace("{order}", self.order())
-            .replace("{filter}", include_str!("../../sql/ui/session_filter.sql"))
+        let key_order = match self {
+            SessionSort::Report => self.order(),
+            _ => "k",
+        };
+        let mut values = vec![
+            ("table", table.as_str()),
+            ("order", self.order()),
+            ("key_order", key_order),
+            ("filter", include_str!("../../sql/ui/session_filter.sql")),
+        ];
+        values.extend_from_slice(more);
+        crate::core::sql::fill_template(text, &values)
+    }
+}
+
+/// A session's place in the report's order: its user's (the id's number, whether it is
+/// spelled with leading zeros, the id as written) and its start.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ReportKey {
+    /// The user id's number.
+    pub user_num: i128,
+    /// Whether the id is written with leading zeros.
+    pub spelled: bool,
+    /// The user id as written.
+    pub user_id: String,
+    /// The session's start, µs since the epoch (UTC).
+    pub start_us: i64,
+}
+
+impl ReportKey {
+    /// The key of a session.
+    pub fn of(s: &SessionRow) -> ReportKey {
+        let (user_num, spelled) = super::sessions::user_order(&s.user_id);
+        ReportKey {
+            user_num,
+            spelled,
+            user_id: s.user_id.clone(),
+            start_us: s.start.timestamp_micros(),
+        }
+    }
+}
+
+/// Where a page of the browser starts: before the first session, after the last, or at a
+/// session's key in the current order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageKey {
+    /// Before every session.
+    First,
+    /// After every session.
+    Last,
+    /// A session's key in the report's order.
+    Report(ReportKey),
+    /// A session's rank in another order.
+    Rank(i64),
+}
+
+impl PageKey {
+    /// The SQL condition and parameters ($7 on) of a page after (`>`) or before (`<`) this
+    /// key in `sort`; a key of another order counts as [`PageKey::First`] or
+    /// [`PageKey::Last`].
+    fn condition(&self, sort: SessionSort, cmp: &str) -> (String, Vec<duckdb::types::Value>) {
+        use duckdb::types::{TimeUnit, Value};
+        let forward = cmp == ">";
+        match sort {
+            SessionSort::Report => {
+                let key = match self {
+                    PageKey::Report(k) => k.clone(),
+                    // Before every stored key (numbers are not negative), or after every
+                    // one (the largest number, spelled, and an id that sorts after digits).
+                    _ if forward => ReportKey {
+                        user_num: -1,
+                        spelled: false,
+                        user_id: String::new(),
+                        start_us: 0,
+                    },
+                    _ => ReportKey {
+                        user_num: super::sessions::MAX_USER_NUM,
+                        spelled: true,
+                        user_id: "~".to_owned(),
+                        start_us: 0,
+                    },
+                };
+                // The first column alone too: a bound DuckDB checks against each row
+                // group's range, where the row comparison is checked row by row.
+                let sql = format!(
+                    "user_num {cmp}= CAST($7 AS DECIMAL(38, 0)) AND \
+                     (user_num, spelled, user_id, session_start) {cmp} \
+                     (CAST($7 AS DECIMAL(38, 0)), CAST($8 AS BOOLEAN), CAST($9 AS VARCHAR), \
+                     CAST($10 AS TIMESTAMP))"
+                );
+                let params = vec![
+                    Value::HugeInt(key.user_num),
+                    Value::Boolean(key.spelled),
+                    Value::Text(key.user_id),
+                    Value::Timestamp(TimeUnit::Microsecond, key.start_us),
+                ];
+                (sql, params)
+            }
+            _ => {
+                let rank = match self {
+                    PageKey::Rank(k) => *k,
+                    _ if forward => i64::MIN,
+                    _ => i64::MAX,
+                };
+                (format!("k {cmp} $7"), vec![Value::BigInt(rank)])
+            }
+        }
     }
 }
 
 /// One session as the browser pages it: the report's row and where it stands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BrowsedSession {
-    /// Position in the report's order.
-    pub n: i64,
     /// Its key in the current sort order (what the next page starts after).
-    pub key: i64,
+    pub key: PageKey,
     /// The session.
     pub session: SessionRow,
 }
@@ -174,164 +270,8 @@ pub struct SessionEvent {
     pub item_id: i64,
 }
 
-/// Appends sessions to the cache in batches, on its own connection.
-struct CacheSink<'a> {
-    conn: duckdb::Connection,
-    batch: Vec<SessionRow>,
-    n: i64,
-    progress: &'a dyn Progress,
-}
-
-impl CacheSink<'_> {
-    /// Appends the batch as one Arrow record batch (far faster than row by row).
-    fn flush(&mut self) -> std::io::Result<()> {
-        use std::sync::Arc;
-
-        use duckdb::arrow::array::{
-            ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray,
-            TimestampMicrosecondArray,
-        };
-        use duckdb::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
-        use duckdb::arrow::record_batch::RecordBatch;
-
-        if self.batch.is_empty() {
-            return Ok(());
-        }
-        let io = |e: &dyn std::fmt::Display| std::io::Error::other(e.to_string());
-        let rows = std::mem::take(&mut self.batch);
-        // Id lists as the report writes them (`[3,11]`); the filter keys as `,3,11,`.
-        let key = |ids: &[i64]| {
-            let v: Vec<String> = ids.iter().map(i64::to_string).collect();
-            format!(",{},", v.join(","))
-        };
-        let first = self.n + 1;
-        self.n += rows.len() as i64;
-        let strings = |f: &dyn Fn(&SessionRow) -> String| -> ArrayRef {
-            Arc::new(rows.iter().map(|r| Some(f(r))).collect::<StringArray>())
-        };
-        let cols: Vec<ArrayRef> = vec![
-            Arc::new(Int64Array::from_iter_values(first..=self.n)),
-            Arc::new(
-                rows.iter()
-                    .map(|r| Some(r.user_id.as_str()))
-                    .collect::<StringArray>(),
-            ),
-            Arc::new(TimestampMicrosecondArray::from_iter_values(
-                rows.iter().map(|r| r.start.timestamp_micros()),
-            )),
-            Arc::new(TimestampMicrosecondArray::from_iter_values(
-                rows.iter().map(|r| r.end.timestamp_micros()),
-            )),
-            strings(&|r| id_list(&r.campaigns)),
-            strings(&|r| id_list(&r.rewards)),
-            Arc::new(
-                rows.iter()
-                    .map(|r| Some(r.driven))
-                    .collect::<BooleanArray>(),
-            ),
-            Arc::new(Int64Array::from_iter_values(
-                rows.iter().map(|r| r.event_count),
-            )),
-            Arc::new(Float64Array::from_iter_values(
-                rows.iter().map(|r| r.duration_s),
-            )),
-            strings(&|r| id_list(&r.driving_campaigns)),
-            strings(&|r| key(&r.campaigns)),
-            strings(&|r| key(&r.rewards)),
-        ];
-        let ts = DataType::Timestamp(TimeUnit::Microsecond, None);
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("n", DataType::Int64, false),
-            Field::new("user_id", DataType::Utf8, false),
-            Field::new("session_start", ts.clone(), false),
-            Field::new("session_end", ts, false),
-            Field::new("campaigns", DataType::Utf8, false),
-            Field::new("rewards_issued", DataType::Utf8, false),
-            Field::new("reward_driven", DataType::Boolean, false),
-            Field::new("event_count", DataType::Int64, false),
-            Field::new("duration_s", DataType::Float64, false),
-            Field::new("driving_campaigns", DataType::Utf8, false),
-            Field::new("campaigns_key", DataType::Utf8, false),
-            Field::new("rewards_key", DataType::Utf8, false),
-        ]));
-        let batch = RecordBatch::try_new(schema, cols).map_err(|e| io(&e))?;
-        let mut app = self.conn.appender("ui_session_cache").map_err(|e| io(&e))?;
-        app.append_record_batch(batch).map_err(|e| io(&e))?;
-        app.flush().map_err(|e| io(&e))?;
-        self.progress.advance(rows.len() as u64);
-        Ok(())
-    }
-}
-
-impl ReportSink<SessionRow> for CacheSink<'_> {
-    fn begin(&mut self, _columns: &[&str]) -> std::io::Result<()> {
-        Ok(())
-    }
-    fn row(&mut self, row: &SessionRow) -> std::io::Result<()> {
-        self.batch.push(row.clone());
-        if self.batch.len() >= 50_000 {
-            self.flush()?;
-        }
-        Ok(())
-    }
-    fn end(&mut self) -> std::io::Result<()> {
-        self.flush()
-    }
-}
-
 impl Store {
-    /// Materialises the sessions report into `ui_session_cache`; returns the sessions.
-    /// The cache stays in the database, marked with what it was built from, so a later
-    /// run reuses it ([`Store::session_cache_fresh`]) until the platform data are reloaded.
-    pub fn build_session_cache(&self, progress: &dyn Progress) -> Result<u64, ReportError> {
-        let fingerprint = self.session_fingerprint()?;
-        self.conn()
-            .execute_batch(include_str!("../../sql/ui/session_cache_create.sql"))
-            .ctx("creating the session cache")?;
-        let conn = self.conn().try_clone().ctx("opening a second connection")?;
-        let mut sink = CacheSink {
-            conn,
-            batch: Vec::new(),
-            n: 0,
-            progress,
-        };
-        progress.start("sessions", None, Unit::Rows);
-        let n = self.sessions(&SessionsQuery::default(), &mut sink)?;
-        self.conn()
-            .execute(
-                include_str!("../../sql/ui/session_cache_mark.sql"),
-                [fingerprint],
-            )
-            .ctx("marking the session cache complete")?;
-        progress.finish();
-        Ok(n)
-    }
-
-    /// Whether `ui_session_cache` is complete and built from the data loaded now.
-    pub fn session_cache_fresh(&self) -> Result<bool, StoreError> {
-        let tables: i64 = self
-            .conn()
-            .query_row(
-                include_str!("../../sql/ui/session_cache_tables.sql"),
-                [],
-                |r| r.get(0),
-            )
-            .ctx("looking for the session cache")?;
-        if tables < 2 {
-            return Ok(false);
-        }
-        let built_from: String = self
-            .conn()
-            .query_row(
-                include_str!("../../sql/ui/session_cache_built_from.sql"),
-                [],
-                |r| r.get(0),
-            )
-            .ctx("reading the session cache's mark")?;
-        Ok(built_from == self.session_fingerprint()?)
-    }
-
-    /// Whether pages in `sort` order can be read (its copy of the cache exists).
+    /// Whether pages in `sort` order can be read (its copy of the table exists).
     pub fn session_sort_ready(&self, sort: SessionSort) -> Result<bool, StoreError> {
         if sort == SessionSort::Report {
             return Ok(true);
@@ -343,37 +283,31 @@ impl Store {
                 [sort.table()],
                 |r| r.get(0),
             )
-            .ctx("looking for a sorted copy of the session cache")?;
+            .ctx("looking for a sorted copy of the sessions table")?;
         Ok(n > 0)
     }
 
-    /// Stores the cache in `sort` order (a few seconds on millions of sessions, once per
-    /// load and order).
+    /// Stores the table in `sort` order (a few seconds on millions of sessions, once per
+    /// change of the data and order).
     pub fn prepare_session_sort(&self, sort: SessionSort) -> Result<(), StoreError> {
         if sort == SessionSort::Report {
             return Ok(());
         }
         self.conn()
             .execute_batch(&sort.sql(include_str!("../../sql/ui/session_sort_table.sql")))
-            .ctx("sorting the session cache")
-    }
-
-    /// The cache's layout version and the loads it is built from: a cache written by a
-    /// perx with another layout, or before a reload, is rebuilt.
-    fn session_fingerprint(&self) -> Result<String, StoreError> {
-        Ok(format!("cache v{CACHE_LAYOUT};{}", self.platform_loads()?))
+            .ctx("sorting the sessions table")
     }
 
     /// The statement behind the browser's view (filter `f`, order `sort`) with its
     /// parameters written in: what `o` opens in the Query tab. It returns the sessions the
     /// export writes, in the same order.
     pub fn session_view_sql(f: &SessionFilter, sort: SessionSort) -> String {
-        let sql = sort.sql_for(include_str!("../../sql/ui/session_export.sql"), f);
+        let sql = sort.sql_for(include_str!("../../sql/ui/session_export.sql"), f, &[]);
         let values: Vec<String> = f.params().iter().map(super::query::literal).collect();
         crate::core::sql::inline_params(&sql, &values)
     }
 
-    /// Writes every cached session matching `f`, in `sort` order, to `sink` (the Sessions
+    /// Writes every stored session matching `f`, in `sort` order, to `sink` (the Sessions
     /// tab's export); returns how many.
     pub fn session_export(
         &self,
@@ -381,7 +315,7 @@ impl Store {
         sort: SessionSort,
         sink: &mut dyn ReportSink<SessionRow>,
     ) -> Result<u64, ReportError> {
-        let sql = sort.sql_for(include_str!("../../sql/ui/session_export.sql"), f);
+        let sql = sort.sql_for(include_str!("../../sql/ui/session_export.sql"), f, &[]);
         let mut stmt = self
             .conn()
             .prepare(&sql)
@@ -394,7 +328,7 @@ impl Store {
             .map_err(ReportError::Output)?;
         let mut n = 0;
         while let Some(r) = rows.next().ctx("reading the sessions to export")? {
-            sink.row(&cached_session(r, 0)?)
+            sink.row(&stored_session(r, 0)?)
                 .map_err(ReportError::Output)?;
             n += 1;
         }
@@ -408,34 +342,53 @@ impl Store {
         &self,
         f: &SessionFilter,
         sort: SessionSort,
-        key: i64,
+        key: &PageKey,
         before: bool,
         limit: u64,
     ) -> Result<Vec<BrowsedSession>, StoreError> {
         let (cmp, dir) = if before { ("<", "DESC") } else { (">", "ASC") };
-        let sql = sort
-            .sql_for(include_str!("../../sql/ui/session_page.sql"), f)
-            .replace("{cmp}", cmp)
-            .replace("{dir}", dir);
+        let (after, mut params) = key.condition(sort, cmp);
+        let order: Vec<String> = sort
+            .key_columns()
+            .iter()
+            .map(|c| format!("{c} {dir}"))
+            .collect();
+        let order = order.join(", ");
+        let limit_param = format!("${}", 7 + params.len());
+        let rank = match sort {
+            SessionSort::Report => "CAST(NULL AS BIGINT)",
+            _ => "k",
+        };
+        let sql = sort.sql_for(
+            include_str!("../../sql/ui/session_page.sql"),
+            f,
+            &[
+                ("after", after.as_str()),
+                ("page_order", order.as_str()),
+                ("rank", rank),
+                ("limit", limit_param.as_str()),
+            ],
+        );
         let mut stmt = self
             .conn()
             .prepare(&sql)
             .ctx("preparing a page of sessions")?;
-        let mut params = f.params().to_vec();
-        params.extend([
-            duckdb::types::Value::BigInt(key),
-            duckdb::types::Value::BigInt(limit as i64),
-        ]);
+        let mut all = f.params().to_vec();
+        all.append(&mut params);
+        all.push(duckdb::types::Value::BigInt(
+            i64::try_from(limit).unwrap_or(i64::MAX),
+        ));
         let mut rows = stmt
-            .query(duckdb::params_from_iter(params))
+            .query(duckdb::params_from_iter(all))
             .ctx("reading a page of sessions")?;
         let mut page = Vec::new();
         while let Some(r) = rows.next().ctx("reading a page of sessions")? {
-            page.push(BrowsedSession {
-                n: r.get(0).ctx("n")?,
-                session: cached_session(r, 1)?,
-                key: r.get(10).ctx("key")?,
-            });
+            let session = stored_session(r, 0)?;
+            let key = match sort {
+                SessionSort::Report => PageKey::Report(ReportKey::of(&session)),
+                _ => PageKey::Rank(r.get(9).ctx("k")?),
+            };
+            page.push(BrowsedSession { key, session });
         }
         if before {
             page.reverse();
@@ -448,7 +401,11 @@ impl Store {
         let all: i64 = self
             .conn()
             .query_row(
-                &SessionSort::Report.sql_for(include_str!("../../sql/ui/session_count.sql"), f),
+                &SessionSort::Report.sql_for(
+                    include_str!("../../sql/ui/session_count.sql"),
+                    f,
+                    &[],
+                ),
                 duckdb::params_from_iter(f.params()),
                 |r| r.get(0),
             )
@@ -509,9 +466,9 @@ impl Store {
     }
 }
 
-/// The session of a cache row whose report columns start at `at` (`user_id` …
+/// The session of a stored row whose report columns start at `at` (`user_id` …
 /// `driving_campaigns`, in the report's order).
-fn cached_session(r: &duckdb::Row<'_>, at: usize) -> Result<SessionRow, StoreError> {
+fn stored_session(r: &duckdb::Row<'_>, at: usize) -> Result<SessionRow, StoreError> {
     let when = |i: usize, what: &str| -> Result<DateTime<Utc>, StoreError> {
         super::instant(r, at + i)
             .and_then(|t| {

@@ -362,20 +362,21 @@ pub mod sessions {
     pub const BAD_ID: &str = "Ids are numbers (Esc clears the filters).";
     /// Typed days that are not a range.
     pub const BAD_DAYS: &str = "Times are YYYY-MM-DD or YYYY-MM-DD HH:MM, as FROM..TO with FROM first (Esc clears the filters).";
-    /// The background job that builds the browser's cache.
-    pub const BUILDING: &str = "building the session browser";
+    /// The background job that builds the sessions table.
+    pub const BUILDING: &str = "building the sessions table";
     /// The background job that exports.
     pub const EXPORTING: &str = "exporting sessions";
-    /// The background job that stores the cache in a new order.
+    /// The background job that stores the sessions table in a new order.
     pub const SORTING: &str = "ordering the sessions";
     /// Shown while it runs.
     pub const SORTING_NOTE: &str =
         "Storing the sessions in this order, once, so its pages read fast…";
-    /// Shown while the cache is built.
-    pub const BUILDING_NOTE: &str =
-        "Sessionising the HTTP log for the browser (once per load; seconds for millions of lines)…";
-    /// The cache was not built (cancelled or failed).
-    pub const NOT_BUILT: &str = "The session browser is not built. Press Enter to build it.";
+    /// Shown while the sessions table is built.
+    pub const BUILDING_NOTE: &str = "Sessionising the HTTP log: the sessions table was not current \
+         (a database of an older perx, or a load stopped before it); loads and ingests keep it \
+         current after this…";
+    /// The sessions table was not built (cancelled or failed).
+    pub const NOT_BUILT: &str = "The sessions table is not built. Press Enter to build it.";
     /// `u` on a session whose user id is not a MovieLens id.
     pub fn not_a_movielens_id(user: &str) -> String {
         format!(

@@ -189,6 +189,9 @@ pub enum LoadError {
     /// The database refused.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Building or updating the sessions table failed.
+    #[error("keeping the sessions table (http_log_session) current")]
+    Sessions(#[from] crate::store::reports::ReportError),
 }
 
 /// Keeps the first few rejects for the report.
@@ -311,6 +314,9 @@ impl Store {
         also(&tx)?;
         tx.commit().ctx("committing the load")?;
         staged.publish()?;
+        // The sessions of what was loaded, when the log or the mapping changed (a run
+        // killed before this leaves the table marked stale: it is built when next read).
+        self.ensure_sessions_table(progress)?;
         Ok(reports)
     }
 }

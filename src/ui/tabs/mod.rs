@@ -33,7 +33,7 @@ pub type LoadedRecommender = (
 pub enum Done {
     /// The session browser's cache is ready.
     Sessions(Result<(), UiError>),
-    /// The session cache is stored in the order asked for.
+    /// The sessions table is stored in the order asked for.
     SessionsSorted(Result<(), UiError>),
     /// The recommender and the movie titles.
     Recommender(Result<Box<LoadedRecommender>, UiError>),

@@ -1,8 +1,9 @@
 //! Sessions tab: the sessions of the HTTP log, read from DuckDB a page at a time (never
 //! all in memory), filtered by user, campaign, reward, reward-driven or start time (SGT), sorted
 //! with `s`; Enter shows a session's requests with the gap since the previous one; `u`
-//! opens the session's user in the Recommend tab. The cache behind it is built in the
-//! background the first time (and again after a reload of the data).
+//! opens the session's user in the Recommend tab. It reads the sessions table that loads
+//! build and ingests keep current; a table left stale (by an older perx, or a load killed
+//! before it) is built in the background first.
 //!
 //! `mod.rs` holds the state and paging, `input` the filters typed into it, `render` the
 //! drawing and `export` the background export of every match.
@@ -24,7 +25,9 @@ use super::{Edit, Exporting, Outcome, Tab, edit, select_clicked};
 use crate::report::SessionRow;
 use crate::report::output::id_list;
 use crate::store::Store;
-use crate::store::session_browse::{BrowsedSession, SessionEvent, SessionFilter, SessionSort};
+use crate::store::session_browse::{
+    BrowsedSession, PageKey, SessionEvent, SessionFilter, SessionSort,
+};
 use crate::ui::UiError;
 use crate::ui::jobs::Work;
 use crate::ui::keymap::{self, Binding, MOVE_KEYS, Move, ch, key};
@@ -143,6 +146,11 @@ impl SessionsTab {
         self.table.selected().and_then(|i| self.page.get(i))
     }
 
+    /// The selected session's position in the current order and filter (1 = the first).
+    pub fn selected_position(&self) -> Option<u64> {
+        self.table.selected().map(|i| self.offset + i as u64 + 1)
+    }
+
     /// The open session's requests.
     pub fn detail(&self) -> Option<&[SessionEvent]> {
         self.detail.as_ref().map(|d| d.events.as_slice())
@@ -153,7 +161,7 @@ impl SessionsTab {
         self.detail.as_ref().map(|d| d.pairs.as_slice())
     }
 
-    /// Whether the cache is being built in the background.
+    /// Whether the sessions table is being built in the background.
     pub fn building(&self) -> bool {
         self.building
     }
@@ -163,14 +171,14 @@ impl SessionsTab {
         self.message.as_deref()
     }
 
-    /// Starts building the cache in the background.
+    /// Starts building the sessions table in the background.
     fn build(&mut self) -> Outcome {
         self.building = true;
         self.message = None;
         Outcome::Spawn(Work::new(s::BUILDING, |store, progress| {
             Done::Sessions(
                 store
-                    .build_session_cache(progress)
+                    .build_sessions_table(progress)
                     .map(|_| ())
                     .map_err(UiError::from),
             )
@@ -188,7 +196,7 @@ impl SessionsTab {
 
     /// The first page in the current order (the count does not depend on the order).
     fn first_page(&mut self, store: &Store) -> Outcome {
-        match store.session_page(&self.filter, self.sort, i64::MIN, false, PAGE) {
+        match store.session_page(&self.filter, self.sort, &PageKey::First, false, PAGE) {
             Ok(page) => {
                 self.show(page, 0, 0);
                 Outcome::Done
@@ -218,9 +226,9 @@ impl SessionsTab {
             return Outcome::Done;
         }
         let (key, before) = if target >= end {
-            (self.page[self.page.len() - 1].key, false)
+            (&self.page[self.page.len() - 1].key, false)
         } else {
-            (self.page[0].key, true)
+            (&self.page[0].key, true)
         };
         match store.session_page(&self.filter, self.sort, key, before, PAGE) {
             Ok(page) if page.is_empty() => Outcome::Done,
@@ -240,15 +248,7 @@ impl SessionsTab {
 
     /// The last page.
     fn last_page(&mut self, store: &Store) -> Outcome {
-        // Unfiltered, every order's keys are exactly 1..=total, so the last page is the
-        // one after total - PAGE: a forward read the sorted table answers from its end.
-        let read = if self.filter.is_empty() {
-            let after = self.total.saturating_sub(PAGE) as i64;
-            store.session_page(&self.filter, self.sort, after, false, PAGE)
-        } else {
-            store.session_page(&self.filter, self.sort, i64::MAX, true, PAGE)
-        };
-        match read {
+        match store.session_page(&self.filter, self.sort, &PageKey::Last, true, PAGE) {
             Ok(page) => {
                 let offset = self.total.saturating_sub(page.len() as u64);
                 let last = page.len().saturating_sub(1);
@@ -269,7 +269,7 @@ impl Tab for SessionsTab {
         if self.built || self.building {
             return Outcome::Done;
         }
-        match store.session_cache_fresh() {
+        match store.sessions_fresh() {
             Ok(true) => {
                 self.built = true;
                 self.reload(store)

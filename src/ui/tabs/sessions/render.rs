@@ -50,7 +50,7 @@ impl SessionsTab {
             "driven",
         ])
         .style(Style::default().add_modifier(Modifier::BOLD));
-        let rows = self.page.iter().map(|b| {
+        let rows = self.page.iter().enumerate().map(|(i, b)| {
             let r = &b.session;
             let style = if r.driven {
                 Style::default().fg(Color::Green)
@@ -58,7 +58,7 @@ impl SessionsTab {
                 Style::default()
             };
             Row::new([
-                b.n.to_string(),
+                (self.offset + i as u64 + 1).to_string(),
                 r.user_id.clone(),
                 r.start.format("%Y-%m-%d %H:%M:%S").to_string(),
                 format!("{:.1}", r.duration_s / 60.0),
