@@ -35,7 +35,7 @@ use crate::report::{ReportSink, SessionRow, SessionsQuery};
 const LAYOUT: u32 = 3;
 
 /// Sessions appended per Arrow batch.
-const APPEND_BATCH: usize = 50_000;
+const APPEND_BATCH: usize = 16_384;
 
 /// What an ingest did to the sessions table.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -224,39 +224,44 @@ pub(crate) fn update_sessions(
         ..SessionUpdate::default()
     };
     if let (Some(lo), Some(hi)) = (lo, hi) {
-        // The touched events, sessionised; held until the statement is done (a statement
-        // of the same connection cannot append while it streams). They are the batch's
-        // users' sessions in its span: bounded by the batch, not by the history.
-        let mut rows: Vec<SessionRow> = Vec::new();
-        {
-            let at = |us: i64| Value::Timestamp(DuckTimeUnit::Microsecond, us);
-            let mut stmt = conn
-                .prepare(include_str!("../../sql/sessions/touch_events.sql"))
-                .ctx("reading the touched users' events")?;
-            let batches = stmt
-                .query_arrow([at(lo), at(hi)])
-                .ctx("reading the touched users' events")?;
-            let mut failed = None;
-            sessionize_batches(batches, mapping, &mut |s| match session_row(s) {
-                Ok(r) => {
-                    rows.push(r);
-                    true
+        // The stored sessions inside the spans go first: what is appended below lies in
+        // the spans too.
+        conn.execute_batch(include_str!("../../sql/sessions/touch_delete.sql"))
+            .ctx("removing the sessions the new lines join")?;
+        let at = |us: i64| Value::Timestamp(DuckTimeUnit::Microsecond, us);
+        let mut stmt = conn
+            .prepare(include_str!("../../sql/sessions/touch_events.sql"))
+            .ctx("reading the touched users' events")?;
+        // A materialised result (the batch's users' events in their spans: bounded by the
+        // batch, not by the history), so the same connection appends while it is read.
+        let batches = stmt
+            .query_arrow([at(lo), at(hi)])
+            .ctx("reading the touched users' events")?;
+        let mut rows: Vec<SessionRow> = Vec::with_capacity(APPEND_BATCH);
+        let mut failed: Option<ReportError> = None;
+        sessionize_batches(batches, mapping, &mut |s| {
+            let done = session_row(s).map_err(ReportError::Output).and_then(|r| {
+                rows.push(r);
+                if rows.len() < APPEND_BATCH {
+                    return Ok(());
                 }
+                update.written += rows.len() as u64;
+                let full = std::mem::take(&mut rows);
+                append(conn, &full).map_err(ReportError::from)
+            });
+            match done {
+                Ok(()) => true,
                 Err(e) => {
                     failed = Some(e);
                     false
                 }
-            })?;
-            if let Some(e) = failed {
-                return Err(ReportError::Output(e));
             }
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
         }
-        conn.execute_batch(include_str!("../../sql/sessions/touch_delete.sql"))
-            .ctx("removing the sessions the new lines join")?;
-        for chunk in rows.chunks(APPEND_BATCH) {
-            append(conn, chunk)?;
-        }
-        update.written = rows.len() as u64;
+        update.written += rows.len() as u64;
+        append(conn, &rows)?;
     }
     conn.execute_batch(include_str!("../../sql/sessions/touch_drop.sql"))
         .ctx("dropping the ingest's scratch table")?;

@@ -343,6 +343,8 @@ pub mod sessions {
     pub const TITLE: &str = " Sessions ";
     /// After the count.
     pub const MATCHING: &str = "sessions";
+    /// … and when there is one.
+    pub const MATCHING_ONE: &str = "session";
     /// Before the sort.
     pub const SORTED_BY: &str = "sorted by";
     /// No filter.

@@ -31,7 +31,11 @@ impl SessionsTab {
                 format!(
                     "{} {} · {} {} · {}",
                     crate::ui::strings::thousands(self.total),
-                    s::MATCHING,
+                    if self.total == 1 {
+                        s::MATCHING_ONE
+                    } else {
+                        s::MATCHING
+                    },
                     s::SORTED_BY,
                     self.sort.label(),
                     self.filter_text()
