@@ -410,3 +410,110 @@ fn o_opens_each_view_as_sql_that_gives_the_view() {
     assert_eq!(first, want);
     drop(tmp);
 }
+
+/// `D` summarises the column under the cursor: the figures are DuckDB's own aggregates of
+/// the same rows (checked here with independent SQL), a time column gets quantiles and a
+/// histogram over time, and Enter on a top value filters the grid to it.
+#[test]
+fn a_column_summary_and_its_top_value_filter() {
+    let (mut app, _tmp) = query_app();
+    run(
+        &mut app,
+        "SELECT item_id, event_kind, ts, CASE WHEN item_id % 7 = 0 THEN NULL ELSE item_id END AS sparse FROM http_log",
+    );
+    let rows = app.query_tab().result_rows().unwrap();
+    // item_id: a number.
+    key(&mut app, KeyCode::Char('D'));
+    let (sm, _) = app.query_tab().summary().expect("a summary");
+    assert_eq!(sm.rows, rows);
+    assert_eq!(sm.nulls, 0);
+    let expect = sample_sql(
+        "SELECT count(DISTINCT item_id), min(item_id), max(item_id), \
+         quantile_cont(item_id::DOUBLE, 0.5) FROM http_log",
+    );
+    let expect: Vec<&str> = expect.split(',').collect();
+    assert_eq!(
+        expect[..3],
+        [
+            sm.distinct.to_string().as_str(),
+            sm.min.as_deref().unwrap(),
+            sm.max.as_deref().unwrap()
+        ]
+    );
+    let median: f64 = sm.median.as_deref().unwrap().parse().unwrap();
+    assert_eq!(median, expect[3].parse::<f64>().unwrap());
+    assert_eq!(
+        sm.histogram.len(),
+        perx::store::query::summary::HISTOGRAM_BINS
+    );
+    assert_eq!(sm.histogram.iter().sum::<u64>(), rows);
+    snapshot("query_summary_80x24", &screen(&mut app, 80, 24));
+    snapshot("query_summary_160x48", &screen(&mut app, 160, 48));
+    key(&mut app, KeyCode::Esc);
+    assert!(app.query_tab().summary().is_none());
+    // sparse: its NULLs counted, left out of the histogram.
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Right);
+    }
+    key(&mut app, KeyCode::Char('D'));
+    let (sm, _) = app.query_tab().summary().unwrap();
+    assert!(sm.nulls > 0 && sm.nulls < rows, "{sm:?}");
+    assert_eq!(sm.histogram.iter().sum::<u64>(), rows - sm.nulls);
+    key(&mut app, KeyCode::Esc);
+    // ts: a time, with quantiles that are timestamps.
+    key(&mut app, KeyCode::Left);
+    key(&mut app, KeyCode::Char('D'));
+    let (sm, _) = app.query_tab().summary().unwrap();
+    assert_eq!(sm.kind, perx::store::query::summary::ColumnKind::Time);
+    assert!(
+        sm.median.as_deref().unwrap().starts_with("2019-08-"),
+        "{sm:?}"
+    );
+    assert_eq!(sm.histogram.iter().sum::<u64>(), rows);
+    key(&mut app, KeyCode::Esc);
+    // event_kind: text; the second top value picked and Enter filters the grid to it.
+    key(&mut app, KeyCode::Left);
+    key(&mut app, KeyCode::Char('D'));
+    let (sm, _) = app.query_tab().summary().unwrap();
+    assert_eq!(sm.kind, perx::store::query::summary::ColumnKind::Other);
+    assert_eq!(sm.distinct, 2);
+    let second = sm.top.values[1].clone();
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.query_tab().summary().is_none());
+    assert_eq!(app.query_tab().result_rows(), Some(second.rows));
+    assert!(
+        app.query_tab()
+            .page()
+            .unwrap()
+            .iter()
+            .all(|r| r[1] == second.value)
+    );
+    // I: every column's summary (of the filtered view), Enter opens one.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('I'));
+    let (all, _) = app.query_tab().described().expect("every column's summary");
+    assert_eq!(all.len(), 4);
+    assert_eq!(all[0].name, "item_id");
+    assert!(all.iter().all(|c| c.rows == rows));
+    snapshot("query_describe_80x24", &screen(&mut app, 80, 24));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.query_tab().summary().unwrap().0.name, "event_kind");
+    assert!(app.error().is_none() && app.query_tab().error().is_none());
+}
+
+/// One row of `sql` on a store of its own holding the sample (what the app loaded), its
+/// cells joined by commas.
+fn sample_sql(sql: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = crate::util::memory_store();
+    crate::util::load(&mut store, &crate::util::sample_dir(), tmp.path());
+    let mut out = perx::report::Collected::default();
+    store.run_statement(sql, false, &mut out).unwrap();
+    out.rows[0]
+        .iter()
+        .map(cell_text)
+        .collect::<Vec<_>>()
+        .join(",")
+}

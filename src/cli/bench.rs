@@ -1045,6 +1045,34 @@ fn bench_query(global: &super::Global) -> Result<u8> {
         out,
         "F: frequency table of user_id              frame {frame:6.1} ms, counted in {freq:8.1} ms   (goal < 2 s)"
     )?;
+    press(&mut term, &mut app, KeyCode::Esc, none)?;
+    // D: column summaries, of the text column and of the time column (quantiles and a
+    // histogram over every row).
+    let (frame, summary) = press(&mut term, &mut app, KeyCode::Char('D'), none)?;
+    if app.query_tab().summary().is_none() {
+        bail!("D showed no summary");
+    }
+    writeln!(
+        out,
+        "D: summary of user_id                      frame {frame:6.1} ms, computed in {summary:8.1} ms   (goal < 1 s)"
+    )?;
+    press(&mut term, &mut app, KeyCode::Esc, none)?;
+    let ts = app
+        .query_tab()
+        .columns()
+        .iter()
+        .position(|c| c == "ts")
+        .unwrap_or(0);
+    press(&mut term, &mut app, KeyCode::Home, none)?;
+    for _ in 0..ts {
+        press(&mut term, &mut app, KeyCode::Right, none)?;
+    }
+    let (frame, summary) = press(&mut term, &mut app, KeyCode::Char('D'), none)?;
+    writeln!(
+        out,
+        "D: summary of ts (quantiles, histogram)    frame {frame:6.1} ms, computed in {summary:8.1} ms   (goal < 1 s)"
+    )?;
+    press(&mut term, &mut app, KeyCode::Esc, none)?;
     if let Some(e) = app.error().or(app.query_tab().error()) {
         bail!("the UI showed an error: {e}");
     }

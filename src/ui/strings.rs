@@ -430,6 +430,17 @@ pub mod query {
     pub const SORTING: &str = "sorting and filtering the result";
     /// The job's label.
     pub const COUNTING: &str = "counting the values";
+    /// The background job of a column summary.
+    pub const SUMMARISING: &str = "summarising the column";
+    /// The background job of every column's summary.
+    pub const SUMMARISING_ALL: &str = "summarising every column";
+    /// Under every column's summary.
+    pub const DESCRIBE_HINT: &str = "↑↓ pick a column · Enter opens its summary · Esc closes";
+    /// Over every column's summary.
+    pub const DESCRIBE_TITLE: &str = " Summary of every column ";
+    /// Under a column summary.
+    pub const SUMMARY_HINT: &str =
+        "↑↓ pick a top value · Enter filters the grid to it · Esc closes";
     /// The job's label.
     pub const EXPORTING: &str = "exporting the result";
     /// The filter prompt.
@@ -469,6 +480,11 @@ pub mod query {
     pub fn completions(names: &[String]) -> String {
         let shown: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
         format!("Tab again for the next: {}", shown.join(" "))
+    }
+
+    /// The column summary's title.
+    pub fn summary_title(column: &str, type_name: &str) -> String {
+        format!(" Summary of {column} ({type_name}) ")
     }
 
     /// The frequency table's title.

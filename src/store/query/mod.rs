@@ -10,6 +10,7 @@
 
 mod history;
 mod result;
+pub mod summary;
 mod values;
 
 use std::time::Instant;

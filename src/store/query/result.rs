@@ -85,6 +85,8 @@ pub struct FrequencyRow {
     pub rows: u64,
     /// Their share of the rows, in percent.
     pub pct: f64,
+    /// The value as a SQL literal (none for NULL), for a filter on it.
+    pub literal: Option<String>,
 }
 
 impl Store {
@@ -269,7 +271,7 @@ impl Store {
     }
 
     /// The stored result's columns and types.
-    fn result_columns(&self) -> Result<Vec<(String, String)>, StoreError> {
+    pub(super) fn result_columns(&self) -> Result<Vec<(String, String)>, StoreError> {
         crate::store::query_all(
             self.conn(),
             include_str!("../../../sql/query/columns.sql"),
@@ -353,7 +355,7 @@ impl Store {
     }
 
     /// A table expression of the view's rows (the result, or it through the permutation).
-    fn view_rows(view: &ResultView) -> String {
+    pub(super) fn view_rows(view: &ResultView) -> String {
         if Self::plain(view) {
             "perx_scratch.result".to_owned()
         } else {
@@ -444,13 +446,15 @@ impl Store {
         let mut rows = stmt.query([limit as i64]).map_err(QueryError::sql)?;
         let mut out = Vec::new();
         while let Some(r) = rows.next().map_err(QueryError::sql)? {
-            let v = cell_of(r.get::<_, Value>(0).map_err(QueryError::sql)?);
+            let raw = r.get::<_, Value>(0).map_err(QueryError::sql)?;
+            let literal = super::summary::literal_of(&raw);
             let n: i64 = r.get(1).map_err(QueryError::sql)?;
             let pct: f64 = r.get(2).map_err(QueryError::sql)?;
             out.push(FrequencyRow {
-                value: v,
+                value: cell_of(raw),
                 rows: n.max(0) as u64,
                 pct,
+                literal,
             });
         }
         let distinct: i64 = self

@@ -26,6 +26,8 @@ pub(super) enum Command {
     Sort,
     Filter,
     Frequency,
+    Summary,
+    Describe,
     CopyCell,
     Json,
     Edit,
@@ -68,6 +70,16 @@ pub(super) const GRID_KEYMAP: &[Binding<Command>] = &[
         keys: &[ch('F')],
         command: Command::Frequency,
         help: "grid: frequency table of this column (value, count, %)",
+    },
+    Binding {
+        keys: &[ch('D')],
+        command: Command::Summary,
+        help: "grid: summary of this column (nulls, distinct, range, mean, quantiles, top values, histogram); Enter on a top value filters to it",
+    },
+    Binding {
+        keys: &[ch('I')],
+        command: Command::Describe,
+        help: "grid: summary of every column, one row each (Enter opens one)",
     },
     Binding {
         keys: &[ch('c')],
@@ -163,7 +175,10 @@ impl QueryTab {
             return Outcome::Done;
         }
         if command == Command::Back {
-            if matches!(self.mode, Mode::Cell(_) | Mode::Frequency(..)) {
+            if matches!(
+                self.mode,
+                Mode::Cell(_) | Mode::Frequency(..) | Mode::Summary(..) | Mode::Describe(..)
+            ) {
                 self.mode = Mode::Normal;
                 return Outcome::Done;
             }
@@ -232,9 +247,77 @@ impl QueryTab {
                     Done::Query(Box::new(QueryDone::Frequency { column, result }))
                 }))
             }
+            Command::Summary => {
+                if !matches!(shown.held, Held::Stored { .. }) {
+                    self.message = Some(s::ONLY_QUERIES.to_owned());
+                    return Outcome::Done;
+                }
+                let (view, col) = (shown.view.clone(), shown.col);
+                self.running = true;
+                Outcome::Spawn(Work::new(s::SUMMARISING, move |store, _| {
+                    Done::Query(Box::new(QueryDone::Summary(
+                        store.column_summary(&view, col),
+                    )))
+                }))
+            }
+            Command::Describe => {
+                if !matches!(shown.held, Held::Stored { .. }) {
+                    self.message = Some(s::ONLY_QUERIES.to_owned());
+                    return Outcome::Done;
+                }
+                let view = shown.view.clone();
+                self.running = true;
+                Outcome::Spawn(Work::new(s::SUMMARISING_ALL, move |store, _| {
+                    Done::Query(Box::new(QueryDone::Describe(store.result_summaries(&view))))
+                }))
+            }
             Command::Json => Outcome::ExportJson,
             Command::Catalog | Command::Edit | Command::Back => Outcome::Done,
         }
+    }
+
+    /// Keys while a column summary is open: ↑↓ pick a top value, Enter filters the grid to
+    /// it, Esc closes.
+    pub(super) fn summary_key(&mut self, key: KeyEvent) -> Outcome {
+        let Mode::Summary(summary, at) = &mut self.mode else {
+            return Outcome::NotMine;
+        };
+        let last = summary.top.values.len().saturating_sub(1);
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => *at = at.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => *at = (*at + 1).min(last),
+            KeyCode::Enter => {
+                let Some(filter) = summary.filter_for(*at) else {
+                    return Outcome::Done;
+                };
+                self.mode = Mode::Normal;
+                return self.change_view(move |v| v.filter = Some(filter));
+            }
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('D') => self.mode = Mode::Normal,
+            _ => {}
+        }
+        Outcome::Done
+    }
+
+    /// Keys while every column's summary is open: ↑↓ pick a column, Enter opens its
+    /// summary, Esc closes.
+    pub(super) fn describe_key(&mut self, key: KeyEvent) -> Outcome {
+        let Mode::Describe(all, at) = &mut self.mode else {
+            return Outcome::NotMine;
+        };
+        let last = all.len().saturating_sub(1);
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => *at = at.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => *at = (*at + 1).min(last),
+            KeyCode::Enter => {
+                if let Some(one) = all.get(*at).cloned() {
+                    self.mode = Mode::Summary(Box::new(one), 0);
+                }
+            }
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('I') => self.mode = Mode::Normal,
+            _ => {}
+        }
+        Outcome::Done
     }
 
     /// Sorts or filters the stored result in the background.

@@ -25,7 +25,7 @@ use crate::report::output::cell_text;
 use crate::store::Store;
 use crate::store::query::{
     CatalogTable, Checked, ConsoleSession, Frequency, Held, Preview, QueryError, ResultView,
-    RunSummary,
+    RunSummary, summary::ColumnSummary,
 };
 use crate::ui::jobs::Work;
 use crate::ui::keymap;
@@ -63,6 +63,10 @@ pub enum QueryDone {
         /// The table.
         result: Result<Frequency, QueryError>,
     },
+    /// A column's summary.
+    Summary(Result<ColumnSummary, QueryError>),
+    /// Every column's summary.
+    Describe(Result<Vec<ColumnSummary>, QueryError>),
 }
 
 /// What a statement's job reads for the tab once the statement ran: the catalog (the
@@ -129,6 +133,10 @@ enum Mode {
     Prompt(Prompt, String),
     /// A column's frequency table.
     Frequency(String, Frequency),
+    /// A column's summary, and the top value picked (Enter filters the grid to it).
+    Summary(Box<ColumnSummary>, usize),
+    /// Every column's summary, one row each, and the row picked (Enter opens it).
+    Describe(Vec<ColumnSummary>, usize),
     /// A cell shown whole.
     Cell(String),
 }
@@ -249,6 +257,22 @@ impl QueryTab {
     pub fn frequency(&self) -> Option<&Frequency> {
         match &self.mode {
             Mode::Frequency(_, f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The column summary shown, if any, and the top value picked.
+    pub fn summary(&self) -> Option<(&ColumnSummary, usize)> {
+        match &self.mode {
+            Mode::Summary(summary, at) => Some((summary, *at)),
+            _ => None,
+        }
+    }
+
+    /// Every column's summary shown, if any, and the row picked.
+    pub fn described(&self) -> Option<(&[ColumnSummary], usize)> {
+        match &self.mode {
+            Mode::Describe(all, at) => Some((all, *at)),
             _ => None,
         }
     }
@@ -403,6 +427,12 @@ impl Tab for QueryTab {
         if matches!(self.mode, Mode::Prompt(..)) {
             return self.prompt_key(key, store);
         }
+        if matches!(self.mode, Mode::Summary(..)) {
+            return self.summary_key(key);
+        }
+        if matches!(self.mode, Mode::Describe(..)) {
+            return self.describe_key(key);
+        }
         if self.running && key.code == KeyCode::Esc {
             return Outcome::NotMine;
         }
@@ -456,6 +486,14 @@ impl Tab for QueryTab {
             },
             QueryDone::Frequency { column, result } => match result {
                 Ok(f) => self.mode = Mode::Frequency(column, f),
+                Err(e) => self.error = Some(e.to_string()),
+            },
+            QueryDone::Summary(result) => match result {
+                Ok(summary) => self.mode = Mode::Summary(Box::new(summary), 0),
+                Err(e) => self.error = Some(e.to_string()),
+            },
+            QueryDone::Describe(result) => match result {
+                Ok(all) => self.mode = Mode::Describe(all, 0),
                 Err(e) => self.error = Some(e.to_string()),
             },
         }

@@ -1,14 +1,15 @@
 //! Drawing the Query tab: the prompt line, the editor (SQL highlighted) and the catalog,
 //! DuckDB's error, the grid (first column frozen, widths fitted to the page), and the
-//! popups (confirmation, frequency table, a cell whole).
+//! popups (confirmation, frequency table, column summary, a cell whole).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Sparkline, Table, Wrap};
 
 use super::{Focus, Mode, Prompt, QueryTab};
 use crate::report::output::cell_text;
+use crate::store::query::summary::ColumnSummary;
 use crate::ui::strings::query as s;
 
 /// The widest a grid column is drawn (a longer cell: Enter shows it whole).
@@ -156,6 +157,12 @@ impl QueryTab {
                 popup,
             );
         }
+        if let Mode::Summary(summary, at) = &self.mode {
+            draw_summary(frame, area, summary, *at);
+        }
+        if let Mode::Describe(all, at) = &self.mode {
+            draw_describe(frame, area, all, *at);
+        }
         if let Mode::Frequency(column, f) = &self.mode {
             let height = (f.values.len() as u16 + 4).min(area.height.saturating_sub(2));
             let popup = centered(area, 80, height);
@@ -195,6 +202,157 @@ impl QueryTab {
             );
         }
     }
+}
+
+/// A column summary: the figures, the histogram as a sparkline, the top values (the
+/// picked one highlighted) and the keys.
+fn draw_summary(frame: &mut Frame, area: Rect, sm: &ColumnSummary, at: usize) {
+    let n = crate::ui::strings::thousands;
+    let pct = |k: u64| 100.0 * k as f64 / sm.rows.max(1) as f64;
+    let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "–".to_owned());
+    let mut lines = vec![format!(
+        "rows {} · nulls {} ({:.1}%) · distinct {}",
+        n(sm.rows),
+        n(sm.nulls),
+        pct(sm.nulls),
+        n(sm.distinct)
+    )];
+    lines.push(format!(
+        "min {} · max {}",
+        or_dash(&sm.min),
+        or_dash(&sm.max)
+    ));
+    if sm.p5.is_some() {
+        lines.push(format!(
+            "mean {} · p5 {} · median {} · p95 {}",
+            or_dash(&sm.mean),
+            or_dash(&sm.p5),
+            or_dash(&sm.median),
+            or_dash(&sm.p95)
+        ));
+    }
+    let spark = if sm.histogram.is_empty() { 0 } else { 3 };
+    let top = sm.top.values.len() as u16;
+    let height = (lines.len() as u16 + spark + top + 5).min(area.height);
+    let popup = centered(area, 90, height);
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(s::summary_title(&sm.name, &sm.type_name));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let [text, hist, table, hint] = Layout::vertical([
+        Constraint::Length(lines.len() as u16),
+        Constraint::Length(spark),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(lines.join("\n")), text);
+    if spark > 0 {
+        let [label, bars] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(hist);
+        frame.render_widget(
+            Paragraph::new(format!(
+                "histogram, {} equal bins from min to max:",
+                sm.histogram.len()
+            )),
+            label,
+        );
+        // Each bin as wide as the popup allows (a sparkline draws a value per column).
+        let per = (bars.width as usize / sm.histogram.len().max(1)).max(1);
+        let wide: Vec<u64> = sm
+            .histogram
+            .iter()
+            .flat_map(|&v| std::iter::repeat_n(v, per))
+            .collect();
+        frame.render_widget(Sparkline::default().data(&wide), bars);
+    }
+    let most = sm.top.values.first().map_or(1, |v| v.rows).max(1);
+    let rows = sm.top.values.iter().enumerate().map(|(i, v)| {
+        let bar = "█".repeat(((v.rows as f64 / most as f64) * 16.0).round() as usize);
+        let row = Row::new([
+            cell_text(&v.value),
+            n(v.rows),
+            format!("{:.2}%", v.pct),
+            bar,
+        ]);
+        if i == at {
+            row.style(Style::default().add_modifier(Modifier::REVERSED))
+        } else {
+            row
+        }
+    });
+    frame.render_widget(
+        Table::new(
+            rows,
+            [
+                Constraint::Min(20),
+                Constraint::Length(12),
+                Constraint::Length(8),
+                Constraint::Length(16),
+            ],
+        )
+        .header(
+            Row::new(["top values", "count", "%", ""])
+                .style(Style::default().add_modifier(Modifier::BOLD)),
+        ),
+        table,
+    );
+    frame.render_widget(Paragraph::new(s::SUMMARY_HINT), hint);
+}
+
+/// Every column's summary, a row each: name, type, nulls, distinct, min, median, max.
+fn draw_describe(frame: &mut Frame, area: Rect, all: &[ColumnSummary], at: usize) {
+    let n = crate::ui::strings::thousands;
+    let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "–".to_owned());
+    let height = (all.len() as u16 + 4).min(area.height);
+    let popup = centered(area, 120, height);
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(s::DESCRIBE_TITLE);
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let [table, hint] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    let rows = all.iter().enumerate().map(|(i, sm)| {
+        let row = Row::new([
+            sm.name.clone(),
+            sm.type_name.clone(),
+            n(sm.nulls),
+            n(sm.distinct),
+            or_dash(&sm.min),
+            or_dash(&sm.median),
+            or_dash(&sm.max),
+        ]);
+        if i == at {
+            row.style(Style::default().add_modifier(Modifier::REVERSED))
+        } else {
+            row
+        }
+    });
+    frame.render_widget(
+        Table::new(
+            rows,
+            [
+                Constraint::Min(12),
+                Constraint::Length(10),
+                Constraint::Length(10),
+                Constraint::Length(10),
+                Constraint::Min(12),
+                Constraint::Min(12),
+                Constraint::Min(12),
+            ],
+        )
+        .header(
+            Row::new([
+                "column", "type", "nulls", "distinct", "min", "median", "max",
+            ])
+            .style(Style::default().add_modifier(Modifier::BOLD)),
+        ),
+        table,
+    );
+    frame.render_widget(Paragraph::new(s::DESCRIBE_HINT), hint);
 }
 
 /// A `width` × `height` rectangle in the middle of `area`.

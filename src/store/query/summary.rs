@@ -1,0 +1,248 @@
+//! Column summaries of the console's stored result (the Query tab's `D`; VisiData's
+//! describe sheet): type, rows, nulls, distinct values, the range, mean and quantiles of
+//! numbers and times, the most frequent values, and a histogram binned in DuckDB. Every
+//! figure is one statement over the stored result (or the grid's filtered view): nothing
+//! is read into memory but the answers, so a 10 M-row result is summarised in place.
+
+use duckdb::types::Value;
+
+use super::result::{Frequency, FrequencyRow, ResultView};
+use super::values::{cell_of, literal, quote_ident};
+use super::{QueryError, Store};
+use crate::core::sql::fill_template;
+
+/// Bars of a summary's histogram.
+pub const HISTOGRAM_BINS: usize = 24;
+
+/// Top values a summary lists.
+pub const TOP_VALUES: usize = 8;
+
+/// What a column holds, as far as summaries go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// Integers, decimals, floats: mean, quantiles, histogram.
+    Number,
+    /// Dates and timestamps: quantiles, histogram over time.
+    Time,
+    /// Anything else: top values.
+    Other,
+}
+
+impl ColumnKind {
+    /// The kind of a DuckDB type name (`BIGINT`, `DECIMAL(18,3)`, `TIMESTAMP WITH TIME
+    /// ZONE`, …).
+    pub fn of(type_name: &str) -> ColumnKind {
+        let t = type_name.to_ascii_uppercase();
+        let base = t.split('(').next().unwrap_or("").trim();
+        match base {
+            "TINYINT" | "SMALLINT" | "INTEGER" | "BIGINT" | "HUGEINT" | "UTINYINT"
+            | "USMALLINT" | "UINTEGER" | "UBIGINT" | "UHUGEINT" | "FLOAT" | "DOUBLE"
+            | "DECIMAL" | "REAL" => ColumnKind::Number,
+            "DATE"
+            | "TIMESTAMP"
+            | "TIMESTAMP_S"
+            | "TIMESTAMP_MS"
+            | "TIMESTAMP_NS"
+            | "TIMESTAMP WITH TIME ZONE" => ColumnKind::Time,
+            _ => ColumnKind::Other,
+        }
+    }
+}
+
+/// One column's summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnSummary {
+    /// The column's name.
+    pub name: String,
+    /// Its DuckDB type.
+    pub type_name: String,
+    /// Number, time or other.
+    pub kind: ColumnKind,
+    /// Rows of the view.
+    pub rows: u64,
+    /// Of them NULL.
+    pub nulls: u64,
+    /// Distinct non-NULL values (exact: from the same pass as the top values).
+    pub distinct: u64,
+    /// The smallest and largest value, as text.
+    pub min: Option<String>,
+    /// See `min`.
+    pub max: Option<String>,
+    /// Numbers: the mean.
+    pub mean: Option<String>,
+    /// Numbers and times: the 5th percentile, median and 95th percentile.
+    pub p5: Option<String>,
+    /// See `p5`.
+    pub median: Option<String>,
+    /// See `p5`.
+    pub p95: Option<String>,
+    /// The most frequent values (with a SQL literal each, for a filter).
+    pub top: Frequency,
+    /// Numbers and times: rows per equal-width bin from `min` to `max`.
+    pub histogram: Vec<u64>,
+}
+
+impl ColumnSummary {
+    /// The grid filter that keeps the rows holding top value `i` (a SQL predicate).
+    pub fn filter_for(&self, i: usize) -> Option<String> {
+        let v = self.top.values.get(i)?;
+        let column = quote_ident(&self.name);
+        Some(match &v.literal {
+            None => format!("{column} IS NULL"),
+            Some(l) => format!("{column} = {l}"),
+        })
+    }
+}
+
+/// The text of a value read as `VARCHAR` (NULL: none).
+fn text(r: &duckdb::Row<'_>, i: usize) -> Result<Option<String>, duckdb::Error> {
+    r.get::<_, Option<String>>(i)
+}
+
+impl Store {
+    /// The summary of column `i` of the view (the stored result, filtered as the grid
+    /// shows it; the order does not matter to a summary).
+    pub fn column_summary(&self, view: &ResultView, i: usize) -> Result<ColumnSummary, QueryError> {
+        let columns = self.result_columns()?;
+        let (name, type_name) = columns
+            .get(i)
+            .ok_or_else(|| QueryError::Statements(format!("no column {i}")))?;
+        let kind = ColumnKind::of(type_name);
+        let unordered = ResultView {
+            sort: None,
+            filter: view.filter.clone(),
+        };
+        if unordered.filter.is_some() {
+            self.prepare_view(&unordered)?;
+        }
+        let table = Self::view_rows(&unordered);
+        let column = quote_ident(name);
+        // The column as a number for the statistics: itself, or microseconds of a time.
+        let x = match kind {
+            ColumnKind::Time => format!("CAST(epoch_us(CAST({column} AS TIMESTAMP)) AS DOUBLE)"),
+            _ => format!("CAST({column} AS DOUBLE)"),
+        };
+        let fill = |t: &str| fill_template(t, &[("table", &table), ("column", &column), ("x", &x)]);
+        let (rows, nulls, min, max) = self
+            .conn()
+            .query_row(
+                &fill(include_str!("../../../sql/query/summary_counts.sql")),
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        text(r, 2)?,
+                        text(r, 3)?,
+                    ))
+                },
+            )
+            .map_err(QueryError::sql)?;
+        let nulls = nulls.max(0) as u64;
+        let (top, groups) = self.top_values(&fill, TOP_VALUES)?;
+        let mut summary = ColumnSummary {
+            name: name.clone(),
+            type_name: type_name.clone(),
+            kind,
+            rows: rows.max(0) as u64,
+            nulls,
+            distinct: groups.saturating_sub(u64::from(nulls > 0)),
+            min,
+            max,
+            mean: None,
+            p5: None,
+            median: None,
+            p95: None,
+            top,
+            histogram: Vec::new(),
+        };
+        let stats = match kind {
+            ColumnKind::Number => include_str!("../../../sql/query/summary_numbers.sql"),
+            ColumnKind::Time => include_str!("../../../sql/query/summary_times.sql"),
+            ColumnKind::Other => return Ok(summary),
+        };
+        let (mean, p5, median, p95) = self
+            .conn()
+            .query_row(&fill(stats), [], |r| {
+                Ok((text(r, 0)?, text(r, 1)?, text(r, 2)?, text(r, 3)?))
+            })
+            .map_err(QueryError::sql)?;
+        summary.mean = mean;
+        summary.p5 = p5;
+        summary.median = median;
+        summary.p95 = p95;
+        summary.histogram = self.histogram(&fill, HISTOGRAM_BINS)?;
+        Ok(summary)
+    }
+
+    /// The summary of every column of the view, in order (VisiData's describe sheet).
+    pub fn result_summaries(&self, view: &ResultView) -> Result<Vec<ColumnSummary>, QueryError> {
+        let n = self.result_columns()?.len();
+        (0..n).map(|i| self.column_summary(view, i)).collect()
+    }
+
+    /// The `limit` most frequent values and how many groups there are (NULL being one).
+    fn top_values(
+        &self,
+        fill: &dyn Fn(&str) -> String,
+        limit: usize,
+    ) -> Result<(Frequency, u64), QueryError> {
+        let mut stmt = self
+            .conn()
+            .prepare(&fill(include_str!("../../../sql/query/summary_top.sql")))
+            .map_err(QueryError::sql)?;
+        let mut rows = stmt.query([limit as i64]).map_err(QueryError::sql)?;
+        let (mut values, mut groups) = (Vec::new(), 0);
+        while let Some(r) = rows.next().map_err(QueryError::sql)? {
+            let raw = r.get::<_, Value>(0).map_err(QueryError::sql)?;
+            let n: i64 = r.get(1).map_err(QueryError::sql)?;
+            groups = r.get::<_, i64>(3).map_err(QueryError::sql)?.max(0) as u64;
+            values.push(FrequencyRow {
+                literal: literal_of(&raw),
+                value: cell_of(raw),
+                rows: n.max(0) as u64,
+                pct: r.get(2).map_err(QueryError::sql)?,
+            });
+        }
+        Ok((
+            Frequency {
+                values,
+                distinct: groups,
+            },
+            groups,
+        ))
+    }
+
+    /// Rows per bin of `bins` equal-width bins over the column's range (every bin, empty
+    /// ones as 0), computed in DuckDB.
+    fn histogram(
+        &self,
+        fill: &dyn Fn(&str) -> String,
+        bins: usize,
+    ) -> Result<Vec<u64>, QueryError> {
+        let mut out = vec![0u64; bins];
+        let mut stmt = self
+            .conn()
+            .prepare(&fill(include_str!(
+                "../../../sql/query/summary_histogram.sql"
+            )))
+            .map_err(QueryError::sql)?;
+        let mut rows = stmt.query([bins as i64]).map_err(QueryError::sql)?;
+        while let Some(r) = rows.next().map_err(QueryError::sql)? {
+            let bin: i64 = r.get(0).map_err(QueryError::sql)?;
+            let n: i64 = r.get(1).map_err(QueryError::sql)?;
+            if let Some(slot) = usize::try_from(bin).ok().and_then(|b| out.get_mut(b)) {
+                *slot = n.max(0) as u64;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A SQL literal of a value read back, for a filter (none for NULL).
+pub(super) fn literal_of(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        other => Some(literal(other)),
+    }
+}
