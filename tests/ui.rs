@@ -1101,3 +1101,32 @@ fn help_is_printed_from_the_keymaps_and_scrolls_when_taller_than_the_screen() {
     let text = screen(&mut app, 200, 60);
     assert!(text.contains("open the selected session's user"), "{text}");
 }
+
+/// The Sessions tab speaks SGT, as the rest of perx: start times and a session's
+/// requests; `z` switches to UTC (the log's and the exports' zone) and back.
+#[test]
+fn session_times_are_sgt_with_utc_on_z() {
+    let (mut app, _tmp) = app();
+    key(&mut app, KeyCode::Char('3'));
+    let first = app.sessions_tab().selected().unwrap().session.clone();
+    let sgt = (first.start + chrono::Duration::hours(8))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    let utc = first.start.format("%Y-%m-%d %H:%M:%S").to_string();
+    let text = screen(&mut app, 120, 30);
+    assert!(
+        text.contains("start (SGT)") && text.contains(&sgt),
+        "{text}"
+    );
+    key(&mut app, KeyCode::Char('z'));
+    assert!(app.sessions_tab().shows_utc());
+    let text = screen(&mut app, 120, 30);
+    assert!(
+        text.contains("start (UTC)") && text.contains(&utc),
+        "{text}"
+    );
+    key(&mut app, KeyCode::Char('z'));
+    key(&mut app, KeyCode::Enter);
+    let text = screen(&mut app, 120, 30);
+    assert!(text.contains("time (SGT)"), "{text}");
+}

@@ -56,6 +56,7 @@ enum Command {
     Recommend,
     Back,
     OpenSql,
+    Zone,
 }
 
 const KEYMAP: &[Binding<Command>] = &[
@@ -110,6 +111,11 @@ const KEYMAP: &[Binding<Command>] = &[
         help: "close the requests, or clear the filters",
     },
     Binding {
+        keys: &[ch('z')],
+        command: Command::Zone,
+        help: "times in SGT (as the rest of perx) or UTC (as the log and the exports)",
+    },
+    Binding {
         keys: &[ch('o')],
         command: Command::OpenSql,
         help: "open the SQL behind this view in the Query tab, parameters written in",
@@ -133,6 +139,8 @@ pub struct SessionsTab {
     typing: Option<(Field, String)>,
     detail: Option<Detail>,
     message: Option<String>,
+    /// Times shown in UTC rather than SGT (`z`).
+    utc: bool,
 }
 
 impl SessionsTab {
@@ -149,6 +157,26 @@ impl SessionsTab {
     /// The selected session's position in the current order and filter (1 = the first).
     pub fn selected_position(&self) -> Option<u64> {
         self.table.selected().map(|i| self.offset + i as u64 + 1)
+    }
+
+    /// Whether times are shown in UTC (else SGT).
+    pub fn shows_utc(&self) -> bool {
+        self.utc
+    }
+
+    /// An instant as this tab shows it: in SGT, or in UTC after `z`; `fmt` a chrono
+    /// format of the date and time.
+    fn shown_time(&self, t: chrono::DateTime<chrono::Utc>, fmt: &str) -> String {
+        if self.utc {
+            return t.format(fmt).to_string();
+        }
+        crate::core::timerange::to_local(t, crate::core::timerange::DEFAULT_TZ)
+            .map_or_else(|| t.format(fmt).to_string(), |l| l.format(fmt).to_string())
+    }
+
+    /// The zone the times are shown in.
+    fn zone(&self) -> &'static str {
+        if self.utc { "UTC" } else { "SGT" }
     }
 
     /// The open session's requests.
@@ -378,6 +406,10 @@ impl Tab for SessionsTab {
         match command {
             Command::OpenSql => {
                 Outcome::OpenQuery(Store::session_view_sql(&self.filter, self.sort))
+            }
+            Command::Zone => {
+                self.utc = !self.utc;
+                Outcome::Done
             }
             Command::Move => match Move::of(&key) {
                 Some(Move::First) => self.first_page(store),

@@ -43,10 +43,11 @@ impl SessionsTab {
             }),
         };
         frame.render_widget(Paragraph::new(format!("{line1}\n{}", s::HINT)), info);
+        let start = format!("start ({})", self.zone());
         let header = Row::new([
             "#",
             "user",
-            "start (UTC)",
+            start.as_str(),
             "min",
             "req",
             "campaigns",
@@ -54,29 +55,34 @@ impl SessionsTab {
             "driven",
         ])
         .style(Style::default().add_modifier(Modifier::BOLD));
-        let rows = self.page.iter().enumerate().map(|(i, b)| {
-            let r = &b.session;
-            let style = if r.driven {
-                Style::default().fg(Color::Green)
-            } else {
-                Style::default()
-            };
-            Row::new([
-                (self.offset + i as u64 + 1).to_string(),
-                r.user_id.clone(),
-                r.start.format("%Y-%m-%d %H:%M:%S").to_string(),
-                format!("{:.1}", r.duration_s / 60.0),
-                r.event_count.to_string(),
-                id_list(&r.campaigns),
-                id_list(&r.rewards),
-                if r.driven {
-                    "yes".to_owned()
+        let rows: Vec<Row> = self
+            .page
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let r = &b.session;
+                let style = if r.driven {
+                    Style::default().fg(Color::Green)
                 } else {
-                    String::new()
-                },
-            ])
-            .style(style)
-        });
+                    Style::default()
+                };
+                Row::new([
+                    (self.offset + i as u64 + 1).to_string(),
+                    r.user_id.clone(),
+                    self.shown_time(r.start, "%Y-%m-%d %H:%M:%S"),
+                    format!("{:.1}", r.duration_s / 60.0),
+                    r.event_count.to_string(),
+                    id_list(&r.campaigns),
+                    id_list(&r.rewards),
+                    if r.driven {
+                        "yes".to_owned()
+                    } else {
+                        String::new()
+                    },
+                ])
+                .style(style)
+            })
+            .collect();
         let n = crate::ui::strings::thousands;
         let title = format!(
             "{}{}–{} of {} ",
@@ -120,7 +126,7 @@ impl SessionsTab {
                 });
                 prev = Some(e.ts);
                 Row::new([
-                    e.ts.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+                    self.shown_time(e.ts, "%Y-%m-%d %H:%M:%S%.3f"),
                     e.method.clone(),
                     e.path.clone(),
                     gap,
@@ -130,7 +136,7 @@ impl SessionsTab {
                 " {} {} · {} ",
                 s::DETAIL_TITLE,
                 row.user_id,
-                row.start.format("%Y-%m-%d %H:%M:%S"),
+                self.shown_time(row.start, "%Y-%m-%d %H:%M:%S"),
             );
             let driven_by = if pairs.is_empty() {
                 s::NOT_DRIVEN.to_owned()
@@ -152,8 +158,13 @@ impl SessionsTab {
                     ],
                 )
                 .header(
-                    Row::new(["time (UTC)", "", "path", "gap"])
-                        .style(Style::default().add_modifier(Modifier::BOLD)),
+                    Row::new([
+                        format!("time ({})", self.zone()),
+                        String::new(),
+                        "path".to_owned(),
+                        "gap".to_owned(),
+                    ])
+                    .style(Style::default().add_modifier(Modifier::BOLD)),
                 )
                 .block(
                     Block::default()
