@@ -517,3 +517,82 @@ fn sample_sql(sql: &str) -> String {
         .collect::<Vec<_>>()
         .join(",")
 }
+
+/// `C` charts the result: a line of the number over the time column (the suggestion), a
+/// bar chart and a histogram with keys, each point what DuckDB computes of the same rows;
+/// `x` exports the points and the SQL that drew them.
+#[test]
+fn charts_of_a_result() {
+    let (app, _tmp) = query_app();
+    let out = tempfile::tempdir().unwrap();
+    let mut app = app.with_export_dir(out.path().to_owned());
+    run(&mut app, "SELECT event_kind, item_id, ts FROM http_log");
+    let rows = app.query_tab().result_rows().unwrap();
+    key(&mut app, KeyCode::Char('C'));
+    let line = app.query_tab().chart().expect("a chart").clone();
+    assert_eq!(line.spec.kind, perx::store::query::chart::ChartKind::Line);
+    assert_eq!(line.x_name, "ts");
+    assert!(line.x_is_time);
+    assert!(!line.points.is_empty() && line.points.len() <= 200);
+    assert!(
+        line.points.windows(2).all(|w| w[0].x < w[1].x),
+        "x ascending"
+    );
+    snapshot("query_chart_line_80x24", &screen(&mut app, 80, 24));
+    // b: a bar chart of the text column by the sum of the number column.
+    key(&mut app, KeyCode::Char('b'));
+    let bar = app.query_tab().chart().unwrap().clone();
+    assert_eq!(bar.x_name, "event_kind");
+    assert_eq!(bar.series, ["sum of item_id"]);
+    let expect = sample_sql(
+        "SELECT string_agg(event_kind || '=' || s, ';' ORDER BY s DESC) FROM \
+         (SELECT event_kind, sum(item_id)::DOUBLE AS s FROM http_log GROUP BY ALL)",
+    );
+    let got: Vec<String> = bar
+        .points
+        .iter()
+        .map(|p| format!("{}={:.1}", p.label, p.values[0].unwrap()))
+        .collect();
+    assert_eq!(got.join(";"), expect);
+    snapshot("query_chart_bar_160x48", &screen(&mut app, 160, 48));
+    // ↑: by rows instead.
+    key(&mut app, KeyCode::Up);
+    let by_rows = app.query_tab().chart().unwrap().clone();
+    assert_eq!(by_rows.series, ["rows"]);
+    assert_eq!(
+        by_rows
+            .points
+            .iter()
+            .map(|p| p.values[0].unwrap())
+            .sum::<f64>(),
+        rows as f64
+    );
+    // h: a histogram (of a number or time column: the text column is left), every row in
+    // a bin; - halves the bins.
+    key(&mut app, KeyCode::Char('h'));
+    let hist = app.query_tab().chart().unwrap().clone();
+    assert_ne!(hist.x_name, "event_kind");
+    assert_eq!(hist.points.len(), 30);
+    assert_eq!(
+        hist.points
+            .iter()
+            .map(|p| p.values[0].unwrap())
+            .sum::<f64>(),
+        rows as f64
+    );
+    key(&mut app, KeyCode::Char('-'));
+    assert_eq!(app.query_tab().chart().unwrap().points.len(), 15);
+    // x: the points as CSV, the SQL beside.
+    key(&mut app, KeyCode::Char('x'));
+    let csv = std::fs::read_to_string(out.path().join("perx-chart.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 16, "{csv}");
+    let sql = std::fs::read_to_string(out.path().join("perx-chart.sql")).unwrap();
+    assert!(
+        sql.contains("SELECT event_kind, item_id, ts FROM http_log"),
+        "{sql}"
+    );
+    assert!(sql.contains("range(15)"), "{sql}");
+    key(&mut app, KeyCode::Esc);
+    assert!(app.query_tab().chart().is_none());
+    assert!(app.error().is_none() && app.query_tab().error().is_none());
+}

@@ -1073,6 +1073,23 @@ fn bench_query(global: &super::Global) -> Result<u8> {
         "D: summary of ts (quantiles, histogram)    frame {frame:6.1} ms, computed in {summary:8.1} ms   (goal < 1 s)"
     )?;
     press(&mut term, &mut app, KeyCode::Esc, none)?;
+    // C: the chart the types suggest (a line over ts), then a bar chart and a histogram.
+    for (what, code) in [
+        ("C: chart (line of the numbers over ts)", KeyCode::Char('C')),
+        ("b: bar chart (a text column by a sum)", KeyCode::Char('b')),
+        ("h: histogram (30 bins)", KeyCode::Char('h')),
+    ] {
+        let (frame, took) = press(&mut term, &mut app, code, none)?;
+        let Some(chart) = app.query_tab().chart() else {
+            bail!("{what}: no chart shown");
+        };
+        writeln!(
+            out,
+            "{what:<42} frame {frame:6.1} ms, computed in {took:8.1} ms   (goal < 1 s; {} points)",
+            chart.points.len()
+        )?;
+    }
+    press(&mut term, &mut app, KeyCode::Esc, none)?;
     if let Some(e) = app.error().or(app.query_tab().error()) {
         bail!("the UI showed an error: {e}");
     }

@@ -4,6 +4,7 @@
 //! the CLI and adds no logic of its own.
 
 pub mod app;
+pub mod chart;
 pub mod error;
 pub mod jobs;
 pub mod keymap;

@@ -432,6 +432,13 @@ pub mod query {
     pub const COUNTING: &str = "counting the values";
     /// The background job of a column summary.
     pub const SUMMARISING: &str = "summarising the column";
+    /// The background job of a chart.
+    pub const CHARTING: &str = "charting the result";
+    /// Under a chart.
+    pub const CHART_HINT: &str = "b bar · l line · h histogram · ←→ x column · ↑↓ measure · + - more/fewer · x export · Esc closes";
+    /// A line chart or a histogram of a result without a number (or time) column.
+    pub const NO_NUMBERS: &str =
+        "This chart needs a number column (a time for the x of a line); the result has none.";
     /// The background job of every column's summary.
     pub const SUMMARISING_ALL: &str = "summarising every column";
     /// Under every column's summary.

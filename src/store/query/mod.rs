@@ -8,6 +8,7 @@
 //! The user's SQL is put into the console's statements as written: running it is the
 //! point. Column names put into SQL are the result's own, quoted.
 
+pub mod chart;
 mod history;
 mod result;
 pub mod summary;

@@ -8,9 +8,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::widgets::{
-    Bar, BarChart, BarGroup, Block, Borders, List, ListState, Paragraph, Row, Table, TableState,
-};
+use ratatui::widgets::{Block, Borders, List, ListState, Paragraph, Row, Table, TableState};
 
 use std::path::Path;
 
@@ -550,23 +548,23 @@ impl Tab for EngagementTab {
                 *n += r.transactions.max(0) as u64;
             }
         }
-        let bars: Vec<Bar> = by_hour
+        let bars: Vec<(String, f64)> = by_hour
             .iter()
             .enumerate()
-            .map(|(h, &n)| {
-                Bar::default()
-                    .value(n)
-                    .label(format!("{h:02}"))
-                    .text_value(String::new())
-            })
+            .map(|(h, &n)| (format!("{h:02}"), n as f64))
             .collect();
-        frame.render_widget(
-            BarChart::default()
-                .block(Block::default().borders(Borders::ALL).title(s::CHART_TITLE))
-                .data(BarGroup::default().bars(&bars))
-                .bar_width(2)
-                .bar_gap(1),
+        crate::ui::chart::draw_bars(
+            frame,
             chart_area,
+            &crate::ui::chart::Bars {
+                title: s::CHART_TITLE,
+                bars: &bars,
+                horizontal: false,
+                show_values: false,
+                bar_width: Some(2),
+                gap: 1,
+                color: None,
+            },
         );
     }
 

@@ -6,9 +6,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::widgets::{
-    Bar, BarChart, BarGroup, Block, Borders, Paragraph, Row, Table, TableState,
-};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
 use std::path::Path;
 
@@ -327,30 +325,28 @@ impl Tab for WeeklyTab {
             // As many of the latest weeks as fit, 7 columns each (bar and gap).
             let fit = (chart_area.width.saturating_sub(2) / 8).max(1) as usize;
             let shown = &weeks[weeks.len().saturating_sub(fit)..];
-            let bars: Vec<Bar> = shown
+            let bars: Vec<(String, f64)> = shown
                 .iter()
+                // "2019-W27" → "W27": the year is in the table above.
                 .map(|(week, n)| {
-                    Bar::default()
-                        .value(*n)
-                        // "2019-W27" → "W27": the year is in the table above.
-                        .label(ratatui::text::Line::from(
-                            week.rsplit('-').next().unwrap_or(week).to_owned(),
-                        ))
+                    (
+                        week.rsplit('-').next().unwrap_or(week).to_owned(),
+                        *n as f64,
+                    )
                 })
                 .collect();
-            frame.render_widget(
-                BarChart::default()
-                    .block(
-                        Block::default()
-                            .borders(Borders::ALL)
-                            .title(s::chart_title(&name)),
-                    )
-                    .data(BarGroup::default().bars(&bars))
-                    .bar_width(7)
-                    .bar_gap(1)
-                    .bar_style(Style::default().fg(Color::Cyan))
-                    .value_style(Style::default().fg(Color::Black).bg(Color::Cyan)),
+            crate::ui::chart::draw_bars(
+                frame,
                 chart_area,
+                &crate::ui::chart::Bars {
+                    title: &s::chart_title(&name),
+                    bars: &bars,
+                    horizontal: false,
+                    show_values: true,
+                    bar_width: Some(7),
+                    gap: 1,
+                    color: Some(Color::Cyan),
+                },
             );
         }
     }

@@ -28,6 +28,7 @@ pub(super) enum Command {
     Frequency,
     Summary,
     Describe,
+    Chart,
     CopyCell,
     Json,
     Edit,
@@ -75,6 +76,11 @@ pub(super) const GRID_KEYMAP: &[Binding<Command>] = &[
         keys: &[ch('D')],
         command: Command::Summary,
         help: "grid: summary of this column (nulls, distinct, range, mean, quantiles, top values, histogram); Enter on a top value filters to it",
+    },
+    Binding {
+        keys: &[ch('C')],
+        command: Command::Chart,
+        help: "grid: chart the result (bar, line or histogram, from the column types; b l h, ←→ ↑↓, + - change it; x exports its points and SQL)",
     },
     Binding {
         keys: &[ch('I')],
@@ -177,7 +183,11 @@ impl QueryTab {
         if command == Command::Back {
             if matches!(
                 self.mode,
-                Mode::Cell(_) | Mode::Frequency(..) | Mode::Summary(..) | Mode::Describe(..)
+                Mode::Cell(_)
+                    | Mode::Frequency(..)
+                    | Mode::Summary(..)
+                    | Mode::Describe(..)
+                    | Mode::Chart(..)
             ) {
                 self.mode = Mode::Normal;
                 return Outcome::Done;
@@ -260,6 +270,7 @@ impl QueryTab {
                     )))
                 }))
             }
+            Command::Chart => self.open_chart(),
             Command::Describe => {
                 if !matches!(shown.held, Held::Stored { .. }) {
                     self.message = Some(s::ONLY_QUERIES.to_owned());

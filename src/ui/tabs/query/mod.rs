@@ -6,6 +6,7 @@
 //! perx's tables waits for a `y`.
 
 mod catalog;
+mod chart;
 mod editor;
 mod export;
 mod grid;
@@ -25,7 +26,7 @@ use crate::report::output::cell_text;
 use crate::store::Store;
 use crate::store::query::{
     CatalogTable, Checked, ConsoleSession, Frequency, Held, Preview, QueryError, ResultView,
-    RunSummary, summary::ColumnSummary,
+    RunSummary, chart::ChartData, summary::ColumnSummary,
 };
 use crate::ui::jobs::Work;
 use crate::ui::keymap;
@@ -67,6 +68,8 @@ pub enum QueryDone {
     Summary(Result<ColumnSummary, QueryError>),
     /// Every column's summary.
     Describe(Result<Vec<ColumnSummary>, QueryError>),
+    /// A chart of the result.
+    Chart(Result<ChartData, QueryError>),
 }
 
 /// What a statement's job reads for the tab once the statement ran: the catalog (the
@@ -137,6 +140,8 @@ enum Mode {
     Summary(Box<ColumnSummary>, usize),
     /// Every column's summary, one row each, and the row picked (Enter opens it).
     Describe(Vec<ColumnSummary>, usize),
+    /// A chart of the result.
+    Chart(Box<ChartData>),
     /// A cell shown whole.
     Cell(String),
 }
@@ -265,6 +270,14 @@ impl QueryTab {
     pub fn summary(&self) -> Option<(&ColumnSummary, usize)> {
         match &self.mode {
             Mode::Summary(summary, at) => Some((summary, *at)),
+            _ => None,
+        }
+    }
+
+    /// The chart shown, if any.
+    pub fn chart(&self) -> Option<&ChartData> {
+        match &self.mode {
+            Mode::Chart(data) => Some(data),
             _ => None,
         }
     }
@@ -433,6 +446,9 @@ impl Tab for QueryTab {
         if matches!(self.mode, Mode::Describe(..)) {
             return self.describe_key(key);
         }
+        if matches!(self.mode, Mode::Chart(..)) {
+            return self.chart_key(key);
+        }
         if self.running && key.code == KeyCode::Esc {
             return Outcome::NotMine;
         }
@@ -496,6 +512,10 @@ impl Tab for QueryTab {
                 Ok(all) => self.mode = Mode::Describe(all, 0),
                 Err(e) => self.error = Some(e.to_string()),
             },
+            QueryDone::Chart(result) => match result {
+                Ok(data) => self.mode = Mode::Chart(Box::new(data)),
+                Err(e) => self.error = Some(e.to_string()),
+            },
         }
         Outcome::Done
     }
@@ -519,6 +539,9 @@ impl Tab for QueryTab {
     }
 
     fn export(&self, store: &Store, dir: &Path) -> Option<Exporting> {
+        if matches!(self.mode, Mode::Chart(..)) {
+            return self.export_chart(dir);
+        }
         self.export_to(store, dir, "csv")
     }
 

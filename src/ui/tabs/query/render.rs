@@ -61,6 +61,13 @@ impl QueryTab {
         }
         self.draw_grid(frame, grid);
         self.draw_popups(frame, area);
+        // A chart takes everything under the info line.
+        let below_info = Rect {
+            y: top.y,
+            height: area.height.saturating_sub(info.height),
+            ..area
+        };
+        self.draw_chart(frame, below_info);
     }
 
     fn draw_info(&self, frame: &mut Frame, area: Rect) {
