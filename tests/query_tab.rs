@@ -596,3 +596,27 @@ fn charts_of_a_result() {
     assert!(app.query_tab().chart().is_none());
     assert!(app.error().is_none() && app.query_tab().error().is_none());
 }
+
+/// `P` exports the result to Parquet, typed, with the provenance sidecar; DuckDB reads it
+/// back with the result's rows.
+#[test]
+fn the_query_tab_exports_parquet() {
+    let (app, _tmp) = query_app();
+    let out = tempfile::tempdir().unwrap();
+    let mut app = app.with_export_dir(out.path().to_owned());
+    run(
+        &mut app,
+        "SELECT line_no, ts, event_kind FROM http_log ORDER BY line_no",
+    );
+    let rows = app.query_tab().result_rows().unwrap();
+    key(&mut app, KeyCode::Char('P'));
+    let file = out.path().join("perx-query.parquet");
+    assert!(out.path().join("perx-query.parquet.meta.json").is_file());
+    let back = sample_sql(&format!(
+        "SELECT count(*), min(line_no), max(ts) FROM read_parquet('{}')",
+        file.display()
+    ));
+    let expect = sample_sql("SELECT count(*), min(line_no), max(ts) FROM http_log");
+    assert_eq!(back, expect);
+    assert!(back.starts_with(&rows.to_string()), "{back}");
+}

@@ -83,6 +83,7 @@ pub fn query(global: &Global, args: &QueryArgs) -> Result<u8> {
     let text = &sql[a..b];
     let padded = at_its_line(&sql, a, b);
     let format = choose_format(&args.out);
+    super::report::refuse_binary_on_terminal(format, &args.out)?;
     let mut dest = Destination::open(args.out.out.as_deref())?;
     let result = {
         let writer = dest.writer(format == Format::Table);
@@ -90,6 +91,7 @@ pub fn query(global: &Global, args: &QueryArgs) -> Result<u8> {
             Format::Table => Box::new(TableSink::new(writer)),
             Format::Csv => Box::new(CsvSink::new(writer)),
             Format::Json => Box::new(JsonSink::new(writer)),
+            Format::Parquet => Box::new(perx::store::parquet::ParquetSink::new(writer)),
         };
         store.run_statement(&padded, args.write, &mut sink)
     };

@@ -88,7 +88,8 @@ fn no_bigquery() -> Result<u64> {
 /// Output options shared by every report.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Output format [default: table on a terminal, else csv; with -o, from the extension].
+    /// Output format [default: table on a terminal, else csv; with -o, from the extension:
+    /// .json, .parquet, else csv].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Write to FILE instead of stdout (`-` is stdout). A regular file is replaced only
@@ -110,6 +111,8 @@ pub enum Format {
     Csv,
     /// JSON array of objects.
     Json,
+    /// Parquet (binary: to a file with -o, or a pipe), each column typed as its cells.
+    Parquet,
 }
 
 /// A time zone argument.
@@ -285,10 +288,20 @@ pub(super) fn choose_format(out: &OutputArgs) -> Format {
     }
     match out.out.as_deref().filter(|p| p.as_os_str() != "-") {
         Some(p) if p.extension().is_some_and(|e| e == "json") => Format::Json,
+        Some(p) if p.extension().is_some_and(|e| e == "parquet") => Format::Parquet,
         Some(_) => Format::Csv,
         None if std::io::stdout().is_terminal() => Format::Table,
         None => Format::Csv,
     }
+}
+
+/// Parquet is binary: not written to a terminal.
+pub(super) fn refuse_binary_on_terminal(format: Format, out: &OutputArgs) -> Result<()> {
+    let to_stdout = out.out.as_deref().is_none_or(|p| p.as_os_str() == "-");
+    if format == Format::Parquet && to_stdout && std::io::stdout().is_terminal() {
+        bail!("Parquet is binary: write it to a file with -o FILE.parquet, or pipe it");
+    }
+    Ok(())
 }
 
 /// Runs `run` into the chosen sink and destination; returns the row count.
@@ -304,6 +317,7 @@ fn emit<R: ReportRow>(
     run: impl FnOnce(&mut (dyn ReportSink<R> + Send), &mut Provenance) -> Result<u64>,
 ) -> Result<u64> {
     let format = choose_format(out);
+    refuse_binary_on_terminal(format, out)?;
     let mut dest = Destination::open(out.out.as_deref())?;
     let n = {
         let writer = dest.writer(format == Format::Table);
@@ -311,6 +325,7 @@ fn emit<R: ReportRow>(
             Format::Table => Box::new(TableSink::new(writer)),
             Format::Csv => Box::new(CsvSink::new(writer)),
             Format::Json => Box::new(JsonSink::new(writer)),
+            Format::Parquet => Box::new(perx::store::parquet::ParquetSink::new(writer)),
         };
         run(&mut sink, &mut prov)
     }

@@ -329,6 +329,23 @@ pub fn head_target(text: &str) -> Option<String> {
 
 /// Whether `text` holds the keyword `word` outside strings and comments (e.g. `FROM` in
 /// `COPY x FROM 'file'`).
+/// Whether the statement copies a query's rows out (`COPY (SELECT …) TO …`): its first
+/// words are `COPY` and an opening parenthesis, a form that only writes to a file (a
+/// `COPY … FROM` names a table, never a query).
+pub fn copies_a_query(text: &str) -> bool {
+    let toks: Vec<Token> = tokens(text)
+        .into_iter()
+        .filter(|t| t.kind != TokenKind::Comment)
+        .collect();
+    match (toks.first(), toks.get(1)) {
+        (Some(a), Some(b)) => {
+            text[a.start..a.end].eq_ignore_ascii_case("copy") && &text[b.start..b.end] == "("
+        }
+        _ => false,
+    }
+}
+
+/// Whether `word` is one of the statement's keywords.
 pub fn has_keyword(text: &str, word: &str) -> bool {
     tokens(text)
         .iter()
@@ -660,5 +677,16 @@ mod tests {
             assert_eq!(transaction_opens(t), Some(false), "{t}");
         }
         assert_eq!(transaction_opens("SELECT 1"), None);
+    }
+
+    #[test]
+    fn a_copy_of_a_query_is_told_from_a_copy_into_a_table() {
+        assert!(copies_a_query(
+            "COPY (SELECT * FROM http_log) TO 'x.parquet' (FORMAT parquet)"
+        ));
+        assert!(copies_a_query("-- out\n  copy (select 1) to 'x.csv'"));
+        assert!(!copies_a_query("COPY http_log FROM 'x.csv'"));
+        assert!(!copies_a_query("COPY http_log TO 'x.csv'"));
+        assert!(!copies_a_query("SELECT 1"));
     }
 }

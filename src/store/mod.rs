@@ -8,6 +8,7 @@ pub mod export;
 pub mod ingest;
 pub mod load;
 pub mod movielens;
+pub mod parquet;
 pub mod provenance;
 pub mod query;
 mod raw;

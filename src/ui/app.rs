@@ -224,6 +224,12 @@ impl App {
                 let export = t.export_json(store, &dir);
                 self.export(export);
             }
+            Outcome::ExportParquet => {
+                let dir = self.export_dir.clone();
+                let (t, store) = self.tab_and_store(tab);
+                let export = t.export_parquet(store, &dir);
+                self.export(export);
+            }
             Outcome::OpenQuery(sql) => {
                 self.query.set_text(&sql);
                 self.show(TabId::Query);

@@ -134,12 +134,14 @@ pub struct RunSummary {
 /// its head for the usual forms (`CREATE TABLE x AS SELECT … FROM campaign` changes `x`,
 /// not `campaign`; `COPY x TO 'file'` changes nothing); else every name it mentions.
 fn tables_changed(kind: StatementKind, sql: &str) -> Vec<String> {
-    use crate::core::sql::{has_keyword, head_target, identifiers};
+    use crate::core::sql::{copies_a_query, has_keyword, head_target, identifiers};
     if kind.reads_only() {
         return Vec::new();
     }
     match (kind, head_target(sql)) {
         (StatementKind::Copy, Some(_)) if !has_keyword(sql, "FROM") => Vec::new(),
+        // COPY (query) TO a file: the query's tables are read, none written.
+        (StatementKind::Copy, None) if copies_a_query(sql) => Vec::new(),
         (
             StatementKind::Create
             | StatementKind::Drop

@@ -204,6 +204,8 @@ pub enum Outcome {
     OpenQuery(String),
     /// Export the current view to JSON in the app's export folder ([`Tab::export_json`]).
     ExportJson,
+    /// Export the current view to Parquet ([`Tab::export_parquet`]).
+    ExportParquet,
 }
 
 /// An export: written at once, or long enough to run in the background (the result comes
@@ -272,6 +274,10 @@ pub trait Tab {
     fn export(&self, store: &Store, dir: &Path) -> Option<Exporting>;
     /// As [`Tab::export`], to JSON, for the tabs that offer it (the Query tab's `J`).
     fn export_json(&self, _store: &Store, _dir: &Path) -> Option<Exporting> {
+        None
+    }
+    /// As [`Tab::export`], to Parquet, for the tabs that offer it (the Query tab's `P`).
+    fn export_parquet(&self, _store: &Store, _dir: &Path) -> Option<Exporting> {
         None
     }
     /// A background job the tab started has finished.

@@ -1,5 +1,5 @@
-//! The Query tab's exports: the whole result (or its filtered, sorted view) to CSV or
-//! JSON, written atomically, with the SQL in the provenance sidecar.
+//! The Query tab's exports: the whole result (or its filtered, sorted view) to CSV, JSON
+//! or Parquet, written atomically, with the SQL in the provenance sidecar.
 
 use std::path::Path;
 
@@ -29,7 +29,7 @@ impl QueryTab {
     }
 }
 
-/// Writes the whole view of the result (or the held rows) to `path` as CSV or JSON, with
+/// Writes the whole view of the result (or the held rows) to `path` as CSV, JSON or Parquet, with
 /// the SQL in the provenance sidecar.
 fn export(
     store: &Store,
@@ -44,10 +44,10 @@ fn export(
     let shown = |e: std::io::Error| UiError::context(path.display(), e);
     let mut file = crate::atomic::AtomicFile::create(path).map_err(shown)?;
     let n = {
-        let mut sink: Box<dyn RowSink + '_> = if ext == "json" {
-            Box::new(JsonSink::new(&mut file))
-        } else {
-            Box::new(CsvSink::new(&mut file))
+        let mut sink: Box<dyn RowSink + '_> = match ext {
+            "json" => Box::new(JsonSink::new(&mut file)),
+            "parquet" => Box::new(crate::store::parquet::ParquetSink::new(&mut file)),
+            _ => Box::new(CsvSink::new(&mut file)),
         };
         match held {
             Held::Stored { .. } => store.export_view(view, &mut sink).map_err(UiError::from)?,

@@ -31,6 +31,7 @@ pub(super) enum Command {
     Chart,
     CopyCell,
     Json,
+    Parquet,
     Edit,
     Catalog,
     Back,
@@ -96,6 +97,11 @@ pub(super) const GRID_KEYMAP: &[Binding<Command>] = &[
         keys: &[ch('J')],
         command: Command::Json,
         help: "export the whole result to JSON (x: to CSV)",
+    },
+    Binding {
+        keys: &[ch('P')],
+        command: Command::Parquet,
+        help: "export the whole result to Parquet (typed columns; the SQL in the sidecar)",
     },
     Binding {
         keys: &[ch('i'), ch('e')],
@@ -283,6 +289,7 @@ impl QueryTab {
                 }))
             }
             Command::Json => Outcome::ExportJson,
+            Command::Parquet => Outcome::ExportParquet,
             Command::Catalog | Command::Edit | Command::Back => Outcome::Done,
         }
     }

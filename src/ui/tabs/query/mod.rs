@@ -549,6 +549,10 @@ impl Tab for QueryTab {
         self.export_to(store, dir, "json")
     }
 
+    fn export_parquet(&self, store: &Store, dir: &Path) -> Option<Exporting> {
+        self.export_to(store, dir, "parquet")
+    }
+
     fn selected_row(&self) -> Option<Vec<String>> {
         Some(
             self.shown
