@@ -426,3 +426,96 @@ fn parquet_and_json_round_trips() {
         .clone();
     assert!(piped.starts_with(b"PAR1"));
 }
+
+/// `perx query --open FILE` makes a data file a view named after it (CSV, Parquet, JSON,
+/// and Avro through a Parquet conversion), several at once, joined with the database's
+/// tables; without SQL it prints the file's rows; another extension is refused with what
+/// is accepted.
+#[test]
+fn data_files_open_as_views() {
+    let (dir, db) = loaded_db();
+    let p = |name: &str| dir.path().join(name);
+    let campaigns = query_csv(&db, "SELECT id, name, status FROM campaign ORDER BY id");
+    for (file, fmt) in [
+        ("c.parquet", "parquet"),
+        ("c.json", "json"),
+        ("c.csv", "csv"),
+    ] {
+        perx(&db)
+            .args([
+                "query",
+                &format!(
+                    "COPY (SELECT id, name, status FROM campaign) TO '{}' (FORMAT {fmt})",
+                    p(file).display()
+                ),
+            ])
+            .assert()
+            .success();
+        let out = perx(&db)
+            .args(["query", "--open"])
+            .arg(p(file))
+            .args(["SELECT * FROM c ORDER BY id", "--format", "csv"])
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("as the view c"))
+            .get_output()
+            .stdout
+            .clone();
+        assert_eq!(String::from_utf8(out).unwrap(), campaigns, "{file}");
+    }
+    // Two at once, joined with a table; a name that is perx's own gets _file.
+    std::fs::copy(p("c.csv"), p("campaign.csv")).unwrap();
+    let joined = perx(&db)
+        .args(["query", "--open"])
+        .arg(p("c.parquet"))
+        .arg("--open")
+        .arg(p("campaign.csv"))
+        .args([
+            "SELECT count(*) AS n FROM c JOIN campaign_file USING (id) JOIN campaign USING (id)",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let n = campaigns.lines().count() - 1;
+    assert_eq!(String::from_utf8(joined).unwrap(), format!("n\n{n}\n"));
+    // Avro: the load's own copy of the log, its rows as the log's.
+    let avro = dir.path().join("q.http_log.avro");
+    assert!(avro.is_file());
+    let out = perx(&db)
+        .args(["query", "--open"])
+        .arg(&avro)
+        .args([
+            "SELECT count(*) AS n, min(timestamp) AS first FROM q",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let expect = query_csv(&db, "SELECT count(*) AS n, min(ts) AS first FROM http_log");
+    assert_eq!(String::from_utf8(out).unwrap(), expect);
+    // Without SQL: the rows of the file.
+    let rows = perx(&db)
+        .args(["query", "--format", "csv", "--open"])
+        .arg(p("c.json"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(String::from_utf8(rows).unwrap().lines().count(), n + 1);
+    // Another extension: what is accepted.
+    std::fs::write(p("book.xlsx"), "x").unwrap();
+    perx(&db)
+        .args(["query", "--open"])
+        .arg(p("book.xlsx"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("perx opens .csv/.tsv, .parquet"));
+}

@@ -620,3 +620,32 @@ fn the_query_tab_exports_parquet() {
     assert_eq!(back, expect);
     assert!(back.starts_with(&rows.to_string()), "{back}");
 }
+
+/// `perx FILE`: the Query tab opens a file as a view of its session, the `read_*` written
+/// for the user, and shows its rows; a later statement of the session sees the view.
+#[test]
+fn a_file_opens_in_the_query_tab() {
+    let (mut app, tmp) = crate::ui::app();
+    let file = tmp.path().join("Week 27.csv");
+    std::fs::write(&file, "id,amount\n1,10.5\n2,20\n3,\n").unwrap();
+    app.open_file(&file);
+    app.wait_idle(Duration::from_secs(120));
+    assert_eq!(app.current_tab(), TabId::Query);
+    assert!(
+        app.error().is_none() && app.query_tab().error().is_none(),
+        "{:?} {:?}",
+        app.error(),
+        app.query_tab().error()
+    );
+    let text = app.query_tab().text();
+    assert!(
+        text.starts_with("CREATE OR REPLACE TEMP VIEW \"week_27\" AS SELECT * FROM read_csv(")
+            && text.ends_with(";\nSELECT * FROM \"week_27\""),
+        "{text}"
+    );
+    assert_eq!(app.query_tab().result_rows(), Some(3));
+    assert_eq!(app.query_tab().columns(), ["id", "amount"]);
+    snapshot("query_open_file_80x24", &screen(&mut app, 80, 24));
+    run(&mut app, "SELECT sum(amount) AS s FROM week_27");
+    assert_eq!(cell_text(&app.query_tab().page().unwrap()[0][0]), "30.5");
+}

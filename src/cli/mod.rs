@@ -55,6 +55,7 @@ pub struct Cli {
 const EXAMPLES: &str = "\
 Examples:
   perx                                       the terminal UI (loads the sample first if the database is empty)
+  perx sales.parquet                         the terminal UI's Query tab on a file (.csv .parquet .json .avro)
   perx load                                  load ./data (the shipped sample) into ./perx.duckdb
   perx load --data DIR                       load your own exports from DIR
   perx report engagement --campaign 1 --from 2019-08-01 --to 2019-08-31

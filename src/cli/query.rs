@@ -23,13 +23,18 @@ pub struct QueryArgs {
     /// last one are written).
     #[arg(
         value_name = "SQL",
-        required_unless_present = "file",
+        required_unless_present_any = ["file", "open"],
         conflicts_with = "file"
     )]
     pub sql: Option<String>,
     /// Read the SQL from FILE (`-` for standard input).
     #[arg(long, short = 'f', value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// Open a data file as a view first, named after it (`--open sales.parquet`: the view
+    /// `sales`): .csv/.tsv, .parquet, .json/.jsonl (.gz/.zst too) or .avro. Repeatable.
+    /// Without SQL, prints the (last) file's rows.
+    #[arg(long, value_name = "DATA_FILE")]
+    pub open: Vec<PathBuf>,
     /// Allow statements that change the tables perx loaded or keeps (campaign, reward_*,
     /// campaign_reward_mapping, http_log*, ml_*, load_*, ui_*). Without it they are
     /// refused (exit 4); queries, DESCRIBE, SUMMARIZE, EXPLAIN and tables of your own
@@ -53,13 +58,29 @@ pub fn query(global: &Global, args: &QueryArgs) -> Result<u8> {
         }
         (None, Some(p)) => std::fs::read_to_string(p)
             .with_context(|| format!("reading the SQL from {}", p.display()))?,
+        (None, None) if !args.open.is_empty() => String::new(),
         (None, None) => anyhow::bail!("give the SQL to run, or -f FILE"),
+    };
+    let store = global.open_store()?;
+    // The files opened as views of this session; their Avro conversions live this long.
+    let scratch = perx::store::query::files::scratch_dir()
+        .context("creating a folder for the opened files")?;
+    let mut last_view = None;
+    for path in &args.open {
+        let view = store
+            .open_file(path, scratch.path())
+            .context("opening a data file as a view")?;
+        errln!("opened {} as the view {}", path.display(), view.name);
+        last_view = Some(view);
+    }
+    let sql = match (sql.trim().is_empty(), last_view) {
+        (true, Some(v)) => v.select,
+        _ => sql,
     };
     let parts = statements(&sql);
     let Some((&last, earlier)) = parts.split_last() else {
         anyhow::bail!("the SQL holds no statement (only blanks or comments)");
     };
-    let store = global.open_store()?;
     let refused = |e: &QueryError| matches!(e, QueryError::Refused(_));
     // Statements before the last run for their effect; what they return is counted.
     for (i, &(a, b)) in earlier.iter().enumerate() {

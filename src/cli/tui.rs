@@ -23,6 +23,10 @@ pub struct UiArgs {
     /// [default: data/movielens, the generated sample].
     #[arg(long, value_name = "DIR")]
     pub movielens: Option<PathBuf>,
+    /// A file to open in the Query tab as a view (`perx sales.parquet`): .csv/.tsv,
+    /// .parquet, .json/.jsonl (.gz/.zst too) or .avro; `read_*` written for you.
+    #[arg(value_name = "FILE")]
+    pub open: Option<PathBuf>,
 }
 
 /// DuckDB's memory cap in the terminal UI when `--memory-limit` is not given.
@@ -41,6 +45,14 @@ pub(super) fn ui_store(global: &Global) -> Result<perx::store::Store> {
 
 pub fn tui(global: &Global, args: &UiArgs) -> Result<u8> {
     use std::io::IsTerminal;
+    if let Some(path) = &args.open
+        && !path.is_file()
+    {
+        anyhow::bail!(
+            "{}: no such file (and not a perx command: see perx --help)",
+            path.display()
+        );
+    }
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(
             "the terminal UI needs a terminal (stdin and stdout); for scripts use a command: \
@@ -88,6 +100,10 @@ pub fn tui(global: &Global, args: &UiArgs) -> Result<u8> {
         ml::movielens(global, &MovielensCommand::Load(ml::LoadArgs { dir }))?;
     }
     let store = ui_store(global)?;
-    ui::run(App::new(store)).context("running the terminal UI")?;
+    let mut app = App::new(store);
+    if let Some(path) = &args.open {
+        app.open_file(path);
+    }
+    ui::run(app).context("running the terminal UI")?;
     Ok(exit::OK)
 }

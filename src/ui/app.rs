@@ -201,6 +201,13 @@ impl App {
         self.apply(self.current, outcome);
     }
 
+    /// Opens `path` in the Query tab as a view of its session (`perx FILE`).
+    pub fn open_file(&mut self, path: &std::path::Path) {
+        self.show(TabId::Query);
+        let outcome = self.query.open_file(path, &self.store);
+        self.apply(TabId::Query, outcome);
+    }
+
     /// Carries out what tab `tab` asked for.
     fn apply(&mut self, tab: TabId, outcome: Outcome) {
         match outcome {

@@ -432,6 +432,12 @@ pub mod query {
     pub const COUNTING: &str = "counting the values";
     /// The background job of a column summary.
     pub const SUMMARISING: &str = "summarising the column";
+    /// The background job that opens a file.
+    pub const OPENING: &str = "opening the file";
+    /// A file opened as a view.
+    pub fn opened(name: &str, create: &str) -> String {
+        format!("Opened as the view {name} (this session's): {create}")
+    }
     /// The background job of a chart.
     pub const CHARTING: &str = "charting the result";
     /// Under a chart.

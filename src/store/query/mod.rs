@@ -9,6 +9,7 @@
 //! point. Column names put into SQL are the result's own, quoted.
 
 pub mod chart;
+pub mod files;
 mod history;
 mod result;
 pub mod summary;

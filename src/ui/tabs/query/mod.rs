@@ -26,7 +26,7 @@ use crate::report::output::cell_text;
 use crate::store::Store;
 use crate::store::query::{
     CatalogTable, Checked, ConsoleSession, Frequency, Held, Preview, QueryError, ResultView,
-    RunSummary, chart::ChartData, summary::ColumnSummary,
+    RunSummary, chart::ChartData, files::FileView, summary::ColumnSummary,
 };
 use crate::ui::jobs::Work;
 use crate::ui::keymap;
@@ -70,6 +70,8 @@ pub enum QueryDone {
     Describe(Result<Vec<ColumnSummary>, QueryError>),
     /// A chart of the result.
     Chart(Result<ChartData, QueryError>),
+    /// A file opened as a view of the session.
+    Opened(Result<FileView, QueryError>),
 }
 
 /// What a statement's job reads for the tab once the statement ran: the catalog (the
@@ -160,6 +162,8 @@ pub struct QueryTab {
     /// The console's session: every statement of the tab runs on this one connection, so
     /// a temporary table, a `SET` or a `BEGIN` holds for the next statement.
     session: Option<ConsoleSession>,
+    /// Where opened Avro files are converted to Parquet (lives as long as the tab).
+    scratch: Option<tempfile::TempDir>,
     running: bool,
     /// The first rows of the statement running, handed over by the job before it has
     /// stored the rest.
@@ -201,6 +205,7 @@ impl QueryTab {
             mode: Mode::Normal,
             catalog: CatalogPane::default(),
             session: None,
+            scratch: None,
             running: false,
             preview: Default::default(),
             loaded: false,
@@ -296,6 +301,36 @@ impl QueryTab {
             Mode::Confirm(_, c) => Some(c),
             _ => None,
         }
+    }
+
+    /// Opens `path` (CSV, Parquet, JSON, Avro) as a temporary view of the tab's session
+    /// and shows it: the view's statement goes in the editor and runs.
+    pub fn open_file(&mut self, path: &Path, store: &Store) -> Outcome {
+        if !self.loaded {
+            self.load(store);
+        }
+        if self.scratch.is_none() {
+            match crate::store::query::files::scratch_dir() {
+                Ok(d) => self.scratch = Some(d),
+                Err(e) => return Outcome::Error(crate::ui::UiError::msg(e.to_string())),
+            }
+        }
+        let scratch = self
+            .scratch
+            .as_ref()
+            .map(|d| d.path().to_owned())
+            .unwrap_or_default();
+        let path = path.to_owned();
+        self.running = true;
+        let work = Work::new(s::OPENING, move |store, _| {
+            Done::Query(Box::new(QueryDone::Opened(
+                store.open_file(&path, &scratch),
+            )))
+        });
+        Outcome::Spawn(match &self.session {
+            Some(session) => work.on(session.clone()),
+            None => work,
+        })
     }
 
     /// The editor's cursor (line, column), 0-based.
@@ -514,6 +549,17 @@ impl Tab for QueryTab {
             },
             QueryDone::Chart(result) => match result {
                 Ok(data) => self.mode = Mode::Chart(Box::new(data)),
+                Err(e) => self.error = Some(e.to_string()),
+            },
+            QueryDone::Opened(result) => match result {
+                Ok(view) => {
+                    // The view's statement stays in sight, above the one that shows it.
+                    self.editor
+                        .set_text(&format!("{};\n{}", view.create, view.select));
+                    let outcome = self.run(view.select.clone(), false);
+                    self.message = Some(s::opened(&view.name, &view.create));
+                    return outcome;
+                }
                 Err(e) => self.error = Some(e.to_string()),
             },
         }
