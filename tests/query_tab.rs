@@ -649,3 +649,35 @@ fn a_file_opens_in_the_query_tab() {
     run(&mut app, "SELECT sum(amount) AS s FROM week_27");
     assert_eq!(cell_text(&app.query_tab().page().unwrap()[0][0]), "30.5");
 }
+
+/// Tab inside a quoted string completes a path from the file system: a folder gets its
+/// `/`, the next Tab offers the next name, and what is typed outside quotes still
+/// completes from the catalog.
+#[test]
+fn a_path_in_quotes_completes_from_the_file_system() {
+    let (mut app, _tmp) = query_app();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("exports")).unwrap();
+    std::fs::write(dir.path().join("exports").join("week-27.csv"), "a\n1\n").unwrap();
+    std::fs::write(dir.path().join("exports").join("week-28.csv"), "a\n2\n").unwrap();
+    clear(&mut app);
+    let base = dir.path().display().to_string();
+    typed(&mut app, &format!("SELECT * FROM read_csv('{base}/exp"));
+    key(&mut app, KeyCode::Tab);
+    assert!(
+        app.query_tab()
+            .text()
+            .ends_with(&format!("'{base}/exports/")),
+        "{}",
+        app.query_tab().text()
+    );
+    typed(&mut app, "we");
+    key(&mut app, KeyCode::Tab);
+    assert!(app.query_tab().text().ends_with("/exports/week-27.csv"));
+    key(&mut app, KeyCode::Tab);
+    assert!(app.query_tab().text().ends_with("/exports/week-28.csv"));
+    typed(&mut app, "')");
+    ctrl(&mut app, 'j');
+    assert_eq!(app.query_tab().result_rows(), Some(1));
+    assert_eq!(cell_text(&app.query_tab().page().unwrap()[0][0]), "2");
+}

@@ -396,6 +396,39 @@ pub fn word_before(text: &str, at: usize) -> (usize, &str) {
     (start, &head[start..])
 }
 
+/// Where the string literal the position `at` is inside starts (the byte after its
+/// opening quote), when `at` is inside one that is still open there: what path
+/// completion completes. Quotes inside comments and doubled quotes (`''`) are not
+/// openings.
+pub fn open_string_at(text: &str, at: usize) -> Option<usize> {
+    let head = text.get(..at.min(text.len()))?;
+    let b = head.as_bytes();
+    let mut i = 0;
+    let mut open: Option<usize> = None;
+    while i < b.len() {
+        match (open, b[i]) {
+            (Some(_), b'\'') => {
+                if b.get(i + 1) == Some(&b'\'') {
+                    i += 1;
+                } else {
+                    open = None;
+                }
+            }
+            (Some(_), _) => {}
+            (None, b'\'') => open = Some(i + 1),
+            (None, b'-') if b.get(i + 1) == Some(&b'-') => {
+                i = head[i..].find('\n').map_or(b.len(), |n| i + n);
+            }
+            (None, b'/') if b.get(i + 1) == Some(&b'*') => {
+                i = head[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 1);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open
+}
+
 /// The candidates that complete `prefix` (case-insensitive), shortest first, then
 /// alphabetical; an empty prefix completes nothing.
 pub fn completions<'a>(prefix: &str, candidates: &'a [String]) -> Vec<&'a str> {
@@ -688,5 +721,15 @@ mod tests {
         assert!(!copies_a_query("COPY http_log FROM 'x.csv'"));
         assert!(!copies_a_query("COPY http_log TO 'x.csv'"));
         assert!(!copies_a_query("SELECT 1"));
+    }
+
+    #[test]
+    fn an_open_string_is_found_before_the_cursor() {
+        let t = "SELECT * FROM read_csv('data/sa";
+        assert_eq!(open_string_at(t, t.len()), Some(24));
+        assert_eq!(open_string_at("SELECT 'a' FROM t", 17), None);
+        assert_eq!(open_string_at("SELECT 'it''s", 13), Some(8));
+        assert_eq!(open_string_at("-- don't\nSELECT 1", 17), None);
+        assert_eq!(open_string_at("/* it's */ SELECT '/tm", 22), Some(19));
     }
 }

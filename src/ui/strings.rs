@@ -432,6 +432,8 @@ pub mod query {
     pub const COUNTING: &str = "counting the values";
     /// The background job of a column summary.
     pub const SUMMARISING: &str = "summarising the column";
+    /// Tab in a string with no file name to complete.
+    pub const NO_PATH_COMPLETION: &str = "No file or folder here starts with that.";
     /// The background job that opens a file.
     pub const OPENING: &str = "opening the file";
     /// A file opened as a view.

@@ -254,6 +254,9 @@ impl Editor {
         let text = self.text();
         let (row, col) = self.area.cursor();
         let at = sql::offset_of(&text, row, col);
+        if let Some(start) = sql::open_string_at(&text, at) {
+            return self.complete_path(&text[start..at]);
+        }
         let (_, word) = sql::word_before(&text, at);
         let cands: Vec<String> = sql::completions(word, &self.names)
             .into_iter()
@@ -273,6 +276,18 @@ impl Editor {
         self.area.insert_str(first.get(word.len()..).unwrap_or(""));
         let message = (cands.len() > 1).then(|| s::completions(&cands));
         self.completing = Some((cands, 0, word.to_owned()));
+        message.map_or(EditorKey::Done, EditorKey::Message)
+    }
+
+    /// Tab inside a quoted string: the file names that complete the path typed there.
+    fn complete_path(&mut self, typed: &str) -> EditorKey {
+        let cands = path_completions(typed);
+        let Some(first) = cands.first() else {
+            return EditorKey::Message(s::NO_PATH_COMPLETION.to_owned());
+        };
+        self.area.insert_str(first.get(typed.len()..).unwrap_or(""));
+        let message = (cands.len() > 1).then(|| s::completions(&cands));
+        self.completing = Some((cands, 0, typed.to_owned()));
         message.map_or(EditorKey::Done, EditorKey::Message)
     }
 
@@ -318,4 +333,42 @@ impl Editor {
         });
         frame.render_widget(&self.area, area);
     }
+}
+
+/// Most entries of a folder read for a path completion.
+const MAX_PATH_ENTRIES: usize = 5_000;
+
+/// The paths that complete `typed` (a path being typed in a string literal): the entries
+/// of its folder (`.` when it names none) whose names start with what follows its last
+/// `/`, folders with a `/` after them, hidden ones only when a `.` is typed, shortest
+/// first. Names with a quote or a control character are left out (they could not be
+/// typed into the literal as they are).
+fn path_completions(typed: &str) -> Vec<String> {
+    let (dir, prefix) = match typed.rfind('/') {
+        Some(i) => (&typed[..=i], &typed[i + 1..]),
+        None => ("", typed),
+    };
+    let folder = if dir.is_empty() { "." } else { dir };
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .take(MAX_PATH_ENTRIES)
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let usable = name.starts_with(prefix)
+                && (prefix.starts_with('.') || !name.starts_with('.'))
+                && !name.contains('\'')
+                && !name.chars().any(char::is_control);
+            if !usable {
+                return None;
+            }
+            let slash = if e.path().is_dir() { "/" } else { "" };
+            Some(format!("{dir}{name}{slash}"))
+        })
+        .filter(|c| c.len() > typed.len())
+        .collect();
+    out.sort_by(|a, b| a.len().cmp(&b.len()).then(a.cmp(b)));
+    out
 }
