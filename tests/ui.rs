@@ -1130,3 +1130,39 @@ fn session_times_are_sgt_with_utc_on_z() {
     let text = screen(&mut app, 120, 30);
     assert!(text.contains("time (SGT)"), "{text}");
 }
+
+/// A reward id gets its name where the exports have one: a session's requests and the
+/// rows that made it reward-driven say which reward it was.
+#[test]
+fn reward_ids_show_their_names() {
+    let dir = crate::util::data_dir(&[
+        (
+            "campaign.csv",
+            "id,name,status,updated_at\n10,Autumn,active,2019-08-01 00:00:00 UTC\n",
+        ),
+        (
+            "reward_campaign.csv",
+            "id,reward_name,updated_at,campaign_id\n100,Free Coffee,2019-08-01 00:00:00 UTC,10\n",
+        ),
+        (
+            "campaign_reward_mapping.csv",
+            "campaign_id,reward_id\n10,100\n",
+        ),
+        (
+            "http_log.txt",
+            "2019-08-26T16:00:00+00:00 GET /campaigns/10 7\n\
+             2019-08-26T16:01:00+00:00 POST /rewards/100 7\n",
+        ),
+    ]);
+    let mut store: Store = memory_store();
+    load(&mut store, dir.path(), dir.path());
+    let mut app = App::new(store);
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Enter);
+    let text = screen(&mut app, 120, 30);
+    assert!(text.contains("/rewards/100 (Free Coffee)"), "{text}");
+    assert!(
+        text.contains("campaign 10 → reward 100 (Free Coffee)"),
+        "{text}"
+    );
+}

@@ -323,6 +323,18 @@ impl Store {
         Ok(n)
     }
 
+    /// Each reward id's name where the reward_campaign export has one.
+    pub fn reward_titles(&self) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+        let pairs: Vec<(i64, String)> = query_all(
+            self.conn(),
+            include_str!("../../sql/reports/reward_titles.sql"),
+            [],
+            "reading the reward names",
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(pairs.into_iter().collect())
+    }
+
     /// The distinct (campaign, reward) pairs of the mapping.
     pub fn mapping_pairs(&self) -> Result<HashSet<(i64, i64)>, StoreError> {
         query_all(

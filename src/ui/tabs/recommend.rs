@@ -50,6 +50,8 @@ pub enum Catalog {
 #[derive(Debug)]
 pub struct LoadedRewards {
     model: RewardModel,
+    /// Reward names from the reward_campaign export, shown beside the ids.
+    names: std::collections::HashMap<i64, String>,
 }
 
 impl LoadedRewards {
@@ -58,7 +60,16 @@ impl LoadedRewards {
         let (model, _) =
             recommender::open_or_fit_rewards(store, recommender::RewardsWanted::default())
                 .map_err(UiError::from)?;
-        Ok(LoadedRewards { model })
+        let names = store.reward_titles().map_err(UiError::from)?;
+        Ok(LoadedRewards { model, names })
+    }
+}
+
+/// A reward id with its name when the exports have one (`62 Sample Reward 62`).
+fn reward_label(names: Option<&std::collections::HashMap<i64, String>>, id: i64) -> String {
+    match names.and_then(|n| n.get(&id)) {
+        Some(name) => format!("{id} {name}"),
+        None => id.to_string(),
     }
 }
 
@@ -372,10 +383,11 @@ impl RecommendTab {
         if self.explain {
             header.push("because");
         }
+        let names = self.rewards.as_ref().map(|r| &r.names);
         let rows = shown.list.items.iter().enumerate().map(|(i, pick)| {
             let mut cells = vec![
                 (i + 1).to_string(),
-                pick.reward.to_string(),
+                reward_label(names, pick.reward),
                 format!("{:.4}", pick.score),
                 s::reward_source(pick.source).to_owned(),
             ];
@@ -384,9 +396,18 @@ impl RecommendTab {
             }
             Row::new(cells)
         });
+        // As wide as the widest id and name (names only where the exports have them).
+        let reward_width = shown
+            .list
+            .items
+            .iter()
+            .map(|p| reward_label(names, p.reward).chars().count())
+            .max()
+            .unwrap_or(0)
+            .clamp(6, 40) as u16;
         let mut widths = vec![
             Constraint::Length(3),
-            Constraint::Length(10),
+            Constraint::Length(reward_width + 2),
             Constraint::Length(10),
             Constraint::Length(16),
         ];
@@ -540,7 +561,7 @@ impl Tab for RecommendTab {
             return Some(vec![
                 shown.user.clone(),
                 (i + 1).to_string(),
-                pick.reward.to_string(),
+                reward_label(self.rewards.as_ref().map(|r| &r.names), pick.reward),
                 format!("{:.4}", pick.score),
                 s::reward_source(pick.source).to_owned(),
             ]);

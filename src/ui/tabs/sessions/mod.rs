@@ -43,6 +43,8 @@ struct Detail {
     row: SessionRow,
     events: Vec<SessionEvent>,
     pairs: Vec<(i64, i64)>,
+    /// The names of the rewards it issued, where the exports have them.
+    names: std::collections::HashMap<i64, String>,
 }
 
 /// What the Sessions tab's keys do.
@@ -457,11 +459,18 @@ impl Tab for SessionsTab {
                 };
                 let read = store.session_events(&row).and_then(|events| {
                     let pairs = store.session_driving_pairs(&row.user_id, &events)?;
-                    Ok((events, pairs))
+                    let mut names = store.reward_titles()?;
+                    names.retain(|id, _| row.rewards.contains(id));
+                    Ok((events, pairs, names))
                 });
                 match read {
-                    Ok((events, pairs)) => {
-                        self.detail = Some(Detail { row, events, pairs });
+                    Ok((events, pairs, names)) => {
+                        self.detail = Some(Detail {
+                            row,
+                            events,
+                            pairs,
+                            names,
+                        });
                         Outcome::Done
                     }
                     Err(e) => Outcome::Error(e.into()),

@@ -116,7 +116,13 @@ impl SessionsTab {
             list,
             &mut self.table,
         );
-        if let Some(Detail { row, events, pairs }) = &self.detail {
+        if let Some(Detail {
+            row,
+            events,
+            pairs,
+            names,
+        }) = &self.detail
+        {
             let area = list.inner(ratatui::layout::Margin::new(2, 1));
             frame.render_widget(Clear, area);
             let mut prev = None;
@@ -128,7 +134,11 @@ impl SessionsTab {
                 Row::new([
                     self.shown_time(e.ts, "%Y-%m-%d %H:%M:%S%.3f"),
                     e.method.clone(),
-                    e.path.clone(),
+                    // A reward issue gets its name, where the exports have it.
+                    match names.get(&e.item_id).filter(|_| e.reward) {
+                        Some(name) => format!("{} ({name})", e.path),
+                        None => e.path.clone(),
+                    },
                     gap,
                 ])
             });
@@ -143,7 +153,10 @@ impl SessionsTab {
             } else {
                 let rows: Vec<String> = pairs
                     .iter()
-                    .map(|(c, r)| format!("campaign {c} → reward {r}"))
+                    .map(|(c, r)| match names.get(r) {
+                        Some(name) => format!("campaign {c} → reward {r} ({name})"),
+                        None => format!("campaign {c} → reward {r}"),
+                    })
                     .collect();
                 format!(" {} {} ", s::DRIVEN_BY, rows.join("; "))
             };
