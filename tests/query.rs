@@ -519,3 +519,32 @@ fn data_files_open_as_views() {
         .failure()
         .stderr(predicate::str::contains("perx opens .csv/.tsv, .parquet"));
 }
+
+/// A column summary of a large result with about as many values as rows gives DuckDB's
+/// estimate of the distinct values and ranks no top values (each is rare, and ranking
+/// millions of groups takes seconds); a column with few values is counted exactly.
+#[test]
+fn a_summary_estimates_the_distinct_values_of_a_large_unique_column() {
+    use perx::store::query::summary::{EXACT_ROWS, MANY_DISTINCT};
+    let store = memory_store();
+    let rows = EXACT_ROWS + (MANY_DISTINCT + 500_000);
+    store
+        .run_into_result(
+            &format!("SELECT range AS id, range % 3 AS kind FROM range({rows})"),
+            false,
+            &mut |_| {},
+        )
+        .unwrap();
+    let view = ResultView::default();
+    let id = store.column_summary(&view, 0).unwrap();
+    assert_eq!(id.rows, rows);
+    assert!(!id.distinct_exact);
+    assert!(id.top.values.is_empty());
+    let off = (id.distinct as f64 - rows as f64).abs() / rows as f64;
+    assert!(off < 0.1, "estimate {} for {rows}", id.distinct);
+    assert_eq!(id.histogram.iter().sum::<u64>(), rows);
+    let kind = store.column_summary(&view, 1).unwrap();
+    assert!(kind.distinct_exact);
+    assert_eq!(kind.distinct, 3);
+    assert_eq!(kind.top.values.len(), 3);
+}

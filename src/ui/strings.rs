@@ -432,6 +432,9 @@ pub mod query {
     pub const COUNTING: &str = "counting the values";
     /// The background job of a column summary.
     pub const SUMMARISING: &str = "summarising the column";
+    /// A summary of a column with too many distinct values to rank.
+    pub const TOO_MANY_TO_RANK: &str =
+        "top values: not ranked (about as many values as rows; F counts them exactly)";
     /// Tab in a string with no file name to complete.
     pub const NO_PATH_COMPLETION: &str = "No file or folder here starts with that.";
     /// The background job that opens a file.

@@ -17,6 +17,13 @@ pub const HISTOGRAM_BINS: usize = 24;
 /// Top values a summary lists.
 pub const TOP_VALUES: usize = 8;
 
+/// Above this many rows, the distinct values are estimated first.
+pub const EXACT_ROWS: u64 = 1_000_000;
+
+/// More distinct values than this (in a result of more than [`EXACT_ROWS`] rows): the
+/// estimate is given and the top values are not ranked.
+pub const MANY_DISTINCT: u64 = 2_000_000;
+
 /// What a column holds, as far as summaries go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnKind {
@@ -62,8 +69,12 @@ pub struct ColumnSummary {
     pub rows: u64,
     /// Of them NULL.
     pub nulls: u64,
-    /// Distinct non-NULL values (exact: from the same pass as the top values).
+    /// Distinct non-NULL values: exact (from the same pass as the top values), or DuckDB's
+    /// estimate when a result of more than [`EXACT_ROWS`] rows has more than
+    /// [`MANY_DISTINCT`] (then no top values are ranked).
     pub distinct: u64,
+    /// Whether `distinct` is exact.
+    pub distinct_exact: bool,
     /// The smallest and largest value, as text.
     pub min: Option<String>,
     /// See `min`.
@@ -139,14 +150,43 @@ impl Store {
             )
             .map_err(QueryError::sql)?;
         let nulls = nulls.max(0) as u64;
-        let (top, groups) = self.top_values(&fill, TOP_VALUES)?;
+        let rows = rows.max(0) as u64;
+        // A large result with very many distinct values: the estimate, and no top values
+        // (each is rare; a grouping pass over millions of groups would take seconds).
+        let estimate: i64 = if rows > EXACT_ROWS {
+            self.conn()
+                .query_row(
+                    &fill(include_str!(
+                        "../../../sql/query/summary_distinct_approx.sql"
+                    )),
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(QueryError::sql)?
+        } else {
+            0
+        };
+        let many = estimate.max(0) as u64 > MANY_DISTINCT;
+        let (top, distinct) = if many {
+            (
+                Frequency {
+                    values: Vec::new(),
+                    distinct: estimate.max(0) as u64,
+                },
+                estimate.max(0) as u64,
+            )
+        } else {
+            let (top, groups) = self.top_values(&fill, TOP_VALUES)?;
+            (top, groups.saturating_sub(u64::from(nulls > 0)))
+        };
         let mut summary = ColumnSummary {
             name: name.clone(),
             type_name: type_name.clone(),
             kind,
-            rows: rows.max(0) as u64,
+            rows,
             nulls,
-            distinct: groups.saturating_sub(u64::from(nulls > 0)),
+            distinct,
+            distinct_exact: !many,
             min,
             max,
             mean: None,

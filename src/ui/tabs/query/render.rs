@@ -218,10 +218,11 @@ fn draw_summary(frame: &mut Frame, area: Rect, sm: &ColumnSummary, at: usize) {
     let pct = |k: u64| 100.0 * k as f64 / sm.rows.max(1) as f64;
     let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "–".to_owned());
     let mut lines = vec![format!(
-        "rows {} · nulls {} ({:.1}%) · distinct {}",
+        "rows {} · nulls {} ({:.1}%) · distinct {}{}",
         n(sm.rows),
         n(sm.nulls),
         pct(sm.nulls),
+        if sm.distinct_exact { "" } else { "≈" },
         n(sm.distinct)
     )];
     lines.push(format!(
@@ -237,6 +238,9 @@ fn draw_summary(frame: &mut Frame, area: Rect, sm: &ColumnSummary, at: usize) {
             or_dash(&sm.median),
             or_dash(&sm.p95)
         ));
+    }
+    if !sm.distinct_exact {
+        lines.push(s::TOO_MANY_TO_RANK.to_owned());
     }
     let spark = if sm.histogram.is_empty() { 0 } else { 3 };
     let top = sm.top.values.len() as u16;
