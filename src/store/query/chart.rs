@@ -129,26 +129,26 @@ impl Store {
     /// Computes chart `spec` over the view (the order does not matter to a chart).
     pub fn chart(&self, view: &ResultView, spec: &ChartSpec) -> Result<ChartData, QueryError> {
         let columns = self.result_columns()?;
+        self.chart_on(&Self::counted_rows(view), &columns, spec)
+    }
+
+    /// Computes chart `spec` over `table` (the result's rows), whose columns (names and
+    /// types) are `columns`.
+    pub(super) fn chart_on(
+        &self,
+        table: &str,
+        columns: &[(String, String)],
+        spec: &ChartSpec,
+    ) -> Result<ChartData, QueryError> {
         let column = |i: usize| {
             columns
                 .get(i)
                 .ok_or_else(|| QueryError::Statements(format!("no column {i}")))
         };
-        let unordered = ResultView {
-            sort: None,
-            filter: view.filter.clone(),
-        };
-        if unordered.filter.is_some() {
-            self.prepare_view(&unordered)?;
-        }
-        let table = Self::view_rows(&unordered);
         let (x_name, x_type) = column(spec.x)?;
         let x_kind = ColumnKind::of(x_type);
         let x = quote_ident(x_name);
-        let x_num = match x_kind {
-            ColumnKind::Time => format!("CAST(epoch_us(CAST({x} AS TIMESTAMP)) AS DOUBLE)"),
-            _ => format!("CAST({x} AS DOUBLE)"),
-        };
+        let x_num = super::summary::as_number(&x, x_kind);
         let limit = spec.limit.clamp(1, 10_000);
         let (template, series, values): (&str, Vec<String>, Vec<String>) = match spec.kind {
             ChartKind::Bar => {
@@ -209,7 +209,7 @@ impl Store {
         let sql = fill_template(
             template,
             &[
-                ("table", &table),
+                ("table", table),
                 ("x", &x),
                 ("x_num", &x_num),
                 ("values", &values_sql.join(", ")),

@@ -419,6 +419,18 @@ impl Store {
         self.stream_rows(sql, sink)
     }
 
+    /// The view's rows as a table expression in no particular order, for what counts or
+    /// charts them: the result itself when nothing is filtered (a sort changes no row),
+    /// else the rows of the view the grid made ([`Store::prepare_view`]), which is left
+    /// as it is.
+    pub(super) fn counted_rows(view: &ResultView) -> String {
+        if view.filter.is_none() {
+            "perx_scratch.result".to_owned()
+        } else {
+            Self::view_rows(view)
+        }
+    }
+
     /// The frequency table of column `i` of the view: most frequent first, at most
     /// `limit` values, and how many distinct values there are.
     pub fn frequency(
@@ -431,43 +443,38 @@ impl Store {
         let (name, _) = columns
             .get(i)
             .ok_or_else(|| QueryError::Statements(format!("no column {i}")))?;
-        // The order does not matter to a count: only a filter changes the rows.
-        let rows = if view.filter.is_none() {
-            "perx_scratch.result".to_owned()
-        } else {
-            Self::view_rows(view)
-        };
-        let column = quote_ident(name);
-        let fill = |text: &str| fill_template(text, &[("table", &rows), ("column", &column)]);
-        let mut stmt = self
-            .conn()
-            .prepare(&fill(include_str!("../../../sql/query/frequency.sql")))
-            .map_err(QueryError::sql)?;
+        self.frequency_in(&Self::counted_rows(view), &quote_ident(name), limit)
+    }
+
+    /// The `limit` most frequent values of `column` (quoted) in `table`, and how many
+    /// distinct values there are (NULL being one), in one grouping pass.
+    pub(super) fn frequency_in(
+        &self,
+        table: &str,
+        column: &str,
+        limit: usize,
+    ) -> Result<Frequency, QueryError> {
+        let sql = fill_template(
+            include_str!("../../../sql/query/frequency.sql"),
+            &[("table", table), ("column", column)],
+        );
+        let mut stmt = self.conn().prepare(&sql).map_err(QueryError::sql)?;
         let mut rows = stmt.query([limit as i64]).map_err(QueryError::sql)?;
-        let mut out = Vec::new();
+        let (mut values, mut groups) = (Vec::new(), 0);
         while let Some(r) = rows.next().map_err(QueryError::sql)? {
             let raw = r.get::<_, Value>(0).map_err(QueryError::sql)?;
-            let literal = super::summary::literal_of(&raw);
             let n: i64 = r.get(1).map_err(QueryError::sql)?;
-            let pct: f64 = r.get(2).map_err(QueryError::sql)?;
-            out.push(FrequencyRow {
+            groups = r.get::<_, i64>(3).map_err(QueryError::sql)?.max(0) as u64;
+            values.push(FrequencyRow {
+                literal: super::summary::literal_of(&raw),
                 value: cell_of(raw),
                 rows: n.max(0) as u64,
-                pct,
-                literal,
+                pct: r.get(2).map_err(QueryError::sql)?,
             });
         }
-        let distinct: i64 = self
-            .conn()
-            .query_row(
-                &fill(include_str!("../../../sql/query/frequency_distinct.sql")),
-                [],
-                |r| r.get(0),
-            )
-            .map_err(QueryError::sql)?;
         Ok(Frequency {
-            values: out,
-            distinct: distinct.max(0) as u64,
+            values,
+            distinct: groups,
         })
     }
 }

@@ -6,8 +6,9 @@
 
 use duckdb::types::Value;
 
-use super::result::{Frequency, FrequencyRow, ResultView};
-use super::values::{cell_of, literal, quote_ident};
+use super::chart::{ChartKind, ChartSpec};
+use super::result::{Frequency, ResultView};
+use super::values::{literal, quote_ident};
 use super::{QueryError, Store};
 use crate::core::sql::fill_template;
 
@@ -105,6 +106,15 @@ impl ColumnSummary {
     }
 }
 
+/// A column (quoted) as a number for statistics, bins and axes: itself as a `DOUBLE`, or
+/// a time's microseconds since the epoch.
+pub(super) fn as_number(column: &str, kind: ColumnKind) -> String {
+    match kind {
+        ColumnKind::Time => format!("CAST(epoch_us(CAST({column} AS TIMESTAMP)) AS DOUBLE)"),
+        _ => format!("CAST({column} AS DOUBLE)"),
+    }
+}
+
 /// The text of a value read as `VARCHAR` (NULL: none).
 fn text(r: &duckdb::Row<'_>, i: usize) -> Result<Option<String>, duckdb::Error> {
     r.get::<_, Option<String>>(i)
@@ -119,20 +129,9 @@ impl Store {
             .get(i)
             .ok_or_else(|| QueryError::Statements(format!("no column {i}")))?;
         let kind = ColumnKind::of(type_name);
-        let unordered = ResultView {
-            sort: None,
-            filter: view.filter.clone(),
-        };
-        if unordered.filter.is_some() {
-            self.prepare_view(&unordered)?;
-        }
-        let table = Self::view_rows(&unordered);
+        let table = Self::counted_rows(view);
         let column = quote_ident(name);
-        // The column as a number for the statistics: itself, or microseconds of a time.
-        let x = match kind {
-            ColumnKind::Time => format!("CAST(epoch_us(CAST({column} AS TIMESTAMP)) AS DOUBLE)"),
-            _ => format!("CAST({column} AS DOUBLE)"),
-        };
+        let x = as_number(&column, kind);
         let fill = |t: &str| fill_template(t, &[("table", &table), ("column", &column), ("x", &x)]);
         let (rows, nulls, min, max) = self
             .conn()
@@ -176,8 +175,9 @@ impl Store {
                 estimate.max(0) as u64,
             )
         } else {
-            let (top, groups) = self.top_values(&fill, TOP_VALUES)?;
-            (top, groups.saturating_sub(u64::from(nulls > 0)))
+            let top = self.frequency_in(&table, &column, TOP_VALUES)?;
+            let distinct = top.distinct.saturating_sub(u64::from(nulls > 0));
+            (top, distinct)
         };
         let mut summary = ColumnSummary {
             name: name.clone(),
@@ -211,7 +211,18 @@ impl Store {
         summary.p5 = p5;
         summary.median = median;
         summary.p95 = p95;
-        summary.histogram = self.histogram(&fill, HISTOGRAM_BINS)?;
+        let bins = ChartSpec {
+            kind: ChartKind::Histogram,
+            x: i,
+            y: Vec::new(),
+            limit: HISTOGRAM_BINS,
+        };
+        summary.histogram = self
+            .chart_on(&table, &columns, &bins)?
+            .points
+            .iter()
+            .map(|p| p.values.first().copied().flatten().unwrap_or(0.0) as u64)
+            .collect();
         Ok(summary)
     }
 
@@ -219,63 +230,6 @@ impl Store {
     pub fn result_summaries(&self, view: &ResultView) -> Result<Vec<ColumnSummary>, QueryError> {
         let n = self.result_columns()?.len();
         (0..n).map(|i| self.column_summary(view, i)).collect()
-    }
-
-    /// The `limit` most frequent values and how many groups there are (NULL being one).
-    fn top_values(
-        &self,
-        fill: &dyn Fn(&str) -> String,
-        limit: usize,
-    ) -> Result<(Frequency, u64), QueryError> {
-        let mut stmt = self
-            .conn()
-            .prepare(&fill(include_str!("../../../sql/query/summary_top.sql")))
-            .map_err(QueryError::sql)?;
-        let mut rows = stmt.query([limit as i64]).map_err(QueryError::sql)?;
-        let (mut values, mut groups) = (Vec::new(), 0);
-        while let Some(r) = rows.next().map_err(QueryError::sql)? {
-            let raw = r.get::<_, Value>(0).map_err(QueryError::sql)?;
-            let n: i64 = r.get(1).map_err(QueryError::sql)?;
-            groups = r.get::<_, i64>(3).map_err(QueryError::sql)?.max(0) as u64;
-            values.push(FrequencyRow {
-                literal: literal_of(&raw),
-                value: cell_of(raw),
-                rows: n.max(0) as u64,
-                pct: r.get(2).map_err(QueryError::sql)?,
-            });
-        }
-        Ok((
-            Frequency {
-                values,
-                distinct: groups,
-            },
-            groups,
-        ))
-    }
-
-    /// Rows per bin of `bins` equal-width bins over the column's range (every bin, empty
-    /// ones as 0), computed in DuckDB.
-    fn histogram(
-        &self,
-        fill: &dyn Fn(&str) -> String,
-        bins: usize,
-    ) -> Result<Vec<u64>, QueryError> {
-        let mut out = vec![0u64; bins];
-        let mut stmt = self
-            .conn()
-            .prepare(&fill(include_str!(
-                "../../../sql/query/summary_histogram.sql"
-            )))
-            .map_err(QueryError::sql)?;
-        let mut rows = stmt.query([bins as i64]).map_err(QueryError::sql)?;
-        while let Some(r) = rows.next().map_err(QueryError::sql)? {
-            let bin: i64 = r.get(0).map_err(QueryError::sql)?;
-            let n: i64 = r.get(1).map_err(QueryError::sql)?;
-            if let Some(slot) = usize::try_from(bin).ok().and_then(|b| out.get_mut(b)) {
-                *slot = n.max(0) as u64;
-            }
-        }
-        Ok(out)
     }
 }
 
