@@ -33,10 +33,10 @@ impl QueryTab {
         }
     }
 
-    /// `C`: the chart the result's types suggest, computed in the background.
+    /// `C`: the chart the result's types suggest, computed in the background (the grid's
+    /// keys checked that a query's result is stored).
     pub(super) fn open_chart(&mut self) -> Outcome {
         let Some(kinds) = self.column_kinds() else {
-            self.message = Some(s::ONLY_QUERIES.to_owned());
             return Outcome::Done;
         };
         let col = self.shown.as_ref().map_or(0, |g| g.col);

@@ -206,6 +206,20 @@ impl QueryTab {
         let Some(shown) = self.shown.as_mut() else {
             return Outcome::NotMine;
         };
+        // What works on the stored result only (a query's, not a PRAGMA's rows in memory).
+        let stored_only = matches!(
+            command,
+            Command::Sort
+                | Command::Filter
+                | Command::Frequency
+                | Command::Summary
+                | Command::Describe
+                | Command::Chart
+        );
+        if stored_only && !matches!(shown.held, Held::Stored { .. }) {
+            self.message = Some(s::ONLY_QUERIES.to_owned());
+            return Outcome::Done;
+        }
         match command {
             Command::Move | Command::Left | Command::Right => {
                 let m = match command {
@@ -228,10 +242,6 @@ impl QueryTab {
                 None => Outcome::Done,
             },
             Command::Sort => {
-                if !matches!(shown.held, Held::Stored { .. }) {
-                    self.message = Some(s::ONLY_QUERIES.to_owned());
-                    return Outcome::Done;
-                }
                 let col = shown.col;
                 self.change_view(move |v| {
                     v.sort = match v.sort {
@@ -242,19 +252,11 @@ impl QueryTab {
                 })
             }
             Command::Filter => {
-                if !matches!(shown.held, Held::Stored { .. }) {
-                    self.message = Some(s::ONLY_QUERIES.to_owned());
-                    return Outcome::Done;
-                }
                 let now = shown.view.filter.clone().unwrap_or_default();
                 self.mode = Mode::Prompt(Prompt::Filter, now);
                 Outcome::Done
             }
             Command::Frequency => {
-                if !matches!(shown.held, Held::Stored { .. }) {
-                    self.message = Some(s::ONLY_QUERIES.to_owned());
-                    return Outcome::Done;
-                }
                 let (view, col) = (shown.view.clone(), shown.col);
                 let column = self.columns().get(col).cloned().unwrap_or_default();
                 self.running = true;
@@ -264,10 +266,6 @@ impl QueryTab {
                 }))
             }
             Command::Summary => {
-                if !matches!(shown.held, Held::Stored { .. }) {
-                    self.message = Some(s::ONLY_QUERIES.to_owned());
-                    return Outcome::Done;
-                }
                 let (view, col) = (shown.view.clone(), shown.col);
                 self.running = true;
                 Outcome::Spawn(Work::new(s::SUMMARISING, move |store, _| {
@@ -278,10 +276,6 @@ impl QueryTab {
             }
             Command::Chart => self.open_chart(),
             Command::Describe => {
-                if !matches!(shown.held, Held::Stored { .. }) {
-                    self.message = Some(s::ONLY_QUERIES.to_owned());
-                    return Outcome::Done;
-                }
                 let view = shown.view.clone();
                 self.running = true;
                 Outcome::Spawn(Work::new(s::SUMMARISING_ALL, move |store, _| {
