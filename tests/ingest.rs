@@ -390,18 +390,21 @@ fn an_ingest_keeps_the_sessions_table_and_makes_the_reward_model_stale() {
             .unwrap()
     };
     let sessions_before = count(&db);
-    perx(&db)
-        .args([
-            "recommend",
-            "--catalog",
-            "rewards",
-            "--user",
-            "1",
-            "--format",
-            "csv",
-        ])
-        .assert()
-        .success();
+    let recommend = |db: &Path| {
+        perx(db)
+            .args([
+                "recommend",
+                "--catalog",
+                "rewards",
+                "--user",
+                "1",
+                "--format",
+                "csv",
+            ])
+            .assert()
+            .success()
+    };
+    recommend(&db);
     let day2 = tmp.path().join("day2.log");
     write(&day2, &lines[10_000..]);
     let out = ingest(&db, &[&day2]);
@@ -410,19 +413,7 @@ fn an_ingest_keeps_the_sessions_table_and_makes_the_reward_model_stale() {
     assert!(store.sessions_fresh().unwrap());
     drop(store);
     assert!(count(&db) > sessions_before);
-    perx(&db)
-        .args([
-            "recommend",
-            "--catalog",
-            "rewards",
-            "--user",
-            "1",
-            "--format",
-            "csv",
-        ])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("the platform data changed"));
+    recommend(&db).stderr(predicate::str::contains("the platform data changed"));
 }
 
 /// The Data tab's `i` ingests what is new where `perx ingest` read before, on the worker

@@ -908,22 +908,20 @@ fn the_api_answers_from_the_library() {
     });
 }
 
-/// `perx serve --ingest DIR` ingests the files that appear there while a request loop
-/// runs: every answer is 200, and the answers move to the new data (the sessions of a
-/// user who appears only in the new file, the batch in /readyz, the refitted model).
-#[test]
-fn serve_ingests_new_files_while_answering() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("w.duckdb");
+/// A database in `dir` with the sample's exports loaded and the first 12,000 lines of its
+/// log ingested from `logs/http_log.txt.1`; the database, the logs folder and every line
+/// of the sample log (each with its newline).
+fn ingested_db(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, Vec<String>) {
+    let db = dir.join("w.duckdb");
     let lines: Vec<String> = std::fs::read_to_string(sample_dir().join("http_log.txt"))
         .unwrap()
         .lines()
         .map(|l| format!("{l}\n"))
         .collect();
-    let logs = tmp.path().join("logs");
+    let logs = dir.join("logs");
     std::fs::create_dir(&logs).unwrap();
     std::fs::write(logs.join("http_log.txt.1"), lines[..12_000].concat()).unwrap();
-    let csv = tmp.path().join("csv");
+    let csv = dir.join("csv");
     crate::util::copy_files(&sample_dir(), &csv, |n| n.ends_with(".csv"));
     perx(&db)
         .args(["load", "--data"])
@@ -935,6 +933,16 @@ fn serve_ingests_new_files_while_answering() {
         .arg(&logs)
         .assert()
         .code(predicate::in_iter([0, 3]));
+    (db, logs, lines)
+}
+
+/// `perx serve --ingest DIR` ingests the files that appear there while a request loop
+/// runs: every answer is 200, and the answers move to the new data (the sessions of a
+/// user who appears only in the new file, the batch in /readyz, the refitted model).
+#[test]
+fn serve_ingests_new_files_while_answering() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, logs, lines) = ingested_db(tmp.path());
     let dir = logs.display().to_string();
     let s = Server::start(
         &db,
@@ -1005,27 +1013,7 @@ fn serve_ingests_new_files_while_answering() {
 #[test]
 fn answers_say_which_batch_the_model_was_fitted_on() {
     let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("f.duckdb");
-    let lines: Vec<String> = std::fs::read_to_string(sample_dir().join("http_log.txt"))
-        .unwrap()
-        .lines()
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let logs = tmp.path().join("logs");
-    std::fs::create_dir(&logs).unwrap();
-    std::fs::write(logs.join("http_log.txt.1"), lines[..12_000].concat()).unwrap();
-    let csv = tmp.path().join("csv");
-    crate::util::copy_files(&sample_dir(), &csv, |n| n.ends_with(".csv"));
-    perx(&db)
-        .args(["load", "--data"])
-        .arg(&csv)
-        .assert()
-        .success();
-    perx(&db)
-        .arg("ingest")
-        .arg(&logs)
-        .assert()
-        .code(predicate::in_iter([0, 3]));
+    let (db, logs, lines) = ingested_db(tmp.path());
     let dir = logs.display().to_string();
     let s = Server::start(&db, &["--ingest", &dir, "--ingest-every", "0.2"]);
     let ready =
