@@ -245,18 +245,16 @@ fn draw_summary(frame: &mut Frame, area: Rect, sm: &ColumnSummary, at: usize) {
     let spark = if sm.histogram.is_empty() { 0 } else { 3 };
     let top = sm.top.values.len() as u16;
     let height = (lines.len() as u16 + spark + top + 5).min(area.height);
-    let popup = centered(area, 90, height);
-    frame.render_widget(Clear, popup);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(s::summary_title(&sm.name, &sm.type_name));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
-    let [text, hist, table, hint] = Layout::vertical([
+    let inner = popup_with_hint(
+        frame,
+        centered(area, 90, height),
+        &s::summary_title(&sm.name, &sm.type_name),
+        s::SUMMARY_HINT,
+    );
+    let [text, hist, table] = Layout::vertical([
         Constraint::Length(lines.len() as u16),
         Constraint::Length(spark),
         Constraint::Min(1),
-        Constraint::Length(1),
     ])
     .areas(inner);
     frame.render_widget(Paragraph::new(lines.join("\n")), text);
@@ -288,11 +286,7 @@ fn draw_summary(frame: &mut Frame, area: Rect, sm: &ColumnSummary, at: usize) {
             format!("{:.2}%", v.pct),
             bar,
         ]);
-        if i == at {
-            row.style(Style::default().add_modifier(Modifier::REVERSED))
-        } else {
-            row
-        }
+        picked(row, i == at)
     });
     frame.render_widget(
         Table::new(
@@ -310,7 +304,6 @@ fn draw_summary(frame: &mut Frame, area: Rect, sm: &ColumnSummary, at: usize) {
         ),
         table,
     );
-    frame.render_widget(Paragraph::new(s::SUMMARY_HINT), hint);
 }
 
 /// Every column's summary, a row each: name, type, nulls, distinct, min, median, max.
@@ -318,14 +311,12 @@ fn draw_describe(frame: &mut Frame, area: Rect, all: &[ColumnSummary], at: usize
     let n = crate::ui::strings::thousands;
     let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "–".to_owned());
     let height = (all.len() as u16 + 4).min(area.height);
-    let popup = centered(area, 120, height);
-    frame.render_widget(Clear, popup);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(s::DESCRIBE_TITLE);
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
-    let [table, hint] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    let table = popup_with_hint(
+        frame,
+        centered(area, 120, height),
+        s::DESCRIBE_TITLE,
+        s::DESCRIBE_HINT,
+    );
     let rows = all.iter().enumerate().map(|(i, sm)| {
         let row = Row::new([
             sm.name.clone(),
@@ -336,11 +327,7 @@ fn draw_describe(frame: &mut Frame, area: Rect, all: &[ColumnSummary], at: usize
             or_dash(&sm.median),
             or_dash(&sm.max),
         ]);
-        if i == at {
-            row.style(Style::default().add_modifier(Modifier::REVERSED))
-        } else {
-            row
-        }
+        picked(row, i == at)
     });
     frame.render_widget(
         Table::new(
@@ -363,7 +350,27 @@ fn draw_describe(frame: &mut Frame, area: Rect, all: &[ColumnSummary], at: usize
         ),
         table,
     );
-    frame.render_widget(Paragraph::new(s::DESCRIBE_HINT), hint);
+}
+
+/// A popup in `popup` (cleared, bordered, titled) with `hint` on its last line; returns
+/// the area above the hint.
+fn popup_with_hint(frame: &mut Frame, popup: Rect, title: &str, hint: &str) -> Rect {
+    frame.render_widget(Clear, popup);
+    let block = Block::default().borders(Borders::ALL).title(title);
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let [body, line] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(hint), line);
+    body
+}
+
+/// A row shown reversed when it is the one picked.
+fn picked(row: Row<'_>, is: bool) -> Row<'_> {
+    if is {
+        row.style(Style::default().add_modifier(Modifier::REVERSED))
+    } else {
+        row
+    }
 }
 
 /// A `width` × `height` rectangle in the middle of `area`.
